@@ -65,6 +65,8 @@ __all__ = [
     "LIKELIHOOD_CLASSES",
     "NOT_APPLICABLE",
     "NO_IMPACT",
+    "ORDERED_IMPACT",
+    "ZONES",
     "Assessment",
     "AssessorSpread",
     "Band",
