@@ -1,0 +1,35 @@
+"""Errors raised by the survey estimation engine."""
+
+from __future__ import annotations
+
+__all__ = ["SurveyDesignError"]
+
+
+class SurveyDesignError(ValueError):
+    """A survey design or its data cannot be used for estimation.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, in one line.
+    column : str, optional
+        The name of the offending column, when there is one.
+    row : int, optional
+        The (0-based) position of the first offending row, when there is one.
+
+    Notes
+    -----
+    ``str(error)`` is always a single line that names the column and the first
+    offending row, so a command-line tool can print it as is.
+    """
+
+    def __init__(self, message: str, *, column: str | None = None, row: int | None = None) -> None:
+        self.reason = message
+        self.column = column
+        self.row = row
+        parts = [message]
+        if column is not None:
+            parts.append(f"column {column!r}")
+        if row is not None:
+            parts.append(f"first offending row {row}")
+        super().__init__("; ".join(parts))
