@@ -1,0 +1,168 @@
+"""Organisations, memberships, audiences, the audit log and the shared-object base model."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .tlp import TLP
+
+
+class OrganisationKind(models.TextChoices):
+    GEMEENTE = "gemeente", _("gemeente")
+    POLITIE = "politie-eenheid", _("politie-eenheid")
+    OM = "om-arrondissement", _("OM-arrondissement")
+    VEILIGHEIDSREGIO = "veiligheidsregio", _("veiligheidsregio")
+    RIEC = "riec", _("RIEC")
+    KENNISCENTRUM = "kenniscentrum", _("kenniscentrum")
+    CERT = "cert", _("CERT")
+
+
+class Role(models.TextChoices):
+    LEZER = "lezer", _("lezer")
+    BEWERKER = "bewerker", _("bewerker")
+    COORDINATOR = "coordinator", _("coördinator")
+    BEHEERDER = "beheerder", _("beheerder")
+
+    @classmethod
+    def rank(cls, role: str) -> int:
+        return [cls.LEZER, cls.BEWERKER, cls.COORDINATOR, cls.BEHEERDER].index(cls(role))
+
+
+class Organisation(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=30, choices=OrganisationKind.choices)
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    area = models.ForeignKey(
+        "areas.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="organisations",
+        help_text=_("Het gebied van de organisatie, bijv. de gemeente zelf"),
+    )
+    regions = models.ManyToManyField(
+        "areas.Area", blank=True, related_name="member_organisations",
+        help_text=_("Veiligheidsregio('s) waarin de organisatie werkt: bepaalt 'de eigen regio' bij delen"),
+    )
+    is_example = models.BooleanField(default=False, help_text=_("Voorbeeldgegevens (demo)"))
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisatie")
+        verbose_name_plural = _("organisaties")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.LEZER)
+
+    class Meta:
+        unique_together = [("user", "organisation")]
+        verbose_name = _("lidmaatschap")
+        verbose_name_plural = _("lidmaatschappen")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organisation} ({self.role})"
+
+
+class Audience(models.Model):
+    """A named, reusable group of organisations ("driehoek Maastricht", "RIEC Limburg").
+
+    Audiences can include other audiences (combination). When ``confidential`` is set, only the
+    owning organisation sees who is in it; members see only the name.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    owner = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="owned_audiences")
+    organisations = models.ManyToManyField(Organisation, blank=True, related_name="audiences")
+    includes = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="included_in")
+    confidential = models.BooleanField(default=False, help_text=_("Leden alleen zichtbaar voor de eigenaar"))
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("doelgroep")
+        verbose_name_plural = _("doelgroepen")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AuditQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("The audit log is append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("The audit log is append-only.")
+
+
+class AuditEvent(models.Model):
+    """Append-only record of every write: who, when, for which organisation, what changed."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    username = models.CharField(max_length=150, blank=True)
+    organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.SET_NULL)
+    action = models.CharField(max_length=50)
+    object_type = models.CharField(max_length=100, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    object_repr = models.CharField(max_length=300, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("auditgebeurtenis")
+        verbose_name_plural = _("auditlog")
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise PermissionError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("The audit log is append-only.")
+
+
+TLP_CHOICES = [(t.value, t.label) for t in TLP]
+
+
+class Shareable(models.Model):
+    """Base for every object that can be shared: owner, TLP 2.0 label and audience.
+
+    Visibility is decided only by :mod:`cyberbeeld.accounts.policy`.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    tlp = models.CharField(max_length=20, choices=TLP_CHOICES, default=TLP.AMBER.value, db_index=True)
+    audience_organisations = models.ManyToManyField(Organisation, blank=True, related_name="+")
+    audiences = models.ManyToManyField(Audience, blank=True, related_name="+")
+    audience_region = models.BooleanField(default=False, help_text=_("Delen met de eigen veiligheidsregio"))
+    audience_community = models.BooleanField(default=False, help_text=_("Delen met de hele gemeenschap"))
+    recipients = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+",
+        help_text=_("TLP:RED: de genoemde personen"),
+    )
+    is_example = models.BooleanField(default=False, help_text=_("Voorbeeldgegevens (demo)"))
+
+    class Meta:
+        abstract = True
+
+    @property
+    def tlp_label(self) -> TLP:
+        return TLP(self.tlp)

@@ -1,0 +1,124 @@
+"""Every write to organisations, memberships and audiences: in a transaction, with an audit event."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils.text import slugify
+
+from . import audit
+from .models import Audience, Membership, Organisation, Role
+
+
+@transaction.atomic
+def organisation_create(
+    *, by: Any, kind: str, name: str, slug: str = "", area: Any = None, regions: Iterable[Any] = (),
+    is_example: bool = False,
+) -> Organisation:
+    org = Organisation.objects.create(
+        kind=kind, name=name, slug=slug or slugify(name), area=area, is_example=is_example
+    )
+    org.regions.set(list(regions))
+    audit.record(user=by, action="create", obj=org, organisation=org,
+                 changes={"kind": kind, "name": name, "regions": [r.code for r in regions]})
+    return org
+
+
+@transaction.atomic
+def membership_set(*, by: Any, user: Any, organisation: Organisation, role: str) -> Membership:
+    Role(role)  # validates
+    membership, created = Membership.objects.update_or_create(
+        user=user, organisation=organisation, defaults={"role": role}
+    )
+    audit.record(user=by, action="create" if created else "update", obj=membership, organisation=organisation,
+                 changes={"user": user.get_username(), "role": role})
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, by: Any, membership: Membership) -> None:
+    org = membership.organisation
+    audit.record(user=by, action="delete", obj=membership, organisation=org,
+                 changes={"user": membership.user.get_username()})
+    membership.delete()
+
+
+@transaction.atomic
+def user_create(*, by: Any, username: str, password: str, email: str = "", first_name: str = "",
+                last_name: str = "") -> Any:
+    user = get_user_model().objects.create_user(
+        username=username, password=password, email=email, first_name=first_name, last_name=last_name
+    )
+    audit.record(user=by, action="create", object_type="auth.user", object_id=str(user.pk),
+                 object_repr=username, changes={"username": username, "email": email})
+    return user
+
+
+@transaction.atomic
+def audience_save(
+    *, by: Any, owner: Organisation, name: str, organisations: Iterable[Organisation] = (),
+    includes: Iterable[Audience] = (), confidential: bool = False, description: str = "",
+    audience: Audience | None = None, slug: str = "",
+) -> Audience:
+    orgs, incl = list(organisations), list(includes)
+    if audience is None:
+        audience = Audience.objects.create(owner=owner, name=name, slug=slug or slugify(name),
+                                           confidential=confidential, description=description)
+        action, before = "create", {}
+    else:
+        before = {"name": audience.name, "confidential": audience.confidential,
+                  "organisations": sorted(o.slug for o in audience.organisations.all()),
+                  "includes": sorted(a.slug for a in audience.includes.all())}
+        audience.name, audience.confidential, audience.description = name, confidential, description
+        audience.save()
+        action = "update"
+    if audience in incl or any(_includes(a, audience) for a in incl):
+        raise ValueError("An audience cannot include itself.")
+    audience.organisations.set(orgs)
+    audience.includes.set(incl)
+    after = {"name": name, "confidential": confidential, "organisations": sorted(o.slug for o in orgs),
+             "includes": sorted(a.slug for a in incl)}
+    audit.record(user=by, action=action, obj=audience, organisation=owner, changes=audit.diff(before, after))
+    return audience
+
+
+def _includes(audience: Audience, target: Audience, seen: set[int] | None = None) -> bool:
+    seen = seen or set()
+    for child in audience.includes.all():
+        if child.pk == target.pk:
+            return True
+        if child.pk not in seen:
+            seen.add(child.pk)
+            if _includes(child, target, seen):
+                return True
+    return False
+
+
+@transaction.atomic
+def share_set(
+    *, by: Any, obj: Any, tlp: str, organisations: Iterable[Organisation] = (),
+    audiences: Iterable[Audience] = (), region: bool = False, community: bool = False,
+    recipients: Iterable[Any] = (),
+) -> None:
+    """Set the TLP label and audience of any Shareable object (narrow or widen), audited."""
+    from .tlp import TLP
+
+    TLP(tlp)
+    before = {
+        "tlp": obj.tlp, "organisations": sorted(o.slug for o in obj.audience_organisations.all()),
+        "audiences": sorted(a.slug for a in obj.audiences.all()), "region": obj.audience_region,
+        "community": obj.audience_community,
+        "recipients": sorted(u.get_username() for u in obj.recipients.all()),
+    }
+    orgs, auds, users = list(organisations), list(audiences), list(recipients)
+    obj.tlp, obj.audience_region, obj.audience_community = tlp, region, community
+    obj.save(update_fields=["tlp", "audience_region", "audience_community", "updated_at"])
+    obj.audience_organisations.set(orgs)
+    obj.audiences.set(auds)
+    obj.recipients.set(users)
+    after = {"tlp": tlp, "organisations": sorted(o.slug for o in orgs), "audiences": sorted(a.slug for a in auds),
+             "region": region, "community": community, "recipients": sorted(u.get_username() for u in users)}
+    audit.record(user=by, action="share", obj=obj, changes=audit.diff(before, after))

@@ -1,0 +1,54 @@
+"""The API under /api/v1/: each app contributes a router from its own ``api.py``.
+
+Authentication: the browser session (with CSRF on unsafe methods). Every endpoint reads through
+``accounts.policy``; an object the caller may not see is a 404 with the same body as a missing one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import HttpError
+from ninja.security import SessionAuth
+
+from cyberbeeld import __version__
+
+api = NinjaAPI(
+    title="Cyberbeeld API",
+    version=__version__,
+    urls_namespace="api-v1",
+    auth=SessionAuth(csrf=True),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(request, {"ok": False, "error": str(exc.message)}, status=exc.status_code)
+
+
+def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return api.create_response(request, {"ok": False, "error": "Not found"}, status=404)
+
+
+from django.http import Http404  # noqa: E402
+
+api.add_exception_handler(Http404, _not_found)
+
+
+def _register() -> None:
+    from cyberbeeld.accounts.api import router as accounts_router
+    from cyberbeeld.areas.api import router as areas_router
+
+    api.add_router("/", accounts_router)
+    api.add_router("/areas", areas_router)
+
+
+_register()
+
+
+def ok(data: Any) -> dict[str, Any]:
+    return {"ok": True, "data": data}

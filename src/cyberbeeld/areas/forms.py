@@ -1,0 +1,28 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cyberbeeld.web.forms import StyledFormMixin
+
+from .models import Area, AreaKind
+
+
+class MappingForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = Area
+        fields = ["veiligheidsregio", "politie_eenheid", "politie_district", "basisteam", "successor"]
+        labels = {
+            "veiligheidsregio": _("Veiligheidsregio"),
+            "politie_eenheid": _("Politie-eenheid"),
+            "politie_district": _("Politiedistrict"),
+            "basisteam": _("Basisteam"),
+            "successor": _("Opgegaan in (opvolger)"),
+        }
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        qs = Area.objects.all()
+        self.fields["veiligheidsregio"].queryset = qs.filter(kind=AreaKind.VEILIGHEIDSREGIO)
+        self.fields["politie_eenheid"].queryset = qs.filter(kind=AreaKind.POLITIE_EENHEID)
+        self.fields["politie_district"].queryset = qs.filter(kind=AreaKind.POLITIE_DISTRICT)
+        self.fields["basisteam"].queryset = qs.filter(kind=AreaKind.BASISTEAM)
+        self.fields["successor"].queryset = qs.filter(kind=AreaKind.GEMEENTE).current()

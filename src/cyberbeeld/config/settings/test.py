@@ -1,0 +1,22 @@
+"""Test settings: fast hashing, immediate tasks; the database comes from DATABASE_URL or SQLite."""
+
+import tempfile
+from pathlib import Path
+
+from .base import *  # noqa: F403
+from .base import DATABASE_URL
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+DATA_DIR = Path(tempfile.mkdtemp(prefix="cyberbeeld-test-"))
+MEDIA_ROOT = DATA_DIR / "media"
+if not DATABASE_URL:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(DATA_DIR / "test.sqlite3"),
+            "OPTIONS": {"init_command": "PRAGMA foreign_keys=ON;", "transaction_mode": "IMMEDIATE"},
+            "TEST": {"NAME": str(DATA_DIR / "test-db.sqlite3")},
+        }
+    }
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

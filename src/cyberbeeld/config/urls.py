@@ -1,0 +1,18 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.urls import include, path
+
+from cyberbeeld.api.main import api
+
+handler404 = "cyberbeeld.web.views.error_404"
+handler403 = "cyberbeeld.web.views.error_403"
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+]
+
+urlpatterns += i18n_patterns(
+    path("", include("cyberbeeld.web.urls")),
+    path("account/", include("cyberbeeld.accounts.urls")),
+    path("gebieden/", include("cyberbeeld.areas.urls")),
+    prefix_default_language=True,
+)

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import translate_url
+from django.utils.translation import get_language
+
+from cyberbeeld import __version__
+
+
+def shell(request: HttpRequest) -> dict[str, Any]:
+    lang = get_language() or "nl"
+    other = "en" if lang == "nl" else "nl"
+    path = request.get_full_path()
+    alternate = translate_url(path, other)
+    if alternate == path:  # pages outside i18n_patterns
+        alternate = f"/{other}/"
+    user_orgs: list[Any] = []
+    if request.user.is_authenticated:
+        from cyberbeeld.accounts.policy import organisations_of
+
+        user_orgs = list(organisations_of(request.user))
+    return {
+        "theme_class": settings.CYBERBEELD_THEME_CLASS,
+        "current_language": lang,
+        "other_language": other,
+        "alternate_url": alternate,
+        "current_organisation": getattr(request, "organisation", None),
+        "user_organisations": user_orgs,
+        "version": __version__,
+    }
