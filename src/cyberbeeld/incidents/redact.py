@@ -1,0 +1,749 @@
+"""Redaction of personal data from Dutch free text (pure core: no Django).
+
+Raw incident text never leaves the owning organisation; only the output of :func:`redact` may be shared.
+Personal data is replaced by a typed placeholder::
+
+    [NAAM] [ADRES] [POSTCODE] [TELEFOON] [EMAIL] [BSN] [IBAN] [KENTEKEN] [IP] [GEBOORTEDATUM] [HANDLE]
+    [NUMMER]   (a number that is *labelled* as BSN or IBAN but fails its check digit; see below)
+
+Field-made libraries do the hard parts:
+
+* ``deduce`` (Dutch de-identification of clinical text) finds person names and street addresses
+  (street + house number). Its first ``Deduce()`` builds a lookup cache (~60-90 s, written into
+  site-packages); later starts take ~8 s. One instance is created lazily per process; call
+  :func:`warm_up` at install/build time.
+* ``python-stdnum`` (``stdnum.nl.bsn``) checks the BSN 11-proof.
+* ``schwifty`` checks IBANs (country length, mod-97).
+* ``phonenumbers`` (``PhoneNumberMatcher``, region NL, leniency VALID) finds phone numbers.
+
+Small, documented patterns cover the rest: e-mail, postcode, kenteken (the 14 Dutch sidecodes), IPv4/IPv6
+(validated with :mod:`ipaddress`), dates of birth (a date with a birth context word) and social-media
+handles (``@handle`` and profile URLs).
+
+Decisions (judgement calls, see also ``corpus/README.md``):
+
+* Kept, because they are not personal data or are needed for the threat picture: names of gemeenten,
+  places and organisations in a public role ("gemeente Maastricht", "politie", "ING", "Marktplaats",
+  "WhatsApp"), ages ("(82)", "82-jarige"), dates of incidents, amounts, phishing domains and other URLs that
+  are not a personal profile, case/order/dossier numbers, street names *without* a house number, and the
+  place name after a postcode ("[POSTCODE] Maastricht").
+* Redacted: every person name, also of officials, agents and of the names fraudsters pretend to have
+  (a misused identity is often a real person). Forms of address stay ("mevrouw [NAAM]").
+* A 9-digit number that passes the 11-proof is a BSN unless it is labelled as another kind of number
+  (dossier, zaak, order, factuur, ...). An 8/9-digit number labelled "BSN"/"burgerservicenummer"/"sofinummer"
+  that *fails* the 11-proof is redacted as ``[NUMMER]``: a mistyped BSN is still nearly identifying.
+  The same for a Dutch-IBAN-shaped string labelled "IBAN"/"rekening" that fails mod-97. Unlabelled
+  look-alikes that fail the check are kept.
+* A date is a date of birth when a birth word precedes it closely ("geboren", "geb.", "geboortedatum",
+  "DOB") or when it stands in brackets directly after a name ("[NAAM] (12-03-1950)").
+
+Guarantees: deterministic; idempotent (``redact(redact(x).text) == redact(x)``, enforced by running the
+detectors until nothing new is found); placeholders already in the text are never changed; spans carry
+offsets and types only, never the original value.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+__all__ = [
+    "PLACEHOLDER_TYPES",
+    "STRICT_TYPES",
+    "CorpusDoc",
+    "GoldSpan",
+    "RedactionResult",
+    "Span",
+    "TypeScore",
+    "default_corpus_path",
+    "evaluate",
+    "load_corpus",
+    "measure_throughput",
+    "redact",
+    "redact_main",
+    "redact_text",
+    "warm_up",
+]
+
+PLACEHOLDER_TYPES: tuple[str, ...] = (
+    "NAAM",
+    "ADRES",
+    "POSTCODE",
+    "TELEFOON",
+    "EMAIL",
+    "BSN",
+    "IBAN",
+    "KENTEKEN",
+    "IP",
+    "GEBOORTEDATUM",
+    "HANDLE",
+    "NUMMER",
+)
+#: Types with a checkable, unambiguous form: these must never leak (tests enforce it on the corpus).
+STRICT_TYPES: frozenset[str] = frozenset({"BSN", "IBAN", "TELEFOON", "EMAIL"})
+
+_PLACEHOLDER_RE = re.compile(r"\[(?:" + "|".join(PLACEHOLDER_TYPES) + r")\]")
+
+# Higher wins when two detections overlap; then the longer one; then the earlier one.
+_PRIORITY: dict[str, int] = {
+    "EMAIL": 100,
+    "IBAN": 90,
+    "IP": 85,
+    "BSN": 80,
+    "NUMMER": 75,
+    "HANDLE_URL": 72,
+    "KENTEKEN": 70,
+    "TELEFOON": 65,
+    "GEBOORTEDATUM": 60,
+    "POSTCODE": 55,
+    "ADRES": 50,
+    "HANDLE": 45,
+    "NAAM": 40,
+}
+
+_MAX_PASSES = 4
+
+
+# --------------------------------------------------------------------------------------------------
+# Public result types
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """One redacted stretch. Offsets only, never the original value.
+
+    ``start``/``end`` index the *input* text, ``out_start``/``out_end`` the placeholder in the output.
+    """
+
+    start: int
+    end: int
+    type: str
+    out_start: int
+    out_end: int
+
+
+@dataclass(frozen=True, slots=True)
+class RedactionResult:
+    """The redacted text and where it was changed. Holds nothing of the original values."""
+
+    text: str
+    spans: tuple[Span, ...] = ()
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for s in self.spans:
+            out[s.type] = out.get(s.type, 0) + 1
+        return out
+
+
+# --------------------------------------------------------------------------------------------------
+# deduce: one lazily created instance per process
+# --------------------------------------------------------------------------------------------------
+
+_DEDUCE: Any = None
+_DEDUCE_LOCK = threading.Lock()
+# We use deduce for names and street addresses only; our own detectors do the rest.
+_DEDUCE_DISABLED = frozenset(
+    {
+        "dates",
+        "ages",
+        "identifiers",
+        "phone_numbers",
+        "email_addresses",
+        "urls",
+        "institutions",
+        "redactor",
+        "clean_street_tags",
+    }
+)
+
+
+def _deduce() -> Any:
+    global _DEDUCE
+    if _DEDUCE is None:
+        with _DEDUCE_LOCK:
+            if _DEDUCE is None:
+                import deduce  # heavy import, and the first instance builds a cache
+
+                _DEDUCE = deduce.Deduce()
+    return _DEDUCE
+
+
+def warm_up() -> None:
+    """Create the deduce instance (builds deduce's lookup cache on first use; call at install/build)."""
+    _deduce().deidentify("Mevrouw Jansen woont aan de Kerkstraat 1.", disabled=set(_DEDUCE_DISABLED))
+
+
+# --------------------------------------------------------------------------------------------------
+# Detectors. Each yields (start, end, kind) on the text it is given.
+# --------------------------------------------------------------------------------------------------
+
+_Hit = tuple[int, int, str]
+
+_EMAIL_RE = re.compile(
+    r"(?<![\w.%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,62}[A-Za-z0-9_%+-])?"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])"
+)
+
+
+def _find_emails(text: str) -> Iterable[_Hit]:
+    for m in _EMAIL_RE.finditer(text):
+        yield m.start(), m.end(), "EMAIL"
+
+
+_SOCIAL_DOMAINS = (
+    r"instagram\.com|tiktok\.com|facebook\.com|fb\.com|twitter\.com|x\.com|youtube\.com|linkedin\.com/in"
+    r"|snapchat\.com/add|t\.me|threads\.net|twitch\.tv|reddit\.com/u(?:ser)?|wa\.me|telegram\.me"
+    r"|onlyfans\.com|pinterest\.com|vinted\.nl/member|discord\.com/users"
+)
+_PROFILE_URL_RE = re.compile(
+    r"(?<![\w/.])(?:https?://)?(?:(?:www|m|nl-nl|nl)\.)?(?:" + _SOCIAL_DOMAINS + r")/[^\s<>\"')\]]+",
+    re.IGNORECASE,
+)
+_AT_HANDLE_RE = re.compile(
+    r"(?<![\w@./\[])@(?=[A-Za-z0-9_.]*[A-Za-z])[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?"
+)
+# "Snapchat-account: xyz", "TikTok-naam 'xyz'": a label, then a colon or an opening quote, then the name.
+_LABELLED_HANDLE_RE = re.compile(
+    r"\b(?:instagram|insta|snapchat|snap|tiktok|telegram|discord|twitter|facebook|youtube|twitch|kik)"
+    r"(?:[- ]?(?:account|naam|gebruikersnaam|profiel|kanaal|handle|id))?"
+    r"(?:\s*:\s*['\"‘“]?|\s+['\"‘“])(?P<h>[A-Za-z0-9_.][A-Za-z0-9_.-]{2,30}[A-Za-z0-9_])",
+    re.IGNORECASE,
+)
+
+
+def _find_handles(text: str) -> Iterable[_Hit]:
+    for m in _PROFILE_URL_RE.finditer(text):
+        end = m.end()
+        while end > m.start() and text[end - 1] in ".,;:!?":
+            end -= 1
+        yield m.start(), end, "HANDLE_URL"
+    for m in _AT_HANDLE_RE.finditer(text):
+        yield m.start(), m.end(), "HANDLE"
+    for m in _LABELLED_HANDLE_RE.finditer(text):
+        h = m.group("h")
+        if h.lower() in _NOT_HANDLES:
+            continue
+        yield m.start("h"), m.end("h"), "HANDLE"
+
+
+_NOT_HANDLES = frozenset({"van", "het", "een", "die", "dat", "was", "werd", "account", "naam"})
+
+_IPV4_RE = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\.?\d)(?![\w])")
+_IPV6_RE = re.compile(
+    r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{0,4})(?![\w:])"
+)
+
+
+def _find_ips(text: str) -> Iterable[_Hit]:
+    for m in _IPV4_RE.finditer(text):
+        try:
+            ipaddress.IPv4Address(m.group())
+        except ValueError:
+            continue
+        yield m.start(), m.end(), "IP"
+    for m in _IPV6_RE.finditer(text):
+        s = m.group()
+        if s.count(":") < 2 or not re.search(r"[0-9A-Fa-f]", s):
+            continue
+        try:
+            ipaddress.IPv6Address(s)
+        except ValueError:
+            continue
+        yield m.start(), m.end(), "IP"
+
+
+# IBAN: a country code, two check digits, then groups; validated by schwifty on the longest prefix.
+_IBAN_START_RE = re.compile(r"(?<![\w])[A-Z]{2}\d{2}(?: ?[A-Za-z0-9]){8,32}", re.IGNORECASE)
+_NL_IBAN_SHAPE_RE = re.compile(r"NL\d{2}[A-Z]{4}\d{10}")
+_IBAN_LABEL_RE = re.compile(
+    r"(?:iban|rekening|rek\.|bankrekening|tegenrekening)\w*[^.\n]{0,25}$", re.IGNORECASE
+)
+
+
+def _iban_valid(compact: str) -> bool:
+    from schwifty import IBAN
+
+    try:
+        IBAN(compact)
+    except ValueError:
+        return False
+    return True
+
+
+def _find_ibans(text: str) -> Iterable[_Hit]:
+    for m in _IBAN_START_RE.finditer(text):
+        raw = m.group()
+        # candidate end positions (after each alphanumeric char), longest first; only at a word end
+        ends = [i + 1 for i, ch in enumerate(raw) if ch != " "]
+        found = False
+        for e in reversed(ends):
+            if e < len(raw) and raw[e] != " ":
+                continue  # would cut inside a group
+            abs_end = m.start() + e
+            if abs_end < len(text) and (text[abs_end].isalnum()):
+                continue
+            compact = raw[:e].replace(" ", "").upper()
+            if len(compact) < 15:
+                break
+            if _iban_valid(compact):
+                yield m.start(), abs_end, "IBAN"
+                found = True
+                break
+        if found:
+            continue
+        # labelled, Dutch-shaped but failing mod-97: [NUMMER]
+        compact_all = raw.replace(" ", "").upper()
+        shape = _NL_IBAN_SHAPE_RE.match(compact_all)
+        if shape and _IBAN_LABEL_RE.search(text[max(0, m.start() - 40) : m.start()]):
+            # map the 18 compact characters back to an end offset in the text
+            n, e = 0, 0
+            while n < 18:
+                if raw[e] != " ":
+                    n += 1
+                e += 1
+            yield m.start(), m.start() + e, "NUMMER"
+
+
+_BSN_RE = re.compile(
+    r"(?<![\w.,/€-])(\d{9}|\d{8}|\d{4}\.\d{2}\.\d{3}|\d{3}[ .]\d{3}[ .]\d{3})(?![\w]|[.,/-]\d)"
+)
+_BSN_LABEL_RE = re.compile(
+    r"(?:\bbsn|burgerservice\s?nummer|burgerservicenr|sofi(?:-|\s)?(?:nummer|nr)?|sofinummer)\b"
+    r"[\s.:'\"()-]*(?:nummer|nr\.?|van\s+\w+|is|was|luidt|:)?[\s.:'\"()-]*$",
+    re.IGNORECASE,
+)
+_OTHER_NUMBER_LABEL_RE = re.compile(
+    r"(?:dossier|zaak|order|bestel|factuur|klant|transactie|referentie|kenmerk|registratie|pv|bvh|kvk|"
+    r"ticket|melding|track|verzend|pakket|polis|contract|artikel|serie|vergunning|rijbewijs|paspoort|"
+    r"document|bon|meldings|incident|case|btw)[\w-]*(?:nummer|nr\.?|code|id)?[\s.:#'\"-]*$",
+    re.IGNORECASE,
+)
+
+
+def _find_bsns(text: str) -> Iterable[_Hit]:
+    from stdnum.nl import bsn
+
+    for m in _BSN_RE.finditer(text):
+        before = text[max(0, m.start() - 40) : m.start()]
+        labelled = bool(_BSN_LABEL_RE.search(before))
+        digits = re.sub(r"\D", "", m.group())
+        if len(digits) == 8 and not labelled:
+            continue
+        if bsn.is_valid(digits):
+            if not labelled and _OTHER_NUMBER_LABEL_RE.search(before):
+                continue
+            yield m.start(), m.end(), "BSN"
+        elif labelled:
+            yield m.start(), m.end(), "NUMMER"
+
+
+def _find_phones(text: str) -> Iterable[_Hit]:
+    import phonenumbers
+
+    for m in phonenumbers.PhoneNumberMatcher(text, "NL", leniency=phonenumbers.Leniency.VALID):
+        raw = m.raw_string
+        if not raw or raw[0] not in "+0(":
+            continue  # a bare number without trunk prefix is too ambiguous (amounts, ids)
+        yield m.start, m.end, "TELEFOON"
+
+
+# Dutch postcodes: 1000-9999 followed by two letters (not SA, SD, SS). Upper-case letters, or lower-case
+# letters written against the digits ("6221ec").
+_POSTCODE_RE = re.compile(r"(?<![\w-])[1-9]\d{3}(?: ?(?!SA|SD|SS)[A-Z]{2}|(?!sa|sd|ss)[a-z]{2})(?![\w-])")
+
+
+def _find_postcodes(text: str) -> Iterable[_Hit]:
+    for m in _POSTCODE_RE.finditer(text):
+        yield m.start(), m.end(), "POSTCODE"
+
+
+_SIDECODES = (
+    "LL-DD-DD", "DD-DD-LL", "DD-LL-DD", "LL-DD-LL", "LL-LL-DD", "DD-LL-LL", "DD-LLL-D",
+    "D-LLL-DD", "LL-DDD-L", "L-DDD-LL", "LLL-DD-L", "L-DD-LLL", "D-LL-DDD", "DDD-LL-D",
+)  # fmt: skip
+
+
+def _sidecode_regex(dashes: str) -> str:
+    alts = []
+    for code in _SIDECODES:
+        parts = [p.replace("L", "[A-Z]").replace("D", r"\d") for p in code.split("-")]
+        alts.append(dashes.join(parts))
+    return "(?:" + "|".join(alts) + ")"
+
+
+_KENTEKEN_RE = re.compile(r"(?<![\w-])" + _sidecode_regex("[-]") + r"(?![\w-])")
+_KENTEKEN_CTX_RE = re.compile(
+    r"(?i:kenteken(?:plaat|nummer)?s?|nummerbord|auto|voertuig|scooter|bus|busje|wagen|bestelbus)"
+    r"[^.\n]{0,25}?(?<![\w-])(?P<k>(?i:" + _sidecode_regex("[- ]?") + r"))(?![\w-])"
+)
+
+
+def _find_kentekens(text: str) -> Iterable[_Hit]:
+    for m in _KENTEKEN_RE.finditer(text):
+        yield m.start(), m.end(), "KENTEKEN"
+    for m in _KENTEKEN_CTX_RE.finditer(text):
+        k = m.group("k")
+        if not re.search(r"[A-Za-z]", k) or not re.search(r"\d", k):
+            continue
+        yield m.start("k"), m.end("k"), "KENTEKEN"
+
+
+_MONTHS = (
+    r"januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december"
+    r"|jan|feb|febr|mrt|apr|jun|jul|aug|sep|sept|okt|nov|dec"
+)
+_DATE = (
+    r"(?:\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})"
+    r"|\d{1,2}(?:e|ste|de)?\s+(?:" + _MONTHS + r")\.?\s+\d{4}"
+    r"|\d{4}-\d{2}-\d{2})"
+)
+_DOB_RE = re.compile(
+    r"(?i:\bgeboren|\bgeb\.|\bgeb\b|\bgeboortedatum|\bgeb\.?\s?datum|\bd\.?o\.?b\.?|\bdate of birth|\*)"
+    r"[^.\n\d]{0,30}?(?<!\d)(?P<d>(?i:" + _DATE + r"))(?!\d)"
+)
+_BRACKET_DATE_RE = re.compile(r"\(\s*(?:geb\.?\s*|\*\s*)?(?P<d>(?i:" + _DATE + r"))\s*\)")
+
+
+def _find_dobs(text: str) -> Iterable[_Hit]:
+    for m in _DOB_RE.finditer(text):
+        yield m.start("d"), m.end("d"), "GEBOORTEDATUM"
+
+
+def _find_bracket_dobs(text: str, names: Sequence[_Hit]) -> Iterable[_Hit]:
+    """A date in brackets straight after a name: "Jan Jansen (12-03-1950)"."""
+    name_ends = {e for _, e, k in names if k == "NAAM"}
+    for ph in _PLACEHOLDER_RE.finditer(text):
+        if ph.group() == "[NAAM]":
+            name_ends.add(ph.end())
+    for m in _BRACKET_DATE_RE.finditer(text):
+        j = m.start()
+        while j > 0 and text[j - 1] in " ,":
+            j -= 1
+        if j in name_ends:
+            yield m.start("d"), m.end("d"), "GEBOORTEDATUM"
+
+
+# Street + house number, for streets deduce's lookup does not know.
+_STREET_SUFFIX = (
+    r"straat|str\.|laan|weg|plein|gracht|kade|singel|dijk|pad|hof|steeg|markt|dreef|park|plantsoen|baan"
+    r"|ring|wal|veld|erf|burg|hoven|dal|berg|steenweg|allee|boulevard|haven|akker|kamp|hoek|wei|weide|laantje"
+)
+_ADDRESS_RE = re.compile(
+    r"(?<![\w-])(?:[A-Z][\w'’-]*\s+){0,3}[A-Z][\w'’-]*(?:" + _STREET_SUFFIX + r")"
+    r"\s+\d{1,5}(?:\s?[a-zA-Z](?![\w']))?(?:[- ](?:\d{1,4}|hs|bis|[A-Z])(?![\w']))?"
+)
+
+
+def _find_addresses(text: str) -> Iterable[_Hit]:
+    for m in _ADDRESS_RE.finditer(text):
+        yield m.start(), m.end(), "ADRES"
+
+
+# Organisations, services and public bodies that deduce may mistake for a person: kept.
+_KEEP_NAMES = frozenset(
+    s.lower()
+    for s in (
+        "Albert Heijn", "Jan Linders", "Marktplaats", "WhatsApp", "Tikkie", "Vinted", "Instagram", "Snapchat",
+        "TikTok", "Telegram", "Facebook", "Signal", "Ziggo", "KPN", "Rabobank", "ING", "ABN AMRO", "Bunq",
+        "Knab", "Triodos", "PostNL", "DHL", "Coolblue", "Thuisbezorgd", "Microsoft", "Google", "Apple",
+        "Belastingdienst", "DigiD", "Fraudehelpdesk", "Slachtofferhulp", "Veilig Thuis", "Politie",
+        "Helpwanted", "Offlimits", "Meldpunt", "Sterk Huis", "Sociaal Wijkteam", "Juliana", "Beatrix",
+        "Willem-Alexander", "Maxima", "Máxima", "Amazon", "Booking", "Airbnb", "Bol", "Bol.com", "Zalando",
+        "Eneco", "Vattenfall", "Essent", "Menzis", "Zilveren Kruis", "CZ", "VGZ", "Sinterklaas", "Kerst",
+        "Pinksteren", "Pasen", "Windows", "Excel", "Outlook", "Teams", "Chrome", "Anydesk", "AnyDesk",
+        "TeamViewer", "Mollie", "Adyen", "Wero", "iDEAL", "Marktplaats-verkoper", "Wildberries",
+    )
+)  # fmt: skip
+_TITLE_RE = re.compile(
+    r"^(?:(?:de\s+)?heer|dhr\.?|mevrouw|mevr\.?|mw\.?|meneer|mr\.?|dr\.?|drs\.?|ir\.?|ing\.?|prof\.?|"
+    r"zuster|broeder|pastoor|dominee|wijkagent|agent|brigadier|hoofdagent|rechercheur|wethouder|"
+    r"burgemeester|mevrouwtje)\s+",
+    re.IGNORECASE,
+)
+_ORG_BEFORE_RE = re.compile(
+    r"(?:gemeente|provincie|stad|dorp|waterschap|politie(?:eenheid)?|regio|veiligheidsregio|basisteam|"
+    r"ziekenhuis|school|hogeschool|universiteit|stichting|bv|b\.v\.|firma|bedrijf|winkel|camping|hotel|"
+    r"café|restaurant|sportclub|voetbalclub|vereniging)\s+$",
+    re.IGNORECASE,
+)
+
+
+def _find_deduce(text: str) -> Iterable[_Hit]:
+    doc = _deduce().deidentify(text, disabled=set(_DEDUCE_DISABLED))
+    for a in doc.annotations:
+        tag: str = a.tag
+        start, end = int(a.start_char), int(a.end_char)
+        if tag in ("persoon", "patient"):
+            seg = text[start:end]
+            t = _TITLE_RE.match(seg)
+            while t and t.end() < len(seg):
+                start += t.end()
+                seg = text[start:end]
+                t = _TITLE_RE.match(seg)
+            if seg.lower().strip(" .'\"") in _KEEP_NAMES or not any(c.isalpha() for c in seg):
+                continue
+            if _ORG_BEFORE_RE.search(text[max(0, start - 30) : start]):
+                continue
+            yield start, end, "NAAM"
+        elif tag.startswith("straat+huisnummer"):
+            yield start, end, "ADRES"
+
+
+_DETECTORS: tuple[Callable[[str], Iterable[_Hit]], ...] = (
+    _find_emails,
+    _find_handles,
+    _find_ips,
+    _find_ibans,
+    _find_bsns,
+    _find_phones,
+    _find_postcodes,
+    _find_kentekens,
+    _find_dobs,
+    _find_addresses,
+    _find_deduce,
+)
+
+
+# --------------------------------------------------------------------------------------------------
+# Combining
+# --------------------------------------------------------------------------------------------------
+
+
+def _overlaps(a0: int, a1: int, b0: int, b1: int) -> bool:
+    return a0 < b1 and b0 < a1
+
+
+def _detect(text: str) -> list[_Hit]:
+    """All non-overlapping detections in ``text`` that do not touch an existing placeholder."""
+    protected = [(m.start(), m.end()) for m in _PLACEHOLDER_RE.finditer(text)]
+    hits: list[_Hit] = []
+    for det in _DETECTORS:
+        hits.extend(det(text))
+    hits.extend(_find_bracket_dobs(text, hits))
+    cleaned: list[_Hit] = []
+    for s, e, k in hits:
+        # trim whitespace and stray punctuation at the edges
+        while s < e and text[s] in " \t\n\r,;:'\"“”‘’":
+            s += 1
+        while e > s and text[e - 1] in " \t\n\r,;:'\"“”‘’":
+            e -= 1
+        if e <= s or any(_overlaps(s, e, p0, p1) for p0, p1 in protected):
+            continue
+        cleaned.append((s, e, k))
+    cleaned.sort(key=lambda h: (-_PRIORITY[h[2]], -(h[1] - h[0]), h[0], h[2]))
+    chosen: list[_Hit] = []
+    for s, e, k in cleaned:
+        if any(_overlaps(s, e, c0, c1) for c0, c1, _ in chosen):
+            continue
+        chosen.append((s, e, "HANDLE" if k == "HANDLE_URL" else k))
+    chosen.sort()
+    return chosen
+
+
+def _apply(text: str, spans: Sequence[tuple[int, int, str]]) -> tuple[str, tuple[Span, ...]]:
+    parts: list[str] = []
+    out: list[Span] = []
+    pos = 0
+    length = 0
+    for s, e, k in sorted(spans):
+        chunk = text[pos:s]
+        parts.append(chunk)
+        length += len(chunk)
+        ph = f"[{k}]"
+        parts.append(ph)
+        out.append(Span(s, e, k, length, length + len(ph)))
+        length += len(ph)
+        pos = e
+    parts.append(text[pos:])
+    return "".join(parts), tuple(out)
+
+
+def _to_original(pos: int, applied: Sequence[Span]) -> int:
+    """Map an offset in the redacted text (outside any placeholder) back to the input text."""
+    shift = 0
+    for sp in applied:
+        if sp.out_end <= pos:
+            shift = sp.end - sp.out_end
+        else:
+            break
+    return pos + shift
+
+
+def redact(text: str) -> RedactionResult:
+    """Replace personal data in Dutch ``text`` by typed placeholders. Deterministic and idempotent."""
+    if not isinstance(text, str):
+        raise TypeError("redact() expects str")
+    spans: list[tuple[int, int, str]] = []
+    current, applied = text, ()
+    for _ in range(_MAX_PASSES):
+        hits = _detect(current)
+        if not hits:
+            break
+        for s, e, k in hits:
+            spans.append((_to_original(s, applied), _to_original(e, applied), k))
+        current, applied = _apply(text, spans)
+    return RedactionResult(current, applied)
+
+
+def redact_text(text: str) -> str:
+    """Only the redacted text."""
+    return redact(text).text
+
+
+# --------------------------------------------------------------------------------------------------
+# CLI
+# --------------------------------------------------------------------------------------------------
+
+
+def redact_main(stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
+    """Read text from ``stdin``, write its redacted form to ``stdout``. Returns an exit code.
+
+    Paragraphs (separated by blank lines) are redacted one by one so that large inputs stream.
+    """
+    src = stdin if stdin is not None else sys.stdin
+    dst = stdout if stdout is not None else sys.stdout
+    try:
+        buf: list[str] = []
+        for line in src:
+            if line.strip():
+                buf.append(line)
+                continue
+            if buf:
+                dst.write(redact_text("".join(buf)))
+                buf = []
+            dst.write(line)
+        if buf:
+            dst.write(redact_text("".join(buf)))
+        dst.flush()
+    except UnicodeDecodeError:
+        print("redact: de invoer is geen geldige UTF-8-tekst", file=sys.stderr)
+        return 2
+    return 0
+
+
+# --------------------------------------------------------------------------------------------------
+# Corpus and evaluation
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class GoldSpan:
+    start: int
+    end: int
+    type: str
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusDoc:
+    id: str
+    text: str
+    spans: tuple[GoldSpan, ...]
+    meta: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+
+def default_corpus_path() -> Path:
+    return Path(__file__).resolve().parent / "corpus" / "redaction_nl.jsonl"
+
+
+def load_corpus(path: Path | str | None = None) -> list[CorpusDoc]:
+    p = Path(path) if path is not None else default_corpus_path()
+    docs: list[CorpusDoc] = []
+    with p.open(encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            rec = json.loads(line)
+            text = rec["text"]
+            spans = tuple(GoldSpan(int(s["start"]), int(s["end"]), str(s["type"])) for s in rec["spans"])
+            for s in spans:
+                if not (0 <= s.start < s.end <= len(text)) or s.type not in PLACEHOLDER_TYPES:
+                    raise ValueError(f"{p}:{n}: bad span {s}")
+            meta = {k: str(v) for k, v in rec.items() if k not in ("text", "spans", "id")}
+            docs.append(CorpusDoc(str(rec.get("id", n)), text, spans, meta))
+    return docs
+
+
+@dataclass(frozen=True, slots=True)
+class TypeScore:
+    """Span-level scores for one type (overlap matching; ``exact`` counts identical offsets)."""
+
+    type: str
+    gold: int
+    predicted: int
+    tp_gold: int  # gold spans overlapped by a predicted span of the same type
+    tp_pred: int  # predicted spans overlapping a gold span of the same type
+    exact: int  # predicted spans with exactly the gold offsets and type
+
+    @property
+    def recall(self) -> float:
+        return self.tp_gold / self.gold if self.gold else 1.0
+
+    @property
+    def precision(self) -> float:
+        return self.tp_pred / self.predicted if self.predicted else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def evaluate(
+    corpus: Iterable[CorpusDoc], redactor: Callable[[str], RedactionResult] = redact
+) -> dict[str, TypeScore]:
+    """Per-type precision and recall of ``redactor`` on ``corpus``.
+
+    Matching is by *overlap* within the same type: a gold span counts as found (recall) when any predicted
+    span of its type overlaps it; a predicted span counts as correct (precision) when it overlaps any gold
+    span of its type. Exact-offset matches are reported alongside in ``exact``. Overlap matching is the
+    right measure for redaction: what matters is that the value is gone, not where a boundary falls
+    ("mevrouw [NAAM]" vs "[NAAM]").
+    """
+    gold_n: dict[str, int] = {}
+    pred_n: dict[str, int] = {}
+    tp_g: dict[str, int] = {}
+    tp_p: dict[str, int] = {}
+    exact: dict[str, int] = {}
+    for doc in corpus:
+        pred = redactor(doc.text).spans
+        for g in doc.spans:
+            gold_n[g.type] = gold_n.get(g.type, 0) + 1
+            if any(p.type == g.type and _overlaps(p.start, p.end, g.start, g.end) for p in pred):
+                tp_g[g.type] = tp_g.get(g.type, 0) + 1
+        for p in pred:
+            pred_n[p.type] = pred_n.get(p.type, 0) + 1
+            if any(p.type == g.type and _overlaps(p.start, p.end, g.start, g.end) for g in doc.spans):
+                tp_p[p.type] = tp_p.get(p.type, 0) + 1
+            if any(p.type == g.type and p.start == g.start and p.end == g.end for g in doc.spans):
+                exact[p.type] = exact.get(p.type, 0) + 1
+    types = [t for t in PLACEHOLDER_TYPES if t in gold_n or t in pred_n]
+    return {
+        t: TypeScore(t, gold_n.get(t, 0), pred_n.get(t, 0), tp_g.get(t, 0), tp_p.get(t, 0), exact.get(t, 0))
+        for t in types
+    }
+
+
+def measure_throughput(texts: Sequence[str], min_seconds: float = 2.0) -> float:
+    """Texts per second of :func:`redact` on one core (after warm-up), looping over ``texts``."""
+    if not texts:
+        return 0.0
+    warm_up()
+    n = 0
+    t0 = time.perf_counter()
+    while True:
+        for t in texts:
+            redact(t)
+        n += len(texts)
+        elapsed = time.perf_counter() - t0
+        if elapsed >= min_seconds:
+            return n / elapsed
