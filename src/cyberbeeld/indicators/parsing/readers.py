@@ -1,0 +1,203 @@
+"""Reading files into header + rows: CSV (encoding and delimiter detection), XLSX, JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .model import Problems
+
+Cell = Any  # str for CSV; str/int/float/datetime/None for XLSX; JSON scalars for JSON
+
+XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
+JSON_SUFFIXES = frozenset({".json"})
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """Decode bytes: UTF-8 (with or without BOM) first, then Windows-1252 (Dutch Excel),
+    then Latin-1 as a last resort (it never fails)."""
+    try:
+        return data.decode("utf-8-sig"), "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+def read_text(path: Path) -> tuple[str, str]:
+    return decode(path.read_bytes())
+
+
+def sniff_delimiter(text: str) -> str:
+    """Pick the delimiter of the header line: the most frequent of ';', ',', tab, '|' outside
+    double quotes (ties go to ',' then ';')."""
+    in_quotes = False
+    counts = {",": 0, ";": 0, "\t": 0, "|": 0}
+    for ch in text:
+        if ch == '"':
+            in_quotes = not in_quotes
+        elif not in_quotes and ch in "\r\n":
+            break
+        elif not in_quotes and ch in counts:
+            counts[ch] += 1
+    best = max(counts.items(), key=lambda kv: (kv[1], kv[0] == ",", kv[0] == ";"))
+    return best[0] if best[1] > 0 else ","
+
+
+@dataclass
+class Rows:
+    """Header and an iterator of ``(row_number, cells)``; ``row_number`` is the 1-based line of
+    the record in a CSV file (where it starts), the sheet row in XLSX, the record number in JSON."""
+
+    path: Path
+    header: list[str]
+    rows: Iterator[tuple[int, list[Cell]]]
+    total: int | None
+    encoding: str = ""
+    delimiter: str = ""
+    header_row: int = 1
+    is_text: bool = True
+
+
+def _csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    prev = 0
+    for row in reader:
+        start = prev + 1
+        prev = reader.line_num
+        yield start, row
+
+
+def read_csv(path: Path, problems: Problems, delimiter: str | None = None) -> Rows:
+    text, encoding = read_text(path)
+    if not text.strip():
+        raise problems.fail(None, None, "het bestand is leeg", "the file is empty")
+    delim = delimiter or sniff_delimiter(text)
+    it = _csv_rows(text, delim)
+    try:
+        header_row, header = next(it)
+    except StopIteration:
+        raise problems.fail(None, None, "het bestand is leeg", "the file is empty") from None
+    except csv.Error as exc:
+        raise problems.fail(1, None, f"onleesbare CSV: {exc}", f"unreadable CSV: {exc}") from None
+    header = [h.strip() for h in header]
+    total = max(text.count("\n") - header_row + (0 if text.endswith("\n") else 1), 0)
+    return Rows(path, header, _guard(it, problems), total, encoding, delim, header_row, True)
+
+
+def _guard(it: Iterator[tuple[int, list[str]]], problems: Problems) -> Iterator[tuple[int, list[str]]]:
+    try:
+        yield from it
+    except csv.Error as exc:
+        raise problems.fail(None, None, f"onleesbare CSV: {exc}", f"unreadable CSV: {exc}") from None
+
+
+def read_xlsx(path: Path, problems: Problems, sheet: str | int | None = None) -> Rows:
+    try:
+        import openpyxl
+    except ImportError:  # pragma: no cover - openpyxl is a project dependency
+        raise problems.fail(None, None, "openpyxl is niet geïnstalleerd", "openpyxl is not installed") from None
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds
+        raise problems.fail(None, None, f"onleesbaar XLSX-bestand: {exc}", f"unreadable XLSX file: {exc}") from None
+    if sheet is None:
+        ws = wb.worksheets[0]
+    elif isinstance(sheet, int):
+        ws = wb.worksheets[sheet]
+    elif sheet in wb.sheetnames:
+        ws = wb[sheet]
+    else:
+        raise problems.fail(None, None, f"werkblad '{sheet}' bestaat niet", f"sheet '{sheet}' does not exist")
+    rows_iter = ws.iter_rows(values_only=True)
+    header_row = 0
+    header: list[str] = []
+    for header_row, values in enumerate(rows_iter, start=1):  # noqa: B007 - header_row used below
+        if any(v is not None and str(v).strip() for v in values):
+            header = ["" if v is None else _header_text(v) for v in values]
+            break
+    if not header:
+        wb.close()
+        raise problems.fail(None, None, "het werkblad is leeg", "the sheet is empty")
+    while header and not header[-1]:
+        header.pop()
+    width = len(header)
+    max_row = ws.max_row
+
+    def gen() -> Iterator[tuple[int, list[Cell]]]:
+        try:
+            for number, values in enumerate(rows_iter, start=header_row + 1):
+                cells = ["" if v is None else v for v in values[:width]]
+                if len(cells) < width:
+                    cells.extend([""] * (width - len(cells)))
+                yield number, cells
+        finally:
+            wb.close()
+
+    total = (max_row - header_row) if isinstance(max_row, int) else None
+    return Rows(path, header, gen(), total, "xlsx", "", header_row, False)
+
+
+def _header_text(v: object) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def load_json(path: Path, problems: Problems) -> Any:
+    text, _ = read_text(path)
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        raise problems.fail(
+            exc.lineno, None, f"ongeldige JSON: {exc.msg} (kolom {exc.colno})", f"invalid JSON: {exc.msg} (column {exc.colno})"
+        ) from None
+
+
+def json_records(data: Any) -> list[dict[str, Any]] | None:
+    """The record list of an OData JSON document (``{"value": [...]}``) or a plain list (what
+    the ``cbsodata`` Python client saves); ``None`` if it is neither."""
+    if isinstance(data, dict) and isinstance(data.get("value"), list):
+        data = data["value"]
+    if isinstance(data, list) and all(isinstance(r, dict) for r in data):
+        return data
+    if isinstance(data, dict) and data and all(not isinstance(v, list | dict) for v in data.values()):
+        return [data]  # a single object (e.g. OData v4 Properties)
+    return None
+
+
+def read_rows(path: Path, problems: Problems, *, delimiter: str | None = None, sheet: str | int | None = None) -> Rows:
+    """Header + rows of a CSV/TXT or XLSX file, or of a JSON record list."""
+    suffix = path.suffix.lower()
+    if suffix in XLSX_SUFFIXES:
+        return read_xlsx(path, problems, sheet)
+    if suffix in JSON_SUFFIXES:
+        records = json_records(load_json(path, problems))
+        if records is None:
+            raise problems.fail(None, None, "JSON bevat geen lijst met records", "JSON holds no list of records")
+        header: list[str] = []
+        seen: set[str] = set()
+        for rec in records[:1000]:
+            for k in rec:
+                if k not in seen and not k.startswith(("odata.", "@odata")):
+                    seen.add(k)
+                    header.append(k)
+
+        def gen() -> Iterator[tuple[int, list[Cell]]]:
+            for i, rec in enumerate(records, start=1):
+                yield i, [_json_cell(rec.get(k)) for k in header]
+
+        return Rows(path, header, gen(), len(records), "utf-8", "", 0, False)
+    return read_csv(path, problems, delimiter)
+
+
+def _json_cell(v: Any) -> Cell:
+    return "" if v is None else v
