@@ -306,8 +306,6 @@ def _run_rows(
                 if role == "value":
                     p.row = row_no
         builder.row_done()
-        if problems.full:
-            break
     for p in pending.values():
         builder.add(p.measure, p.area, p.period, p.dims, p.value, p.ci_low, p.ci_high, None, None, p.status, p.row,
                     p.column)  # fmt: skip

@@ -178,14 +178,16 @@ def code_items(records: list[dict[str, Any]]) -> dict[str, CodeItem]:
     return items
 
 
-_LEADING_CODE = re.compile(r"^(\d+(?:\.\d+)+)\s")
+_LEADING_NUMBER = re.compile(r"^\d+(?:\.\d+)*\s+")
 
 
 class CodeMapper:
     """Maps a dimension cell (a key, padded key or title) to its key.
 
-    With a code list: the key or title must be in it (case-insensitive title match), else a
-    problem. Without one: the stripped text is kept as is.
+    With a code list: the key or title must be in it (case-insensitive title match; a title
+    without its leading classification number also matches when that is unambiguous, so
+    'Bedrog' finds '12 Bedrog' and 'Cybercrime' finds '3.7.4 Cybercrime'), else a problem.
+    Without one: the stripped text is kept as is.
     """
 
     def __init__(self, dimension: str, codes: Mapping[str, CodeItem] | Mapping[str, str] | None) -> None:
@@ -204,6 +206,11 @@ class CodeMapper:
                     self._map[key] = key
                     self._map.setdefault(str(k).strip(), key)
                     self._folded.setdefault(str(k).strip().casefold(), key)
+        self._bare: dict[str, str | None] = {}
+        for title, key in list(self._folded.items()):
+            bare = _LEADING_NUMBER.sub("", title)
+            if bare != title and bare not in self._folded:
+                self._bare[bare] = None if bare in self._bare and self._bare[bare] != key else key
         self._cache: dict[object, str] = {}
 
     def __call__(self, cell: object) -> str:
@@ -219,7 +226,7 @@ class CodeMapper:
                 raise CellError(f"waarde voor {self.dimension} ontbreekt", f"value for {self.dimension} is missing")
             result = text
         else:
-            found = self._map.get(text) or self._folded.get(text.casefold())
+            found = self._map.get(text) or self._folded.get(text.casefold()) or self._bare.get(text.casefold())
             if found is None:
                 t = text if len(text) <= 40 else text[:39] + "…"
                 raise CellError(

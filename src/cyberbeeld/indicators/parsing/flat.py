@@ -37,8 +37,9 @@ with ``<sep>`` a space, '_' or '-' (or the suffix in parentheses) and ``<suffix>
 * standard error: ``se``, ``standaardfout``;  sample size: ``n``, ``respondenten``
 * the value itself may also be written ``2019 waarde`` / ``2019_value``.
 
-Other columns that contain a year-like number but are not a period are an error (a typo such as
-``2O19`` must not vanish); columns without one (e.g. a name beside a code) are ignored and noted.
+Other columns that start with a digit or contain a year-like number but are not a period are an
+error (a typo such as ``2O19`` must not vanish; pass ``ignore_columns`` for e.g. 'Inwoners 2019');
+columns without one (e.g. a name beside a code) are ignored and noted in the metadata.
 """
 
 from __future__ import annotations
@@ -274,8 +275,6 @@ def parse_tidy(path: Path, options: Options, problems: Problems) -> ParsedTable:
             builder.add(measure, area, period, dims_shared, nums[0], nums[1], nums[2], nums[3], n, status,
                         row_no, header[i_value])  # fmt: skip
         builder.row_done()
-        if problems.full:
-            break
     metadata = TableMetadata(
         identifier=source_table, title=path.stem, format="tidy", source=str(path), measures=measures,
         dimensions=dim_infos, encoding=rows.encoding, delimiter=rows.delimiter, decimal_separator=decimal,
@@ -294,7 +293,7 @@ _SUFFIXES: list[tuple[str, re.Pattern[str]]] = [
     ("value", re.compile(r"waarde|value", re.I)),
 ]
 _WIDE_HEADER = re.compile(r"(?P<p>.+?)(?:\s*[_\-\s]\s*|\s*\(\s*)(?P<s>[A-Za-z][A-Za-z_ ]*?(?:\s*95\s*%?)?)\s*\)?")
-_YEARISH = re.compile(r"(?<!\d)(1[89]|2[01])\d{2}(?!\d)|\d{4}[A-Z]{2}\d{2}")
+_YEARISH = re.compile(r"^\d|(?<!\d)(1[89]|2[01])\d{2}(?!\d)")
 
 
 def classify_wide_header(h: str) -> tuple[Period, str] | None:
@@ -366,8 +365,10 @@ def parse_wide(path: Path, options: Options, problems: Problems) -> ParsedTable:
     for i in other:
         if _YEARISH.search(header[i]):
             problems.add(rows.header_row, header[i],
-                         f"kolomkop '{header[i]}' is geen geldige periode (bv. '2019', '2019 ondergrens', '2019_lo')",
-                         f"column header '{header[i]}' is not a valid period (e.g. '2019', '2019 ondergrens', '2019_lo')")  # fmt: skip
+                         f"kolomkop '{header[i]}' is geen geldige periode (bv. '2019', '2019 ondergrens', '2019_lo'); "
+                         "bedoelde kolommen die geen periode zijn kunnen met ignore_columns worden overgeslagen",
+                         f"column header '{header[i]}' is not a valid period (e.g. '2019', '2019 ondergrens', '2019_lo'); "
+                         "columns that are not periods can be skipped with ignore_columns")  # fmt: skip
         elif header[i]:
             notes.append(f"kolom '{header[i]}' genegeerd / column '{header[i]}' ignored")
     problems.raise_if_any()
@@ -423,8 +424,6 @@ def parse_wide(path: Path, options: Options, problems: Problems) -> ParsedTable:
                 continue
             add(measure, area, period, no_dims, value, lo, hi, se, n, None, row_no, header[iv])
         builder.row_done()
-        if problems.full:
-            break
     metadata = TableMetadata(
         identifier=source_table, title=path.stem, format="wide", source=str(path), measures=measures,
         encoding=rows.encoding, delimiter=rows.delimiter, decimal_separator=decimal, notes=tuple(notes),
