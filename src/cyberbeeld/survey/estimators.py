@@ -1,0 +1,686 @@
+"""Design-based estimators: mean, total, proportion and ratio, overall and by domains.
+
+Every function takes the microdata (a pandas DataFrame, a Parquet/CSV path or a
+:class:`~cyberbeeld.survey.engine.DuckDBTable`), a :class:`~cyberbeeld.survey.design.Design`
+and returns a tidy :class:`pandas.DataFrame` with one row per domain × variable:
+
+``<by columns>, variable, statistic, estimate, se, ci_low, ci_high, deff, cv, n, df``
+
+The numbers are those of R's ``survey`` package: ``svymean``/``svytotal``/``svyratio`` with
+``deff=TRUE``, ``svyby`` for domains (R's ``subset()`` semantics: the domain variance uses
+the full design, with zero scores outside the domain), ``svyciprop`` for proportion
+intervals and ``svycontrast`` for the difference between two domains.
+
+The per-row work is one pass per sampling stage in DuckDB (or Spark); see
+:mod:`cyberbeeld.survey.engine`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy import stats
+
+from cyberbeeld.survey.design import Design
+from cyberbeeld.survey.engine import (
+    DataSource,
+    EngineName,
+    Session,
+    open_session,
+    stage_moments,
+    stratum_info,
+)
+from cyberbeeld.survey.errors import SurveyDesignError
+from cyberbeeld.survey.moments import Estimand, StageMoments, domain_variances
+
+__all__ = [
+    "CIMethod",
+    "Request",
+    "domain_difference",
+    "estimate",
+    "svymean",
+    "svyproportion",
+    "svyratio",
+    "svytotal",
+]
+
+Statistic = Literal["mean", "total", "proportion", "ratio"]
+CIMethod = Literal["logit", "beta", "wilson", "wald"]
+FloatArray = npt.NDArray[np.float64]
+RESULT_COLUMNS = ["variable", "statistic", "estimate", "se", "ci_low", "ci_high", "deff", "cv", "n", "df"]
+_W = "__cb_weight"
+
+
+@dataclass(frozen=True)
+class Request:
+    """One estimate to make.
+
+    Attributes
+    ----------
+    statistic : {"mean", "total", "proportion", "ratio"}
+        What to estimate.
+    variable : str
+        The analysis column (numerator of a ratio).  For a proportion: a 0/1 or boolean
+        column gives the proportion of 1/true; any other column gives one proportion per level.
+    denominator : str, optional
+        Denominator column of a ratio.
+    """
+
+    statistic: Statistic
+    variable: str
+    denominator: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.statistic not in ("mean", "total", "proportion", "ratio"):
+            raise SurveyDesignError(f"unknown statistic {self.statistic!r}")
+        if (self.statistic == "ratio") != (self.denominator is not None):
+            raise SurveyDesignError(
+                "a ratio needs a denominator (and only a ratio has one)", column=self.variable
+            )
+
+
+@dataclass
+class _Plan:
+    """Quantities and estimands of one estimation run."""
+
+    values: dict[str, ir.NumericValue] = field(default_factory=dict)  # name -> per-row value (y)
+    estimands: list[tuple[str, str, Estimand, str | None, str]] = field(default_factory=list)
+    # (label, statistic, estimand, value name of y, value name of x or "1")
+
+    def value(self, name: str, expr: ir.NumericValue) -> str:
+        if name not in self.values:
+            self.values[name] = expr
+        return name
+
+
+def _qname(value: str) -> str:
+    return "w" if value == "1" else f"a_{value}"
+
+
+def _is_numeric(dtype: Any) -> bool:
+    return bool(dtype.is_numeric() or dtype.is_boolean())
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _first_row(session: Session, condition: ir.BooleanValue) -> int | None:
+    t = session.table
+    expr = t.mutate(__cb_rn=ibis.row_number()).filter(condition).aggregate(first=lambda x: x.__cb_rn.min())
+    value = session.execute(expr)["first"].iloc[0]
+    return None if pd.isna(value) else int(value)
+
+
+def _validate(session: Session, design: Design, numeric: Sequence[str], categorical: Sequence[str]) -> None:
+    t = session.table
+    schema = t.schema()
+    needed = [*design.columns, *numeric, *categorical]
+    for col in needed:
+        if col not in schema:
+            raise SurveyDesignError("column not found in the data", column=col)
+    numeric_cols = [
+        c for c in dict.fromkeys([*(design.weights and [design.weights] or []), *design.fpc, *numeric])
+    ]
+    checks: list[tuple[str, str, ir.BooleanValue]] = []
+    for col in numeric_cols:
+        if not _is_numeric(schema[col]):
+            bad = t[col].notnull() & t[col].cast("string").try_cast("float64").isnull()
+            checks.append((col, "non-numeric value", bad))
+    for col in dict.fromkeys([*design.columns, *numeric, *categorical]):
+        checks.append((col, "missing value", t[col].isnull()))
+    if design.weights and _is_numeric(schema[design.weights]):
+        checks.append((design.weights, "negative weight", t[design.weights] < 0))
+    for col in design.fpc:
+        if _is_numeric(schema[col]):
+            checks.append((col, "fpc must be positive", t[col] <= 0))
+    for col in numeric:
+        if _is_numeric(schema[col]) and schema[col].is_floating():
+            checks.append((col, "non-finite value", t[col].isinf() | t[col].isnan()))
+    if not checks:
+        return
+    counts = session.execute(
+        t.aggregate(**{f"c{i}": cond.ifelse(1, 0).sum() for i, (_, _, cond) in enumerate(checks)})
+    )
+    for i, (col, message, cond) in enumerate(checks):
+        if int(counts[f"c{i}"].fillna(0).iloc[0]) > 0:
+            raise SurveyDesignError(message, column=col, row=_first_row(session, cond))
+    if design.strata and design.psu and not design.nest:
+        per_psu = t.group_by(p=t[design.psu]).aggregate(k=t[design.strata].nunique())
+        clash = session.execute(per_psu.filter(per_psu.k > 1).limit(1))
+        if len(clash):
+            psu_value = clash["p"].iloc[0]
+            raise SurveyDesignError(
+                "clusters not nested in strata (a PSU appears in more than one stratum); "
+                "use nest=True if PSU labels are only unique within strata",
+                column=design.psu,
+                row=_first_row(session, t[design.psu] == ibis.literal(psu_value)),
+            )
+
+
+# --------------------------------------------------------------------------- stage set-up
+
+
+def _stage_keys(
+    t: ir.Table, design: Design
+) -> list[tuple[dict[str, ir.Value], dict[str, ir.Value] | None, ir.NumericValue | None, list[str]]]:
+    strata: dict[str, ir.Value] = {"__cb_s": t[design.strata] if design.strata else ibis.literal(1)}
+    units1 = {"__cb_p": t[design.psu]} if design.psu else None
+    fpc1 = t[design.fpc[0]].cast("float64") if design.fpc else None
+    stages: list[
+        tuple[dict[str, ir.Value], dict[str, ir.Value] | None, ir.NumericValue | None, list[str]]
+    ] = [(strata, units1, fpc1, ["__cb_s"])]
+    if design.ssu and design.fpc and not design.one_stage:
+        assert design.psu is not None
+        strata2 = {**strata, "__cb_p": t[design.psu]}
+        stages.append(
+            (strata2, {"__cb_q": t[design.ssu]}, t[design.fpc[1]].cast("float64"), ["__cb_s", "__cb_p"])
+        )
+    return stages
+
+
+def _stage_info(session: Session, design: Design) -> list[pd.DataFrame]:
+    t = session.table
+    infos = []
+    for strata, units, fpc, _ in _stage_keys(t, design):
+        infos.append(session.execute(stratum_info(t, strata=strata, units=units, fpc=fpc)))
+    if not design.fpc:
+        for info in infos:
+            info["f"] = 1.0
+            info["popsize"] = np.inf
+        return infos
+    for info, col in zip(infos, design.fpc, strict=False):
+        varies = info["fpc_min"] != info["fpc_max"]
+        if varies.any():
+            raise SurveyDesignError("fpc varies within a stratum (or within a PSU at stage two)", column=col)
+    stage_cols = list(design.fpc[: len(infos)])
+    all_min = min(float(i["fpc_min"].min()) for i in infos)
+    is_popsize = any(bool((i["fpc_max"] > 1).any()) for i in infos)
+    all_ge_one = all_min >= 1
+    if is_popsize != all_ge_one:
+        raise SurveyDesignError(
+            "fpc must be all population sizes (>= 1) or all sampling fractions (<= 1, not all 1)",
+            column=stage_cols[0],
+        )
+    for info, col in zip(infos, stage_cols, strict=True):
+        n = info["n_units"].astype(np.float64)
+        fpc = info["fpc_min"].astype(np.float64)
+        pop = fpc if is_popsize else n / fpc
+        if (pop < n).any():
+            raise SurveyDesignError("fpc implies more than 100% sampling", column=col)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            info["f"] = np.where(np.isinf(pop), 1.0, (pop - n) / pop)
+        info["popsize"] = pop
+    return infos
+
+
+def _weights_expr(t: ir.Table, design: Design) -> ir.NumericValue:
+    if design.weights:
+        return t[design.weights].cast("float64")
+    if _W in t.columns:
+        return t[_W].cast("float64")
+    return ibis.literal(1.0)
+
+
+def _prepare_data(data: DataSource, design: Design) -> DataSource:
+    """Without a weights column but with fpc, R derives the weights from the fpc."""
+    if design.weights or not design.fpc:
+        return data
+    if not isinstance(data, pd.DataFrame):
+        raise SurveyDesignError("give a weights column (weights from the fpc need a data frame)")
+    design.check_columns(list(data.columns))
+    out = data.copy(deep=False)
+    out[_W] = design.weight_values(data)
+    return out
+
+
+# --------------------------------------------------------------------------- main entry
+
+
+def _levels(session: Session, column: str) -> tuple[bool, list[Any]]:
+    """(is_binary, levels) of a proportion variable."""
+    t = session.table
+    values = session.execute(t.select(v=t[column]).distinct().order_by("v"))["v"].tolist()
+    dtype = t.schema()[column]
+    if dtype.is_boolean():
+        return True, [True]
+    if _is_numeric(dtype) and set(values) <= {0, 1}:
+        return True, [1]
+    return False, values
+
+
+def estimate(
+    data: DataSource,
+    design: Design,
+    requests: Sequence[Request],
+    *,
+    by: Sequence[str] | str | None = None,
+    ci: CIMethod = "logit",
+    level: float = 0.95,
+    engine: EngineName = "duckdb",
+    **engine_options: Any,
+) -> pd.DataFrame:
+    """Estimate several statistics in one pass per stage.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame, str, Path or DuckDBTable
+        The microdata.
+    design : Design
+        The sampling design.
+    requests : sequence of Request
+        What to estimate.
+    by : str or sequence of str, optional
+        Domain columns (R's ``svyby``); ``None`` for the whole sample.
+    ci : {"logit", "beta", "wilson", "wald"}
+        Interval for proportions: ``"logit"`` and ``"beta"`` (Korn-Graubard) are R's
+        ``svyciprop`` methods, ``"wald"`` is ``svyciprop(method="mean")``; ``"wilson"`` is the
+        Wilson score interval with the effective sample size ``p(1-p)/var``.  All use a
+        t quantile with the design degrees of freedom of the domain, as ``svyciprop`` does.
+        Means, totals and ratios get R's ``confint()`` normal interval.
+    level : float
+        Confidence level.
+    engine : {"duckdb", "spark"}
+        Where the per-row work runs.
+    **engine_options
+        Passed to :func:`cyberbeeld.survey.engine.open_session`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``<by>, variable, statistic, estimate, se, ci_low, ci_high, deff, cv, n, df``.
+    """
+    by_cols = [by] if isinstance(by, str) else list(by or [])
+    if ci not in ("logit", "beta", "wilson", "wald"):
+        raise SurveyDesignError(f"unknown interval method {ci!r}")
+    if not 0 < level < 1:
+        raise SurveyDesignError(f"confidence level must be between 0 and 1, not {level}")
+    if not requests:
+        raise SurveyDesignError("nothing to estimate")
+    data = _prepare_data(data, design)
+    with open_session(data, engine, **engine_options) as session:
+        t = session.table
+        numeric = [r.variable for r in requests if r.statistic != "proportion"]
+        numeric += [r.denominator for r in requests if r.denominator]
+        categorical = [r.variable for r in requests if r.statistic == "proportion"]
+        _validate(session, design, numeric, [*categorical, *by_cols])
+        plan = _Plan()
+        for r in requests:
+            if r.statistic == "proportion":
+                binary, levels = _levels(session, r.variable)
+                for lev in levels:
+                    label = r.variable if binary else f"{r.variable}={lev}"
+                    col = t[r.variable]
+                    expr = (
+                        (col == ibis.literal(lev)).ifelse(1.0, 0.0)
+                        if not binary or lev is not True
+                        else (col.ifelse(1.0, 0.0))
+                    )
+                    name = plan.value(f"p{len(plan.values)}", expr)
+                    plan.estimands.append((label, "proportion", Estimand((_qname(name), "w")), name, "1"))
+                continue
+            name = plan.value(f"v{len(plan.values)}", t[r.variable].cast("float64"))
+            if r.statistic == "total":
+                plan.estimands.append((r.variable, "total", Estimand((_qname(name),)), name, None))
+            elif r.statistic == "mean":
+                plan.estimands.append((r.variable, "mean", Estimand((_qname(name), "w")), name, "1"))
+            else:
+                assert r.denominator is not None
+                den = plan.value(f"v{len(plan.values)}", t[r.denominator].cast("float64"))
+                plan.estimands.append(
+                    (
+                        f"{r.variable}/{r.denominator}",
+                        "ratio",
+                        Estimand((_qname(name), _qname(den))),
+                        name,
+                        den,
+                    )
+                )
+        return _run(session, design, plan, by_cols, ci, level)
+
+
+def _row_moment_name(a: str, b: str) -> str:
+    return f"{a}__{b}"
+
+
+def _run(
+    session: Session, design: Design, plan: _Plan, by_cols: list[str], ci: CIMethod, level: float
+) -> pd.DataFrame:
+    t = session.table
+    w = _weights_expr(t, design)
+    quantities: dict[str, ir.NumericValue] = {"w": w}
+    for name, expr in plan.values.items():
+        quantities[_qname(name)] = w * expr
+    pairs: dict[tuple[str, str], None] = {}
+    row_sums: dict[str, ir.NumericValue] = {"nz": (w != 0).ifelse(1, 0)}
+    for _, _, est, y, x in plan.estimands:
+        for p in est.pairs():
+            pairs[p] = None
+        assert y is not None
+        row_sums[_row_moment_name(y, y)] = w * plan.values[y] * plan.values[y]
+        if x is not None and x != "1":
+            row_sums[_row_moment_name(y, x)] = w * plan.values[y] * plan.values[x]
+            row_sums[_row_moment_name(x, x)] = w * plan.values[x] * plan.values[x]
+    domains = {c: t[c] for c in by_cols}
+    infos = _stage_info(session, design)
+    keys = _stage_keys(t, design)
+    stage_tables: list[pd.DataFrame] = []
+    for i, (strata, units, _, _) in enumerate(keys):
+        expr = stage_moments(
+            t,
+            domains=domains,
+            strata=strata,
+            units=units,
+            quantities=quantities,
+            pairs=list(pairs),
+            row_sums=row_sums if i == 0 else {},
+        )
+        stage_tables.append(session.execute(expr))
+    return _assemble(design, plan, by_cols, infos, keys, stage_tables, ci, level)
+
+
+def _assemble(
+    design: Design,
+    plan: _Plan,
+    by_cols: list[str],
+    infos: list[pd.DataFrame],
+    keys: list[Any],
+    stage_tables: list[pd.DataFrame],
+    ci: CIMethod,
+    level: float,
+) -> pd.DataFrame:
+    s1 = stage_tables[0]
+    # Domain index, in sorted order of the by columns.
+    if by_cols:
+        dom = s1[by_cols].drop_duplicates().sort_values(by_cols, na_position="last").reset_index(drop=True)
+        dom["__domain"] = np.arange(len(dom))
+    else:
+        dom = pd.DataFrame({"__domain": [0]})
+    n_dom = len(dom)
+    stages: list[StageMoments] = []
+    # Stage multipliers: 1 at stage one; n1/N1 of the parent stratum at stage two.
+    info1 = infos[0].copy()
+    info1["mult"] = 1.0
+    prepared = [info1]
+    if len(infos) > 1:
+        info2 = infos[1].copy()
+        frac = info1[["__cb_s", "n_units", "popsize"]].rename(columns={"n_units": "n1", "popsize": "N1"})
+        info2 = info2.merge(frac, on="__cb_s", how="left")
+        with np.errstate(divide="ignore"):
+            info2["mult"] = info2["n1"] / info2["N1"]
+        prepared.append(info2)
+    for i, (tab, info) in enumerate(zip(stage_tables, prepared, strict=True)):
+        label_cols = keys[i][3]
+        merged = tab.merge(info[[*label_cols, "n_units", "f", "mult"]], on=label_cols, how="left")
+        merged = merged.merge(dom, on=by_cols, how="left") if by_cols else merged.assign(__domain=0)
+        stages.append(StageMoments(merged, stage=i + 1, label_columns=label_cols))
+    st1 = stages[0].table
+    d1 = st1["__domain"].to_numpy()
+
+    def dsum(col: str) -> FloatArray:
+        return np.bincount(d1, weights=st1[col].to_numpy(dtype=np.float64), minlength=n_dom)
+
+    n_rows = dsum("nrows")
+    nobs = dsum("rs_nz")
+    degf = dsum("m") - np.bincount(d1, minlength=n_dom)
+    W = dsum("sum_w")
+    alpha = 1.0 - level
+    zq = stats.norm.ppf(1 - alpha / 2)
+    frames = []
+    for label, statistic, est, y, x in plan.estimands:
+        assert y is not None
+        num = dsum(f"sum_{_qname(y)}")
+        syy = dsum(f"rs_{_row_moment_name(y, y)}")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if x is None:  # total
+                point = num
+                coefs: list[FloatArray] = [np.ones(n_dom)]
+                ybar = num / W
+                svyvar = nobs / (nobs - 1) * (syy / W - ybar**2)
+                vsrs = svyvar * W**2 * (W - nobs) / (W * nobs)
+            else:
+                den = W if x == "1" else dsum(f"sum_{_qname(x)}")
+                point = num / den
+                coefs = [1.0 / den, -point / den]
+                if x == "1":
+                    sxy, sxx = num, W
+                else:
+                    sxy = dsum(f"rs_{_row_moment_name(y, x)}")
+                    sxx = dsum(f"rs_{_row_moment_name(x, x)}")
+                sr2 = (syy - 2 * point * sxy + point**2 * sxx) / den**2
+                svyvar = nobs / (nobs - 1) * sr2 / W
+                vsrs = svyvar * W**2 * (W - nobs) / (W * nobs)
+                if x == "1":  # svymean: vsrs = svyvar(y) (psum - nobs) / (psum nobs)
+                    vsrs = np.where(W < nobs, np.nan, vsrs)
+            var = domain_variances(stages, est, coefs, n_dom, design.lonely_psu)
+            se = np.sqrt(var)
+            deff = var / vsrs
+            if statistic == "proportion":
+                lo, hi = _prop_ci(point, var, degf, n_rows, alpha, ci)
+            else:
+                lo, hi = point - zq * se, point + zq * se
+            cv = se / point
+        frame = dom.drop(columns="__domain").copy()
+        frame["variable"] = label
+        frame["statistic"] = statistic
+        frame["estimate"] = point
+        frame["se"] = se
+        frame["ci_low"] = lo
+        frame["ci_high"] = hi
+        frame["deff"] = deff
+        frame["cv"] = cv
+        frame["n"] = n_rows.astype(np.int64)
+        frame["df"] = degf.astype(np.int64)
+        frames.append(frame)
+    out = pd.concat(frames, ignore_index=True)
+    return out[[*by_cols, *RESULT_COLUMNS]]
+
+
+def _prop_ci(
+    p: FloatArray, var: FloatArray, degf: FloatArray, n_rows: FloatArray, alpha: float, method: CIMethod
+) -> tuple[FloatArray, FloatArray]:
+    """Interval for a proportion, as R's ``svyciprop`` (t quantile with the design df)."""
+    df = np.where(degf > 0, degf, np.nan)
+    tq = stats.t.ppf(1 - alpha / 2, df)
+    se = np.sqrt(var)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if method == "wald":
+            return p - tq * se, p + tq * se
+        if method == "logit":
+            eta = np.log(p / (1 - p))
+            se_eta = se / (p * (1 - p))
+            return _expit(eta - tq * se_eta), _expit(eta + tq * se_eta)
+        n_eff = p * (1 - p) / var
+        if method == "beta":
+            n_eff = n_eff * (stats.t.ppf(alpha / 2, n_rows - 1) / stats.t.ppf(alpha / 2, df)) ** 2
+            lo = stats.beta.ppf(alpha / 2, n_eff * p, n_eff * (1 - p) + 1)
+            hi = stats.beta.ppf(1 - alpha / 2, n_eff * p + 1, n_eff * (1 - p))
+            return np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
+        # Wilson score interval with the effective sample size.
+        z2 = tq**2
+        centre = (p + z2 / (2 * n_eff)) / (1 + z2 / n_eff)
+        half = tq / (1 + z2 / n_eff) * np.sqrt(p * (1 - p) / n_eff + z2 / (4 * n_eff**2))
+        return centre - half, centre + half
+
+
+def _expit(x: FloatArray) -> FloatArray:
+    return np.asarray(1.0 / (1.0 + np.exp(-x)), dtype=np.float64)
+
+
+# --------------------------------------------------------------------------- convenience
+
+
+def _as_list(values: str | Sequence[str]) -> list[str]:
+    return [values] if isinstance(values, str) else list(values)
+
+
+def svymean(data: DataSource, design: Design, variables: str | Sequence[str], **kwargs: Any) -> pd.DataFrame:
+    """Means (R's ``svymean``, or ``svyby(..., svymean)`` with ``by=``).  See :func:`estimate`."""
+    return estimate(data, design, [Request("mean", v) for v in _as_list(variables)], **kwargs)
+
+
+def svytotal(data: DataSource, design: Design, variables: str | Sequence[str], **kwargs: Any) -> pd.DataFrame:
+    """Totals (R's ``svytotal``).  See :func:`estimate`."""
+    return estimate(data, design, [Request("total", v) for v in _as_list(variables)], **kwargs)
+
+
+def svyproportion(
+    data: DataSource, design: Design, variables: str | Sequence[str], **kwargs: Any
+) -> pd.DataFrame:
+    """Proportions with ``svyciprop`` intervals (``ci=``).  See :func:`estimate`."""
+    return estimate(data, design, [Request("proportion", v) for v in _as_list(variables)], **kwargs)
+
+
+def svyratio(
+    data: DataSource, design: Design, numerator: str, denominator: str, **kwargs: Any
+) -> pd.DataFrame:
+    """Ratio of two totals (R's ``svyratio``).  See :func:`estimate`."""
+    return estimate(data, design, [Request("ratio", numerator, denominator)], **kwargs)
+
+
+@dataclass(frozen=True)
+class Difference:
+    """The difference between a statistic in two domains (R's ``svycontrast`` on ``svyby``).
+
+    Attributes
+    ----------
+    estimate, se : float
+        First domain minus second, and its standard error.
+    ci_low, ci_high : float
+        Normal confidence interval (as R's ``confint`` on the contrast).
+    t, df, p_value : float
+        Test of no difference: ``t = estimate / se`` against a t distribution with the design
+        degrees of freedom (as ``svyttest``).
+    """
+
+    estimate: float
+    se: float
+    ci_low: float
+    ci_high: float
+    t: float
+    df: float
+    p_value: float
+
+
+def domain_difference(
+    data: DataSource,
+    design: Design,
+    request: Request,
+    *,
+    by: Sequence[str] | str,
+    first: Any,
+    second: Any,
+    level: float = 0.95,
+    engine: EngineName = "duckdb",
+    **engine_options: Any,
+) -> Difference:
+    """Difference of a mean, total or proportion between two domains, with SE and test.
+
+    Parameters
+    ----------
+    data, design : see :func:`estimate`
+    request : Request
+        The statistic (``mean``, ``total`` or binary ``proportion``).
+    by : str or sequence of str
+        Domain columns.
+    first, second : value or tuple of values
+        The two domains (one value per ``by`` column).
+
+    Returns
+    -------
+    Difference
+
+    Notes
+    -----
+    The variance is that of the difference of the two domains' influence functions on the
+    full design, which is what ``svycontrast(svyby(..., covmat=TRUE), ...)`` computes.
+    """
+    by_cols = [by] if isinstance(by, str) else list(by)
+    v1 = first if isinstance(first, tuple) else (first,)
+    v2 = second if isinstance(second, tuple) else (second,)
+    if len(v1) != len(by_cols) or len(v2) != len(by_cols):
+        raise SurveyDesignError("give one value per domain column for each of the two domains")
+    if request.statistic == "ratio":
+        raise SurveyDesignError("domain differences of ratios are not supported", column=request.variable)
+    data = _prepare_data(data, design)
+    with open_session(data, engine, **engine_options) as session:
+        t = session.table
+        _validate(session, design, [] if request.statistic == "proportion" else [request.variable], by_cols)
+        w = _weights_expr(t, design)
+        col = t[request.variable]
+        y = (
+            col.ifelse(1.0, 0.0)
+            if request.statistic == "proportion" and t.schema()[request.variable].is_boolean()
+            else col.cast("float64")
+        )
+
+        def in_domain(values: tuple[Any, ...]) -> ir.BooleanValue:
+            cond: ir.BooleanValue = ibis.literal(True)
+            for c, v in zip(by_cols, values, strict=True):
+                cond = cond & (t[c] == ibis.literal(v))
+            return cond
+
+        i1, i2 = in_domain(v1).ifelse(1.0, 0.0), in_domain(v2).ifelse(1.0, 0.0)
+        quantities = {"b1": w * i1, "a1": w * y * i1, "b2": w * i2, "a2": w * y * i2}
+        est = Estimand(("a1", "b1", "a2", "b2"))
+        infos = _stage_info(session, design)
+        keys = _stage_keys(t, design)
+        tables = [
+            session.execute(
+                stage_moments(
+                    t, domains={}, strata=s, units=u, quantities=quantities, pairs=est.pairs(), row_sums={}
+                )
+            )
+            for s, u, _, _ in keys
+        ]
+    plan = _Plan()
+    stages: list[StageMoments] = []
+    info1 = infos[0].copy()
+    info1["mult"] = 1.0
+    prepared = [info1]
+    if len(infos) > 1:
+        info2 = infos[1].merge(
+            info1[["__cb_s", "n_units", "popsize"]].rename(columns={"n_units": "n1", "popsize": "N1"}),
+            on="__cb_s",
+            how="left",
+        )
+        with np.errstate(divide="ignore"):
+            info2["mult"] = info2["n1"] / info2["N1"]
+        prepared.append(info2)
+    for i, (tab, info) in enumerate(zip(tables, prepared, strict=True)):
+        label_cols = keys[i][3]
+        merged = tab.merge(info[[*label_cols, "n_units", "f", "mult"]], on=label_cols, how="left").assign(
+            __domain=0
+        )
+        stages.append(StageMoments(merged, stage=i + 1, label_columns=label_cols))
+    del plan
+    st1 = stages[0].table
+    sums = {q: float(st1[f"sum_{q}"].sum()) for q in ("a1", "b1", "a2", "b2")}
+    if sums["b1"] == 0 or sums["b2"] == 0:
+        raise SurveyDesignError("a domain of the difference is empty")
+    if request.statistic == "total":
+        theta1, theta2 = sums["a1"], sums["a2"]
+        coefs = [np.ones(1), np.zeros(1), -np.ones(1), np.zeros(1)]
+    else:
+        theta1, theta2 = sums["a1"] / sums["b1"], sums["a2"] / sums["b2"]
+        coefs = [
+            np.array([1 / sums["b1"]]),
+            np.array([-theta1 / sums["b1"]]),
+            np.array([-1 / sums["b2"]]),
+            np.array([theta2 / sums["b2"]]),
+        ]
+    var = float(domain_variances(stages, est, coefs, 1, design.lonely_psu)[0])
+    diff = theta1 - theta2
+    se = math.sqrt(var)
+    degf = float(st1["m"].sum() - len(st1))
+    zq = float(stats.norm.ppf(1 - (1 - level) / 2))
+    tstat = diff / se if se > 0 else math.inf
+    p_value = float(2 * stats.t.sf(abs(tstat), degf)) if degf > 0 else math.nan
+    return Difference(diff, se, diff - zq * se, diff + zq * se, tstat, degf, p_value)

@@ -1,0 +1,174 @@
+"""From per-stratum moments of unit totals to design-based variances.
+
+The engine (:mod:`cyberbeeld.survey.engine`) returns, for every sampling stage and every
+domain × stratum with rows in the domain, the number of units present ``m`` and the mean
+and population covariance of the unit totals of a few weighted quantities
+(``q_0 = w``, ``q_j = w * y_j``).  Every estimator here is linear in those totals after
+linearisation (a total, or a ratio ``sum q_num / sum q_den`` -- a mean is a ratio with
+``q_den = w``), so its score for unit ``u`` is ``z_u = c_num q_num,u + c_den q_den,u``
+with domain-level coefficients, and R's ``onestrat``
+
+.. math:: V_h = f_h \\frac{n_h}{n_h - 1} \\sum_{u=1}^{n_h} (z_u - \\bar z)^2
+
+(over *all* ``n_h`` units of the stratum in the full design; units without rows in the
+domain have ``z_u = 0``) follows exactly from the moments:
+
+.. math:: \\sum_u (z_u - \\bar z)^2 = m\\,\\mathrm{var}_m(z) + m(\\mu_m - \\bar z)^2 + (n_h - m)\\bar z^2,
+
+with :math:`\\bar z = m \\mu_m / n_h`.  Every term is non-negative, so nothing cancels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from cyberbeeld.survey.errors import SurveyDesignError
+from cyberbeeld.survey.variance import LonelyPSU
+
+__all__ = ["Estimand", "StageMoments", "domain_variances", "point_estimates"]
+
+FloatArray = npt.NDArray[np.float64]
+_CENSUS_TOL = 1e-7
+
+
+@dataclass(frozen=True)
+class Estimand:
+    """A linearised estimator: its score is a linear combination of weighted quantities.
+
+    Attributes
+    ----------
+    quantities : tuple of str
+        Names of the quantities (``w``, ``w * y``, ...) the score combines.  A total has one
+        (``("a1",)``), a mean or ratio two (numerator, denominator), a difference of two domain
+        means four.
+    """
+
+    quantities: tuple[str, ...]
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """Quantity pairs whose unit-level covariance is needed."""
+        qs = self.quantities
+        return [(qs[i], qs[j]) for i in range(len(qs)) for j in range(i, len(qs))]
+
+
+@dataclass(frozen=True)
+class StageMoments:
+    """Moments of one stage, joined with the stratum information.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per domain × stratum present: ``m``, ``sum_*``, ``mean_*``, ``cov_*``,
+        ``n_units`` (in the full design), ``f`` (fpc factor), ``mult`` (stage multiplier)
+        and the domain index column ``__domain``.
+    stage : int
+        1 or 2.
+    label_columns : sequence of str
+        Columns that name the stratum (for error messages).
+    """
+
+    table: pd.DataFrame
+    stage: int
+    label_columns: Sequence[str]
+
+
+def cov_column(a: str, b: str) -> str:
+    """Name of the covariance column of quantities ``a`` and ``b`` (order as requested)."""
+    return f"cov_{a}__{b}"
+
+
+def _cov(table: pd.DataFrame, a: str, b: str) -> FloatArray:
+    name = cov_column(a, b) if cov_column(a, b) in table.columns else cov_column(b, a)
+    return table[name].to_numpy(dtype=np.float64, na_value=0.0)
+
+
+def point_estimates(stage1: pd.DataFrame, n_domains: int, quantities: Sequence[str]) -> dict[str, FloatArray]:
+    """Domain totals of each quantity from the stage-one moments."""
+    idx = stage1["__domain"].to_numpy()
+    return {
+        q: np.bincount(idx, weights=stage1[f"sum_{q}"].to_numpy(dtype=np.float64), minlength=n_domains)
+        for q in quantities
+    }
+
+
+def domain_variances(
+    stages: Sequence[StageMoments],
+    estimand: Estimand,
+    coefs: Sequence[FloatArray],
+    n_domains: int,
+    lonely_psu: LonelyPSU,
+) -> FloatArray:
+    """Variance of a linearised estimator in every domain.
+
+    Parameters
+    ----------
+    stages : sequence of StageMoments
+        Stage one, and stage two for two-stage designs with fpc.
+    estimand : Estimand
+        Which quantities the score combines.
+    coefs : sequence of ndarray, each shape (n_domains,)
+        Score coefficients per domain, one per quantity of ``estimand``:
+        ``z = sum_i coefs[i] * q_i``.
+    n_domains : int
+        Number of domains.
+    lonely_psu : str
+        R's lonely-PSU rule.
+
+    Returns
+    -------
+    ndarray, shape (n_domains,)
+    """
+    total = np.zeros(n_domains)
+    qs = estimand.quantities
+    for st in stages:
+        tab = st.table
+        d = tab["__domain"].to_numpy()
+        m = tab["m"].to_numpy(dtype=np.float64)
+        n_h = tab["n_units"].to_numpy(dtype=np.float64)
+        f = tab["f"].to_numpy(dtype=np.float64)
+        mult = tab["mult"].to_numpy(dtype=np.float64)
+        c = [np.asarray(cf, dtype=np.float64)[d] for cf in coefs]
+        mu = np.zeros(len(tab))
+        var = np.zeros(len(tab))
+        for i, qi in enumerate(qs):
+            mu = mu + c[i] * tab[f"mean_{qi}"].to_numpy(dtype=np.float64)
+            for j in range(i, len(qs)):
+                term = c[i] * c[j] * _cov(tab, qi, qs[j])
+                var = var + (term if i == j else 2.0 * term)
+        var = np.maximum(var, 0.0)
+        zbar = m * mu / n_h
+        ss = m * var + m * (mu - zbar) ** 2 + (n_h - m) * zbar**2
+        census = f < _CENSUS_TOL
+        lonely = (n_h == 1) & ~census
+        if lonely.any() and lonely_psu == "fail":
+            row = tab.loc[lonely].iloc[0]
+            label = ", ".join(str(row[c]) for c in st.label_columns)
+            unit = "PSU" if st.stage == 1 else "SSU"
+            raise SurveyDesignError(
+                f"stratum {label} has only one {unit} at stage {st.stage} (lonely_psu='fail'); "
+                "use lonely_psu='adjust', 'average', 'remove' or 'certainty'"
+            )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = f * np.where(n_h > 1, n_h / (n_h - 1.0), 1.0) * mult
+        if lonely_psu == "adjust":
+            ss = np.where(lonely, m * var + m * mu**2, ss)  # not centred
+        elif lonely_psu in ("remove", "certainty", "average"):
+            ss = np.where(lonely, 0.0, ss)
+        contrib = np.where(census, 0.0, scale * ss)
+        v = np.bincount(d, weights=contrib, minlength=n_domains)
+        if lonely_psu == "average" and lonely.any():
+            if st.stage == 1:
+                nstrat = np.bincount(d, minlength=n_domains).astype(np.float64)
+                nlonely = np.bincount(d, weights=lonely.astype(np.float64), minlength=n_domains)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    v = v * nstrat / (nstrat - nlonely)
+            else:
+                bad = np.bincount(d, weights=lonely.astype(np.float64), minlength=n_domains) > 0
+                v = np.where(bad, np.nan, v)
+        total = total + v
+    return total
