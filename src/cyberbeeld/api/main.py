@@ -42,9 +42,11 @@ api.add_exception_handler(Http404, _not_found)
 def _register() -> None:
     from cyberbeeld.accounts.api import router as accounts_router
     from cyberbeeld.areas.api import router as areas_router
+    from cyberbeeld.incidents.api import router as incidents_router
 
     api.add_router("/", accounts_router)
     api.add_router("/areas", areas_router)
+    api.add_router("/incidents", incidents_router)
 
 
 _register()

@@ -14,5 +14,6 @@ urlpatterns += i18n_patterns(
     path("", include("cyberbeeld.web.urls")),
     path("account/", include("cyberbeeld.accounts.urls")),
     path("gebieden/", include("cyberbeeld.areas.urls")),
+    path("incidenten/", include("cyberbeeld.incidents.urls")),
     prefix_default_language=True,
 )

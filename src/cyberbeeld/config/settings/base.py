@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "cyberbeeld.accounts",
     "cyberbeeld.areas",
+    "cyberbeeld.indicators",
+    "cyberbeeld.incidents",
     "cyberbeeld.web",
     "cyberbeeld.api",
 ]

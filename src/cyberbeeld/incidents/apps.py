@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class IncidentsConfig(AppConfig):
+    name = "cyberbeeld.incidents"
+    label = "incidents"
+    verbose_name = _("Incidenten")
+
+    def ready(self) -> None:
+        from cyberbeeld.web import demo_hooks
+
+        from . import dashboard  # noqa: F401  (dashboard card)
+        from .demo import load
+
+        if load not in demo_hooks.HOOKS:
+            demo_hooks.HOOKS.append(load)

@@ -1,0 +1,100 @@
+"""The indicator catalogue and its observations (indicator × area × period)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class Unit(models.TextChoices):
+    PERCENT = "percent", _("%")
+    COUNT = "count", _("aantal")
+    PER_1000 = "per-1000", _("per 1.000 inwoners")
+
+
+class Polarity(models.TextChoices):
+    HIGHER_IS_WORSE = "higher-worse", _("hoger is slechter")
+    HIGHER_IS_BETTER = "higher-better", _("hoger is beter")
+    NEUTRAL = "neutral", _("neutraal")
+
+
+class Source(models.TextChoices):
+    VEILIGHEIDSMONITOR = "veiligheidsmonitor", _("Veiligheidsmonitor (CBS)")
+    POLITIE = "politie", _("Politie / CBS geregistreerde criminaliteit")
+    OWN_SURVEY = "eigen-onderzoek", _("Eigen onderzoek")
+
+
+class Category(models.TextChoices):
+    CYBERCRIME = "cybercrime", _("cybercrime")
+    GEDIGITALISEERD = "gedigitaliseerde-criminaliteit", _("gedigitaliseerde criminaliteit")
+    DIGITALE_COMPONENT = "digitale-component", _("veiligheid met een digitale component")
+
+
+class Indicator(models.Model):
+    code = models.SlugField(max_length=100, unique=True)
+    name_nl = models.CharField(max_length=300)
+    name_en = models.CharField(max_length=300)
+    definition_nl = models.TextField(blank=True)
+    definition_en = models.TextField(blank=True)
+    unit = models.CharField(max_length=20, choices=Unit.choices)
+    polarity = models.CharField(max_length=20, choices=Polarity.choices, default=Polarity.HIGHER_IS_WORSE)
+    source = models.CharField(max_length=30, choices=Source.choices)
+    category = models.CharField(max_length=40, choices=Category.choices, blank=True)
+    series = models.SlugField(
+        max_length=100, help_text=_("Reeks/methode: waarden uit verschillende reeksen worden nooit zonder melding vergeleken")
+    )
+    method_breaks = models.JSONField(default=list, blank=True, help_text=_("Bekende methodebreuken: [{year, note_nl, note_en}]"))
+    source_table = models.CharField(max_length=100, blank=True, help_text=_("Bijv. CBS-tabel 83648NED"))
+    source_url = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicatoren")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_en if (get_language() or "nl").startswith("en") else self.name_nl
+
+
+class ImportBatch(models.Model):
+    at = models.DateTimeField(auto_now_add=True)
+    source = models.CharField(max_length=300)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    rows = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=20, default="done")
+    errors = models.JSONField(default=list, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+
+class Observation(models.Model):
+    class Status(models.TextChoices):
+        PROVISIONAL = "provisional", _("voorlopig")
+        DEFINITIVE = "definitive", _("definitief")
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="observations")
+    area = models.ForeignKey("areas.Area", on_delete=models.CASCADE, related_name="observations")
+    period = models.CharField(max_length=20, help_text=_("Bijv. 2019, 2019-03, 2019Q1"))
+    value = models.DecimalField(max_digits=18, decimal_places=6)
+    ci_low = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
+    ci_high = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
+    se = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
+    n = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DEFINITIVE)
+    source_table = models.CharField(max_length=100, blank=True)
+    import_batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL)
+    is_example = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["indicator", "area", "period"]
+        constraints = [models.UniqueConstraint(fields=["indicator", "area", "period"], name="one_observation_per_cell")]
+        indexes = [models.Index(fields=["area", "indicator", "period"])]
