@@ -226,6 +226,14 @@ def test_significant_trend_sentence() -> None:
     assert t.fitted(2015) == pytest.approx(10.0)
 
 
+def test_change_and_trend_are_for_one_area() -> None:
+    other = dataclasses.replace(maastricht(2019), area="GM0917", area_name="Heerlen")
+    with pytest.raises(ObservationError):
+        change(maastricht(2017), other)
+    with pytest.raises(ObservationError):
+        trend([maastricht(2015), maastricht(2016), other])
+
+
 def test_trend_needs_three_distinct_numeric_periods() -> None:
     with pytest.raises(ObservationError):
         trend([maastricht(2014), maastricht(2015)])
@@ -261,6 +269,19 @@ def test_peer_ranking_with_rank_ranges() -> None:
     assert ranks["GM_D"].tied_with == ()
     assert ranks["GM_A"].tied_with == ("GM0935",)
     assert ranks["GM0935"].tied_with == ("GM_A", "GM_C", "GM_E")
+    named = {r.area: r for r in rank_ranges(obs, indicator=VICTIMS)}
+    assert named["GM0935"].sentence_nl == (
+        "Bij het slachtofferschap staat Maastricht op plaats 1 tot 4 van de 5 gebieden (1 is het hoogst); "
+        "door de marges is een preciezere plaats niet te geven."
+    )
+    assert named["GM0935"].sentence_en == (
+        "For victimisation, Maastricht is between positions 1 and 4 of 5 areas (1 is the highest); "
+        "the margins do not allow a more precise position."
+    )
+    assert (
+        named["GM_D"].sentence_nl
+        == "Bij het slachtofferschap staat GM_D op plaats 5 van de 5 gebieden (1 is het hoogst)."
+    )
     # The pairwise z-test separates more: A − E = 4.0, se = sqrt(1.0204² + 0.2551²) ≈ 1.052 → z ≈ 3.8.
     pw = {r.area: r for r in rank_ranges(obs, method="pairwise")}
     assert pw["GM_A"].rank_best == 1 and pw["GM_A"].rank_worst <= ranks["GM_A"].rank_worst
@@ -294,6 +315,15 @@ def test_format_number() -> None:
     assert format_number(1234567.891, 2) == "1.234.567,89"
     assert format_number(1234567.891, 2, "en") == "1,234,567.89"
     assert format_number(-0.04) == "0,0"
+
+
+def test_docstring_examples() -> None:
+    import doctest
+
+    from cyberbeeld.indicators import comparisons
+
+    result = doctest.testmod(comparisons)
+    assert result.failed == 0 and result.attempted > 0
 
 
 def test_invalid_observations() -> None:

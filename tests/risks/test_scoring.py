@@ -492,6 +492,36 @@ def test_risk_diagram_compiles_with_vega_lite() -> None:
     assert "marks" in (vega if isinstance(vega, dict) else json.loads(vega))
 
 
+def test_risk_diagram_per_criterion() -> None:
+    """Diagram for L.1 only: scenario 1 scores L.1 C–E (best D, 27 points); scenarios 2 and 3
+    score it 0 (plotted at 0). With 2.1 as criterion and one scenario X, that one is left out."""
+    results = _example_results()
+    d = risk_diagram(LOCAL, results, lang="nl", criterion="L.1")
+    assert [r["impact"] for r in d.rows] == ["D", "0", "0"]
+    assert d.rows[0]["impact_range"] == "C–E" and d.rows[0]["total"] == "27,0"
+    assert "L.1" in d.spec["title"] and d.spec["usermeta"]["criterion"] == "L.1"
+    assert dict(d.columns)["total"] == "Punten"
+    x_results = [
+        *results,
+        assess(
+            LOCAL, Assessment(LOCAL.id, {c: "A" for c in LOCAL.codes} | {"2.1": "X"}, "B", "s4", "Storing")
+        ),
+    ]
+    d21 = risk_diagram(LOCAL, x_results, lang="en", criterion="2.1")
+    assert len(d21.rows) == 3 and "not applicable" in d21.spec["description"]
+    with pytest.raises(ScoreError):
+        risk_diagram(LOCAL, results, criterion="9.9")
+
+
+def test_docstring_examples() -> None:
+    import doctest
+
+    from cyberbeeld.risks import scoring
+
+    result = doctest.testmod(scoring)
+    assert result.failed == 0 and result.attempted > 0
+
+
 def test_risk_diagram_refuses_foreign_results() -> None:
     r = assess(RRP, Assessment("rrp-2009", RANSOMWARE, "C"))
     with pytest.raises(MethodVersionMismatch):

@@ -362,6 +362,10 @@ def change(
             "series; a change across a method break is not meaningful (pass allow_method_break=True to get a "
             "flagged result)"
         )
+    if reference.area and current.area and reference.area != current.area:
+        raise ObservationError(
+            f"change() compares one area over time; got {reference.area} and {current.area} (use compare_to())"
+        )
     diff = current.value - reference.value
     se = math.hypot(reference.standard_error, current.standard_error)
     z, p, significant = _z_test(diff, se, alpha)
@@ -679,6 +683,8 @@ def trend(
     series = {o.series for o in observations}
     if len(series) > 1:
         raise MethodBreakError(f"a trend must stay within one series; got {sorted(series)}")
+    if len({o.area for o in observations if o.area}) > 1:
+        raise ObservationError("a trend is for one area")
     obs = tuple(sorted(observations, key=lambda o: o.time))
     if len(obs) < 3:
         raise ObservationError("a trend needs at least three periods")
@@ -774,8 +780,12 @@ class RankRange:
         ``1 + #areas certainly higher`` and ``n − #areas certainly lower``.
     tied_with : tuple of str
         Areas not certainly higher or lower than this one (sorted).
+    n : int
+        Number of areas ranked.
+    area_name : str
     label : str
         ``"3"`` or ``"2–7"``.
+    sentence_nl, sentence_en : str
     """
 
     area: str
@@ -784,6 +794,14 @@ class RankRange:
     rank_best: int
     rank_worst: int
     tied_with: tuple[str, ...]
+    n: int = 0
+    area_name: str = ""
+    sentence_nl: str = ""
+    sentence_en: str = ""
+
+    def sentence(self, lang: Lang = "nl") -> str:
+        """The sentence in ``lang``."""
+        return self.sentence_nl if lang == "nl" else self.sentence_en
 
     @property
     def label(self) -> str:
@@ -798,6 +816,7 @@ def rank_ranges(
     *,
     method: Literal["overlap", "pairwise"] = "overlap",
     alpha: float = 0.05,
+    indicator: Indicator | None = None,
 ) -> tuple[RankRange, ...]:
     """Rank areas with rank ranges instead of false precision.
 
@@ -811,6 +830,8 @@ def rank_ranges(
         z-test of ``v_j − v_i`` is significant and positive.
     alpha : float
         For ``pairwise``.
+    indicator : Indicator, optional
+        Subject for the sentences.
 
     Returns
     -------
@@ -836,6 +857,7 @@ def rank_ranges(
     if method not in ("overlap", "pairwise"):
         raise ValueError(f"method must be 'overlap' or 'pairwise', not {method!r}")
     crit = _crit(alpha)
+    ind = indicator or _DEFAULT_INDICATOR
 
     def above(j: Observation, i: Observation) -> bool:
         """Whether j is certainly higher than i."""
@@ -851,14 +873,32 @@ def rank_ranges(
         higher = [j for j in observations if j is not i and above(j, i)]
         lower = [j for j in observations if j is not i and above(i, j)]
         tied = sorted(str(j.area) for j in observations if j is not i and j not in higher and j not in lower)
+        best, worst = 1 + len(higher), n - len(lower)
+        name_nl, name_en = i.name("nl"), i.name("en")
+        if best == worst:
+            nl = f"Bij {ind.subject('nl')} staat {name_nl} op plaats {best} van de {n} gebieden (1 is het hoogst)."
+            en = f"For {ind.subject('en')}, {name_en} is in position {best} of {n} areas (1 is the highest)."
+        else:
+            nl = (
+                f"Bij {ind.subject('nl')} staat {name_nl} op plaats {best} tot {worst} van de {n} gebieden "
+                "(1 is het hoogst); door de marges is een preciezere plaats niet te geven."
+            )
+            en = (
+                f"For {ind.subject('en')}, {name_en} is between positions {best} and {worst} of {n} areas "
+                "(1 is the highest); the margins do not allow a more precise position."
+            )
         out.append(
             RankRange(
                 area=str(i.area),
                 value=i.value,
                 point_rank=1 + sum(1 for j in observations if j.value > i.value),
-                rank_best=1 + len(higher),
-                rank_worst=n - len(lower),
+                rank_best=best,
+                rank_worst=worst,
                 tied_with=tuple(tied),
+                n=n,
+                area_name=name_nl,
+                sentence_nl=nl,
+                sentence_en=en,
             )
         )
     return tuple(sorted(out, key=lambda r: (r.point_rank, r.area)))

@@ -1226,12 +1226,15 @@ def risk_diagram(
     *,
     lang: Lang = "nl",
     title: str | None = None,
+    criterion: str | None = None,
 ) -> RiskDiagram:
     """Vega-Lite risk diagram (likelihood × impact) with its data table.
 
     x = likelihood class A–E, y = total impact class (A–E, plus 0 when a scenario has no impact),
     background cells coloured green → red by :func:`risk_zone`, a labelled point per scenario and
     error bars for the uncertainty span (impact ``class_low``–``class_high``; likelihood range).
+    With ``criterion`` the y axis is the class of that one criterion ("diagram per
+    impactcriterium", as in NVP 2016 and the RRPs); scenarios scoring it X are left out.
 
     Parameters
     ----------
@@ -1240,11 +1243,15 @@ def risk_diagram(
     results : sequence of ScenarioResult
     lang : {"nl", "en"}
     title : str, optional
+    criterion : str, optional
+        Code of one impact criterion for a per-criterion diagram.
 
     Raises
     ------
     MethodVersionMismatch
         If a result was scored with another method version.
+    ScoreError
+        If ``criterion`` is not a criterion of ``method``.
     """
     import altair as alt  # local import: heavy, and only needed here
 
@@ -1254,15 +1261,29 @@ def risk_diagram(
                 f"result {r.scenario_id!r} was scored with {r.method_id!r}, not {method.id!r}"
             )
     t = {k: v[lang] for k, v in _TEXT.items()}
-    title = title or t["title"]
+    crit = method.criterion(criterion) if criterion is not None else None
+    if crit is not None:
+        t["total"] = "Punten" if lang == "nl" else "Points"
+    if title is None:
+        title = t["title"] if crit is None else f"{t['title']}: {crit.code} {crit.name(lang)}"
+    # (result, impact best/low/high class, points) per plotted scenario
+    plotted: list[tuple[ScenarioResult, str, str, str, float]] = []
+    for r in results:
+        if crit is None:
+            imp = r.impact
+            plotted.append((r, imp.impact_class, imp.class_low, imp.class_high, imp.total))
+        else:
+            cs = r.impact.criterion(crit.code)
+            if cs.points_best is not None:
+                c = cs.classes
+                plotted.append((r, c.best, c.low, c.high, cs.points_best))
     impact_domain = list(IMPACT_CLASSES)
-    if any(c == NO_IMPACT for r in results for c in (r.impact.impact_class, r.impact.class_low)):
+    if any(NO_IMPACT in (best, low) for _, best, low, _, _ in plotted):
         impact_domain = [NO_IMPACT, *impact_domain]
     x_dom = list(LIKELIHOOD_CLASSES)
 
     rows: list[dict[str, Any]] = []
-    for nr, r in enumerate(results, start=1):
-        imp = r.impact
+    for nr, (r, best, low, high, points) in enumerate(plotted, start=1):
         rows.append(
             {
                 "nr": nr,
@@ -1273,13 +1294,13 @@ def risk_diagram(
                 "likelihood_low": r.likelihood.low,
                 "likelihood_high": r.likelihood.high,
                 "likelihood_range": _range_text(r.likelihood.low, r.likelihood.high, lang),
-                "impact": imp.impact_class,
-                "impact_label": method.class_label(imp.impact_class, lang),
-                "impact_low": imp.class_low,
-                "impact_high": imp.class_high,
-                "impact_range": _range_text(imp.class_low, imp.class_high, lang),
-                "total": _fmt_points(imp.total, lang),
-                "risk": ZONE_LABELS[r.zone][lang],
+                "impact": best,
+                "impact_label": method.class_label(best, lang),
+                "impact_low": low,
+                "impact_high": high,
+                "impact_range": _range_text(low, high, lang),
+                "total": _fmt_points(points, lang),
+                "risk": ZONE_LABELS[risk_zone(r.likelihood_index, _impact_index(best))][lang],
             }
         )
     columns: tuple[tuple[str, str], ...] = (
@@ -1313,7 +1334,7 @@ def risk_diagram(
     )
     y_enc = alt.Y("impact:O", scale=alt.Scale(domain=list(reversed(impact_domain))), title=t["impact"])
     background = (
-        alt.Chart(alt.Data(values=cells))
+        alt.Chart(alt.InlineData(values=cells))
         .mark_rect(stroke="white", strokeWidth=1)
         .encode(
             x=x_enc,
@@ -1325,7 +1346,7 @@ def risk_diagram(
             ),
         )
     )
-    data = alt.Data(values=rows)
+    data = alt.InlineData(values=rows)
     tooltip = [
         alt.Tooltip("scenario:N", title=t["scenario"]),
         alt.Tooltip("likelihood_label:N", title=t["likelihood"]),
@@ -1355,7 +1376,7 @@ def risk_diagram(
         chart_rows.append({**row, "slot": slot_count[cell], "label": f"{row['nr']}. {row['scenario']}"})
         slot_count[cell] += 1
     max_slots = max(slot_count.values(), default=1)
-    point_data = alt.Data(values=chart_rows)
+    point_data = alt.InlineData(values=chart_rows)
     offset: dict[str, Any] = {}
     if max_slots > 1:
         offset["yOffset"] = alt.YOffset("slot:O", scale=alt.Scale(domain=list(range(max_slots))))
@@ -1378,6 +1399,11 @@ def risk_diagram(
                 f"(bandbreedte {row['impact_range']}), risico {row['risk']}."
                 for row in rows
             )
+            + (
+                f" {len(results) - len(rows)} scenario's scoren dit criterium als niet van toepassing."
+                if len(rows) < len(results)
+                else ""
+            )
             + " Dezelfde gegevens staan in de tabel naast de grafiek."
         )
     else:
@@ -1389,6 +1415,11 @@ def risk_diagram(
                 f"(range {row['impact_range']}), risk {row['risk']}."
                 for row in rows
             )
+            + (
+                f" {len(results) - len(rows)} scenarios score this criterion as not applicable."
+                if len(rows) < len(results)
+                else ""
+            )
             + " The same data are in the table next to the chart."
         )
     chart = (
@@ -1397,5 +1428,10 @@ def risk_diagram(
         .configure_view(stroke=None)
     )
     spec = chart.to_dict()
-    spec["usermeta"] = {"method_id": method.id, "unverified": list(method.unverified), "lang": lang}
+    spec["usermeta"] = {
+        "method_id": method.id,
+        "criterion": criterion,
+        "unverified": list(method.unverified),
+        "lang": lang,
+    }
     return RiskDiagram(spec=spec, columns=columns, rows=tuple(rows))
