@@ -55,10 +55,21 @@ from .common import (
     Builder,
     CodeMapper,
     Options,
+    duplicate_problem,
     header_key,
     resolve_code_list,
 )
-from .model import CodeItem, DimensionInfo, MeasureInfo, ParsedTable, Period, Problems, Status, TableMetadata
+from .model import (
+    CodeItem,
+    DimensionInfo,
+    MeasureInfo,
+    ParsedObservation,
+    ParsedTable,
+    Period,
+    Problems,
+    Status,
+    TableMetadata,
+)
 from .readers import Cell, Rows, read_rows
 from .values import (
     AreaResolver,
@@ -384,9 +395,14 @@ def parse_wide(path: Path, options: Options, problems: Problems) -> ParsedTable:
     default_area = resolve_area(options.area) if i_area < 0 and options.area is not None else ""
     default_measure = options.measure or path.stem
     measures: dict[str, MeasureInfo] = {}
-    no_dims = builder.dims({})
+    no_dims = builder.dims({})[1]
     width = len(header)
-    add = builder.add
+    # Periods are unique per row (checked on the header), so a duplicate key can only be a repeated
+    # (indicator, area) row: check that once per row and append records directly (the hot loop).
+    seen_rows: dict[tuple[str, str], int] = {}
+    out = builder.observations
+    keep_missing = options.keep_missing
+    first_value_col = header[spec[0][1]]
     for row_no, cells in all_rows:
         if _is_blank(cells):
             continue
@@ -411,6 +427,12 @@ def parse_wide(path: Path, options: Options, problems: Problems) -> ParsedTable:
                 continue
         if measure not in measures:
             measures[measure] = MeasureInfo(measure, measure)
+        first = seen_rows.setdefault((measure, area), row_no)
+        if first != row_no:
+            nl, en = duplicate_problem(first)
+            problems.add(row_no, header[i_area] if i_area >= 0 else first_value_col, nl, en)
+            builder.row_done()
+            continue
         for period, iv, ilo, ihi, ise, i_n in spec:
             try:
                 value = parse_decimal(cells[iv], decimal)
@@ -422,7 +444,11 @@ def parse_wide(path: Path, options: Options, problems: Problems) -> ParsedTable:
                 col = _failing_column(cells, header, (iv, ilo, ihi, ise, i_n), decimal)
                 problems.add(row_no, col, e.nl, e.en)
                 continue
-            add(measure, area, period, no_dims, value, lo, hi, se, n, None, row_no, header[iv])
+            if value is None and not keep_missing:
+                builder.missing += 1
+                continue
+            out.append(ParsedObservation(source_table, measure, area, period, no_dims, value, lo, hi, se, n, None,
+                                         row_no))  # fmt: skip
         builder.row_done()
     metadata = TableMetadata(
         identifier=source_table, title=path.stem, format="wide", source=str(path), measures=measures,

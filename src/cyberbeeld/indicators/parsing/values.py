@@ -78,16 +78,23 @@ def parse_decimal(cell: object, decimal: DecimalSeparator = ".") -> Decimal | No
         return Decimal(repr(cell))
     else:
         raise not_a_number(cell)
-    # fast path: plain machine numbers ('14174', '12.5', '-3')
-    if decimal == "." and s[0] != "_" and "_" not in s and "," not in s and " " not in s:
-        try:
-            d = Decimal(s)
-        except InvalidOperation:
-            pass
-        else:
-            if d.is_finite():
-                return d
-            raise not_a_number(s)
+    # fast paths: plain numbers ('14174', '12.5', '-3'; Dutch '12,5'), no separators or spaces
+    if "_" not in s and " " not in s:
+        fast: str | None = None
+        if decimal == ".":
+            if "," not in s:
+                fast = s
+        elif "." not in s and s.count(",") <= 1:
+            fast = s.replace(",", ".")
+        if fast is not None:
+            try:
+                d = Decimal(fast)
+            except InvalidOperation:
+                pass
+            else:
+                if d.is_finite():
+                    return d
+                raise not_a_number(s)
     t = s.replace("\u2212", "-").translate(_SPACES)
     if t.endswith("%"):
         t = t[:-1].rstrip()
