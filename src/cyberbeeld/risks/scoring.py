@@ -1346,7 +1346,6 @@ def risk_diagram(
             ),
         )
     )
-    data = alt.InlineData(values=rows)
     tooltip = [
         alt.Tooltip("scenario:N", title=t["scenario"]),
         alt.Tooltip("likelihood_label:N", title=t["likelihood"]),
@@ -1354,20 +1353,6 @@ def risk_diagram(
         alt.Tooltip("impact_range:N", title=t["impact_range"]),
         alt.Tooltip("risk:N", title=t["risk"]),
     ]
-    impact_bars = (
-        alt.Chart(data)
-        .mark_rule(strokeWidth=2, color="#333333")
-        .encode(
-            x=alt.X("likelihood:O", scale=alt.Scale(domain=x_dom)),
-            y=alt.Y("impact_low:O"),
-            y2="impact_high:O",
-        )
-    )
-    likelihood_bars = (
-        alt.Chart(data)
-        .mark_rule(strokeWidth=2, color="#333333", strokeDash=[4, 2])
-        .encode(x=alt.X("likelihood_low:O"), x2="likelihood_high:O", y=alt.Y("impact:O"))
-    )
     # Scenarios in the same cell are stacked (yOffset slots) so that points and labels stay legible.
     slot_count: dict[tuple[str, str], int] = defaultdict(int)
     chart_rows = []
@@ -1380,6 +1365,23 @@ def risk_diagram(
     offset: dict[str, Any] = {}
     if max_slots > 1:
         offset["yOffset"] = alt.YOffset("slot:O", scale=alt.Scale(domain=list(range(max_slots))))
+    # Error bars only where there is a range; the vertical bar runs between band centres (no offset).
+    impact_ranges = alt.InlineData(values=[r for r in chart_rows if r["impact_low"] != r["impact_high"]])
+    lik_ranges = alt.InlineData(values=[r for r in chart_rows if r["likelihood_low"] != r["likelihood_high"]])
+    impact_bars = (
+        alt.Chart(impact_ranges)
+        .mark_rule(strokeWidth=2, color="#333333")
+        .encode(
+            x=alt.X("likelihood:O", scale=alt.Scale(domain=x_dom)),
+            y=alt.Y("impact_low:O"),
+            y2="impact_high:O",
+        )
+    )
+    likelihood_bars = (
+        alt.Chart(lik_ranges)
+        .mark_rule(strokeWidth=2, color="#333333", strokeDash=[4, 2])
+        .encode(x=alt.X("likelihood_low:O"), x2="likelihood_high:O", y=alt.Y("impact:O"), **offset)
+    )
     points = (
         alt.Chart(point_data)
         .mark_point(filled=True, size=80, color="#1a1a1a", shape="circle", opacity=1)
@@ -1395,8 +1397,9 @@ def risk_diagram(
             f"{title}: {len(rows)} scenario's geplaatst naar waarschijnlijkheid (horizontaal, A tot E) "
             f"en impact (verticaal, A tot E). "
             + " ".join(
-                f"{row['scenario']}: waarschijnlijkheid {row['likelihood']}, impact {row['impact']} "
-                f"(bandbreedte {row['impact_range']}), risico {row['risk']}."
+                f"{row['scenario']}: waarschijnlijkheid {row['likelihood_range']}, impact {row['impact']}"
+                + (f" (bandbreedte {row['impact_range']})" if row["impact_low"] != row["impact_high"] else "")
+                + f", risico {row['risk']}."
                 for row in rows
             )
             + (
@@ -1411,8 +1414,9 @@ def risk_diagram(
             f"{title}: {len(rows)} scenarios placed by likelihood (horizontal, A to E) "
             f"and impact (vertical, A to E). "
             + " ".join(
-                f"{row['scenario']}: likelihood {row['likelihood']}, impact {row['impact']} "
-                f"(range {row['impact_range']}), risk {row['risk']}."
+                f"{row['scenario']}: likelihood {row['likelihood_range']}, impact {row['impact']}"
+                + (f" (range {row['impact_range']})" if row["impact_low"] != row["impact_high"] else "")
+                + f", risk {row['risk']}."
                 for row in rows
             )
             + (
@@ -1425,6 +1429,7 @@ def risk_diagram(
     chart = (
         alt.layer(background, impact_bars, likelihood_bars, points, labels)
         .properties(title=title, width=480, height=420, description=description)
+        .resolve_scale(yOffset="independent")
         .configure_view(stroke=None)
     )
     spec = chart.to_dict()
