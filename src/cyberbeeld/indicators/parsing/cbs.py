@@ -295,10 +295,10 @@ def _run_rows(
                     builder.add(measure, area, period, shared, value, None, None, None, None, status, row_no,
                                 header[col])  # fmt: skip
                     continue
-                key = (measure, area, period, shared[0])
-                p = pending.get(key)
+                pending_key = (measure, area, period, shared[0])
+                p = pending.get(pending_key)
                 if p is None:
-                    p = pending[key] = _Pending(measure, area, period, shared, status, row_no, header[col])
+                    p = pending[pending_key] = _Pending(measure, area, period, shared, status, row_no, header[col])
                 if getattr(p, role) is not None:
                     problems.add(row_no, header[margin_dim.column], f"marge '{role}' komt twee keer voor (ook in rij {p.row})",
                                  f"margin '{role}' appears twice (also in row {p.row})")  # fmt: skip

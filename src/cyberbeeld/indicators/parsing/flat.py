@@ -253,14 +253,14 @@ def parse_tidy(path: Path, options: Options, problems: Problems) -> ParsedTable:
                 problems.add(row_no, header[idx], e.nl, e.en)
                 ok = False
         nums: list[Decimal | None] = []
-        for idx in (i_value, i_lo, i_hi, i_se):
-            if idx is None:
+        for num_idx in (i_value, i_lo, i_hi, i_se):
+            if num_idx is None:
                 nums.append(None)
                 continue
             try:
-                nums.append(parse_decimal(cells[idx], decimal))
+                nums.append(parse_decimal(cells[num_idx], decimal))
             except CellError as e:
-                problems.add(row_no, header[idx], e.nl, e.en)
+                problems.add(row_no, header[num_idx], e.nl, e.en)
                 ok = False
         n: int | None = None
         if i_n is not None:
@@ -348,10 +348,10 @@ def parse_wide(path: Path, options: Options, problems: Problems) -> ParsedTable:
                              f"column for {period} ({role}) appears twice")  # fmt: skip
             group[role] = i
             continue
-        role = role_of(h)
-        if role == "area":
+        alias = role_of(h)
+        if alias == "area":
             area_candidates.append(i)
-        elif role == "indicator" and i_ind is None:
+        elif alias == "indicator" and i_ind is None:
             i_ind = i
         else:
             other.append(i)
@@ -360,8 +360,8 @@ def parse_wide(path: Path, options: Options, problems: Problems) -> ParsedTable:
                             "no period columns found (e.g. '2019')")  # fmt: skip
     for period, group in groups.items():
         if "value" not in group:
-            first = header[min(group.values())]
-            problems.add(rows.header_row, first, f"er is geen waardekolom voor {period}",
+            first_col = header[min(group.values())]
+            problems.add(rows.header_row, first_col, f"er is geen waardekolom voor {period}",
                          f"there is no value column for {period}")  # fmt: skip
     if area_candidates:
         coded = [i for i in area_candidates if "code" in header_key(header[i])]
