@@ -504,6 +504,60 @@ def test_wide_xlsx_written_with_openpyxl(tmp_path: Path) -> None:
     ]
 
 
+def test_xlsx_title_line_above_the_table(tmp_path: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["Slachtofferschap online criminaliteit (%), bron: Veiligheidsmonitor"])
+    ws.append([])
+    ws.append(["Gemeente", "2021", "2023"])
+    ws.append(["GM0935", 16.9, 16.0])
+    path = tmp_path / "titel.xlsx"
+    wb.save(path)
+    got = [(o.area, o.period.year, o.value, o.source_row) for o in parse(path).observations]
+    assert got == [("GM0935", 2021, Decimal("16.9"), 4), ("GM0935", 2023, Decimal("16.0"), 4)]
+
+
+def test_odata_json_page_with_next_link_is_refused(tmp_path: Path) -> None:
+    d = tmp_path / "t"
+    d.mkdir()
+    (d / "DataProperties.json").write_text(json.dumps([{"Key": "Perioden", "Type": "TimeDimension"},
+                                                       {"Key": "A_1", "Type": "Topic", "Datatype": "Long"}]))
+    (d / "TypedDataSet.json").write_text(json.dumps({
+        "odata.metadata": "x#TypedDataSet", "odata.nextLink": "https://opendata.cbs.nl/...$skip=10000",
+        "value": [{"ID": 0, "Perioden": "2020JJ00", "A_1": 1}]}))
+    with pytest.raises(ParseError, match="odata.nextLink"):
+        parse(d)
+
+
+def test_untyped_dataset_strings_and_symbols(tmp_path: Path) -> None:
+    d = tmp_path / "t"
+    d.mkdir()
+    (d / "DataProperties.json").write_text(json.dumps([{"Key": "RegioS", "Type": "GeoDimension"},
+                                                       {"Key": "Perioden", "Type": "TimeDimension"},
+                                                       {"Key": "A_1", "Type": "Topic", "Datatype": "Long"}]))
+    (d / "UntypedDataSet.json").write_text(json.dumps([
+        {"ID": 0, "RegioS": "GM0935", "Perioden": "2020JJ00", "A_1": "     4487"},
+        {"ID": 1, "RegioS": "GM0935", "Perioden": "2021JJ00", "A_1": "       ."},
+        {"ID": 2, "RegioS": "GM0935", "Perioden": "2022KW01", "A_1": "       x"}]))
+    table = parse(d)
+    assert [(o.period.code, o.value) for o in table.observations] == [("2020JJ00", 4487)]
+    assert table.missing_cells == 2 and table.metadata.identifier == "t"
+
+
+def test_tidy_dimension_and_ignore_columns(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("indicator,area,period,value,leeftijd,bron\nslachtoffer,NL01,2023,16,15-25 jaar,VM\n")
+    (o,) = parse(path, dimension_columns={"leeftijd": "Leeftijd"}, ignore_columns=["bron"]).observations
+    assert o.dimensions == {"Leeftijd": "15-25 jaar"}
+    (o,) = parse(path).observations  # unknown columns become dimensions named after the header (and are noted)
+    assert o.dimensions == {"leeftijd": "15-25 jaar", "bron": "VM"}
+    with pytest.raises(TypeError):
+        parse(path, no_such_option=1)
+
+
 def test_tidy_xlsx_and_status(tmp_path: Path) -> None:
     import openpyxl
 

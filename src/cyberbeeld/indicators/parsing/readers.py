@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -117,13 +118,27 @@ def read_xlsx(path: Path, problems: Problems, sheet: str | int | None = None) ->
         ws = wb[sheet]
     else:
         raise problems.fail(None, None, f"werkblad '{sheet}' bestaat niet", f"sheet '{sheet}' does not exist")
+    # The header is the first row with at least two filled cells: people often put a title line
+    # (and a blank line) above the table. Within the first 20 rows; else the first non-empty row.
     rows_iter = ws.iter_rows(values_only=True)
     header_row = 0
     header: list[str] = []
+    fallback: tuple[int, list[str]] | None = None
+    skipped: list[tuple[int, tuple[object, ...]]] = []
     for header_row, values in enumerate(rows_iter, start=1):  # noqa: B007 - header_row used below
-        if any(v is not None and str(v).strip() for v in values):
+        filled = sum(1 for v in values if v is not None and str(v).strip())
+        if filled >= 2:
             header = ["" if v is None else _header_text(v) for v in values]
             break
+        if filled and fallback is None:
+            fallback = (header_row, ["" if v is None else _header_text(v) for v in values])
+        skipped.append((header_row, values))
+        if header_row >= 20:
+            break
+    if not header and fallback is not None:
+        header_row, header = fallback
+        rest = [v for n, v in skipped if n > header_row]
+        rows_iter = itertools.chain(rest, rows_iter)
     if not header:
         wb.close()
         raise problems.fail(None, None, "het werkblad is leeg", "the sheet is empty")
@@ -180,7 +195,14 @@ def read_rows(path: Path, problems: Problems, *, delimiter: str | None = None, s
     if suffix in XLSX_SUFFIXES:
         return read_xlsx(path, problems, sheet)
     if suffix in JSON_SUFFIXES:
-        records = json_records(load_json(path, problems))
+        data = load_json(path, problems)
+        if isinstance(data, dict) and ("odata.nextLink" in data or "@odata.nextLink" in data):
+            raise problems.fail(
+                None, None,
+                "het bestand bevat maar één pagina van de tabel (odata.nextLink): download alle pagina's",
+                "the file holds only one page of the table (odata.nextLink): download all pages",
+            )  # fmt: skip
+        records = json_records(data)
         if records is None:
             raise problems.fail(None, None, "JSON bevat geen lijst met records", "JSON holds no list of records")
         header: list[str] = []
