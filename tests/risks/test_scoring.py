@@ -33,6 +33,7 @@ from cyberbeeld.risks.scoring import (
     assess,
     available_methods,
     class_points,
+    impact_by_interest,
     load_method,
     regional_summary,
     risk_diagram,
@@ -279,6 +280,22 @@ def test_worked_example_range() -> None:
     assert r.total == pytest.approx(7.0)
     assert r.total_high == pytest.approx(103 / 7)
     assert (r.class_low, r.impact_class, r.class_high) == ("B", "B", "C")
+
+
+def test_worked_example_impact_by_interest() -> None:
+    """Ransomware scores per interest (base 3, mean):
+    fysiek: 2.1 0, 2.2 0, 2.3 A → (0+0+1)/3 ≈ 0.33 → 0; economisch: 3.1 C → 9 → C;
+    sociaal-politiek: 5.1 D, 5.2 B, 5.3 C → (27+3+9)/3 = 13 → C; territoriaal, ecologisch and
+    cultureel erfgoed are all X → None."""
+    by = impact_by_interest(RRP, RANSOMWARE)
+    fysiek, econ, soc = by["fysiek"], by["economisch"], by["sociaal-politiek"]
+    assert fysiek is not None and econ is not None and soc is not None
+    assert fysiek.total == pytest.approx(1 / 3) and fysiek.impact_class == "0"
+    assert (econ.total, econ.impact_class) == (9, "C")
+    assert (soc.total, soc.impact_class) == (13, "C")
+    assert by["territoriaal"] is None and by["ecologisch"] is None and by["cultureel erfgoed"] is None
+    with pytest.raises(ScoreError):
+        impact_by_interest(RRP, {"2.1": "A"})
 
 
 def test_worked_example_risk_position() -> None:

@@ -87,6 +87,7 @@ __all__ = [
     "assess",
     "available_methods",
     "class_points",
+    "impact_by_interest",
     "load_method",
     "load_method_file",
     "regional_summary",
@@ -894,6 +895,35 @@ def score_impact(method: Method, impact: Mapping[str, ClassScore | ClassRange]) 
         class_low=total_to_class(low, *to_class),
         class_high=total_to_class(high, *to_class),
     )
+
+
+def impact_by_interest(
+    method: Method, impact: Mapping[str, ClassScore | ClassRange]
+) -> dict[str, ImpactResult | None]:
+    """Total impact per vital interest (for the NRB's diagrams per interest).
+
+    Each interest is aggregated over its own criteria with the method's settings; an interest whose
+    criteria are all X gives ``None``.
+
+    Examples
+    --------
+    >>> m = load_method("rrp-2009")
+    >>> scores = {c: "X" for c in m.codes} | {"2.1": "A", "2.2": "C", "5.1": "D"}
+    >>> by = impact_by_interest(m, scores)
+    >>> by["fysiek"].total, by["fysiek"].impact_class, by["sociaal-politiek"].impact_class, by["economisch"]
+    (5.0, 'B', 'D', None)
+    """
+    score_impact(method, impact)  # validates the full set of scores first
+    out: dict[str, ImpactResult | None] = {}
+    for interest in dict.fromkeys(c.interest for c in method.criteria):
+        crits = tuple(c for c in method.criteria if c.interest == interest)
+        sub = dataclasses.replace(method, criteria=crits)
+        sub_scores = {c.code: impact[c.code] for c in crits}
+        if all(ClassRange.parse(v).best == NOT_APPLICABLE for v in sub_scores.values()):
+            out[interest] = None
+        else:
+            out[interest] = score_impact(sub, sub_scores)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
