@@ -343,6 +343,28 @@ def test_cbs_v3_bad_rows_are_all_reported(tmp_path: Path) -> None:
     assert "rij 4" in err.value.problems[-1].reason_nl
 
 
+@needs_shared
+def test_cbs_v3_police_regions_table(tmp_path: Path) -> None:
+    """A 47025NED-like table on the real Politie RegioS and SoortMisdrijf code lists (JSON data)."""
+    d = tmp_path / "47025NED"
+    d.mkdir()
+    (d / "RegioS.csv").symlink_to(POLICE / "politie_jaarcijfers_RegioS.csv")
+    (d / "SoortMisdrijf.csv").symlink_to(POLICE / "politie_jaarcijfers_SoortMisdrijf.csv")
+    (d / "DataProperties.json").write_text(json.dumps([
+        {"Key": "SoortMisdrijf", "Type": "Dimension", "Title": "Soort misdrijf"},
+        {"Key": "RegioS", "Type": "GeoDimension", "Title": "Regio's"},
+        {"Key": "Perioden", "Type": "TimeDimension", "Title": "Perioden"},
+        {"Key": "GeregistreerdeMisdrijven_1", "Type": "Topic", "Datatype": "Long", "Unit": "aantal"}]))
+    regions = ["NL01  ", "LD01  ", "PV20  ", "RE01  ", "GM0935"]
+    data = [{"ID": i, "SoortMisdrijf": "3.7.4 ", "RegioS": r, "Perioden": "2021MM03", "GeregistreerdeMisdrijven_1": i}
+            for i, r in enumerate(regions)]
+    (d / "TypedDataSet.json").write_text(json.dumps({"odata.metadata": "x#Cbs.OData.WebAPI.TypedDataSet", "value": data}))
+    table = parse(d)
+    assert [o.area for o in table.observations] == ["NL01", "LD01", "PV20", "RE01", "GM0935"]
+    assert {o.period for o in table.observations} == {Period("month", 2021, 3)}
+    assert table.metadata.dimensions["RegioS"].codes["RE01"].title.startswith("Noord-Nederland")
+
+
 def test_cbs_v3_margins_fold_into_interval(tmp_path: Path) -> None:
     d = tmp_path / "85846NED"
     d.mkdir()

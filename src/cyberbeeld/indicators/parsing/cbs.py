@@ -231,6 +231,8 @@ def _run_rows(
                 else:
                     key = _s(cell)
                     code = normalise_area_code(key)
+                    if code is None and key in area_codes:
+                        code = key  # a CBS region code of a kind we do not normalise
                     if code is None:
                         raise CellError(f"'{key}' is geen gebiedscode", f"'{key}' is not an area code")
                     if area_codes and key not in area_codes:
