@@ -313,12 +313,15 @@ def stratum_info(
     fpc: ir.NumericValue | None,
 ) -> ir.Table:
     """Number of sampled units and the range of the fpc per stratum of one stage."""
-    f = fpc if fpc is not None else ibis.literal(1.0)
     if units is None:
-        return t.group_by(**strata).aggregate(n_units=t.count(), fpc_min=f.min(), fpc_max=f.max())
-    inner = t.group_by(**strata, **{f"u_{k}": v for k, v in units.items()}).aggregate(
-        fmin=f.min(), fmax=f.max()
-    )
+        if fpc is None:
+            return t.group_by(**strata).aggregate(n_units=t.count())
+        return t.group_by(**strata).aggregate(n_units=t.count(), fpc_min=fpc.min(), fpc_max=fpc.max())
+    unit_keys = {f"u_{k}": v for k, v in units.items()}
+    if fpc is None:
+        inner = t.group_by(**strata, **unit_keys).aggregate(__n=t.count())
+        return inner.group_by(*strata.keys()).aggregate(n_units=inner.count())
+    inner = t.group_by(**strata, **unit_keys).aggregate(fmin=fpc.min(), fmax=fpc.max())
     return inner.group_by(*strata.keys()).aggregate(
         n_units=inner.count(), fpc_min=inner.fmin.min(), fpc_max=inner.fmax.max()
     )
