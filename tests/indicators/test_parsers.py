@@ -302,6 +302,16 @@ def test_cbs_v3_directory_with_real_code_lists(tmp_path: Path) -> None:
 
 
 @needs_shared
+def test_real_47018_directory_without_data_is_refused() -> None:
+    assert sniff(POLICE) is Format.CBS_ODATA3
+    assert sniff(POLICE / "47018NED_TableInfos.csv") is Format.CBS_ODATA3
+    for target in (POLICE, POLICE / "47018NED_DataProperties.csv"):
+        with pytest.raises(ParseError) as err:
+            parse(target)
+        assert "TypedDataSet" in err.value.first.reason_nl and err.value.first.row is None
+
+
+@needs_shared
 def test_cbs_v3_json_equals_csv(tmp_path: Path) -> None:
     d = _v3_dir(tmp_path)
     j = tmp_path / "json"

@@ -58,6 +58,7 @@ from .values import (
 )
 
 V3_DATA_NAMES = ("TypedDataSet", "UntypedDataSet", "data")
+V3_METADATA_NAMES = ("TableInfos", "DataProperties", "CategoryGroups")
 V3_DIMENSION_TYPES = {"Dimension": "other", "GeoDimension": "area", "GeoDetail": "area", "TimeDimension": "period"}
 V4_DIMENSION_KINDS = {"Dimension": "other", "GeoDimension": "area", "GeoDetailDimension": "area",
                       "TimeDimension": "period"}  # fmt: skip
@@ -100,6 +101,11 @@ def locate_v3(path: Path) -> tuple[Path, str, Path | None]:
     for name in V3_DATA_NAMES:
         if stem.endswith(name):
             return path.parent, stem[: -len(name)], path
+    for name in V3_METADATA_NAMES:
+        if stem.endswith(name):  # a metadata file stands for its table: find the data beside it
+            prefix = stem[: -len(name)]
+            data = next((d for n in V3_DATA_NAMES if (d := find_sibling(path.parent, prefix, n)) is not None), None)
+            return path.parent, prefix, data
     m = TABLE_ID.match(stem)
     return path.parent, (m.group(1) + "_") if m else "", path
 

@@ -6,7 +6,7 @@ import re
 from enum import StrEnum
 from pathlib import Path
 
-from .cbs import TOPIC_KEY, has_v3_metadata, locate_v3
+from .cbs import TOPIC_KEY, V3_METADATA_NAMES, has_v3_metadata
 from .flat import looks_wide, role_of
 from .model import Problems
 from .readers import JSON_SUFFIXES, json_records, load_json, read_rows
@@ -45,6 +45,8 @@ def sniff(path: str | Path) -> Format:
     stem = p.stem
     if stem.endswith("Observations"):
         return Format.CBS_ODATA4
+    if stem.endswith(V3_METADATA_NAMES):
+        return Format.CBS_ODATA3
     if stem.endswith(("TypedDataSet", "UntypedDataSet")) or stem == "data":
         return Format.CBS_ODATA3 if has_v3_metadata(p) else Format.CBS_EXTRACT
     if p.suffix.lower() in JSON_SUFFIXES:
@@ -82,7 +84,6 @@ def sniff(path: str | Path) -> Format:
         return Format.CBS_EXTRACT
     if looks_wide(header):
         return Format.WIDE
-    _ = locate_v3  # (kept for callers that want the v3 file layout)
     raise problems.fail(
         1, None,
         "onbekend bestandsformaat: verwacht een CBS-tabel, een brede tabel (jaren als kolommen) of een lange "
