@@ -505,6 +505,13 @@ def test_tidy_semicolon_integers_with_thousands_dots(tmp_path: Path) -> None:
     assert [o.value for o in parse(path, decimal=".").observations] == [Decimal("14.174"), Decimal("4.487")]
 
 
+def test_comma_separated_file_with_quoted_decimal_commas(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text('gebied,2022,2023\nGM0935,"12,5","1.234,75"\nGM0363,"0,25",3\n')
+    assert [o.value for o in parse(path).observations] == [Decimal("12.5"), Decimal("1234.75"), Decimal("0.25"), 3]
+    assert parse(path).metadata.decimal_separator == ","
+
+
 def test_wide_comma_file_with_dot_decimals(tmp_path: Path) -> None:
     path = tmp_path / "w.csv"
     path.write_text('area,2019,2019 (ondergrens),2019 (bovengrens),2019_se\nGM0935,12.5,11.0,14.0,0.77\n"GM0363","1,234.5",1,2,\n')

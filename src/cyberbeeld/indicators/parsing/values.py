@@ -44,7 +44,6 @@ def not_a_number(text: object) -> CellError:
 
 _NL_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?|[+-]?,\d+")
 _EN_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?(?:[eE][+-]?\d+)?|[+-]?\.\d+(?:[eE][+-]?\d+)?")
-_THOUSANDS_DOT = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+")
 _SPACES = str.maketrans("", "", " \u00a0\u202f'")
 
 
@@ -130,31 +129,27 @@ def parse_count(cell: object, decimal: DecimalSeparator = ".") -> int | None:
     return int(d)
 
 
+_ONLY_NL = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+,\d+|\d+,(?:\d{1,2}|\d{4,})|0,\d+|,\d+)\s*%?")
+_ONLY_EN = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+\.\d+|\d+\.(?:\d{1,2}|\d{4,})|0\.\d+|\.\d+)\s*%?")
+
+
 def detect_decimal(cells: Iterable[object], delimiter: str) -> DecimalSeparator:
     """Guess the decimal separator of a text file from its value cells.
 
-    A comma-separated file uses '.' for decimals. Otherwise (';', tab, or spreadsheet text):
-    any value containing ',' means Dutch notation (',' decimal, '.' thousands); else a '.'
-    that is not a thousands pattern (``12.5``) means '.' decimals; else (only integers or
-    values like ``14.174``) Dutch notation when the delimiter is ';', '.' otherwise.
+    The first value that can only be read one way decides: '12,5', '1.234,5', '0,25' mean a
+    decimal comma; '12.5', '1,234.5', '0.125' mean a decimal point. If every value is ambiguous
+    (integers, or '14.174' / '12,500' which could be thousands), a file separated by ';' or tab
+    is read the Dutch way (decimal comma, thousands dots) and a comma-separated one the English way.
     """
-    if delimiter == ",":
-        return "."
-    saw_plain_dot = False
     for cell in cells:
-        if not isinstance(cell, str):
+        if not isinstance(cell, str) or ("," not in cell and "." not in cell):
             continue
-        if "," in cell:
-            s = cell.strip()
-            if s and (s[0].isdigit() or s[0] in "+-,\u2212"):
-                return ","
-        elif "." in cell and not saw_plain_dot:
-            s = cell.strip()
-            if s not in MISSING and not _THOUSANDS_DOT.fullmatch(s):
-                saw_plain_dot = True
-    if saw_plain_dot:
-        return "."
-    return "," if delimiter == ";" else "."
+        s = cell.strip().replace("\u2212", "-")
+        if _ONLY_NL.fullmatch(s):
+            return ","
+        if _ONLY_EN.fullmatch(s):
+            return "."
+    return "." if delimiter == "," else ","
 
 
 # --- periods -------------------------------------------------------------------------------
