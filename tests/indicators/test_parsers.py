@@ -697,6 +697,19 @@ def test_parsers_import_no_django() -> None:
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+def test_results_and_errors_pickle(tmp_path: Path) -> None:
+    import pickle
+
+    with pytest.raises(ParseError) as err:
+        parse(FIXTURES / "wide_non_number.csv")
+    again = pickle.loads(pickle.dumps(err.value))
+    assert again.problems == err.value.problems and str(again) == str(err.value)
+    path = tmp_path / "t.csv"
+    path.write_text("indicator,area,period,value,status\nx,GM0935,2019,1.5,Voorlopig\n")
+    table = parse(path)
+    assert pickle.loads(pickle.dumps(table)) == table
+
+
 def test_observation_is_frozen() -> None:
     o = ParsedObservation("t", "m", "GM0935", Period("year", 2020), {}, Decimal(1))
     with pytest.raises(AttributeError):

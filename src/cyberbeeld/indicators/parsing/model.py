@@ -201,6 +201,9 @@ class ParseError(ValueError):
         name = first.file.rsplit("/", 1)[-1]
         super().__init__(f"{name}: {first}{suffix}")
 
+    def __reduce__(self) -> tuple[type[ParseError], tuple[tuple[Problem, ...], bool]]:
+        return (type(self), (self.problems, self.truncated))  # picklable (task queues, processes)
+
     @property
     def first(self) -> Problem:
         return self.problems[0]
