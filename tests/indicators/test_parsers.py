@@ -862,6 +862,21 @@ def _write(fmt: str, table: dict, tmp: Path) -> tuple[Path, dict[str, object]]: 
     raise AssertionError(fmt)
 
 
+@given(d=decimals)
+def test_dutch_and_english_number_text_round_trip(d: Decimal) -> None:
+    assert parse_decimal(_nl(d), ",") == d
+    assert parse_decimal(_en(d), ".") == d
+
+
+@given(kind=st.sampled_from(["year", "halfyear", "quarter", "month"]), year=st.integers(1900, 2100),
+       number=st.integers(1, 12))
+def test_period_code_round_trip(kind: str, year: int, number: int) -> None:
+    limit = {"year": 0, "halfyear": 2, "quarter": 4, "month": 12}[kind]
+    p = Period(kind, year, 0 if kind == "year" else min(number, limit))  # type: ignore[arg-type]
+    assert parse_period(p.code) == (p, False)
+    assert parse_period(str(p)) == (p, False)
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(table=tables())
