@@ -29,7 +29,7 @@ install: $(VENV)/.installed
 
 # --- run ---------------------------------------------------------------------------------------
 run: $(VENV)/.installed
-	@mkdir -p var
+	@mkdir -p var/static
 	$(BIN)/cyberbeeld migrate --no-input -v 0
 	$(BIN)/cyberbeeld demo --quiet
 	@echo ""

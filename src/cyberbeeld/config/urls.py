@@ -1,5 +1,6 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
+from django.views.generic.base import RedirectView
 
 from cyberbeeld.api.main import api
 
@@ -8,6 +9,7 @@ handler403 = "cyberbeeld.web.views.error_403"
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("favicon.ico", RedirectView.as_view(url="/static/web/favicon.svg", permanent=True)),
 ]
 
 urlpatterns += i18n_patterns(

@@ -1,0 +1,149 @@
+"""Shared fixtures: organisations and users, the taxonomy, and a real Chromium for browser tests."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SHARED_DATA = Path(os.environ.get("CYBERBEELD_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+DB_FIXTURES = {"db", "transactional_db", "client", "admin_client", "live_server", "django_db_setup",
+               "django_user_model", "world", "browser_page", "taxonomy"}
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    """Mark every test that touches the database 'db' (the PostgreSQL run selects them)."""
+    for item in items:
+        if item.get_closest_marker("django_db") or DB_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.db)
+
+
+def pytest_configure(config: Any) -> None:
+    config.addinivalue_line("markers", "db: touches the database (runs on SQLite and PostgreSQL)")
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.fail(f"shared data not found at {SHARED_DATA} (set CYBERBEELD_SHARED_DATA)")
+    return SHARED_DATA
+
+
+class World:
+    """Two gemeenten in one veiligheidsregio, a police unit there, and a gemeente elsewhere."""
+
+    def __init__(self) -> None:
+        from django.contrib.auth import get_user_model
+
+        from cyberbeeld.accounts import services
+        from cyberbeeld.accounts.models import OrganisationKind, Role
+        from cyberbeeld.areas.models import Area, AreaKind
+
+        A = Area.objects.create
+        self.vr24 = A(code="VR24", kind=AreaKind.VEILIGHEIDSREGIO, name="Zuid-Limburg", slug="zuid-limburg")
+        self.vr11 = A(code="VR11", kind=AreaKind.VEILIGHEIDSREGIO, name="Zaanstreek-Waterland", slug="zw")
+        self.gm_maastricht = A(code="GM0935", kind=AreaKind.GEMEENTE, name="Maastricht", slug="maastricht",
+                               veiligheidsregio=self.vr24, population=125305)
+        self.gm_eijsden = A(code="GM1903", kind=AreaKind.GEMEENTE, name="Eijsden-Margraten",
+                            slug="eijsden-margraten", veiligheidsregio=self.vr24, population=26030)
+        self.gm_zaanstad = A(code="GM0479", kind=AreaKind.GEMEENTE, name="Zaanstad", slug="zaanstad",
+                             veiligheidsregio=self.vr11, population=158000)
+        mk = services.organisation_create
+        self.maastricht = mk(by=None, kind=OrganisationKind.GEMEENTE, name="Gemeente Maastricht",
+                             slug="gemeente-maastricht", area=self.gm_maastricht, regions=[self.vr24])
+        self.eijsden = mk(by=None, kind=OrganisationKind.GEMEENTE, name="Gemeente Eijsden-Margraten",
+                          slug="gemeente-eijsden", area=self.gm_eijsden, regions=[self.vr24])
+        self.politie = mk(by=None, kind=OrganisationKind.POLITIE, name="Politie Limburg", slug="politie-limburg",
+                          regions=[self.vr24])
+        self.zaanstad = mk(by=None, kind=OrganisationKind.GEMEENTE, name="Gemeente Zaanstad",
+                           slug="gemeente-zaanstad", area=self.gm_zaanstad, regions=[self.vr11])
+        self.kenniscentrum = mk(by=None, kind=OrganisationKind.KENNISCENTRUM, name="Kenniscentrum",
+                                slug="kenniscentrum")
+        User = get_user_model()
+        self.password = "correct-horse-battery-9"
+
+        def user(name: str, org: Any, role: str) -> Any:
+            u = User.objects.create_user(username=name, password=self.password, email=f"{name}@example.invalid")
+            services.membership_set(by=None, user=u, organisation=org, role=role)
+            return u
+
+        self.anna = user("anna", self.maastricht, Role.COORDINATOR)
+        self.lezer = user("lezer", self.maastricht, Role.LEZER)
+        self.beheerder = user("beheerder", self.maastricht, Role.BEHEERDER)
+        self.eva = user("eva", self.eijsden, Role.BEWERKER)
+        self.paul = user("paul", self.politie, Role.BEWERKER)
+        self.zoe = user("zoe", self.zaanstad, Role.BEWERKER)
+        self.kees = user("kees", self.kenniscentrum, Role.BEHEERDER)
+        self.nobody = User.objects.create_user(username="nobody", password=self.password)
+
+
+@pytest.fixture
+def world(db: Any) -> World:
+    return World()
+
+
+@pytest.fixture
+def taxonomy(db: Any) -> Any:
+    from cyberbeeld.incidents.services import taxonomy_sync
+
+    return taxonomy_sync()
+
+
+# --- browser -------------------------------------------------------------------------------------
+CHROMIUM = "/usr/bin/chromium"
+AXE = Path(__file__).parent / "e2e" / "vendor" / "axe.min.js"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="session")
+def browser_context(tmp_path_factory: Any) -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CYBERBEELD_REQUIRE_BROWSER") == "1":
+            pytest.fail("Chromium is required here but /usr/bin/chromium is missing")
+        pytest.skip("Chromium not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls of the tests are still
+    # synchronous, so Django's async-safety guard would refuse them.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+    with sync_playwright() as p:
+        ctx = p.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium")), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+            bypass_csp=True,  # only so that axe-core can be injected; the app itself runs under its CSP
+        )
+        yield ctx
+        ctx.close()
+
+
+@pytest.fixture
+def page(browser_context: Any, live_server: Any) -> Iterator[Any]:
+    browser_context.clear_cookies()
+    pg = browser_context.new_page()
+    pg.set_default_timeout(15_000)
+    yield pg
+    pg.close()
+
+
+def run_axe(page: Any) -> list[dict[str, Any]]:
+    """Inject axe-core into the page and return the WCAG 2.1 A/AA violations."""
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        "() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a','wcag2aa','wcag21a','wcag21aa']}})"
+    )
+    return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+            for v in result["violations"]]
+
+
+@pytest.fixture
+def axe_check() -> Any:
+    def check(page: Any) -> None:
+        violations = run_axe(page)
+        assert violations == [], f"axe-core violations on {page.url}: {violations}"
+
+    return check
