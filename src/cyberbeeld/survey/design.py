@@ -207,4 +207,4 @@ def validate_weights(values: pd.Series | npt.ArrayLike, column: str = "weights")
     if bad.any():
         row = int(np.argmax(bad))
         raise SurveyDesignError(f"negative or infinite weight {w[row]:g}", column=column, row=row)
-    return w
+    return np.asarray(w, dtype=np.float64)

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeAlias
 
 import duckdb
 import ibis
@@ -55,7 +55,7 @@ class DuckDBTable:
     database: str | duckdb.DuckDBPyConnection = ":memory:"
 
 
-DataSource = pd.DataFrame | str | Path | DuckDBTable
+DataSource: TypeAlias = pd.DataFrame | str | Path | DuckDBTable
 
 
 class Session(Protocol):

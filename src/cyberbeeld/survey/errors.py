@@ -31,5 +31,5 @@ class SurveyDesignError(ValueError):
         if column is not None:
             parts.append(f"column {column!r}")
         if row is not None:
-            parts.append(f"first offending row {row}")
+            parts.append(f"first offending row {row} (0-based)")
         super().__init__("; ".join(parts))

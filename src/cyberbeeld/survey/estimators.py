@@ -92,7 +92,7 @@ class _Plan:
     """Quantities and estimands of one estimation run."""
 
     values: dict[str, ir.NumericValue] = field(default_factory=dict)  # name -> per-row value (y)
-    estimands: list[tuple[str, str, Estimand, str | None, str]] = field(default_factory=list)
+    estimands: list[tuple[str, str, Estimand, str | None, str | None]] = field(default_factory=list)
     # (label, statistic, estimand, value name of y, value name of x or "1")
 
     def value(self, name: str, expr: ir.NumericValue) -> str:
@@ -425,7 +425,9 @@ def _assemble(
     d1 = st1["__domain"].to_numpy()
 
     def dsum(col: str) -> FloatArray:
-        return np.bincount(d1, weights=st1[col].to_numpy(dtype=np.float64), minlength=n_dom)
+        return np.bincount(d1, weights=st1[col].to_numpy(dtype=np.float64), minlength=n_dom).astype(
+            np.float64
+        )
 
     n_rows = dsum("nrows")
     nobs = dsum("rs_nz")

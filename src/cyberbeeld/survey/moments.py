@@ -84,14 +84,16 @@ def cov_column(a: str, b: str) -> str:
 
 def _cov(table: pd.DataFrame, a: str, b: str) -> FloatArray:
     name = cov_column(a, b) if cov_column(a, b) in table.columns else cov_column(b, a)
-    return table[name].to_numpy(dtype=np.float64, na_value=0.0)
+    return np.asarray(table[name].to_numpy(dtype=np.float64, na_value=0.0), dtype=np.float64)
 
 
 def point_estimates(stage1: pd.DataFrame, n_domains: int, quantities: Sequence[str]) -> dict[str, FloatArray]:
     """Domain totals of each quantity from the stage-one moments."""
     idx = stage1["__domain"].to_numpy()
     return {
-        q: np.bincount(idx, weights=stage1[f"sum_{q}"].to_numpy(dtype=np.float64), minlength=n_domains)
+        q: np.bincount(
+            idx, weights=stage1[f"sum_{q}"].to_numpy(dtype=np.float64), minlength=n_domains
+        ).astype(np.float64)
         for q in quantities
     }
 
@@ -160,7 +162,7 @@ def domain_variances(
         elif lonely_psu in ("remove", "certainty", "average"):
             ss = np.where(lonely, 0.0, ss)
         contrib = np.where(census, 0.0, scale * ss)
-        v = np.bincount(d, weights=contrib, minlength=n_domains)
+        v = np.bincount(d, weights=contrib, minlength=n_domains).astype(np.float64)
         if lonely_psu == "average" and lonely.any():
             if st.stage == 1:
                 nstrat = np.bincount(d, minlength=n_domains).astype(np.float64)

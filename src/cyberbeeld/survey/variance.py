@@ -43,7 +43,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, cast, get_args
+from typing import Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -100,7 +100,7 @@ def _numeric(values: ArrayLike, n: int, name: str) -> FloatArray:
     nan = np.isnan(out)
     if nan.any():
         raise SurveyDesignError("missing value", column=name, row=int(np.argmax(nan)))
-    return out
+    return np.asarray(out, dtype=np.float64)
 
 
 def fpc_popsize(
@@ -275,7 +275,7 @@ def stage_covariance_from_totals(
     cov = centred.T @ weighted
     if lonely_psu == "average" and lonely.any():
         cov = _average_rescale(cov, stage, present, lonely)
-    return cast(FloatArray, 0.5 * (cov + cov.T))
+    return np.asarray(0.5 * (cov + cov.T), dtype=np.float64)
 
 
 def _average_rescale(
@@ -534,7 +534,7 @@ def _combine(outer: IntArray, inner: IntArray) -> IntArray:
     """Codes of the combination (outer, inner), in order of first appearance."""
     key = outer.astype(np.int64) * (int(inner.max()) + 1 if inner.size else 1) + inner
     codes, _ = pd.factorize(key, sort=False)
-    return codes.astype(np.intp, copy=False)
+    return np.asarray(codes, dtype=np.intp)
 
 
 def _fpc_factor(popsize: FloatArray, sampsize: FloatArray) -> FloatArray:
