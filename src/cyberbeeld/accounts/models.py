@@ -124,6 +124,9 @@ class AuditEvent(models.Model):
         verbose_name = _("auditgebeurtenis")
         verbose_name_plural = _("auditlog")
 
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username or '-'} {self.action} {self.object_type}"
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise PermissionError("The audit log is append-only.")
@@ -131,6 +134,7 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("The audit log is append-only.")
+
 
 
 TLP_CHOICES = [(t.value, t.label) for t in TLP]

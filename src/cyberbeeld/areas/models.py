@@ -148,3 +148,6 @@ class AreaImport(models.Model):
 
     class Meta:
         ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.file_format})"

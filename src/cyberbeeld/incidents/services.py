@@ -29,9 +29,9 @@ def redact(text: str) -> str:
 @transaction.atomic
 def taxonomy_sync(*, by: Any = None, maintained_by: Organisation | None = None) -> TaxonomyVersion:
     """Load the taxonomy file shipped with the app into the database (idempotent per version)."""
-    from . import taxonomy as pure
-
     import json
+
+    from . import taxonomy as pure
 
     tax = pure.load_taxonomy()
     raw = json.loads(pure.DEFAULT_TAXONOMY_PATH.read_text(encoding="utf-8"))

@@ -75,6 +75,9 @@ class ImportBatch(models.Model):
     class Meta:
         ordering = ["-at"]
 
+    def __str__(self) -> str:
+        return f"{self.source} ({self.at:%Y-%m-%d})"
+
 
 class Observation(models.Model):
     class Status(models.TextChoices):
@@ -98,3 +101,6 @@ class Observation(models.Model):
         ordering = ["indicator", "area", "period"]
         constraints = [models.UniqueConstraint(fields=["indicator", "area", "period"], name="one_observation_per_cell")]
         indexes = [models.Index(fields=["area", "indicator", "period"])]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id} {self.area_id} {self.period}: {self.value}"

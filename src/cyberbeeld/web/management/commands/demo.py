@@ -16,6 +16,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         demo.load(log=(lambda m: None) if opts["quiet"] else self.stdout.write)
         self.stdout.write("")
-        self.stdout.write("Demo-inloggegevens / demo logins (wachtwoord / password: %s)" % demo.DEMO_PASSWORD)
+        self.stdout.write(f"Demo-inloggegevens / demo logins (wachtwoord / password: {demo.DEMO_PASSWORD})")
         for username, org, role in demo.credentials():
             self.stdout.write(f"  {username:<26} {org:<32} {role}")
