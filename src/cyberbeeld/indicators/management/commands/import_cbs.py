@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from cyberbeeld.indicators.services import ImportFailed, import_observations
+
+
+class Command(BaseCommand):
+    help = "Lees een CBS-tabel of indicatorbestand in / import a CBS table or indicator file"
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("source", help="bestand, map met een CBS-tabel, of tabel-id")
+        parser.add_argument("--area", help="gebied voor bestanden zonder gebiedskolom, bijv. NL01")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        path = Path(opts["source"])
+        if not path.exists():
+            raise CommandError(
+                f"{path} bestaat niet. Een tabel-id downloaden kan alleen met internet; deze machine heeft dat niet."
+            )
+
+        def progress(done: int, total: int | None) -> None:
+            if sys.stderr.isatty():
+                sys.stderr.write(f"\r{path.name}: {done}" + (f"/{total}" if total else "") + " rijen")
+
+        options = {"area": opts["area"]} if opts.get("area") else {}
+        try:
+            summary = import_observations(path, progress=progress, **options)
+        except ImportFailed as exc:
+            for p in exc.problems[:20]:
+                self.stderr.write(f"{p.get('file')}, rij {p.get('row')}, kolom '{p.get('column')}': {p['reason']}")
+            raise CommandError(f"niets gewijzigd: {exc}") from exc
+        if sys.stderr.isatty():
+            sys.stderr.write("\n")
+        if summary.already_imported:
+            self.stdout.write(f"{path.name}: al ingelezen, niets gewijzigd ({summary.observations} waarnemingen)")
+            return
+        self.stdout.write(
+            f"{path.name}: {summary.created} nieuw, {summary.updated} gewijzigd, {summary.unchanged} ongewijzigd; "
+            f"{len(summary.indicators_created)} nieuwe indicatoren"
+        )
