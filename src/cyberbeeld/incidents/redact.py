@@ -231,8 +231,8 @@ def _find_handles(text: str) -> Iterable[_Hit]:
         yield m.start(), m.end(), "HANDLE"
     for m in _LABELLED_HANDLE_RE.finditer(text):
         h = m.group("h")
-        if h.lower() in _NOT_HANDLES:
-            continue
+        if h.lower() in _NOT_HANDLES or re.fullmatch(r"[A-Z][a-zà-ÿ]+", h):
+            continue  # a plain word or a display name ('Lisa'): names are left to the name detector
         yield m.start("h"), m.end("h"), "HANDLE"
 
 
@@ -247,9 +247,11 @@ _IPV6_RE = re.compile(
 def _find_ips(text: str) -> Iterable[_Hit]:
     for m in _IPV4_RE.finditer(text):
         try:
-            ipaddress.IPv4Address(m.group())
+            addr = ipaddress.IPv4Address(m.group())
         except ValueError:
             continue
+        if addr.is_private or addr.is_loopback or addr.is_unspecified:
+            continue  # an organisation's internal address (10/8, 192.168/16, ...) is not personal data
         yield m.start(), m.end(), "IP"
     for m in _IPV6_RE.finditer(text):
         s = m.group()
@@ -317,17 +319,23 @@ def _find_ibans(text: str) -> Iterable[_Hit]:
 _BSN_RE = re.compile(
     r"(?<![\w.,/€-])(\d{9}|\d{8}|\d{4}\.\d{2}\.\d{3}|\d{3}[ .]\d{3}[ .]\d{3})(?![\w]|[.,/-]\d)"
 )
+# A label counts when it ends at most 25 characters (no digits, no sentence end) before the number.
 _BSN_LABEL_RE = re.compile(
-    r"(?:\bbsn|burgerservice\s?nummer|burgerservicenr|sofi(?:-|\s)?(?:nummer|nr)?|sofinummer)\b"
-    r"[\s.:'\"()-]*(?:nummer|nr\.?|van\s+\w+|is|was|luidt|:)?[\s.:'\"()-]*$",
+    r"(?:\bbsn|burgerservice\s?nummer|burgerservicenr|\bsofi(?:-?nummer|nr)?)\b(?=[^\d\n]{0,25}$)",
     re.IGNORECASE,
 )
 _OTHER_NUMBER_LABEL_RE = re.compile(
-    r"(?:dossier|zaak|order|bestel|factuur|klant|transactie|referentie|kenmerk|registratie|pv|bvh|kvk|"
+    r"(?:dossier|zaak|order|bestel|factuur|klant|transactie|referentie|kenmerk|registratie|\bpv|bvh|kvk|"
     r"ticket|melding|track|verzend|pakket|polis|contract|artikel|serie|vergunning|rijbewijs|paspoort|"
-    r"document|bon|meldings|incident|case|btw)[\w-]*(?:nummer|nr\.?|code|id)?[\s.:#'\"-]*$",
+    r"document|\bbon|incident|\bcase|btw|advertentie|account|lidmaatschap|abonnement|klant)"
+    r"[\w-]*(?:nummer|nr\.?|code|id)?(?=[^\d\n]{0,25}$)",
     re.IGNORECASE,
 )
+
+
+def _last_end(rx: re.Pattern[str], s: str) -> int:
+    ends = [m.end() for m in rx.finditer(s)]
+    return ends[-1] if ends else -1
 
 
 def _find_bsns(text: str) -> Iterable[_Hit]:
@@ -335,13 +343,15 @@ def _find_bsns(text: str) -> Iterable[_Hit]:
 
     for m in _BSN_RE.finditer(text):
         before = text[max(0, m.start() - 40) : m.start()]
-        labelled = bool(_BSN_LABEL_RE.search(before))
+        bsn_at = _last_end(_BSN_LABEL_RE, before)
+        other_at = _last_end(_OTHER_NUMBER_LABEL_RE, before)
+        labelled = bsn_at >= 0 and bsn_at >= other_at
         digits = re.sub(r"\D", "", m.group())
         if len(digits) == 8 and not labelled:
             continue
         if bsn.is_valid(digits):
-            if not labelled and _OTHER_NUMBER_LABEL_RE.search(before):
-                continue
+            if other_at > bsn_at:
+                continue  # labelled as another kind of number
             yield m.start(), m.end(), "BSN"
         elif labelled:
             yield m.start(), m.end(), "NUMMER"
@@ -354,7 +364,13 @@ def _find_phones(text: str) -> Iterable[_Hit]:
         raw = m.raw_string
         if not raw or raw[0] not in "+0(":
             continue  # a bare number without trunk prefix is too ambiguous (amounts, ids)
-        yield m.start, m.end, "TELEFOON"
+        start, end = m.start, m.end
+        if raw.startswith("(") and ")" not in raw:
+            start += 1
+        digits = re.sub(r"\D", "", raw)
+        if digits.startswith(("14", "0800", "0900", "0906", "0909")):
+            continue  # gemeente short numbers and service numbers belong to organisations
+        yield start, end, "TELEFOON"
 
 
 # Dutch postcodes: 1000-9999 followed by two letters (not SA, SD, SS). Upper-case letters, or lower-case
@@ -408,8 +424,8 @@ _DATE = (
     r"|\d{4}-\d{2}-\d{2})"
 )
 _DOB_RE = re.compile(
-    r"(?i:\bgeboren|\bgeb\.|\bgeb\b|\bgeboortedatum|\bgeb\.?\s?datum|\bd\.?o\.?b\.?|\bdate of birth|\*)"
-    r"[^.\n\d]{0,30}?(?<!\d)(?P<d>(?i:" + _DATE + r"))(?!\d)"
+    r"(?i:\bgeboren|\bgeb\.|\bgeb\b|\bgeboortedat(?:um|a)|\bgeb\.?\s?datum|\bd\.?o\.?b\.?|\bdate of birth|\*)"
+    r"[^.\n\d]{0,40}?(?<!\d)(?P<d>(?i:" + _DATE + r"))(?!\d)"
 )
 _BRACKET_DATE_RE = re.compile(r"\(\s*(?:geb\.?\s*|\*\s*)?(?P<d>(?i:" + _DATE + r"))\s*\)")
 
@@ -435,7 +451,7 @@ def _find_bracket_dobs(text: str, names: Sequence[_Hit]) -> Iterable[_Hit]:
 
 # Street + house number, for streets deduce's lookup does not know.
 _STREET_SUFFIX = (
-    r"straat|str\.|laan|weg|plein|gracht|kade|singel|dijk|pad|hof|steeg|markt|dreef|park|plantsoen|baan"
+    r"straat|straße|strasse|str\.|laan|weg|plein|gracht|kade|singel|dijk|pad|hof|steeg|markt|dreef|park|plantsoen|baan"
     r"|ring|wal|veld|erf|burg|hoven|dal|berg|steenweg|allee|boulevard|haven|akker|kamp|hoek|wei|weide|laantje"
 )
 _ADDRESS_RE = re.compile(
@@ -464,6 +480,20 @@ _KEEP_NAMES = frozenset(
         "TeamViewer", "Mollie", "Adyen", "Wero", "iDEAL", "Marktplaats-verkoper", "Wildberries",
     )
 )  # fmt: skip
+# Words of the incident domain that deduce's name lists also contain (surnames, first names): roles,
+# ransomware families, everyday IT and fraud vocabulary. A *single* word in this list is not a name.
+_NOT_NAMES = frozenset(
+    """
+    aangever aangeefster melder melding koper verkoper slachtoffer verdachte getuige dader daders ronselaar
+    burgemeester wethouder agent wijkagent boa handhaver medewerker beheerder eigenaar ouder ouders moeder vader
+    zoon dochter oma opa kleinzoon mentor buurman buurvrouw klant klanten leverancier bank kantoor bestuur
+    link links fake nep mail mails leen verdien hoi mam pap pas pin code koerier helpdesk team teams
+    meta akira lockbit conti medusa play clop blackcat alphv royal rhysida qilin emotet qakbot hall fame
+    liefde geld snel vandaag morgen gisteren maandag dinsdag woensdag donderdag vrijdag zaterdag zondag
+    januari februari maart april mei juni juli augustus september oktober november december
+    let info bron zie ter casus mutatie verslag notitie afspraak advies aanwezig tijdlijn steller totaal
+    """.split()
+)
 _TITLE_RE = re.compile(
     r"^(?:(?:de\s+)?heer|dhr\.?|mevrouw|mevr\.?|mw\.?|meneer|mr\.?|dr\.?|drs\.?|ir\.?|ing\.?|prof\.?|"
     r"zuster|broeder|pastoor|dominee|wijkagent|agent|brigadier|hoofdagent|rechercheur|wethouder|"
@@ -490,7 +520,8 @@ def _find_deduce(text: str) -> Iterable[_Hit]:
                 start += t.end()
                 seg = text[start:end]
                 t = _TITLE_RE.match(seg)
-            if seg.lower().strip(" .'\"") in _KEEP_NAMES or not any(c.isalpha() for c in seg):
+            key = seg.lower().strip(" .'\"")
+            if key in _KEEP_NAMES or key in _NOT_NAMES or not any(c.isalpha() for c in seg):
                 continue
             if _ORG_BEFORE_RE.search(text[max(0, start - 30) : start]):
                 continue
