@@ -186,14 +186,17 @@ def farrington(
     reweight: bool = True,
     reweight_limit: float = 2.58,
     trend_p: float = 0.05,
+    trend_cap: bool = True,
     min_count: int = 5,
     min_baseline: int | None = None,
 ) -> Check | None:
     """Farrington-flexible / Noufaily check of period ``t`` (default: the last one).
 
     Returns ``None`` if there is not enough history before the excluded recent periods.
-    Defaults for monthly data: window ±1 month, 4 seasonal levels, the last 3 months excluded;
-    for weekly data (freq ≥ 52): window ±3 weeks, 10 levels, the last 26 weeks excluded (Noufaily)."""
+    Defaults for monthly data: window ±1 month, 4 seasonal levels, the 3 months before ``t`` excluded;
+    for weekly data (freq ≥ 52): window ±3 weeks, 10 levels, the 26 weeks before ``t`` excluded (Noufaily).
+    ``trend_cap``: Farrington's rule to drop the trend when it extrapolates above the largest baseline
+    count (guards against runaway extrapolation; in steadily growing series it lowers the baseline)."""
     y_all = _as_counts(counts)
     t = len(y_all) - 1 if t is None else t
     if not 0 <= t < len(y_all):
@@ -206,7 +209,9 @@ def farrington(
     season_levels = (10 if weekly else 4) if season_levels is None else season_levels
     min_baseline = (2 * freq if weekly else freq + 6) if min_baseline is None else min_baseline
     first = max(0, t - years * freq - window)
-    last = t - max(exclude_recent, 1)  # the current period is never in its own baseline
+    if exclude_recent < 0:
+        raise SurveillanceError("exclude_recent must be ≥ 0")
+    last = t - 1 - exclude_recent  # the current period and the `exclude_recent` before it are left out
     if last - first + 1 < min_baseline:
         return None
     idx = np.arange(first, last + 1)
@@ -237,7 +242,7 @@ def farrington(
     se = math.sqrt(max(f.dispersion * f.cov_unscaled[1, 1], 1e-300))
     p_trend = 2 * stats.t.sf(abs(f.beta[1]) / se, df=max(len(y) - X_trend.shape[1], 1))
     mu0 = float(np.exp(f.beta[0]))
-    if p_trend < trend_p and mu0 <= y.max() and len(y) >= 3 * freq:
+    if p_trend < trend_p and (mu0 <= y.max() or not trend_cap) and len(y) >= 3 * freq:
         use_trend = True
         X = X_trend
     else:
