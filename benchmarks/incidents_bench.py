@@ -139,8 +139,8 @@ def bench_early_warning(runs: int = 100) -> dict[str, float]:
     rng = np.random.default_rng(3)
     series = {i: rng.poisson(rng.uniform(1, 30), 96).astype(float) for i in range(500)}
     t0 = time.perf_counter()
-    for y in series.values():
-        sv.farrington(y)
+    for counts in series.values():
+        sv.farrington(counts)
     per_check = (time.perf_counter() - t0) / len(series)
     print(f"  speed: {per_check * 1000:.2f} ms per Farrington check → {342 * 17 * per_check:.1f} s for 342 gemeenten × 17 forms")
     results["farrington_ms_per_check"] = per_check * 1000

@@ -309,8 +309,7 @@ def load_or_train(
             clf = joblib.load(path)
             if isinstance(clf, Classifier) and clf.fingerprint == examples_hash(data):
                 clf.threshold = threshold
-                if taxonomy is not None:
-                    clf.taxonomy = taxonomy
+                clf.taxonomy = taxonomy or load_taxonomy()  # names/categories from the current file
                 return clf
         except Exception:  # noqa: BLE001 - a broken or incompatible cache file is simply rebuilt
             pass

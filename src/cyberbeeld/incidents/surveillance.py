@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from scipy import stats
@@ -154,8 +154,9 @@ def poisson_irls(
 
 def anscombe_residuals(y: np.ndarray, mu: np.ndarray, phi: float, leverage: np.ndarray) -> np.ndarray:
     """Standardised Anscombe residuals of a quasi-Poisson fit (Farrington et al. 1996)."""
-    r = 1.5 * (np.cbrt(y) ** 2 - np.cbrt(mu) ** 2) / np.power(mu, 1 / 6)
-    return r / np.sqrt(phi * np.clip(1 - leverage, 1e-6, None))
+    r: np.ndarray = 1.5 * (np.cbrt(y) ** 2 - np.cbrt(mu) ** 2) / np.power(mu, 1 / 6)
+    out: np.ndarray = r / np.sqrt(phi * np.clip(1 - leverage, 1e-6, None))
+    return out
 
 
 # --------------------------------------------------------------------------- Farrington flexible / Noufaily
@@ -383,7 +384,7 @@ def run(
     freq: int = 12,
     start: int | None = None,
     min_years: int = 2,
-    **options: object,
+    **options: Any,
 ) -> list[Check]:
     """Apply a detector to every period from ``start`` (default: the first it can judge).
 
@@ -392,11 +393,11 @@ def run(
     first = 0 if start is None else start
     out: list[Check] = []
     if method == "cusum":
-        return [c for c in cusum(y, **options) if c.index >= first]  # type: ignore[arg-type]
+        return [c for c in cusum(y, **options) if c.index >= first]
     for t in range(first, len(y)):
         chk: Check | None
         if method == "farrington" or (method == "auto" and t >= min_years * freq):
-            chk = farrington(y, t, freq=freq, **options)  # type: ignore[arg-type]
+            chk = farrington(y, t, freq=freq, **options)
             if chk is None and method == "auto":
                 chk = ears(y, t, variant="C3")
         elif method == "auto":
@@ -418,7 +419,7 @@ def detect(
     method: Method | Literal["auto"] = "auto",
     freq: int = 12,
     last: int | None = None,
-    **options: object,
+    **options: Any,
 ) -> list[Alert]:
     """Alerts for one series (a form × area). ``last``: only judge the last ``last`` periods."""
     y = _as_counts(counts)
@@ -453,7 +454,7 @@ def detect_many(
     method: Method | Literal["auto"] = "auto",
     freq: int = 12,
     last: int | None = 1,
-    **options: object,
+    **options: Any,
 ) -> list[Alert]:
     """Alerts for many series, e.g. ``{(form, area): (periods, counts)}``; by default only the newest
     period of each is judged (what an early-warning run after each import needs)."""
@@ -510,7 +511,7 @@ def evaluate_detection(
     seasonal_amplitude: float = 0.2,
     dispersion: float = 1.0,
     seed: int = 1,
-    **options: object,
+    **options: Any,
 ) -> DetectionStats:
     """Monte Carlo: inject one multiplicative rise (×``rise`` for ``rise_length`` periods) in the judged
     part of each synthetic series and count detections, delays and false alarms. ``rise=1`` measures

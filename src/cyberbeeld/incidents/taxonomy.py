@@ -269,7 +269,7 @@ class MachinetagTaxonomy:
         return tuple(out)
 
 
-def _ordered(known: Mapping[str, Any], extra: Mapping[str, Any], key_order: Iterable[str], default: Iterable[str]) -> dict:
+def _ordered(known: Mapping[str, Any], extra: Mapping[str, Any], key_order: Iterable[str], default: Iterable[str]) -> dict[str, Any]:
     present = {k: v for k, v in known.items() if v is not None}
     present.update(extra)
     order = list(key_order) or [k for k in default if k in present]
