@@ -147,3 +147,13 @@ def axe_check() -> Any:
         assert violations == [], f"axe-core violations on {page.url}: {violations}"
 
     return check
+
+
+@pytest.fixture(scope="session")
+def warm_cores() -> None:
+    """Build the deduce lookup and the classifier once, before any request needs them."""
+    from cyberbeeld.incidents.classify import load_or_train
+    from cyberbeeld.incidents.redact import redact_text
+
+    redact_text("Jan belde.")
+    load_or_train()

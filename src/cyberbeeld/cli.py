@@ -7,17 +7,30 @@ one-line reason and a non-zero exit code, never a traceback.
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 from collections.abc import Callable
 
-# command -> "module:function" taking argv (list[str]) and returning an exit code
-PURE: dict[str, str] = {
-    "redact": "cyberbeeld.incidents.redact:cli",
-    "classify": "cyberbeeld.incidents.classify:cli",
-    "estimate": "cyberbeeld.survey.cli:main",
-}
+def _redact(argv: list[str]) -> int:
+    from cyberbeeld.incidents.redact import redact_main
+
+    return redact_main()
+
+
+def _classify(argv: list[str]) -> int:
+    from cyberbeeld.incidents.classify import classify_main
+
+    return classify_main()
+
+
+def _estimate(argv: list[str]) -> int:
+    from cyberbeeld.survey.cli import main as estimate_main
+
+    return estimate_main(argv)
+
+
+# Commands that need no Django: each takes argv and returns an exit code.
+PURE: dict[str, Callable[[list[str]], int]] = {"redact": _redact, "classify": _classify, "estimate": _estimate}
 
 ALIASES = {"serve": "runserver", "worker": "db_worker"}
 
@@ -38,11 +51,6 @@ Elke Django-beheeropdracht werkt ook (cyberbeeld help-django toont ze).
 """
 
 
-def _resolve(spec: str) -> Callable[[list[str]], int]:
-    module, func = spec.split(":")
-    return getattr(importlib.import_module(module), func)  # type: ignore[no-any-return]
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in {"-h", "--help", "help"}:
@@ -50,11 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     command, rest = argv[0], argv[1:]
     if command in PURE:
-        try:
-            return int(_resolve(PURE[command])(rest) or 0)
-        except (ImportError, AttributeError) as exc:
-            sys.stderr.write(f"cyberbeeld {command}: niet beschikbaar ({exc})\n")
-            return 2
+        return int(PURE[command](rest) or 0)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cyberbeeld.config.settings.dev")
     from django.core.management import execute_from_command_line
     from django.core.management.base import CommandError

@@ -135,5 +135,9 @@ class Incident(Shareable):
         return self.title
 
     @property
+    def suggestion_percent(self) -> int | None:
+        return None if self.suggestion_probability is None else round(100 * self.suggestion_probability)
+
+    @property
     def category(self) -> Category | None:
         return self.form.category if self.form else None

@@ -57,6 +57,20 @@ def taxonomy_sync(*, by: Any = None, maintained_by: Organisation | None = None) 
     return version
 
 
+def _suggest(incident: Incident) -> None:
+    """No form chosen: suggest one (pure core ``classify.py``). Unsure suggestions are kept as a
+    suggestion only; the user decides, and the user's choice always wins."""
+    from .classify import load_or_train
+
+    suggestion = load_or_train().suggest(incident.title, incident.raw_description)
+    candidate = suggestion.alternatives[0].form if suggestion.unsure and suggestion.alternatives else suggestion.form
+    form = current_forms().filter(code=candidate).first()
+    incident.suggested_form = form
+    incident.suggestion_probability = suggestion.probability
+    if form is not None and not suggestion.unsure:
+        incident.form = form
+
+
 def current_forms() -> Any:
     version = TaxonomyVersion.objects.order_by("-version").first()
     return Form.objects.filter(taxonomy=version).select_related("category")
@@ -81,6 +95,8 @@ def incident_save(*, by: Any, owner: Organisation, data: dict[str, Any], inciden
         action = "update"
     for key, value in data.items():
         setattr(incident, key, value)
+    if incident.form_id is None and incident.title:
+        _suggest(incident)
     incident.redacted_description = redact(incident.raw_description)
     incident.full_clean(exclude=["owner", "created_by"])
     incident.save()

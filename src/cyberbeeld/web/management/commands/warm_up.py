@@ -13,7 +13,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         for label, module, func in (
             ("deduce-opzoekstructuren (eenmalig ~1,5 min)", "cyberbeeld.incidents.redact", "warm_up"),
-            ("classificatiemodel", "cyberbeeld.incidents.classify", "warm_up"),
+            ("classificatiemodel trainen (eenmalig)", "cyberbeeld.incidents.classify", "load_or_train"),
         ):
             try:
                 fn = getattr(importlib.import_module(module), func)
