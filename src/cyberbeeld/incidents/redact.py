@@ -491,7 +491,7 @@ _NOT_NAMES = frozenset(
     meta akira lockbit conti medusa play clop blackcat alphv royal rhysida qilin emotet qakbot hall fame
     liefde geld snel vandaag morgen gisteren maandag dinsdag woensdag donderdag vrijdag zaterdag zondag
     januari februari maart april mei juni juli augustus september oktober november december
-    let info bron zie ter casus mutatie verslag notitie afspraak advies aanwezig tijdlijn steller totaal
+    levering slim let info bron zie ter casus mutatie verslag notitie afspraak advies aanwezig tijdlijn steller totaal
     """.split()
 )
 _TITLE_RE = re.compile(
@@ -530,6 +530,15 @@ def _find_deduce(text: str) -> Iterable[_Hit]:
             yield start, end, "ADRES"
 
 
+# Police-register style "JANSEN, P." / "EL KHATIB, R.M.": surname in capitals, comma, initials.
+_REGISTER_NAME_RE = re.compile(r"(?<![\w-])[A-Z][A-Z'-]+(?: [A-Z][A-Z'-]+){0,3}, (?:[A-Z]\.){1,4}(?!\w)")
+
+
+def _find_register_names(text: str) -> Iterable[_Hit]:
+    for m in _REGISTER_NAME_RE.finditer(text):
+        yield m.start(), m.end(), "NAAM"
+
+
 _DETECTORS: tuple[Callable[[str], Iterable[_Hit]], ...] = (
     _find_emails,
     _find_handles,
@@ -542,6 +551,7 @@ _DETECTORS: tuple[Callable[[str], Iterable[_Hit]], ...] = (
     _find_dobs,
     _find_addresses,
     _find_deduce,
+    _find_register_names,
 )
 
 
