@@ -14,7 +14,7 @@ across DuckDB and PySpark versions that an Ibis release does not know yet.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +32,10 @@ __all__ = [
     "EngineName",
     "Session",
     "open_session",
+    "run_moments",
     "spark_available",
+    "stage_moments",
+    "stratum_info",
 ]
 
 EngineName = Literal["duckdb", "spark"]
@@ -238,17 +241,30 @@ def open_session(data: DataSource, engine: EngineName = "duckdb", **options: Any
 # --------------------------------------------------------------------------- expressions
 
 
+def _term(power: int, factors: Sequence[str], binary: Collection[str]) -> tuple[int, tuple[str, ...]]:
+    """Canonical key of the per-row term ``w**power * prod(factors)`` (``y*y == y`` for 0/1 ``y``)."""
+    seen: list[str] = []
+    for f in sorted(factors):
+        if f in binary and f in seen:
+            continue
+        seen.append(f)
+    return power, tuple(seen)
+
+
 def stage_moments(
     t: ir.Table,
     *,
     domains: Mapping[str, ir.Value],
     strata: Mapping[str, ir.Value],
     units: Mapping[str, ir.Value] | None,
-    quantities: Mapping[str, ir.NumericValue],
+    weight: ir.NumericValue,
+    factors: Mapping[str, ir.NumericValue],
+    binary: Collection[str],
+    quantities: Mapping[str, tuple[str, ...]],
     pairs: Sequence[tuple[str, str]],
-    row_sums: Mapping[str, ir.NumericValue],
-) -> ir.Table:
-    """Centred moments of unit totals per domain × stratum, for one sampling stage.
+    row_sums: Mapping[str, tuple[str, ...]],
+) -> tuple[ir.Table, dict[str, str]]:
+    """Power sums of unit totals per domain × stratum, for one sampling stage.
 
     Parameters
     ----------
@@ -260,49 +276,86 @@ def stage_moments(
         Keys of the strata of this stage (at stage two: the PSU).
     units : mapping of name to expression, optional
         Keys of the sampling units of this stage; ``None`` when every row is a unit.
-    quantities : mapping of name to numeric expression
-        Weighted per-row values whose unit totals are analysed (``w``, ``w * y``, ...).
+    weight : numeric expression
+        The sampling weight ``w``.
+    factors : mapping of name to numeric expression
+        Per-row analysis values (``y``, indicators).
+    binary : collection of str
+        Names of factors known to be 0/1, so that ``y * y`` is ``y`` (fewer sums to compute).
+    quantities : mapping of name to tuple of factor names
+        The weighted quantities ``q = w * prod(factors)`` whose unit totals are analysed
+        (``()`` is the weight itself).
     pairs : sequence of (str, str)
-        Pairs of quantities whose population covariance over units is needed
-        (``(q, q)`` for a variance).
-    row_sums : mapping of name to numeric expression
-        Extra per-row values that are only summed (for design effects).
+        Pairs of quantities whose sum of products over units is needed.
+    row_sums : mapping of name to tuple of factor names
+        Per-row values ``w * prod(factors)`` that are only summed (for design effects).
 
     Returns
     -------
-    ibis.Table
-        One row per domain × stratum present, with ``m`` (units present), ``nrows``,
-        ``sum_<q>``, ``mean_<q>``, ``cov_<q1>__<q2>`` and ``rs_<name>`` columns.
+    (ibis.Table, dict)
+        The expression -- one row per domain × stratum present, with ``m`` (units present) and
+        ``nrows`` -- and the aliases that name its other columns: ``sum_<q>``,
+        ``prod_<a>__<b>`` (sum over units of ``q_a * q_b``) and ``rs_<name>``.
     """
-    keys = {**domains, **strata}
-    if units is None:
-        unit_table = t.mutate(
-            **keys,
-            **{f"q_{k}": v for k, v in quantities.items()},
-            **{f"r_{k}": v for k, v in row_sums.items()},
-            __n=ibis.literal(1),
-        )
-    else:
-        unit_table = t.group_by(**keys, **{f"u_{k}": v for k, v in units.items()}).aggregate(
-            **{f"q_{k}": v.sum() for k, v in quantities.items()},
-            **{f"r_{k}": v.sum() for k, v in row_sums.items()},
-            __n=t.count(),
-        )
-    q = {k: unit_table[f"q_{k}"] for k in quantities}
-    nrows = unit_table["__n"].sum()
-    rsum = {k: unit_table[f"r_{k}"].sum() for k in row_sums}
-    aggs: dict[str, ir.Scalar] = {"m": unit_table.count(), "nrows": nrows}
-    for k, col in q.items():
-        aggs[f"sum_{k}"] = col.sum()
-        aggs[f"mean_{k}"] = col.mean()
-    for a, b in pairs:
-        if a == b:
-            aggs[f"cov_{a}__{b}"] = q[a].var(how="pop")
+    # A stratum key that is also a domain key (by=gemeente, strata=gemeente) is grouped on once.
+    aliases: dict[str, str] = {}
+    keys: dict[str, ir.Value] = dict(domains)
+    for name, expr in strata.items():
+        same = next((d for d, e in domains.items() if e.equals(expr)), None)
+        if same is None:
+            keys[name] = expr
         else:
-            aggs[f"cov_{a}__{b}"] = q[a].cov(q[b], how="pop")
-    for k, col in rsum.items():
-        aggs[f"rs_{k}"] = col
-    return unit_table.group_by(*keys.keys()).aggregate(**aggs)
+            aliases[name] = same
+    aggs: dict[str, ir.Scalar] = {}
+
+    def product(power: int, names: Sequence[str]) -> ir.NumericValue:
+        expr: ir.NumericValue = weight if power == 1 else weight * weight
+        for f in names:
+            expr = expr * factors[f]
+        return expr
+
+    if units is None:
+        terms: dict[tuple[int, tuple[str, ...]], str] = {}
+
+        def agg(power: int, names: Sequence[str]) -> str:
+            key = _term(power, names, binary)
+            if key not in terms:
+                terms[key] = f"t{len(terms)}"
+                aggs[terms[key]] = product(*key).sum()
+            return terms[key]
+
+        for q, fs in quantities.items():
+            aliases[f"sum_{q}"] = agg(1, fs)
+        for a, b in pairs:
+            aliases[f"prod_{a}__{b}"] = agg(2, (*quantities[a], *quantities[b]))
+        for r, fs in row_sums.items():
+            aliases[f"rs_{r}"] = agg(1, fs)
+        n = t.count()
+        return t.group_by(**keys).aggregate(m=n, nrows=n, **aggs), aliases
+    inner = t.group_by(**keys, **{f"u_{k}": v for k, v in units.items()}).aggregate(
+        **{f"q_{k}": product(1, fs).sum() for k, fs in quantities.items()},
+        **{f"r_{k}": product(1, fs).sum() for k, fs in row_sums.items()},
+        __n=t.count(),
+    )
+    for q in quantities:
+        aggs[f"sum_{q}"] = inner[f"q_{q}"].sum()
+    for a, b in pairs:
+        aggs[f"prod_{a}__{b}"] = (inner[f"q_{a}"] * inner[f"q_{b}"]).sum()
+    for r in row_sums:
+        aggs[f"rs_{r}"] = inner[f"r_{r}"].sum()
+    aliases.update({k: k for k in aggs})
+    expr = inner.group_by(*keys.keys()).aggregate(m=inner.count(), nrows=inner["__n"].sum(), **aggs)
+    return expr, aliases
+
+
+def run_moments(session: Session, expr_and_aliases: tuple[ir.Table, dict[str, str]]) -> pd.DataFrame:
+    """Execute a :func:`stage_moments` expression and name its columns."""
+    expr, aliases = expr_and_aliases
+    frame = session.execute(expr)
+    extra = {name: frame[col] for name, col in aliases.items() if name != col}
+    if extra:
+        frame = pd.concat([frame, pd.DataFrame(extra, index=frame.index)], axis=1)
+    return frame
 
 
 def stratum_info(

@@ -35,6 +35,7 @@ from cyberbeeld.survey.engine import (
     EngineName,
     Session,
     open_session,
+    run_moments,
     stage_moments,
     stratum_info,
 )
@@ -92,6 +93,7 @@ class _Plan:
     """Quantities and estimands of one estimation run."""
 
     values: dict[str, ir.NumericValue] = field(default_factory=dict)  # name -> per-row value (y)
+    binary: set[str] = field(default_factory=set)  # values known to be 0/1
     estimands: list[tuple[str, str, Estimand, str | None, str | None]] = field(default_factory=list)
     # (label, statistic, estimand, value name of y, value name of x or "1")
 
@@ -103,6 +105,22 @@ class _Plan:
 
 def _qname(value: str) -> str:
     return "w" if value == "1" else f"a_{value}"
+
+
+def _as_float(col: ir.Value) -> ir.NumericValue:
+    """A float column (casts are costly in a scan, so only when needed)."""
+    if col.type().is_floating():
+        return col
+    if col.type().is_boolean():
+        return col.ifelse(1.0, 0.0)
+    return col.cast("float64")
+
+
+def _as_number(col: ir.Value) -> ir.NumericValue:
+    """A numeric analysis value; integers stay integers (the weight makes products float)."""
+    if col.type().is_boolean():
+        return col.ifelse(1.0, 0.0)
+    return col
 
 
 def _is_numeric(dtype: Any) -> bool:
@@ -119,39 +137,68 @@ def _first_row(session: Session, condition: ir.BooleanValue) -> int | None:
     return None if pd.isna(value) else int(value)
 
 
-def _validate(session: Session, design: Design, numeric: Sequence[str], categorical: Sequence[str]) -> None:
+def _validate(
+    session: Session, design: Design, numeric: Sequence[str], categorical: Sequence[str]
+) -> tuple[set[str], bool]:
+    """Check the data in one cheap scan (counts, minima, maxima).
+
+    Returns
+    -------
+    (set of str, bool)
+        The numeric analysis columns that only hold 0 and 1, and whether all weights are > 0.
+
+    Raises
+    ------
+    SurveyDesignError
+        Naming the column and the first offending row (found by a second, filtered scan).
+    """
     t = session.table
     schema = t.schema()
-    needed = [*design.columns, *numeric, *categorical]
-    for col in needed:
+    for col in [*design.columns, *numeric, *categorical]:
         if col not in schema:
             raise SurveyDesignError("column not found in the data", column=col)
-    numeric_cols = [
-        c for c in dict.fromkeys([*(design.weights and [design.weights] or []), *design.fpc, *numeric])
-    ]
-    checks: list[tuple[str, str, ir.BooleanValue]] = []
+    weights = [design.weights] if design.weights else []
+    numeric_cols = list(dict.fromkeys([*weights, *design.fpc, *numeric]))
     for col in numeric_cols:
         if not _is_numeric(schema[col]):
             bad = t[col].notnull() & t[col].cast("string").try_cast("float64").isnull()
-            checks.append((col, "non-numeric value", bad))
-    for col in dict.fromkeys([*design.columns, *numeric, *categorical]):
-        checks.append((col, "missing value", t[col].isnull()))
-    if design.weights and _is_numeric(schema[design.weights]):
-        checks.append((design.weights, "negative weight", t[design.weights] < 0))
-    for col in design.fpc:
-        if _is_numeric(schema[col]):
-            checks.append((col, "fpc must be positive", t[col] <= 0))
-    for col in numeric:
-        if _is_numeric(schema[col]) and schema[col].is_floating():
-            checks.append((col, "non-finite value", t[col].isinf() | t[col].isnan()))
-    if not checks:
-        return
-    counts = session.execute(
-        t.aggregate(**{f"c{i}": cond.ifelse(1, 0).sum() for i, (_, _, cond) in enumerate(checks)})
-    )
-    for i, (col, message, cond) in enumerate(checks):
-        if int(counts[f"c{i}"].fillna(0).iloc[0]) > 0:
-            raise SurveyDesignError(message, column=col, row=_first_row(session, cond))
+            raise SurveyDesignError("non-numeric value", column=col, row=_first_row(session, bad))
+    all_cols = list(dict.fromkeys([*design.columns, *numeric, *categorical]))
+    aggs: dict[str, ir.Scalar] = {"rows": t.count()}
+    for i, col in enumerate(all_cols):
+        aggs[f"n{i}"] = t[col].count()
+    for i, col in enumerate(numeric_cols):
+        x = t[col].cast("int8") if schema[col].is_boolean() else t[col]  # no cast: casts are slow
+        aggs[f"min{i}"] = x.min()
+        aggs[f"max{i}"] = x.max()
+        if schema[col].is_floating():
+            aggs[f"sum{i}"] = x.sum()
+            aggs[f"bin{i}"] = (x * (1.0 - x)).abs().sum()
+    summary = session.execute(t.aggregate(**aggs)).iloc[0]
+    rows = int(summary["rows"])
+    for i, col in enumerate(all_cols):
+        if int(summary[f"n{i}"]) < rows:
+            raise SurveyDesignError("missing value", column=col, row=_first_row(session, t[col].isnull()))
+    binary: set[str] = set()
+    positive = True
+    for i, col in enumerate(numeric_cols):
+        lo, hi = float(summary[f"min{i}"]), float(summary[f"max{i}"])
+        if schema[col].is_floating() and not (
+            np.isfinite(lo) and np.isfinite(hi) and np.isfinite(float(summary[f"sum{i}"]))
+        ):
+            bad = t[col].isnan() | t[col].isinf()
+            row = _first_row(session, bad)
+            if row is not None:
+                raise SurveyDesignError("non-finite value", column=col, row=row)
+        if col in weights:
+            if lo < 0:
+                raise SurveyDesignError("negative weight", column=col, row=_first_row(session, t[col] < 0))
+            positive = lo > 0
+        if col in design.fpc and lo <= 0:
+            raise SurveyDesignError("fpc must be positive", column=col, row=_first_row(session, t[col] <= 0))
+        if col in numeric and lo >= 0 and hi <= 1:
+            if not schema[col].is_floating() or float(summary[f"bin{i}"]) == 0:
+                binary.add(col)
     if design.strata and design.psu and not design.nest:
         per_psu = t.group_by(p=t[design.psu]).aggregate(k=t[design.strata].nunique())
         clash = session.execute(per_psu.filter(per_psu.k > 1).limit(1))
@@ -163,6 +210,7 @@ def _validate(session: Session, design: Design, numeric: Sequence[str], categori
                 column=design.psu,
                 row=_first_row(session, t[design.psu] == ibis.literal(psu_value)),
             )
+    return binary, positive
 
 
 # --------------------------------------------------------------------------- stage set-up
@@ -223,9 +271,9 @@ def _stage_info(session: Session, design: Design) -> list[pd.DataFrame]:
 
 def _weights_expr(t: ir.Table, design: Design) -> ir.NumericValue:
     if design.weights:
-        return t[design.weights].cast("float64")
+        return _as_float(t[design.weights])
     if _W in t.columns:
-        return t[_W].cast("float64")
+        return _as_float(t[_W])
     return ibis.literal(1.0)
 
 
@@ -310,7 +358,7 @@ def estimate(
         numeric = [r.variable for r in requests if r.statistic != "proportion"]
         numeric += [r.denominator for r in requests if r.denominator]
         categorical = [r.variable for r in requests if r.statistic == "proportion"]
-        _validate(session, design, numeric, [*categorical, *by_cols])
+        binary_columns, positive = _validate(session, design, numeric, [*categorical, *by_cols])
         plan = _Plan()
         for r in requests:
             if r.statistic == "proportion":
@@ -324,16 +372,21 @@ def estimate(
                         else (col.ifelse(1.0, 0.0))
                     )
                     name = plan.value(f"p{len(plan.values)}", expr)
+                    plan.binary.add(name)
                     plan.estimands.append((label, "proportion", Estimand((_qname(name), "w")), name, "1"))
                 continue
-            name = plan.value(f"v{len(plan.values)}", t[r.variable].cast("float64"))
+            name = plan.value(f"v{len(plan.values)}", _as_number(t[r.variable]))
+            if r.variable in binary_columns:
+                plan.binary.add(name)
             if r.statistic == "total":
                 plan.estimands.append((r.variable, "total", Estimand((_qname(name),)), name, None))
             elif r.statistic == "mean":
                 plan.estimands.append((r.variable, "mean", Estimand((_qname(name), "w")), name, "1"))
             else:
                 assert r.denominator is not None
-                den = plan.value(f"v{len(plan.values)}", t[r.denominator].cast("float64"))
+                den = plan.value(f"v{len(plan.values)}", _as_number(t[r.denominator]))
+                if r.denominator in binary_columns:
+                    plan.binary.add(den)
                 plan.estimands.append(
                     (
                         f"{r.variable}/{r.denominator}",
@@ -343,7 +396,7 @@ def estimate(
                         den,
                     )
                 )
-        return _run(session, design, plan, by_cols, ci, level)
+        return _run(session, design, plan, by_cols, ci, level, positive_weights=positive)
 
 
 def _row_moment_name(a: str, b: str) -> str:
@@ -351,23 +404,34 @@ def _row_moment_name(a: str, b: str) -> str:
 
 
 def _run(
-    session: Session, design: Design, plan: _Plan, by_cols: list[str], ci: CIMethod, level: float
+    session: Session,
+    design: Design,
+    plan: _Plan,
+    by_cols: list[str],
+    ci: CIMethod,
+    level: float,
+    *,
+    positive_weights: bool = False,
 ) -> pd.DataFrame:
     t = session.table
     w = _weights_expr(t, design)
-    quantities: dict[str, ir.NumericValue] = {"w": w}
-    for name, expr in plan.values.items():
-        quantities[_qname(name)] = w * expr
+    factors: dict[str, ir.NumericValue] = dict(plan.values)
+    quantities: dict[str, tuple[str, ...]] = {"w": ()}
+    for name in plan.values:
+        quantities[_qname(name)] = (name,)
     pairs: dict[tuple[str, str], None] = {}
-    row_sums: dict[str, ir.NumericValue] = {"nz": (w != 0).ifelse(1, 0)}
+    row_sums: dict[str, tuple[str, ...]] = {}
+    if not positive_weights:  # R's deff counts the rows with a non-zero weight
+        factors["__nz"] = (w != 0).ifelse(1.0 / w, 0.0)
+        row_sums["nz"] = ("__nz",)
     for _, _, est, y, x in plan.estimands:
         for p in est.pairs():
             pairs[p] = None
         assert y is not None
-        row_sums[_row_moment_name(y, y)] = w * plan.values[y] * plan.values[y]
+        row_sums[_row_moment_name(y, y)] = (y, y)
         if x is not None and x != "1":
-            row_sums[_row_moment_name(y, x)] = w * plan.values[y] * plan.values[x]
-            row_sums[_row_moment_name(x, x)] = w * plan.values[x] * plan.values[x]
+            row_sums[_row_moment_name(y, x)] = (y, x)
+            row_sums[_row_moment_name(x, x)] = (x, x)
     domains = {c: t[c] for c in by_cols}
     infos = _stage_info(session, design)
     keys = _stage_keys(t, design)
@@ -378,11 +442,14 @@ def _run(
             domains=domains,
             strata=strata,
             units=units,
+            weight=w,
+            factors=factors,
+            binary=plan.binary,
             quantities=quantities,
             pairs=list(pairs),
             row_sums=row_sums if i == 0 else {},
         )
-        stage_tables.append(session.execute(expr))
+        stage_tables.append(run_moments(session, expr))
     return _assemble(design, plan, by_cols, infos, keys, stage_tables, ci, level)
 
 
@@ -430,7 +497,7 @@ def _assemble(
         )
 
     n_rows = dsum("nrows")
-    nobs = dsum("rs_nz")
+    nobs = np.round(dsum("rs_nz")) if "rs_nz" in st1.columns else n_rows
     degf = dsum("m") - np.bincount(d1, minlength=n_dom)
     W = dsum("sum_w")
     alpha = 1.0 - level
@@ -630,19 +697,29 @@ def domain_difference(
             return cond
 
         i1, i2 = in_domain(v1).ifelse(1.0, 0.0), in_domain(v2).ifelse(1.0, 0.0)
-        quantities = {"b1": w * i1, "a1": w * y * i1, "b2": w * i2, "a2": w * y * i2}
+        factors = {"y": y, "i1": i1, "i2": i2}
+        quantities = {"b1": ("i1",), "a1": ("y", "i1"), "b2": ("i2",), "a2": ("y", "i2")}
         est = Estimand(("a1", "b1", "a2", "b2"))
         infos = _stage_info(session, design)
         keys = _stage_keys(t, design)
         tables = [
-            session.execute(
+            run_moments(
+                session,
                 stage_moments(
-                    t, domains={}, strata=s, units=u, quantities=quantities, pairs=est.pairs(), row_sums={}
-                )
+                    t,
+                    domains={},
+                    strata=s,
+                    units=u,
+                    weight=w,
+                    factors=factors,
+                    binary={"i1", "i2"},
+                    quantities=quantities,
+                    pairs=est.pairs(),
+                    row_sums={},
+                ),
             )
             for s, u, _, _ in keys
         ]
-    plan = _Plan()
     stages: list[StageMoments] = []
     info1 = infos[0].copy()
     info1["mult"] = 1.0
@@ -662,7 +739,6 @@ def domain_difference(
             __domain=0
         )
         stages.append(StageMoments(merged, stage=i + 1, label_columns=label_cols))
-    del plan
     st1 = stages[0].table
     sums = {q: float(st1[f"sum_{q}"].sum()) for q in ("a1", "b1", "a2", "b2")}
     if sums["b1"] == 0 or sums["b2"] == 0:
