@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -318,3 +319,27 @@ def test_real_series_other_classes_run() -> None:
         alerts = sv.detect(y, periods, key=code)
         assert all(a.observed > a.threshold for a in alerts)
         assert len(alerts) <= 0.3 * len(y)
+
+
+def test_count_by_period_months_and_weeks() -> None:
+    dates = [date(2023, 11, 30), date(2024, 1, 5), date(2024, 1, 31), datetime(2024, 3, 1, 12, 0)]
+    labels, counts = sv.count_by_period(dates)
+    assert labels == ["2023-11", "2023-12", "2024-01", "2024-02", "2024-03"]
+    assert counts == [1, 0, 2, 0, 1]
+    labels, counts = sv.count_by_period(dates, start=date(2024, 1, 15), end=date(2024, 2, 2))
+    assert labels == ["2024-01", "2024-02"] and counts == [2, 0]
+    weeks, wcounts = sv.count_by_period([date(2024, 12, 30), date(2025, 1, 5), date(2025, 1, 6)], freq=52)
+    assert weeks == ["2025-W01", "2025-W02"] and wcounts == [2, 1]  # ISO weeks cross the year boundary
+    assert sv.count_by_period([]) == ([], [])
+    assert sv.count_by_period([], start=date(2024, 1, 1), end=date(2024, 3, 31)) == (
+        ["2024-01", "2024-02", "2024-03"], [0.0, 0.0, 0.0])
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.dates(date(2015, 1, 1), date(2025, 12, 31)), min_size=1, max_size=50),
+       st.sampled_from([12, 52]))
+def test_count_by_period_conserves_incidents(dates: list[date], freq: int) -> None:
+    labels, counts = sv.count_by_period(dates, freq=freq)
+    assert sum(counts) == len(dates)
+    assert len(labels) == len(set(labels)) == len(counts)
+    assert labels == sorted(labels)

@@ -27,8 +27,9 @@ synthetic Poisson series with trend, seasonality and injected rises.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 import numpy as np
@@ -462,6 +463,54 @@ def detect_many(
     for key, (periods, counts) in series.items():
         out.extend(detect(counts, periods, key=key, method=method, freq=freq, last=last, **options))
     return sorted(out, key=lambda a: -a.score)
+
+
+# --------------------------------------------------------------------------- from incident dates to series
+
+
+def period_label(d: date, freq: int = 12) -> str:
+    """``2024-03`` for months (``freq=12``), ISO week ``2024-W09`` for weeks (``freq=52``)."""
+    if freq >= 52:
+        year, week, _ = d.isocalendar()
+        return f"{year}-W{week:02d}"
+    return f"{d.year}-{d.month:02d}"
+
+
+def _next_period(d: date, freq: int) -> date:
+    if freq >= 52:
+        return d + timedelta(days=7)
+    return date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+
+
+def _period_start(d: date, freq: int) -> date:
+    return d - timedelta(days=d.weekday()) if freq >= 52 else d.replace(day=1)
+
+
+def count_by_period(
+    dates: Iterable[date], *, freq: int = 12, start: date | None = None, end: date | None = None
+) -> tuple[list[str], list[float]]:
+    """Counts per month (or ISO week) from incident dates, with zeros for empty periods.
+
+    ``start``/``end`` fix the range (e.g. from the first registration of the organisation to today),
+    otherwise it runs from the first to the last date. Dates outside the range are ignored."""
+    ds = sorted(d.date() if isinstance(d, datetime) else d for d in dates)
+    if start is None and end is None and not ds:
+        return [], []
+    lo = _period_start(start or ds[0], freq)
+    hi = _period_start(end or ds[-1], freq)
+    labels: list[str] = []
+    index: dict[str, int] = {}
+    cur = lo
+    while cur <= hi:
+        index[period_label(cur, freq)] = len(labels)
+        labels.append(period_label(cur, freq))
+        cur = _next_period(cur, freq)
+    counts = [0.0] * len(labels)
+    for d in ds:
+        i = index.get(period_label(d, freq))
+        if i is not None and lo <= d:
+            counts[i] += 1
+    return labels, counts
 
 
 # --------------------------------------------------------------------------- validation helpers
