@@ -39,14 +39,20 @@ from django.http import Http404  # noqa: E402
 api.add_exception_handler(Http404, _not_found)
 
 
-def _register() -> None:
-    from cyberbeeld.accounts.api import router as accounts_router
-    from cyberbeeld.areas.api import router as areas_router
-    from cyberbeeld.incidents.api import router as incidents_router
+# app -> mount point. Each app's ``api.py`` exposes ``router``; apps without one are skipped.
+ROUTERS = {"accounts": "/", "areas": "/areas", "incidents": "/incidents", "indicators": "/indicators",
+           "risks": "/risks", "reports": "/reports", "sharing": "/sharing", "actions": "/actions"}
 
-    api.add_router("/", accounts_router)
-    api.add_router("/areas", areas_router)
-    api.add_router("/incidents", incidents_router)
+
+def _register() -> None:
+    import importlib
+    import importlib.util
+
+    for app, prefix in ROUTERS.items():
+        module_name = f"cyberbeeld.{app}.api"
+        if importlib.util.find_spec(module_name) is None:
+            continue
+        api.add_router(prefix, importlib.import_module(module_name).router)
 
 
 _register()

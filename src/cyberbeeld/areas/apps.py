@@ -6,3 +6,8 @@ class AreasConfig(AppConfig):
     name = "cyberbeeld.areas"
     label = "areas"
     verbose_name = _("Gebieden")
+
+    def ready(self) -> None:
+        from cyberbeeld.web.navigation import register
+
+        register("areas", _("Gebieden"), "areas:list", order=90)

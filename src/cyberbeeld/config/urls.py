@@ -17,5 +17,10 @@ urlpatterns += i18n_patterns(
     path("account/", include("cyberbeeld.accounts.urls")),
     path("gebieden/", include("cyberbeeld.areas.urls")),
     path("incidenten/", include("cyberbeeld.incidents.urls")),
+    path("monitor/", include("cyberbeeld.indicators.urls")),
+    path("dreigingsbeeld/", include("cyberbeeld.risks.urls")),
+    path("casusboek/", include("cyberbeeld.sharing.urls")),
+    path("maatregelen/", include("cyberbeeld.actions.urls")),
+    path("", include("cyberbeeld.reports.urls")),  # rapport/…, publiek/<gemeente>/<thema>/
     prefix_default_language=True,
 )

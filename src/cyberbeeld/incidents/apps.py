@@ -9,6 +9,9 @@ class IncidentsConfig(AppConfig):
 
     def ready(self) -> None:
         from cyberbeeld.web import demo_hooks
+        from cyberbeeld.web.navigation import register
+
+        register("incidents", _("Incidenten"), "incidents:list", order=30)
 
         from . import dashboard  # noqa: F401  (dashboard card)
         from .demo import load

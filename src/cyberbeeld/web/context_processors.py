@@ -22,7 +22,19 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         from cyberbeeld.accounts.policy import organisations_of
 
         user_orgs = list(organisations_of(request.user))
+    from django.urls import NoReverseMatch, reverse
+
+    from .navigation import items
+
+    nav = []
+    for item in items():
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        nav.append({"label": item.label, "url": url, "current": request.path.startswith(url)})
     return {
+        "nav_items": nav,
         "theme_class": settings.CYBERBEELD_THEME_CLASS,
         "current_language": lang,
         "other_language": other,

@@ -50,6 +50,10 @@ INSTALLED_APPS = [
     "cyberbeeld.areas",
     "cyberbeeld.indicators",
     "cyberbeeld.incidents",
+    "cyberbeeld.risks",
+    "cyberbeeld.reports",
+    "cyberbeeld.sharing",
+    "cyberbeeld.actions",
     "cyberbeeld.web",
     "cyberbeeld.api",
 ]
