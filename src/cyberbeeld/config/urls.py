@@ -21,6 +21,7 @@ urlpatterns += i18n_patterns(
     path("dreigingsbeeld/", include("cyberbeeld.risks.urls")),
     path("casusboek/", include("cyberbeeld.sharing.urls")),
     path("maatregelen/", include("cyberbeeld.actions.urls")),
-    path("", include("cyberbeeld.reports.urls")),  # rapport/…, publiek/<gemeente>/<thema>/
+    path("rapport/", include("cyberbeeld.reports.urls")),
+    path("publiek/", include("cyberbeeld.indicators.public_urls")),
     prefix_default_language=True,
 )
