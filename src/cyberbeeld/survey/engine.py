@@ -167,6 +167,8 @@ class SparkSession_:
         if not spark_available():
             raise SurveyDesignError("engine='spark' needs pyspark (pip install 'pyspark~=3.5')")
         self.spark = spark or _spark_session()
+        # Loading Ibis's pyspark backend registers the options its SQL compiler reads.
+        getattr(ibis, "pyspark")  # noqa: B009
         if isinstance(data, pd.DataFrame):
             frame = self.spark.createDataFrame(data)
         elif isinstance(data, DuckDBTable):
