@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Callable
 
+
 def _redact(argv: list[str]) -> int:
     from cyberbeeld.incidents.redact import redact_main
 
