@@ -630,7 +630,7 @@ def _domain_design(design: ReplicateDesign, domain: npt.ArrayLike | None) -> Rep
 def _subset_rows(y: FloatArray, domain: npt.ArrayLike | None) -> FloatArray:
     if domain is None:
         return y
-    return y[np.asarray(domain, dtype=bool).ravel()]
+    return np.asarray(y[np.asarray(domain, dtype=bool).ravel()], dtype=np.float64)
 
 
 def rep_total(

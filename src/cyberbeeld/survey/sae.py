@@ -7,11 +7,12 @@ Model, for areas :math:`d = 1..m` with a direct (design-based) estimate
 
     y_d = x_d^T \\beta + u_d + e_d, \\qquad u_d \\sim N(0, A), \\quad e_d \\sim N(0, D_d).
 
-* :math:`A` (the area-effect variance) is estimated by REML with Fisher scoring,
-  the algorithm of R's ``sae::eblupFH`` (start at ``median(D)``; update
-  :math:`A \\leftarrow A + s(A)/F(A)`; a negative estimate is set to zero).
-  ``sae`` stops when the relative change is below ``PRECISION = 1e-4``; the default
-  here iterates to 1e-12 (``precision=1e-4`` reproduces ``sae``).
+* :math:`A` (the area-effect variance) is estimated by REML: by default the root of
+  the REML score :math:`s(A)` on :math:`[0, \\infty)` to machine precision (Brent's
+  method; :math:`A = 0` when :math:`s(0) \\le 0`). ``algorithm="sae"`` runs instead
+  the Fisher scoring of R's ``sae::eblupFH`` (start at ``median(D)``; update
+  :math:`A \\leftarrow A + s(A)/F(A)`; stop when the relative change is below
+  ``PRECISION = 1e-4``; a negative estimate is set to zero), reproducing ``sae``.
 * EBLUP: :math:`\\hat\\theta_d = \\gamma_d y_d + (1-\\gamma_d) x_d^T\\hat\\beta`, with the
   shrinkage factor :math:`\\gamma_d = A/(A + D_d)`.
 * MSE: the Prasad–Rao second-order approximation in its REML form (Datta & Lahiri
@@ -29,11 +30,14 @@ Pure module: NumPy only, no Django.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
+import scipy.optimize
 
 __all__ = ["FayHerriotFit", "fay_herriot", "reml_score"]
+
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -116,7 +120,7 @@ def _p_matrix(a: float, vardir: FloatArray, x: FloatArray) -> tuple[FloatArray, 
     xtvi = (vi[:, None] * x).T
     q = np.linalg.inv(xtvi @ x)
     p = np.diag(vi) - xtvi.T @ q @ xtvi
-    return p, q
+    return np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
 
 
 def reml_score(a: float, direct: npt.ArrayLike, vardir: npt.ArrayLike, x: npt.ArrayLike) -> tuple[float, float]:
@@ -138,8 +142,9 @@ def fay_herriot(
     vardir: npt.ArrayLike,
     x: npt.ArrayLike | None = None,
     *,
+    algorithm: Literal["exact", "sae"] = "exact",
     maxiter: int = 100,
-    precision: float = 1e-12,
+    precision: float = 1e-4,
     a_start: float | None = None,
 ) -> FayHerriotFit:
     """Fit the Fay–Herriot model by REML; EBLUPs, shrinkage factors and MSEs.
@@ -152,12 +157,19 @@ def fay_herriot(
         Their sampling variances (known, > 0).
     x : array_like, shape (m, p), optional
         Area covariates *including* an intercept column if wanted; default: intercept only.
+    algorithm : {"exact", "sae"}
+        ``"exact"`` (default) solves the REML score equation ``s(A) = 0`` to machine
+        precision with Brent's method on a bracket in ``[0, inf)`` (``A = 0`` when
+        ``s(0) <= 0``). ``"sae"`` runs the Fisher scoring of R's ``sae::eblupFH``
+        (start ``median(vardir)``, stop when the relative change is below
+        ``precision``, at most ``maxiter`` steps, negative result set to 0); it
+        reproduces ``sae`` but can wander or stop early where ``"exact"`` cannot.
     maxiter : int, default 100
-        Maximum Fisher-scoring iterations (``sae``'s ``MAXITER``).
-    precision : float, default 1e-12
-        Stop when ``|A_new - A| / |A| < precision``; ``1e-4`` is ``sae``'s default.
+        Iteration limit (``sae``'s ``MAXITER``; Brent's limit is ``maxiter * 10``).
+    precision : float, default 1e-4
+        ``sae``'s ``PRECISION`` (``algorithm="sae"`` only).
     a_start : float, optional
-        Starting value; default ``median(vardir)`` as ``sae``.
+        Fisher-scoring start; default ``median(vardir)`` as ``sae``.
 
     Returns
     -------
@@ -184,20 +196,12 @@ def fay_herriot(
     if m <= xm.shape[1]:
         raise ValueError("need more areas than covariates")
 
-    a = float(np.median(d)) if a_start is None else float(a_start)
-    k = 0
-    diff = precision + 1.0
-    fisher = np.nan
-    while diff > precision and k < maxiter:
-        k += 1
-        p, _ = _p_matrix(a, d, xm)
-        py = p @ y
-        score = -0.5 * np.trace(p) + 0.5 * py @ py
-        fisher = 0.5 * np.sum(p * p)
-        a_new = a + score / fisher
-        diff = abs((a_new - a) / a) if a != 0 else abs(a_new - a)
-        a = float(a_new)
-    converged = bool(diff <= precision)
+    if algorithm == "sae":
+        a, k, converged = _fisher_scoring(y, d, xm, a_start, maxiter, precision)
+    elif algorithm == "exact":
+        a, k, converged = _reml_root(y, d, xm, maxiter * 10)
+    else:
+        raise ValueError(f"unknown algorithm {algorithm!r}")
     a = max(a, 0.0)
 
     vi = 1.0 / (a + d)
@@ -230,3 +234,46 @@ def fay_herriot(
         iterations=k,
         converged=converged,
     )
+
+
+def _fisher_scoring(
+    y: FloatArray, d: FloatArray, x: FloatArray, a_start: float | None, maxiter: int, precision: float
+) -> tuple[float, int, bool]:
+    """``sae::eblupFH``'s REML Fisher scoring (unclamped while iterating)."""
+    a = float(np.median(d)) if a_start is None else float(a_start)
+    k = 0
+    diff = precision + 1.0
+    while diff > precision and k < maxiter:
+        k += 1
+        score, fisher = _score_fisher(a, y, d, x)
+        a_new = a + score / fisher
+        diff = abs((a_new - a) / a) if a != 0 else abs(a_new - a)
+        a = float(a_new)
+    return a, k, bool(diff <= precision)
+
+
+def _score_fisher(a: float, y: FloatArray, d: FloatArray, x: FloatArray) -> tuple[float, float]:
+    p, _ = _p_matrix(a, d, x)
+    py = p @ y
+    return float(-0.5 * np.trace(p) + 0.5 * py @ py), float(0.5 * np.sum(p * p))
+
+
+def _reml_root(y: FloatArray, d: FloatArray, x: FloatArray, maxiter: int) -> tuple[float, int, bool]:
+    """Root of the REML score on ``[0, inf)`` by Brent's method (0 when ``s(0) <= 0``)."""
+
+    def score(a: float) -> float:
+        return _score_fisher(a, y, d, x)[0]
+
+    if score(0.0) <= 0:
+        return 0.0, 1, True
+    hi = max(float(np.median(d)), float(np.var(y)), 1e-300)
+    k = 0
+    while score(hi) > 0:
+        hi *= 2.0
+        k += 1
+        if k > 2000:
+            return float("nan"), k, False
+    root, info = scipy.optimize.brentq(
+        score, 0.0, hi, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=maxiter, full_output=True
+    )
+    return float(root), k + int(info.iterations), bool(info.converged)
