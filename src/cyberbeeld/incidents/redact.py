@@ -268,7 +268,7 @@ def _find_ips(text: str) -> Iterable[_Hit]:
 _IBAN_START_RE = re.compile(r"(?<![\w])[A-Z]{2}\d{2}(?: ?[A-Za-z0-9]){8,32}", re.IGNORECASE)
 _NL_IBAN_SHAPE_RE = re.compile(r"NL\d{2}[A-Z]{4}\d{10}")
 _IBAN_LABEL_RE = re.compile(
-    r"(?:iban|rekening|rek\.|bankrekening|tegenrekening)\w*[^.\n]{0,25}$", re.IGNORECASE
+    r"(?:iban|rekening|rek\.|bankrekening|tegenrekening)\w*[^.\n\d\[\]]{0,25}$", re.IGNORECASE
 )
 
 
@@ -321,14 +321,14 @@ _BSN_RE = re.compile(
 )
 # A label counts when it ends at most 25 characters (no digits, no sentence end) before the number.
 _BSN_LABEL_RE = re.compile(
-    r"(?:\bbsn|burgerservice\s?nummer|burgerservicenr|\bsofi(?:-?nummer|nr)?)\b(?=[^\d\n]{0,25}$)",
+    r"(?:\bbsn|burgerservice\s?nummer|burgerservicenr|\bsofi(?:-?nummer|nr)?)\b(?=[^\d\n\[\]]{0,25}$)",
     re.IGNORECASE,
 )
 _OTHER_NUMBER_LABEL_RE = re.compile(
     r"(?:dossier|zaak|order|bestel|factuur|klant|transactie|referentie|kenmerk|registratie|\bpv|bvh|kvk|"
     r"ticket|melding|track|verzend|pakket|polis|contract|artikel|serie|vergunning|rijbewijs|paspoort|"
     r"document|\bbon|incident|\bcase|btw|advertentie|account|lidmaatschap|abonnement|klant)"
-    r"[\w-]*(?:nummer|nr\.?|code|id)?(?=[^\d\n]{0,25}$)",
+    r"[\w-]*(?:nummer|nr\.?|code|id)?(?=[^\d\n\[\]]{0,25}$)",
     re.IGNORECASE,
 )
 
@@ -357,8 +357,27 @@ def _find_bsns(text: str) -> Iterable[_Hit]:
             yield m.start(), m.end(), "NUMMER"
 
 
+# Fallback for Dutch numbers that PhoneNumberMatcher skips (e.g. two numbers written side by side): a trunk
+# prefix, then exactly nine digits with at most two separators between them; validated by phonenumbers.
+_NL_PHONE_RE = re.compile(
+    r"(?<![\w+])(?:\+31[ -]?(?:\(0\)[ -]?)?|0031[ -]?|\(0|0)(?:\d[ \-)]{0,2}){8}\d(?!\d)"
+)
+
+
 def _find_phones(text: str) -> Iterable[_Hit]:
     import phonenumbers
+
+    for m in _NL_PHONE_RE.finditer(text):
+        digits = re.sub(r"\D", "", m.group())
+        if digits.startswith(("14", "0800", "0900", "0906", "0909")):
+            continue
+        try:
+            num = phonenumbers.parse(m.group().replace("(0)", ""), "NL")
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(num):
+            start = m.start() + (1 if m.group().startswith("(") and ")" not in m.group() else 0)
+            yield start, m.end(), "TELEFOON"
 
     for m in phonenumbers.PhoneNumberMatcher(text, "NL", leniency=phonenumbers.Leniency.VALID):
         raw = m.raw_string
@@ -400,7 +419,7 @@ def _sidecode_regex(dashes: str) -> str:
 _KENTEKEN_RE = re.compile(r"(?<![\w-])" + _sidecode_regex("[-]") + r"(?![\w-])")
 _KENTEKEN_CTX_RE = re.compile(
     r"(?i:kenteken(?:plaat|nummer)?s?|nummerbord|auto|voertuig|scooter|bus|busje|wagen|bestelbus)"
-    r"[^.\n]{0,25}?(?<![\w-])(?P<k>(?i:" + _sidecode_regex("[- ]?") + r"))(?![\w-])"
+    r"[^.\n\[\]]{0,25}?(?<![\w-])(?P<k>(?i:" + _sidecode_regex("[- ]?") + r"))(?![\w-])"
 )
 
 
@@ -425,7 +444,7 @@ _DATE = (
 )
 _DOB_RE = re.compile(
     r"(?i:\bgeboren|\bgeb\.|\bgeb\b|\bgeboortedat(?:um|a)|\bgeb\.?\s?datum|\bd\.?o\.?b\.?|\bdate of birth|\*)"
-    r"[^.\n\d]{0,40}?(?<!\d)(?P<d>(?i:" + _DATE + r"))(?!\d)"
+    r"[^.\n\d\[\]]{0,40}?(?<!\d)(?P<d>(?i:" + _DATE + r"))(?!\d)"
 )
 _BRACKET_DATE_RE = re.compile(r"\(\s*(?:geb\.?\s*|\*\s*)?(?P<d>(?i:" + _DATE + r"))\s*\)")
 

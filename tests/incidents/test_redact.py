@@ -1,0 +1,327 @@
+"""Tests of the pure redaction core (no Django, no database).
+
+Run before the Django settings exist with: .venv/bin/pytest -p no:django tests/incidents/test_redact.py
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schwifty import IBAN
+from stdnum.nl import bsn
+
+from cyberbeeld.incidents import redact as R
+from cyberbeeld.incidents.redact import (
+    PLACEHOLDER_TYPES,
+    STRICT_TYPES,
+    CorpusDoc,
+    evaluate,
+    load_corpus,
+    redact,
+    redact_main,
+    redact_text,
+)
+
+# Valid fictitious values (11-proof / mod-97 checked in test_fixture_values_are_valid).
+BSN_OK = "111222333"
+BSN_BAD = "123456789"  # fails the 11-proof
+IBAN_OK = "NL91ABNA0417164300"
+IBAN_BAD = "NL91ABNA0417164301"  # fails mod-97
+
+_PH = re.compile(r"\[(?:" + "|".join(PLACEHOLDER_TYPES) + r")\]")
+
+
+@pytest.fixture(scope="session")
+def warm() -> None:
+    """deduce builds/loads its lookup structures once per session (slow)."""
+    R.warm_up()
+
+
+@pytest.fixture(scope="session")
+def corpus() -> list[CorpusDoc]:
+    return load_corpus()
+
+
+@pytest.fixture(scope="session")
+def scores(warm: None, corpus: list[CorpusDoc]) -> dict[str, R.TypeScore]:
+    return evaluate(corpus)
+
+
+def test_fixture_values_are_valid() -> None:
+    assert bsn.is_valid(BSN_OK)
+    assert not bsn.is_valid(BSN_BAD)
+    IBAN(IBAN_OK)
+    with pytest.raises(ValueError):
+        IBAN(IBAN_BAD)
+
+
+def test_module_is_pure() -> None:
+    src = Path(R.__file__).read_text(encoding="utf-8")
+    assert not re.search(r"^\s*(?:from|import)\s+django\b", src, re.MULTILINE)
+
+
+# ---------------------------------------------------------------------------------------------- types
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "placeholder"),
+    [
+        ("Melder Jan de Vries belde om 10:00 uur.", "Jan de Vries", "[NAAM]"),
+        ("Mevrouw Yilmaz (82) werd gebeld.", "Yilmaz", "[NAAM]"),
+        ("VERDACHTE: JANSEN, P. (m) is aangehouden.", "JANSEN, P.", "[NAAM]"),
+        ("Zij woont aan de Kerkstraat 12 in Utrecht.", "Kerkstraat 12", "[ADRES]"),
+        ("Adres: Burgemeester van Karnebeeklaan 5 te Maastricht.", "Karnebeeklaan 5", "[ADRES]"),
+        ("Postcode 6221 CN Maastricht.", "6221 CN", "[POSTCODE]"),
+        ("Bel mij op 06-12345678.", "06-12345678", "[TELEFOON]"),
+        ("Nummer +31 6 1234 5678 of (043) 350 12 34.", "+31 6 1234 5678", "[TELEFOON]"),
+        ("Nummer +31 6 1234 5678 of (043) 350 12 34.", "350 12 34", "[TELEFOON]"),
+        ("WhatsApp vanaf +44 7422 545134.", "+44 7422 545134", "[TELEFOON]"),
+        ("Mail naar jan.devries@example.nl graag.", "jan.devries@example.nl", "[EMAIL]"),
+        (f"BSN {BSN_OK} is bekend.", BSN_OK, "[BSN]"),
+        (f"Haar nummer is {BSN_OK[:4]}.{BSN_OK[4:6]}.{BSN_OK[6:]}.", BSN_OK[:4], "[BSN]"),
+        (f"Overgemaakt naar {IBAN_OK}.", IBAN_OK, "[IBAN]"),
+        ("Overgemaakt naar NL91 ABNA 0417 1643 00 ING.", "0417 1643", "[IBAN]"),
+        ("Naar DE89 3704 0044 0532 0130 00 doorgeboekt.", "0532 0130", "[IBAN]"),
+        ("Auto met kenteken 12-ABC-3 reed weg.", "12-ABC-3", "[KENTEKEN]"),
+        ("Scooter, kenteken DK512P, gezien.", "DK512P", "[KENTEKEN]"),
+        ("Busje VTG-52-K stond er.", "VTG-52-K", "[KENTEKEN]"),
+        ("Inlog vanaf 185.12.45.67 gezien.", "185.12.45.67", "[IP]"),
+        ("Inlog vanaf 2a02:a46f:1::9 gezien.", "2a02:a46f:1::9", "[IP]"),
+        ("Geboren op 12-03-1950 te Heerlen.", "12-03-1950", "[GEBOORTEDATUM]"),
+        ("Mw. Jansen, geb. 3 mei 1939, belde.", "3 mei 1939", "[GEBOORTEDATUM]"),
+        ("Aangever Piet Bakker (14-02-1971) verklaart.", "14-02-1971", "[GEBOORTEDATUM]"),
+        ("Account @dj_money_maker ronselt.", "@dj_money_maker", "[HANDLE]"),
+        ("Zie https://www.instagram.com/exposed.sittard_/ voor de posts.", "exposed.sittard_", "[HANDLE]"),
+        ("Snapchat: lisa_xx04 stuurde het.", "lisa_xx04", "[HANDLE]"),
+        (f"BSN {BSN_BAD} (tikfout).", BSN_BAD, "[NUMMER]"),
+        (f"Tegenrekening {IBAN_BAD} klopt niet.", IBAN_BAD, "[NUMMER]"),
+    ],
+)
+def test_each_type_is_redacted(warm: None, text: str, value: str, placeholder: str) -> None:
+    out = redact_text(text)
+    assert value not in out
+    assert placeholder in out
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("De gemeente Maastricht en de politie werken samen.", "gemeente Maastricht"),
+        ("De gemeente Maastricht en de politie werken samen.", "politie"),
+        ("Gekocht via Marktplaats, betaald met een Tikkie.", "Marktplaats"),
+        ("Op 12 maart 2025 om 10:40 uur belde de bank.", "12 maart 2025"),
+        ("Incident op 09-03-2025 om 02:13.", "09-03-2025"),
+        ("Mevrouw Jansen (82) werd gebeld.", "(82)"),
+        (f"Dossiernummer {BSN_OK} is aangemaakt.", BSN_OK),  # 11-proof, but labelled as another number
+        (f"Referentie {BSN_BAD} in de mail.", BSN_BAD),  # fails the 11-proof, unlabelled
+        (f"Het kenmerk {IBAN_BAD} lijkt op een IBAN.", IBAN_BAD),  # fails mod-97, unlabelled
+        ("Server 10.0.4.12 en NAS 192.168.1.20 zijn intern.", "10.0.4.12"),
+        ("Bel de gemeente op 14 043.", "14 043"),
+        ("Phishingdomein mijn-digid-nl[.]com gebruikt.", "mijn-digid-nl[.]com"),
+        ("Ze woont in Heerlen, dicht bij het Vrijthof.", "Heerlen"),
+    ],
+)
+def test_not_personal_data_is_kept(warm: None, text: str, kept: str) -> None:
+    assert kept in redact_text(text)
+
+
+def test_mixed_text_example(warm: None) -> None:
+    text = (
+        f"Op 12 maart 2024 belde Jan de Vries (BSN {BSN_OK}, oud nummer {BSN_BAD}) vanaf 06-12345678 over "
+        "zijn woning aan de Kerkstraat 12, 3511 AB Utrecht. Contact: jan.devries@example.nl. Hij maakte "
+        f"geld over naar {IBAN_OK}."
+    )
+    res = redact(text)
+    assert res.text == (
+        "Op 12 maart 2024 belde [NAAM] (BSN [BSN], oud nummer 123456789) vanaf [TELEFOON] over zijn woning "
+        "aan de [ADRES], [POSTCODE] Utrecht. Contact: [EMAIL]. Hij maakte geld over naar [IBAN]."
+    )
+    # span offsets are consistent with input and output
+    for sp in res.spans:
+        assert res.text[sp.out_start : sp.out_end] == f"[{sp.type}]"
+    rebuilt = []
+    pos = 0
+    for sp in res.spans:
+        rebuilt.append(text[pos : sp.start])
+        rebuilt.append(f"[{sp.type}]")
+        pos = sp.end
+    rebuilt.append(text[pos:])
+    assert "".join(rebuilt) == res.text
+
+
+def test_spans_never_carry_the_original(warm: None) -> None:
+    text = f"Jan de Vries, BSN {BSN_OK}, mail jan.devries@example.nl, IBAN {IBAN_OK}."
+    res = redact(text)
+    blob = repr(res) + str(res) + repr(res.spans) + str(res.counts())
+    for value in ("Jan", "Vries", BSN_OK, "jan.devries", IBAN_OK):
+        assert value not in blob
+    assert not hasattr(res.spans[0], "text")
+
+
+# ------------------------------------------------------------------------ idempotence, determinism
+
+
+def test_idempotent_and_deterministic_on_corpus(warm: None, corpus: list[CorpusDoc]) -> None:
+    for doc in corpus:
+        first = redact(doc.text)
+        assert redact(doc.text) == first, doc.id
+        again = redact(first.text)
+        assert again.text == first.text, doc.id
+        assert again.spans == (), doc.id
+
+
+def test_placeholders_in_input_are_untouched(warm: None) -> None:
+    text = "Mevrouw [NAAM] belde met [TELEFOON] over [IBAN]; [GEBOORTEDATUM] en [NUMMER]."
+    res = redact(text)
+    assert res.text == text
+    assert res.spans == ()
+
+
+_WORDS = [
+    "Mevrouw", "Jansen", "belde", "met", "de", "bank", "over", "haar", "rekening", "geboren", "BSN", "IBAN",
+    "kenteken", "op", "12-03-1950", "06-12345678", "Kerkstraat", "12", "6221", "CN", "@", "Snapchat:",
+    "gemeente", "Maastricht", "(82)", ",", ".", ":", "'", "Piet", "de", "Vries", "via", "nummer", "[",
+    "]", "NAAM", "2a02::1", "185.12.45.67", BSN_OK, BSN_BAD, IBAN_OK, "dhr.", "van", "Dijk", "\n",
+]  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    parts=st.lists(
+        st.one_of(
+            st.sampled_from(_WORDS),
+            st.sampled_from([f"[{t}]" for t in PLACEHOLDER_TYPES]),
+            st.text(max_size=6),
+        ),
+        max_size=25,
+    ),
+    seps=st.sampled_from([" ", "", "\n", ", "]),
+)
+def test_property_placeholders_unaltered_and_idempotent(warm: None, parts: list[str], seps: str) -> None:
+    text = seps.join(parts)
+    res = redact(text)
+    # no redaction touches a placeholder that was in the input
+    for m in _PH.finditer(text):
+        assert not any(sp.start < m.end() and m.start() < sp.end for sp in res.spans)
+    # the input placeholders survive, in order
+    it = iter(_PH.findall(res.text))
+    assert all(any(ph == o for o in it) for ph in _PH.findall(text))
+    # idempotent and deterministic
+    assert redact(res.text).text == res.text
+    assert redact(text) == res
+
+
+@pytest.fixture(scope="session")
+def strict_values(corpus: list[CorpusDoc]) -> list[tuple[str, str]]:
+    return sorted(
+        {(d.text[g.start : g.end], g.type) for d in corpus for g in d.spans if g.type in STRICT_TYPES}
+    )
+
+
+_FILLER = [
+    "Melder", "belde", "met", "de", "bank", "en", "maakte", "geld", "over", "naar", "via", "zijn", "dochter",
+    "gemeente", "Heerlen", "op", "maandag", ".", ",", ":", "(", ")", "contact", "politie", "Marktplaats",
+]  # fmt: skip
+
+
+def test_property_strict_values_never_leak(warm: None, strict_values: list[tuple[str, str]]) -> None:
+    values = [v for v, _ in strict_values]
+
+    @settings(max_examples=200, deadline=None)
+    @given(
+        st.lists(st.one_of(st.sampled_from(values), st.sampled_from(_FILLER)), min_size=1, max_size=20),
+    )
+    def check(parts: list[str]) -> None:
+        out = redact_text(" ".join(parts))
+        for p in parts:
+            if p in values:
+                assert p not in out
+
+    check()
+
+
+def test_strict_corpus_values_never_leak(warm: None, corpus: list[CorpusDoc]) -> None:
+    for doc in corpus:
+        out = redact_text(doc.text)
+        for g in doc.spans:
+            if g.type in STRICT_TYPES:
+                assert doc.text[g.start : g.end] not in out, (doc.id, g.type)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=200))
+def test_property_arbitrary_text(text: str) -> None:
+    res = redact(text)
+    assert redact(res.text).text == res.text
+    for sp in res.spans:
+        assert 0 <= sp.start < sp.end <= len(text)
+        assert sp.type in PLACEHOLDER_TYPES
+
+
+# ----------------------------------------------------------------------------- corpus and targets
+
+
+def test_corpus_is_big_and_valid(corpus: list[CorpusDoc]) -> None:
+    total = sum(len(d.spans) for d in corpus)
+    assert total >= 300
+    counts: dict[str, int] = {}
+    for d in corpus:
+        for g in d.spans:
+            counts[g.type] = counts.get(g.type, 0) + 1
+            value = d.text[g.start : g.end]
+            assert value == value.strip(), (d.id, g)
+            if g.type == "BSN":
+                assert bsn.is_valid(value), (d.id, value)
+            if g.type == "IBAN":
+                IBAN(value)
+    for t in ("BSN", "IBAN", "TELEFOON", "EMAIL", "NAAM"):
+        assert counts.get(t, 0) >= 30, t
+    # and invalid look-alikes as negatives: 9-digit numbers that fail the 11-proof, unannotated
+    negatives = [
+        m.group()
+        for d in corpus
+        for m in re.finditer(r"(?<!\d)\d{9}(?!\d)", d.text)
+        if not bsn.is_valid(m.group()) and not any(g.start <= m.start() < g.end for g in d.spans)
+    ]
+    assert len(negatives) >= 1
+    assert len({d.id for d in corpus}) == len(corpus)
+
+
+TARGETS = {"BSN": 0.98, "IBAN": 0.98, "TELEFOON": 0.98, "EMAIL": 0.98, "NAAM": 0.90}
+
+
+@pytest.mark.parametrize(("typ", "min_recall"), sorted(TARGETS.items()))
+def test_targets_on_corpus(scores: dict[str, R.TypeScore], typ: str, min_recall: float) -> None:
+    s = scores[typ]
+    assert s.recall >= min_recall, f"{typ}: recall {s.recall:.3f} < {min_recall}"
+    assert s.precision >= 0.90, f"{typ}: precision {s.precision:.3f} < 0.90"
+
+
+def test_evaluate_overlap_matching() -> None:
+    doc = CorpusDoc("x", "Mevrouw Jansen belde.", (R.GoldSpan(0, 14, "NAAM"),))
+
+    def fake(text: str) -> R.RedactionResult:
+        return R.RedactionResult("Mevrouw [NAAM] belde.", (R.Span(8, 14, "NAAM", 8, 14),))
+
+    s = evaluate([doc], fake)["NAAM"]
+    assert (s.recall, s.precision, s.exact) == (1.0, 1.0, 0)
+
+
+# ------------------------------------------------------------------------------------ CLI, speed
+
+
+def test_redact_main(warm: None) -> None:
+    src = io.StringIO(f"Jan de Vries, BSN {BSN_OK}.\n\nTweede alinea: bel 06-12345678.\n")
+    dst = io.StringIO()
+    assert redact_main(src, dst) == 0
+    out = dst.getvalue()
+    assert out == "[NAAM], BSN [BSN].\n\nTweede alinea: bel [TELEFOON].\n"
+
+
+def test_measure_throughput(warm: None) -> None:
+    assert R.measure_throughput(["Jan de Vries belde."], min_seconds=0.05) > 0
