@@ -7,6 +7,8 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from cyberbeeld.accounts.models import Shareable
+
 
 class Unit(models.TextChoices):
     PERCENT = "percent", _("%")
@@ -48,6 +50,11 @@ class Indicator(models.Model):
     method_breaks = models.JSONField(default=list, blank=True, help_text=_("Bekende methodebreuken: [{year, note_nl, note_en}]"))
     source_table = models.CharField(max_length=100, blank=True, help_text=_("Bijv. CBS-tabel 83648NED"))
     source_url = models.URLField(blank=True)
+    form = models.SlugField(
+        max_length=60, blank=True,
+        help_text=_("Vorm van criminaliteit: een enquêtecijfer en een registratie met dezelfde vorm staan naast elkaar"),
+    )
+    in_catalogue = models.BooleanField(default=False, help_text=_("Uit de vaste catalogus (niet automatisch aangemaakt)"))
 
     class Meta:
         ordering = ["code"]
@@ -104,3 +111,76 @@ class Observation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator_id} {self.area_id} {self.period}: {self.value}"
+
+
+class ImportJob(models.Model):
+    """An import started in the web interface, run as a background task (progress for htmx polling)."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("in de wachtrij")
+        RUNNING = "running", _("bezig")
+        DONE = "done", _("klaar")
+        FAILED = "failed", _("mislukt")
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    file_name = models.CharField(max_length=255)
+    content = models.BinaryField()
+    area = models.CharField(max_length=20, blank=True, help_text=_("Gebied voor bestanden zonder gebiedskolom"))
+    state = models.CharField(max_length=20, choices=State.choices, default=State.QUEUED)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(null=True, blank=True)
+    message = models.TextField(blank=True)
+    problems = models.JSONField(default=list, blank=True)
+    batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.state})"
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.State.DONE:
+            return 100
+        if not self.total:
+            return 0
+        return min(99, int(100 * self.done / self.total))
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)
+
+
+class PublicTheme(Shareable):
+    """A gemeente's public theme page (``/<lang>/publiek/<gemeente>/<theme>/``).
+
+    Only TLP:CLEAR themes ever reach the public: ``accounts.policy.may_publish`` is the ceiling.
+    """
+
+    gemeente = models.ForeignKey("areas.Area", on_delete=models.CASCADE, related_name="public_themes")
+    slug = models.SlugField(max_length=100)
+    title_nl = models.CharField(max_length=200)
+    title_en = models.CharField(max_length=200, blank=True)
+    narrative_nl = models.TextField(blank=True, help_text=_("Markdown; wordt opgeschoond"))
+    narrative_en = models.TextField(blank=True, help_text=_("Markdown; wordt opgeschoond"))
+    indicators = models.ManyToManyField(Indicator, blank=True, related_name="public_themes")
+    sources = models.JSONField(default=list, blank=True, help_text=_("[{title, url}]"))
+    last_update = models.DateField()
+
+    class Meta:
+        ordering = ["gemeente", "slug"]
+        constraints = [models.UniqueConstraint(fields=["gemeente", "slug"], name="one_theme_slug_per_gemeente")]
+        verbose_name = _("publiek thema")
+        verbose_name_plural = _("publieke thema's")
+
+    def __str__(self) -> str:
+        return f"{self.gemeente_id}/{self.slug}"
+
+    def title(self, lang: str) -> str:
+        return self.title_en if lang.startswith("en") and self.title_en else self.title_nl
+
+    def narrative(self, lang: str) -> str:
+        return self.narrative_en if lang.startswith("en") and self.narrative_en else self.narrative_nl

@@ -20,7 +20,7 @@ from django.utils.text import slugify
 from cyberbeeld.accounts import audit
 from cyberbeeld.areas.models import Area
 
-from . import parsers
+from . import catalogue, parsers
 from .models import ImportBatch, Indicator, Observation, Source, Unit
 
 POLICE_TABLES = {"47018NED", "47022NED", "47025NED", "83648NED"}
@@ -67,9 +67,14 @@ def _period(p: parsers.Period) -> str:
     return str(p)
 
 
-@transaction.atomic
 def import_observations(path: Path | str, *, by: Any = None, progress: Callable[[int, int | None], None] | None = None,
-                        **options: Any) -> ImportSummary:
+                        store_progress: Callable[[int, int], None] | None = None, **options: Any) -> ImportSummary:
+    """Store every observation of one file, or nothing.
+
+    Parsing (``progress(done, total)``) runs before the transaction, so a caller can report its
+    progress; storing (``store_progress(done, total)``) runs in one transaction. Cells that map onto
+    the catalogue (e.g. police ``SoortMisdrijf`` 3.7.4) land on the catalogue indicator.
+    """
     path = Path(path)
     digest = hashlib.sha256(path.read_bytes() if path.is_file() else str(sorted(p.name for p in path.iterdir())).encode()).hexdigest()
     try:
@@ -77,6 +82,13 @@ def import_observations(path: Path | str, *, by: Any = None, progress: Callable[
     except parsers.ParseError as exc:
         raise ImportFailed([{"file": p.file, "row": p.row, "column": p.column, "reason": p.reason_nl,
                              "reason_en": p.reason_en} for p in exc.problems]) from exc
+    return store_table(table, path=path, digest=digest, by=by, store_progress=store_progress)
+
+
+@transaction.atomic
+def store_table(table: parsers.ParsedTable, *, path: Path, digest: str, by: Any = None,
+                store_progress: Callable[[int, int], None] | None = None) -> ImportSummary:
+    """Write a parsed table all-or-nothing; a table already stored changes nothing."""
     meta = table.metadata
     areas = {a.code: a for a in Area.objects.all()}
     problems = [
@@ -90,53 +102,51 @@ def import_observations(path: Path | str, *, by: Any = None, progress: Callable[
                                        rows=len(table.observations), note=meta.title[:300])
     summary = ImportSummary(batch=batch, observations=len(table.observations))
     indicators: dict[str, Indicator] = {i.code: i for i in Indicator.objects.all()}
-    existing = {
-        (o.indicator_id, o.area_id, o.period): o
-        for o in Observation.objects.filter(source_table=meta.identifier or path.name)
-    } if meta.identifier else {}
+    source_table = meta.identifier or path.name
+    resolved: dict[tuple[str, tuple[tuple[str, str], ...]], Indicator] = {}
+    cells: dict[tuple[int, int, str], dict[str, Any]] = {}
     for rec in table.observations:
         if rec.value is None:
             continue
-        dims = dict(rec.dimensions)
-        code = rec.measure_code if rec.measure_code in indicators and not dims else _indicator_code(
-            meta.identifier, rec.measure_code, dims)
-        indicator = indicators.get(code)
+        key = (rec.measure_code, tuple(sorted(rec.dimensions.items())))
+        indicator = resolved.get(key)
         if indicator is None:
-            measure = meta.measures.get(rec.measure_code)
-            titles = [measure.title if measure else rec.measure_code]
-            for key, value in sorted(dims.items()):
-                info = meta.dimensions.get(key)
-                item = info.codes.get(value) if info else None
-                titles.append(item.title if item else value)
-            unit_text = (measure.unit if measure else "").lower()
-            indicator = Indicator.objects.create(
-                code=code, name_nl=" — ".join(titles)[:300], name_en=" — ".join(titles)[:300],
-                unit=Unit.PERCENT if "%" in unit_text or "procent" in unit_text else Unit.COUNT,
-                source=Source.POLITIE if meta.identifier in POLICE_TABLES else Source.OWN_SURVEY,
-                series=slugify(meta.identifier or path.stem)[:100], source_table=meta.identifier or path.name,
-            )
-            indicators[code] = indicator
-            summary.indicators_created.append(code)
-        area = areas[rec.area]
-        period = _period(rec.period)
-        values = {"value": rec.value, "ci_low": rec.ci_low, "ci_high": rec.ci_high, "se": rec.se, "n": rec.n,
-                  "status": rec.status or Observation.Status.DEFINITIVE, "source_table": meta.identifier or path.name}
-        obs = existing.get((indicator.pk, area.pk, period))
+            indicator = _resolve_indicator(rec, meta, path, indicators, summary)
+            resolved[key] = indicator
+        cells[(indicator.pk, areas[rec.area].pk, _period(rec.period))] = {
+            "value": rec.value, "ci_low": rec.ci_low, "ci_high": rec.ci_high, "se": rec.se, "n": rec.n,
+            "status": rec.status or Observation.Status.DEFINITIVE, "source_table": source_table}
+    existing: dict[tuple[int, int, str], Observation] = {}
+    ind_ids = {k[0] for k in cells}
+    for obs in Observation.objects.filter(indicator_id__in=ind_ids).only(
+            "pk", "indicator_id", "area_id", "period", *_VALUE_FIELDS).iterator(chunk_size=20_000):
+        k = (obs.indicator_id, obs.area_id, obs.period)
+        if k in cells:
+            existing[k] = obs
+    to_create: list[Observation] = []
+    to_update: list[Observation] = []
+    for (ind_id, area_id, period), values in cells.items():
+        obs = existing.get((ind_id, area_id, period))
         if obs is None:
-            obs = Observation.objects.filter(indicator=indicator, area=area, period=period).first()
-        if obs is None:
-            Observation.objects.create(indicator=indicator, area=area, period=period, import_batch=batch, **values)
-            summary.created += 1
+            to_create.append(Observation(indicator_id=ind_id, area_id=area_id, period=period, import_batch=batch,
+                                         **values))
             continue
         changed = {k: v for k, v in values.items() if _differs(getattr(obs, k), v)}
         if changed:
             for k, v in changed.items():
                 setattr(obs, k, v)
             obs.import_batch = batch
-            obs.save()
-            summary.updated += 1
+            to_update.append(obs)
         else:
             summary.unchanged += 1
+    total = len(to_create) + len(to_update)
+    for i in range(0, len(to_create), _CHUNK):
+        Observation.objects.bulk_create(to_create[i:i + _CHUNK])
+        if store_progress:
+            store_progress(min(i + _CHUNK, len(to_create)), total)
+    if to_update:
+        Observation.objects.bulk_update(to_update, [*_VALUE_FIELDS, "import_batch"], batch_size=_CHUNK)
+    summary.created, summary.updated = len(to_create), len(to_update)
     if not (summary.created or summary.updated or summary.indicators_created):
         summary.already_imported = True
         transaction.set_rollback(True)  # nothing changed: not even a batch row
@@ -146,6 +156,41 @@ def import_observations(path: Path | str, *, by: Any = None, progress: Callable[
         "file": path.name, "created": summary.created, "updated": summary.updated,
         "indicators_created": len(summary.indicators_created)})
     return summary
+
+
+_CHUNK = 5000
+_VALUE_FIELDS = ("value", "ci_low", "ci_high", "se", "n", "status", "source_table")
+
+
+def _resolve_indicator(rec: Any, meta: Any, path: Path, indicators: dict[str, Indicator],
+                       summary: ImportSummary) -> Indicator:
+    dims = dict(rec.dimensions)
+    code = catalogue.match(rec.measure_code, dims)
+    if code is None:
+        code = rec.measure_code if rec.measure_code in indicators and not dims else _indicator_code(
+            meta.identifier, rec.measure_code, dims)
+    indicator = indicators.get(code)
+    if indicator is not None:
+        return indicator
+    if code in catalogue.entries():
+        indicator = catalogue.ensure(code)
+    else:
+        measure = meta.measures.get(rec.measure_code)
+        titles = [measure.title if measure else rec.measure_code]
+        for key, value in sorted(dims.items()):
+            info = meta.dimensions.get(key)
+            item = info.codes.get(value) if info else None
+            titles.append(item.title if item else value)
+        unit_text = (measure.unit if measure else "").lower()
+        indicator = Indicator.objects.create(
+            code=code, name_nl=" — ".join(titles)[:300], name_en=" — ".join(titles)[:300],
+            unit=Unit.PERCENT if "%" in unit_text or "procent" in unit_text else Unit.COUNT,
+            source=Source.POLITIE if meta.identifier in POLICE_TABLES else Source.OWN_SURVEY,
+            series=slugify(meta.identifier or path.stem)[:100], source_table=meta.identifier or path.name,
+        )
+    indicators[code] = indicator
+    summary.indicators_created.append(code)
+    return indicator
 
 
 def _differs(old: Any, new: Any) -> bool:
