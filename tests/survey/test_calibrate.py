@@ -16,13 +16,16 @@ from cyberbeeld.survey.calibrate import (
     Calibrated,
     CalibrationError,
     calibrate,
+    calibrate_replicates,
     margin_codes,
     margin_model_matrix,
     margin_population_totals,
     rake,
     rake_benchmark,
+    rake_replicates,
     trim_weights,
 )
+from cyberbeeld.survey.replicate import jk1_design, jkn_design, rep_by, rep_mean, rep_total
 from cyberbeeld.survey.variance import DesignStructure
 
 
@@ -156,6 +159,79 @@ def test_calibrated_estimates_match_r(api: Path, r_calibrated: dict[str, np.ndar
             se.append(res.se[0])
         assert_close(est, r[key])
         assert_close(se, r[key + "_se"])
+
+
+_REP_CASES: dict[str, str] = {
+    "jk1_greg": "calibrate(rclus1, ~stype + api99, pop)",
+    "jk1_raking_bounds": 'calibrate(rclus1, ~stype + api99, pop, calfun = "raking", bounds = c(0.45, 1.9))',
+    "jk1_linear_trim": (
+        'suppressMessages(calibrate(rclus1, ~stype + api99, pop, calfun = "linear", bounds = c(0.3, 3), '
+        "trim = c(0.6, 1.5)))"
+    ),
+    "jk1_rake": "rake(rclus1, list(~stype, ~sch.wide), list(types, schwide))",
+    "jkn_greg": "calibrate(rstrat, ~sch.wide + enroll, c(6194, 5122, 3811472))",
+    "jkn_rake_tight": "rake(rstrat, list(~sch.wide), list(schwide), control = list(epsilon = 1e-9, maxit = 50))",
+}
+
+
+@pytest.fixture(scope="module")
+def r_replicates(api: Path) -> dict[str, np.ndarray]:
+    code = (
+        _R_DESIGNS
+        + r"""
+rclus1 <- as.svrepdesign(dclus1)
+rstrat <- as.svrepdesign(dstrat, type = "JKn")
+rep_report <- function(p, d) {
+  out(paste0(p, "weights"), weights(d, "sampling")); out(paste0(p, "repweights"), weights(d, "analysis"))
+  t <- svytotal(~api00 + meals, d); out(paste0(p, "total"), coef(t)); out(paste0(p, "total_v"), vcov(t))
+  m <- svymean(~api00 + meals, d); out(paste0(p, "mean"), coef(m)); out(paste0(p, "mean_v"), vcov(m))
+  b <- svyby(~api00, ~comp.imp, d, svymean); out(paste0(p, "by_mean"), coef(b)); out(paste0(p, "by_mean_se"), SE(b))
+}
+"""
+        + "".join(f'rep_report("{k}.", {v})\n' for k, v in _REP_CASES.items())
+    )
+    return run_r(code, api)
+
+
+@pytest.mark.r
+@pytest.mark.parametrize("case", list(_REP_CASES))
+def test_calibrated_replicate_designs_match_r(api: Path, r_replicates: dict[str, np.ndarray], case: str) -> None:
+    r = {k.removeprefix(case + "."): v for k, v in r_replicates.items() if k.startswith(case + ".")}
+    pop = np.array([6194, 755, 1018, 3914069.0])
+    if case.startswith("jkn"):
+        df = read_api(api, "apistrat")
+        base = jkn_design(df["pw"], df["stype"], fpc=df["fpc"])
+        sch = (df["sch.wide"] == "Yes").to_numpy(int)
+        if case == "jkn_greg":
+            x = np.column_stack([np.ones(len(df)), sch, df["enroll"]])
+            design = calibrate_replicates(base, x, [6194, 5122, 3811472])
+        else:
+            design = rake_replicates(base, [sch], [[1072, 5122]], epsilon=1e-9, maxit=50)
+    else:
+        df = read_api(api, "apiclus1")
+        base = jk1_design(df["pw"], df["dnum"], fpc=df["fpc"])
+        st_codes = df["stype"].map({"E": 0, "H": 1, "M": 2}).to_numpy()
+        x = np.column_stack([margin_model_matrix([st_codes], [3]), df["api99"]])
+        if case == "jk1_greg":
+            design = calibrate_replicates(base, x, pop)
+        elif case == "jk1_raking_bounds":
+            design = calibrate_replicates(base, x, pop, calfun="raking", bounds=(0.45, 1.9))
+        elif case == "jk1_linear_trim":
+            design = calibrate_replicates(base, x, pop, bounds=(0.3, 3), trim=(0.6, 1.5))
+        else:
+            sch_codes = (df["sch.wide"] == "Yes").to_numpy(int)
+            design = rake_replicates(base, [st_codes, sch_codes], [[4421, 755, 1018], [1072, 5122]])
+    assert_close(design.weights, r["weights"])
+    assert_close(design.repweights.ravel(order="F"), r["repweights"])
+    t = rep_total(design, df[["api00", "meals"]].to_numpy(float))
+    assert_close(t.estimate, r["total"])
+    assert_close(t.vcov, r["total_v"])
+    m = rep_mean(design, df[["api00", "meals"]].to_numpy(float))
+    assert_close(m.estimate, r["mean"])
+    assert_close(m.vcov, r["mean_v"])
+    by = rep_by(design, df["api00"].to_numpy(float), df["comp.imp"].to_numpy())
+    assert_close([e.estimate[0] for e in by.values()], r["by_mean"])
+    assert_close([e.se[0] for e in by.values()], r["by_mean_se"])
 
 
 @pytest.mark.r

@@ -38,7 +38,9 @@ from typing import Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 import scipy.linalg
+import scipy.sparse
 
+from cyberbeeld.survey.replicate import ReplicateDesign
 from cyberbeeld.survey.variance import DesignStructure
 
 __all__ = [
@@ -48,11 +50,13 @@ __all__ = [
     "GregAdjustment",
     "RakingAdjustment",
     "calibrate",
+    "calibrate_replicates",
     "margin_codes",
     "margin_model_matrix",
     "margin_population_totals",
     "rake",
     "rake_benchmark",
+    "rake_replicates",
     "trim_weights",
 ]
 
@@ -668,6 +672,148 @@ def _grake(
     if scale is not None:
         g = g * scale
     return np.asarray(g, dtype=np.float64), failed, it
+
+
+# --------------------------------------------------------------------------------------
+# Calibration of replicate-weight designs
+# --------------------------------------------------------------------------------------
+
+
+def _trim_g(g: FloatArray, ww: FloatArray, trim: tuple[float, float]) -> tuple[FloatArray, bool]:
+    outside = (g < trim[0]) | (g > trim[1])
+    if not outside.any():
+        return g, False
+    gnew = np.maximum(trim[0], np.minimum(g, trim[1]))
+    trimmings = (g - gnew) * ww
+    gnew[~outside] += trimmings.sum() / ww[~outside].sum()
+    return gnew, True
+
+
+def calibrate_replicates(
+    design: ReplicateDesign,
+    x: npt.ArrayLike,
+    population: npt.ArrayLike,
+    *,
+    calfun: CalFun = "linear",
+    bounds: tuple[float | npt.ArrayLike, float | npt.ArrayLike] = (-np.inf, np.inf),
+    variance: npt.ArrayLike | None = None,
+    maxit: int = 50,
+    epsilon: float | npt.ArrayLike = 1e-7,
+    trim: tuple[float, float] | None = None,
+    force: bool = False,
+) -> ReplicateDesign:
+    """Calibrate a replicate design: full-sample *and every replicate* weight column.
+
+    R ``calibrate()`` on a ``svyrep.design``: each replicate column is calibrated to the
+    same population totals, so replicate variances reflect the calibration. Arguments
+    as :func:`calibrate` (R ignores ``bounds.const`` for replicate designs; so does this).
+
+    Returns
+    -------
+    ReplicateDesign
+        Same type and scales, calibrated weights and replicate weights.
+    """
+    ww = design.weights
+    mm = np.asarray(x, dtype=np.float64)
+    if mm.ndim == 1:
+        mm = mm[:, None]
+    n = ww.shape[0]
+    if mm.shape[0] != n:
+        raise ValueError("x and the design have different numbers of rows")
+    pop = np.atleast_1d(np.asarray(population, dtype=np.float64))
+    eps = np.broadcast_to(np.asarray(epsilon, dtype=np.float64), pop.shape).copy()
+    lower = np.asarray(bounds[0], dtype=np.float64)
+    upper = np.asarray(bounds[1], dtype=np.float64)
+    if variance is None:
+        sigma2 = np.ones(n)
+    else:
+        var = np.asarray(variance, dtype=np.float64).ravel()
+        sigma2 = var if var.shape[0] == n else mm @ var
+    sample_total = ww @ mm
+    if np.any(sample_total == 0):
+        zz = (pop == 0) & np.all(mm == 0, axis=0)
+        mm, pop, sample_total, eps = mm[:, ~zz], pop[~zz], sample_total[~zz], eps[~zz]
+    if sample_total.shape[0] != pop.shape[0]:
+        raise CalibrationError("population and sample totals are not the same length")
+    rw = design.repweights.copy()
+    unbounded = bool(np.all(np.isneginf(lower)) and np.all(np.isposinf(upper)))
+    if calfun == "linear" and unbounded:
+        # R's regcalibrate for replicate designs (ignores trim, as R does)
+        ms = mm / np.sqrt(sigma2)[:, None]
+        gtotal = 1 + (mm @ np.linalg.solve((ms * ww[:, None]).T @ ms, pop - sample_total)) / sigma2
+        for i in range(rw.shape[1]):
+            wi = rw[:, i]
+            tmat = (ms * wi[:, None]).T @ ms
+            rw[:, i] = wi * (1 + (mm @ np.linalg.solve(tmat, pop - wi @ mm)) / sigma2)
+        return replace(design, weights=ww * gtotal, repweights=rw)
+    b = (lower, upper)
+    gtotal, failed, _ = _grake(mm, ww, calfun, b, pop, eps, maxit, sigma2)
+    if trim is not None:
+        gtotal, trimmed = _trim_g(gtotal, ww, trim)
+        if trimmed:
+            failed = None
+    if failed is not None and not force:
+        raise CalibrationError(f"calibration failed to converge (eps={failed:g})")
+    for i in range(rw.shape[1]):
+        wi = rw[:, i]
+        g, _, _ = _grake(mm, wi, calfun, b, pop, eps, maxit, sigma2)
+        if trim is not None:
+            g, _ = _trim_g(g, wi, trim)
+        rw[:, i] = wi * g
+    return replace(design, weights=ww * gtotal, repweights=rw)
+
+
+def rake_replicates(
+    design: ReplicateDesign,
+    margins: Sequence[npt.ArrayLike],
+    totals: Sequence[npt.ArrayLike],
+    *,
+    epsilon: float = 1.0,
+    maxit: int = 10,
+) -> ReplicateDesign:
+    """Rake a replicate design: every replicate column is post-stratified alongside.
+
+    R ``rake()`` on a ``svyrep.design``: in each cycle and for each margin, the
+    full-sample weights and each replicate column are scaled to the margin totals;
+    convergence is judged on the full-sample weights (see :func:`rake`).
+    """
+    w = design.weights.copy()
+    n = w.shape[0]
+    codes = [np.asarray(c).astype(np.intp).ravel() for c in margins]
+    pops = [np.asarray(t, dtype=np.float64).ravel() for t in totals]
+    if len(codes) != len(pops) or not codes:
+        raise ValueError("margins and totals do not match")
+    for i, (c, t) in enumerate(zip(codes, pops, strict=True)):
+        _check_margin(c, t, n, i)
+    eps = epsilon * w.sum() if epsilon < 1 else epsilon
+    cells = _cell_key(codes, [t.shape[0] for t in pops])
+    ncell = int(cells.max()) + 1 if n else 0
+    indicators = [
+        scipy.sparse.csr_matrix((np.ones(n), (c, np.arange(n))), shape=(t.shape[0], n))
+        for c, t in zip(codes, pops, strict=True)
+    ]
+    rw = design.repweights.copy()
+    oldtable = np.bincount(cells, weights=w, minlength=ncell)
+    it = 0
+    while it < maxit:
+        for i, (c, pop, ind) in enumerate(zip(codes, pops, indicators, strict=True)):
+            sample = np.bincount(c, weights=w, minlength=pop.shape[0])
+            samplezero = sample == 0
+            popzero = pop == 0
+            if np.any(popzero & ~samplezero):
+                raise CalibrationError(f"margin {i}: categories in sample absent from population")
+            if np.any(samplezero & ~popzero):
+                raise CalibrationError(f"margin {i}: categories absent from sample")
+            w = w * np.divide(pop, sample, out=np.ones_like(pop), where=~samplezero)[c]
+            rep_sample = np.asarray(ind @ rw)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                rw = rw * (pop[:, None] / rep_sample)[c]
+        newtable = np.bincount(cells, weights=w, minlength=ncell)
+        if ncell == 0 or float(np.max(np.abs(oldtable - newtable))) < eps:
+            break
+        oldtable = newtable
+        it += 1
+    return replace(design, weights=w, repweights=rw)
 
 
 # --------------------------------------------------------------------------------------
