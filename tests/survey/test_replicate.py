@@ -14,6 +14,7 @@ from r_helpers_s2 import api_data, assert_close, read_api, run_r
 
 from cyberbeeld.survey.replicate import (
     ReplicateDesign,
+    as_replicate_design,
     brr_design,
     jk1_design,
     jkn_design,
@@ -23,6 +24,7 @@ from cyberbeeld.survey.replicate import (
     rep_ratio,
     rep_total,
     replicate_design,
+    sylvester_hadamard,
 )
 
 
@@ -250,10 +252,7 @@ def test_jk1_total_variance_equals_linearisation_formula(w: np.ndarray, data: st
 
 
 def _sylvester(m: int) -> np.ndarray:
-    h = np.array([[1]])
-    while h.shape[0] < m:
-        h = np.block([[h, h], [h, -h]])
-    return h
+    return sylvester_hadamard(m)
 
 
 @settings(max_examples=60, deadline=None)
@@ -305,3 +304,22 @@ def test_invalid_inputs_are_rejected() -> None:
         jkn_design(w, [1, 1, 1, 2])
     with pytest.raises(ValueError, match="two PSUs"):
         brr_design(w, [1, 1, 1, 2], np.arange(4), _sylvester(4))
+
+
+def test_as_replicate_design_dispatches_like_r() -> None:
+    rng = np.random.default_rng(3)
+    w = rng.uniform(1, 5, 12)
+    strata = np.repeat([1, 2, 3], 4)
+    psu = np.tile([1, 1, 2, 2], 3)
+    jk1 = as_replicate_design(w, psu=np.arange(12) // 2)
+    assert jk1.type == "JK1" and jk1.n_replicates == 6
+    jkn = as_replicate_design(w, strata=strata, psu=psu, fpc=np.full(12, 10.0))
+    assert jkn.type == "JKn" and jkn.n_replicates == 6
+    np.testing.assert_allclose(jkn.rscales, (10 - 2) / 10 * 1 / 2)
+    brr = as_replicate_design(w, type="BRR", strata=strata, psu=psu)
+    assert brr.type == "BRR" and brr.n_replicates == 4
+    fay = as_replicate_design(w, type="Fay", strata=strata, psu=psu, fay_rho=0.5)
+    y = rng.normal(size=12)
+    assert rep_total(brr, y).vcov[0, 0] == pytest.approx(rep_total(fay, y).vcov[0, 0], rel=1e-12)
+    with pytest.raises(ValueError, match="JK1"):
+        as_replicate_design(w, type="JK1", strata=strata)

@@ -43,6 +43,7 @@ __all__ = [
     "rep_total",
     "replicate_design",
     "replicate_variance",
+    "sylvester_hadamard",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -501,11 +502,24 @@ def jkn_design(
     )
 
 
+def sylvester_hadamard(min_order: int) -> npt.NDArray[np.int64]:
+    """Sylvester Hadamard matrix of the smallest power-of-two order >= ``min_order``.
+
+    R's ``survey:::hadamard()`` picks from a library of matrices (often of smaller
+    order); pass R's matrix to :func:`brr_design` to reproduce its replicates exactly.
+    For linear statistics any Hadamard matrix gives the same BRR variance.
+    """
+    h = np.array([[1]], dtype=np.int64)
+    while h.shape[0] < min_order:
+        h = np.block([[h, h], [h, -h]])
+    return h
+
+
 def brr_design(
     weights: npt.ArrayLike,
     strata: npt.ArrayLike,
     psu: npt.ArrayLike,
-    hadamard: npt.ArrayLike,
+    hadamard: npt.ArrayLike | None = None,
     *,
     fay_rho: float = 0.0,
     mse: bool = False,
@@ -524,8 +538,9 @@ def brr_design(
     weights : array_like, shape (n,)
     strata, psu : array_like, shape (n,)
         Exactly two PSUs per stratum.
-    hadamard : array_like, shape (m, m)
-        Hadamard matrix (two distinct values) with ``m >= n_strata + 1``.
+    hadamard : array_like, shape (m, m), optional
+        Hadamard matrix (two distinct values) with ``m >= n_strata + 1``; default
+        :func:`sylvester_hadamard` ``(n_strata + 1)``.
     fay_rho : float, default 0
         Fay's coefficient; 0 gives plain BRR.
     mse : bool, default False
@@ -555,7 +570,7 @@ def brr_design(
         if psu_k[j] not in seen:
             is_first[j] = True
             seen.add(int(psu_k[j]))
-    hm = np.asarray(hadamard)
+    hm = np.asarray(sylvester_hadamard(len(labels) + 1) if hadamard is None else hadamard)
     if hm.ndim != 2 or hm.shape[0] < len(labels) + 1:
         raise ValueError("hadamard must be a matrix with at least n_strata + 1 rows")
     values = list(dict.fromkeys(hm.ravel(order="F").tolist()))
@@ -591,8 +606,8 @@ def as_replicate_design(
 ) -> ReplicateDesign:
     """Replicate weights for a (stratified) cluster design, like R's ``as.svrepdesign``.
 
-    ``type="auto"`` picks JK1 without strata and JKn with strata. BRR/Fay need a
-    Hadamard matrix. The finite population correction (population PSU counts per
+    ``type="auto"`` picks JK1 without strata and JKn with strata. BRR/Fay use the
+    given Hadamard matrix (default :func:`sylvester_hadamard`). The finite population correction (population PSU counts per
     row, as R's ``design$fpc$popsize``) is used by the jackknives and dropped for BRR.
     """
     if type == "auto":
@@ -605,8 +620,6 @@ def as_replicate_design(
         raise ValueError("must use JK1 for an unstratified design")
     if type == "JKn":
         return jkn_design(weights, strata, psu, fpc=fpc, fpctype=fpctype, mse=mse)
-    if hadamard is None:
-        raise ValueError("BRR/Fay need a Hadamard matrix")
     if psu is None:
         psu = np.arange(np.asarray(weights).shape[0])
     rho = fay_rho if type == "Fay" else 0.0
