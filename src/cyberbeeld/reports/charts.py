@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
+
+Locale = Literal["nl-NL", "en-GB"]
 
 
 @lru_cache(maxsize=512)
-def _svg(spec_json: str, locale: str) -> str:
+def _svg(spec_json: str, locale: Locale) -> str:
     import vl_convert as vlc
 
     return str(vlc.vegalite_to_svg(spec_json, format_locale=locale))
@@ -26,7 +28,7 @@ def render_svg(spec: dict[str, Any], lang: str = "nl") -> str:
 
     Results are cached by the exact spec, so the same chart is rendered once per process.
     """
-    locale = "nl-NL" if lang.startswith("nl") else "en-GB"
+    locale: Locale = "nl-NL" if lang.startswith("nl") else "en-GB"
     svg = _svg(json.dumps(spec, sort_keys=True, default=str), locale)
     # the figure around it carries the accessible name; the SVG itself is decorative for AT
     return svg.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1)
