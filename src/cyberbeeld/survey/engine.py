@@ -105,6 +105,7 @@ class DuckDBSession:
                     raise SurveyDesignError(f"data file not found: {path}")
                 quoted = str(path).replace("'", "''")
                 if _file_kind(path) == "parquet":
+                    self._parquet = f"'{quoted}/**/*.parquet'" if path.is_dir() else f"'{quoted}'"
                     src = (
                         f"read_parquet('{quoted}/**/*.parquet')"
                         if path.is_dir()
@@ -115,6 +116,39 @@ class DuckDBSession:
                 self.con.execute(f"CREATE OR REPLACE TEMP VIEW {TABLE_NAME} AS SELECT * FROM {src}")
         arrow_schema = self.con.sql(f"SELECT * FROM {TABLE_NAME} LIMIT 0").to_arrow_table().schema
         self.table = ibis.table(ibis.Schema.from_pyarrow(arrow_schema), name=TABLE_NAME)
+
+    _parquet: str | None = None
+
+    def column_stats(self, columns: Sequence[str]) -> dict[str, tuple[float | None, float | None, int]]:
+        """Minimum, maximum and number of nulls per column from Parquet metadata (no scan).
+
+        Only columns whose every row group carries statistics are returned; min and max are
+        ``None`` for non-numeric columns.  Parquet statistics ignore NaN.
+        """
+        if self._parquet is None or not columns:
+            return {}
+        names = ", ".join("'" + c.replace("'", "''") + "'" for c in columns)
+        try:
+            meta = self.con.sql(
+                "SELECT path_in_schema AS col, stats_min_value AS lo, stats_max_value AS hi, "
+                f"stats_null_count AS nulls FROM parquet_metadata({self._parquet}) "
+                f"WHERE path_in_schema IN ({names})"
+            ).df()
+        except duckdb.Error:  # pragma: no cover - metadata is optional
+            return {}
+        out: dict[str, tuple[float | None, float | None, int]] = {}
+        for col, grp in meta.groupby("col"):
+            if grp["nulls"].isna().any():
+                continue
+            lo = pd.to_numeric(grp["lo"], errors="coerce")
+            hi = pd.to_numeric(grp["hi"], errors="coerce")
+            numeric = not (lo.isna().any() or hi.isna().any())
+            out[str(col)] = (
+                float(lo.min()) if numeric else None,
+                float(hi.max()) if numeric else None,
+                int(grp["nulls"].sum()),
+            )
+        return out
 
     def execute(self, expr: ir.Table) -> pd.DataFrame:
         """Compile ``expr`` to DuckDB SQL and run it."""

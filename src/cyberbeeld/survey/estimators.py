@@ -164,25 +164,36 @@ def _validate(
             bad = t[col].notnull() & t[col].cast("string").try_cast("float64").isnull()
             raise SurveyDesignError("non-numeric value", column=col, row=_first_row(session, bad))
     all_cols = list(dict.fromkeys([*design.columns, *numeric, *categorical]))
+    # Parquet statistics answer most questions without a scan (NaN and 0/1-ness of floats excepted).
+    stats_of = getattr(session, "column_stats", None)
+    known: dict[str, tuple[float | None, float | None, int]] = stats_of(all_cols) if stats_of else {}
     aggs: dict[str, ir.Scalar] = {"rows": t.count()}
     for i, col in enumerate(all_cols):
-        aggs[f"n{i}"] = t[col].count()
+        if col not in known:
+            aggs[f"n{i}"] = t[col].count()
     for i, col in enumerate(numeric_cols):
-        x = t[col].cast("int8") if schema[col].is_boolean() else t[col]  # no cast: casts are slow
-        aggs[f"min{i}"] = x.min()
-        aggs[f"max{i}"] = x.max()
+        if col not in known or known[col][0] is None:
+            x = t[col].cast("int8") if schema[col].is_boolean() else t[col]  # no cast: casts are slow
+            aggs[f"min{i}"] = x.min()
+            aggs[f"max{i}"] = x.max()
         if schema[col].is_floating():
-            aggs[f"sum{i}"] = x.sum()
-            aggs[f"bin{i}"] = (x * (1.0 - x)).abs().sum()
+            aggs[f"sum{i}"] = t[col].sum()
+            if col in numeric:
+                aggs[f"bin{i}"] = (t[col] * (1.0 - t[col])).abs().sum()
     summary = session.execute(t.aggregate(**aggs)).iloc[0]
     rows = int(summary["rows"])
     for i, col in enumerate(all_cols):
-        if int(summary[f"n{i}"]) < rows:
+        non_null = rows - known[col][2] if col in known else int(summary[f"n{i}"])
+        if non_null < rows:
             raise SurveyDesignError("missing value", column=col, row=_first_row(session, t[col].isnull()))
     binary: set[str] = set()
     positive = True
     for i, col in enumerate(numeric_cols):
-        lo, hi = float(summary[f"min{i}"]), float(summary[f"max{i}"])
+        stat_lo, stat_hi, _ = known.get(col, (None, None, 0))
+        if stat_lo is not None and stat_hi is not None:
+            lo, hi = stat_lo, stat_hi
+        else:
+            lo, hi = float(summary[f"min{i}"]), float(summary[f"max{i}"])
         if schema[col].is_floating() and not (
             np.isfinite(lo) and np.isfinite(hi) and np.isfinite(float(summary[f"sum{i}"]))
         ):
