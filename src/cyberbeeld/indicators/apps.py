@@ -6,3 +6,15 @@ class IndicatorsConfig(AppConfig):
     name = "cyberbeeld.indicators"
     label = "indicators"
     verbose_name = _("Indicatoren")
+
+    def ready(self) -> None:
+        from cyberbeeld.web import demo_hooks
+        from cyberbeeld.web.navigation import register
+
+        register("monitor", _("Monitor"), "indicators:index", order=20)
+
+        from . import dashboard  # noqa: F401  (dashboard card)
+        from .demo import load
+
+        if load not in demo_hooks.HOOKS:
+            demo_hooks.HOOKS.append(load)

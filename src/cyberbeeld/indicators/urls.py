@@ -1,3 +1,15 @@
+from django.urls import path
+
+from . import views
+
 app_name = "indicators"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("vergelijk/", views.compare, name="compare"),
+    path("kaart/<slug:code>/", views.map_page, name="map"),
+    path("import/", views.import_upload, name="import"),
+    path("import/<int:pk>/", views.import_job, name="import_job"),
+    path("<slug:gemeente>/<slug:code>/", views.indicator_page, name="indicator"),
+    path("<slug:gemeente>/<slug:code>/download.<str:fmt>", views.indicator_download, name="download"),
+]

@@ -1,0 +1,57 @@
+"""Downloads of observation tables: CSV (Dutch Excel: ';', decimal comma, BOM; and plain ','), XLSX, ODS."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+import tablib
+from django.http import HttpResponse
+
+from .monitor import as_published
+
+FORMATS = {
+    "csv": ("text/csv; charset=utf-8", "csv"),
+    "csv-komma": ("text/csv; charset=utf-8", "csv"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+    "ods": ("application/vnd.oasis.opendocument.spreadsheet", "ods"),
+}
+HEADERS = ["gemeente_code", "gemeente", "indicator", "indicator_naam", "periode", "waarde", "ondergrens_95",
+           "bovengrens_95", "se", "n", "status", "reeks", "bron"]
+
+
+def rows_for(indicator: Any, observations: Sequence[Any], area_name: str | None = None) -> list[list[Any]]:
+    return [[o.area.code, area_name or o.area.name, indicator.code, indicator.name_nl, o.period, o.value, o.ci_low,
+             o.ci_high, o.se, o.n, o.status, indicator.series, o.source_table or indicator.source_table]
+            for o in observations]
+
+
+def _cell(v: Any, dutch: bool) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, Decimal):
+        return as_published(v, "nl" if dutch else "en")
+    return str(v)
+
+
+def render(fmt: str, rows: list[list[Any]], filename: str) -> HttpResponse:
+    content_type, ext = FORMATS[fmt]
+    if fmt in ("csv", "csv-komma"):
+        dutch = fmt == "csv"
+        buf = io.StringIO()
+        writer = csv.writer(buf, delimiter=";" if dutch else ",", lineterminator="\r\n")
+        writer.writerow(HEADERS)
+        writer.writerows([[_cell(v, dutch) for v in r] for r in rows])
+        body: bytes = (("\ufeff" if dutch else "") + buf.getvalue()).encode("utf-8")
+    else:
+        data = tablib.Dataset(headers=HEADERS, title="observaties")
+        for r in rows:
+            data.append([float(v) if isinstance(v, Decimal) else v for v in r])
+        body = data.export(ext)
+    resp = HttpResponse(body, content_type=content_type)
+    suffix = "-komma" if fmt == "csv-komma" else ""
+    resp["Content-Disposition"] = f'attachment; filename="{filename}{suffix}.{ext}"'
+    return resp

@@ -1,0 +1,352 @@
+"""Monitor pages (login required) and the public theme page (no login, TLP:CLEAR only)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import markdown
+import nh3
+from django.contrib.auth.decorators import login_required
+from django.db.models import Max
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.http import http_date, quote_etag
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from cyberbeeld.accounts import policy
+from cyberbeeld.accounts.models import Role
+from cyberbeeld.areas.models import Area, AreaKind
+from cyberbeeld.reports.charts import render_svg
+
+from . import comparisons as cmp
+from . import downloads, monitor, selectors
+from .forms import ImportForm
+from .models import ImportJob, Indicator, Observation, PublicTheme, Source, Unit
+
+SHARE_15_PLUS = 0.84  # CBS: about 84% of residents are 15 or older (used to turn a VM share into victims)
+ALLOWED_TAGS = {"p", "a", "em", "strong", "ul", "ol", "li", "h2", "h3", "h4", "blockquote", "code", "br", "abbr"}
+
+
+def _lang() -> str:
+    return monitor.lang_of(get_language())
+
+
+def _own_gemeente(request: HttpRequest) -> Area | None:
+    org = getattr(request, "organisation", None)
+    area = getattr(org, "area", None) if org else None
+    return area if area is not None and area.kind == AreaKind.GEMEENTE else None
+
+
+# --- indicator page -------------------------------------------------------------------------------
+
+def indicator_context(area: Area, indicator: Indicator, lang: str) -> dict[str, Any]:
+    """Everything the indicator page shows (also used by the benchmark and the public page)."""
+    own = selectors.series(indicator, area)
+    basisteam, bt_obs = (None, [])
+    if not own:
+        basisteam, bt_obs = selectors.basisteam_series(indicator, area)
+    shown = own or bt_obs
+    shown_name = basisteam.name if basisteam and not own else area.name
+    refs = selectors.references(indicator, area)
+    change_list = monitor.changes(indicator, shown, lang, shown_name)
+    latest = shown[-1] if shown else None
+    ref_sentences = monitor.reference_sentences(indicator, latest, refs, lang, shown_name)
+    periods = sorted({o.period for o in shown} | {o.period for r in refs for o in r.get("observations", [])}
+                     | {p for r in refs for p in r.get("averages", {})})
+    by_period = {o.period: o for o in shown}
+    table = []
+    for p in periods:
+        o = by_period.get(p)
+        row: dict[str, Any] = {"period": p, "value": monitor.fmt(o.value, indicator, lang) if o else "–",
+                               "ci": (f"{monitor.fmt(o.ci_low, indicator, lang)} – {monitor.fmt(o.ci_high, indicator, lang)}"
+                                      if o and o.ci_low is not None else ""),
+                               "refs": []}
+        for r in refs:
+            if "observations" in r:
+                ro = next((x for x in r["observations"] if x.period == p), None)
+                row["refs"].append(monitor.fmt(ro.value, indicator, lang) if ro else "–")
+            else:
+                avg = r["averages"].get(p)
+                row["refs"].append(monitor.fmt(round(avg[0], 1), indicator, lang) if avg else "–")
+        table.append(row)
+    ref_headers = [r["name"] if r["kind"] != "peergroep" else _("gemiddelde %(g)s") % {"g": r["name"]} for r in refs]
+    svg = ""
+    if shown:
+        svg = render_svg(monitor.line_chart(indicator, shown_name, shown, refs, change_list, lang), lang)
+    gaps = reporting_gaps(indicator, area, shown, lang)
+    return {"area": area, "indicator": indicator, "observations": shown, "basisteam": basisteam if not own else None,
+            "shown_name": shown_name, "refs": refs, "ref_headers": ref_headers, "table": table,
+            "changes": change_list, "ref_sentences": ref_sentences, "svg": svg, "gaps": gaps,
+            "has_ci": any(o.ci_low is not None for o in shown), "breaks": indicator.method_breaks or [],
+            "latest": latest}
+
+
+def reporting_gaps(indicator: Indicator, area: Area, shown: list[Observation], lang: str) -> list[dict[str, Any]]:
+    """Survey and register side by side: implied reporting rate where both describe the same form."""
+    out = []
+    nl = Area.objects.filter(code=selectors.NL_CODE).first()
+    candidates = [a for a in (area, nl) if a is not None]
+    for other in selectors.paired_indicators(indicator):
+        survey_ind, register_ind = (indicator, other) if indicator.source != Source.POLITIE else (other, indicator)
+        for place in candidates:
+            survey = {o.period: o for o in Observation.objects.filter(indicator=survey_ind, area=place)}
+            register = {o.period: o for o in Observation.objects.filter(indicator=register_ind, area=place)}
+            common = sorted(set(survey) & set(register))
+            if not common or not place.population:
+                continue
+            p = common[-1]
+            s = survey[p]
+            try:
+                gap = cmp.reporting_gap(monitor.to_cmp(s, survey_ind, place.name),
+                                        population=int(place.population * SHARE_15_PLUS),
+                                        registered=int(register[p].value), form=survey_ind.name_nl.lower(),
+                                        form_en=survey_ind.name_en.lower())
+            except (cmp.ObservationError, ValueError):
+                continue
+            out.append({"place": place, "period": p, "survey": survey_ind, "register": register_ind,
+                        "survey_value": monitor.fmt(s.value, survey_ind, lang),
+                        "registered": monitor.fmt(register[p].value, register_ind, lang),
+                        "sentence": gap.sentence_en if lang == "en" else gap.sentence_nl,
+                        "caveat": gap.caveat_en if lang == "en" else gap.caveat_nl})
+            break
+    return out
+
+
+@login_required
+def indicator_page(request: HttpRequest, gemeente: str, code: str) -> HttpResponse:
+    area = selectors.gemeente_or_404(gemeente)
+    indicator = selectors.indicator_or_404(code)
+    ctx = indicator_context(area, indicator, _lang())
+    ctx["download_formats"] = [("csv", "CSV (Excel NL)"), ("csv-komma", "CSV"), ("xlsx", "XLSX"), ("ods", "ODS")]
+    return render(request, "indicators/indicator.html", ctx)
+
+
+@login_required
+def indicator_download(request: HttpRequest, gemeente: str, code: str, fmt: str) -> HttpResponse:
+    if fmt not in downloads.FORMATS:
+        raise Http404
+    area = selectors.gemeente_or_404(gemeente)
+    indicator = selectors.indicator_or_404(code)
+    own = list(Observation.objects.filter(indicator=indicator, area=area).select_related("area").order_by("period"))
+    rows = downloads.rows_for(indicator, own)
+    refs = [a for a in (area.veiligheidsregio_id, Area.objects.filter(code=selectors.NL_CODE).values_list(
+        "pk", flat=True).first(), None if own else area.basisteam_id) if a]
+    rows += downloads.rows_for(indicator, list(Observation.objects.filter(indicator=indicator, area_id__in=refs)
+                                                .select_related("area").order_by("area__code", "period")))
+    return downloads.render(fmt, rows, f"{area.slug}-{indicator.code}")
+
+
+# --- index, comparison, map ----------------------------------------------------------------------
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    lang = _lang()
+    area = None
+    ref = request.GET.get("gemeente", "").strip()
+    if ref:
+        area = selectors.gemeente_or_404(ref)
+    area = area or _own_gemeente(request)
+    rows = []
+    if area is not None:
+        for ind, obs in selectors.indicators_for_area(area):
+            ch = monitor.changes(ind, obs[-2:], lang, area.name) if len(obs) > 1 else []
+            rows.append({"indicator": ind, "latest": obs[-1], "value": monitor.fmt(obs[-1].value, ind, lang),
+                         "change": ch[-1] if ch else None})
+    with_data = {r["indicator"].pk for r in rows}
+    catalogue = Indicator.objects.filter(in_catalogue=True).exclude(pk__in=with_data).order_by("source", "code")
+    gemeenten = Area.objects.gemeenten().current().order_by("name").only("slug", "name")
+    return render(request, "indicators/index.html", {
+        "area": area, "rows": rows, "catalogue": catalogue, "gemeenten": gemeenten,
+        "may_import": _may_import(request)})
+
+
+def _latest_period(indicator: Indicator) -> str | None:
+    return Observation.objects.filter(indicator=indicator, area__kind=AreaKind.GEMEENTE).aggregate(m=Max("period"))["m"]
+
+
+@login_required
+def compare(request: HttpRequest) -> HttpResponse:
+    lang = _lang()
+    indicators = Indicator.objects.filter(observations__area__kind=AreaKind.GEMEENTE).distinct().order_by("code")
+    code = request.GET.get("indicator") or (indicators.first().code if indicators.exists() else "")
+    indicator = Indicator.objects.filter(code=code).first() if code else None
+    own = _own_gemeente(request)
+    chosen = [s for s in request.GET.getlist("g") if s]
+    rows: list[dict[str, Any]] = []
+    error = ""
+    svg = ""
+    period = request.GET.get("periode") or (_latest_period(indicator) if indicator else None)
+    periods = selectors.periods(indicator) if indicator else []
+    if indicator and period:
+        qs = Area.objects.gemeenten()
+        if chosen:
+            qs = qs.filter(slug__in=chosen)
+        elif own is not None and own.veiligheidsregio_id:
+            qs = qs.filter(veiligheidsregio_id=own.veiligheidsregio_id)
+        obs = selectors.cross_section(indicator, period, qs)[:60]
+        if not chosen:
+            chosen = [o.area.slug for o in obs]
+        cobs = [monitor.to_cmp(o, indicator, o.area.name) for o in obs]
+        try:
+            ranks = {r.area: r for r in cmp.rank_ranges(cobs, indicator=monitor.cmp_indicator(indicator))}
+        except cmp.ObservationError:
+            ranks = {}
+            error = _("Zonder foutmarges kan geen eerlijke rangorde worden bepaald: alleen de waarden staan hieronder.")
+        for o in obs:
+            r = ranks.get(str(o.area_id))
+            rows.append({"obs": o, "name": o.area.name, "slug": o.area.slug,
+                         "value": monitor.fmt(o.value, indicator, lang),
+                         "ci": (f"{monitor.fmt(o.ci_low, indicator, lang)} – {monitor.fmt(o.ci_high, indicator, lang)}"
+                                if o.ci_low is not None else ""),
+                         "rank": r.label if r else "", "tied": r and len(r.tied_with) > 0,
+                         "sentence": r.sentence(lang) if r else "", "point_rank": r.point_rank if r else 0})  # type: ignore[arg-type]
+        rows.sort(key=lambda x: (x["point_rank"], x["name"]) if ranks else (-float(x["obs"].value), x["name"]))
+        if rows:
+            svg = render_svg(monitor.bar_chart(indicator, rows), lang)
+    gemeenten = Area.objects.gemeenten().current().order_by("name").only("slug", "name")
+    return render(request, "indicators/compare.html", {
+        "indicators": indicators, "indicator": indicator, "rows": rows, "period": period, "periods": periods,
+        "chosen": chosen, "gemeenten": gemeenten, "error": error, "svg": svg})
+
+
+@login_required
+def map_page(request: HttpRequest, code: str) -> HttpResponse:
+    lang = _lang()
+    indicator = selectors.indicator_or_404(code)
+    periods = selectors.periods(indicator)
+    period = request.GET.get("periode") or (periods[-1] if periods else None)
+    values = {o.area_id: o for o in selectors.cross_section(indicator, period)} if period else {}
+    gemeenten = list(Area.objects.gemeenten().filter(geometry__isnull=False).order_by("name")
+                     .only("pk", "code", "name", "slug", "geometry"))
+    features = [{"type": "Feature", "geometry": monitor.simplify(a.geometry),
+                 "properties": {"name": a.name, "value": float(values[a.pk].value) if a.pk in values else None}}
+                for a in gemeenten if a.geometry]
+    svg = render_svg(monitor.choropleth(indicator, features, lang), lang) if features and values else ""
+    table = [{"name": o.area.name, "slug": o.area.slug, "value": monitor.fmt(o.value, indicator, lang),
+              "ci": (f"{monitor.fmt(o.ci_low, indicator, lang)} – {monitor.fmt(o.ci_high, indicator, lang)}"
+                     if o.ci_low is not None else "")}
+             for o in sorted(values.values(), key=lambda o: o.area.name) if o.area.kind == AreaKind.GEMEENTE]
+    return render(request, "indicators/map.html", {"indicator": indicator, "period": period, "periods": periods,
+                                                   "svg": svg, "table": table, "n_shapes": len(features)})
+
+
+# --- import ---------------------------------------------------------------------------------------
+
+def _may_import(request: HttpRequest) -> bool:
+    org = getattr(request, "organisation", None)
+    return org is not None and policy.actor_for(request.user).has_role(org.pk, Role.BEWERKER)
+
+
+@login_required
+def import_upload(request: HttpRequest) -> HttpResponse:
+    if not _may_import(request):
+        raise Http404
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        from .tasks import run_import_job
+
+        upload = form.cleaned_data["file"]
+        job = ImportJob.objects.create(organisation=request.organisation, by=request.user,  # type: ignore[attr-defined]
+                                       file_name=upload.name[:255], content=upload.read(),
+                                       area=form.cleaned_data.get("area", "").strip().upper())
+        run_import_job.enqueue(job.pk)
+        return redirect("indicators:import_job", pk=job.pk)
+    jobs = ImportJob.objects.filter(organisation=request.organisation).defer("content")[:10]  # type: ignore[attr-defined]
+    return render(request, "indicators/import.html", {"form": form, "jobs": jobs})
+
+
+def _job_or_404(request: HttpRequest, pk: int) -> ImportJob:
+    org = getattr(request, "organisation", None)
+    job = ImportJob.objects.filter(pk=pk, organisation_id=getattr(org, "pk", None)).defer("content").first()
+    if job is None or not policy.actor_for(request.user).has_role(job.organisation_id, Role.LEZER):
+        raise Http404
+    return job
+
+
+def _job_summary(job: ImportJob) -> dict[str, Any]:
+    parts = job.message.split(":") if job.state == ImportJob.State.DONE else []
+    if parts and parts[0] == "already":
+        return {"already": True, "observations": parts[1]}
+    if len(parts) == 4:
+        return {"created": parts[0], "updated": parts[1], "unchanged": parts[2], "indicators": parts[3]}
+    return {}
+
+
+@login_required
+def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _job_or_404(request, pk)
+    template = "indicators/_job_status.html" if getattr(request, "htmx", False) else "indicators/import_job.html"
+    return render(request, template, {"job": job, "summary": _job_summary(job)})
+
+
+# --- public theme page ----------------------------------------------------------------------------
+
+def sanitise(text: str) -> str:
+    html = markdown.markdown(text or "", extensions=["sane_lists"])
+    return nh3.clean(html, tags=ALLOWED_TAGS, attributes={"a": {"href", "title", "hreflang"}, "abbr": {"title"}},
+                     url_schemes={"https", "http", "mailto"}, link_rel="noopener noreferrer")
+
+
+def public_context(theme: PublicTheme, lang: str, *, css: list[str], other_url: str, static_site: bool = False
+                   ) -> dict[str, Any]:
+    """The public theme page: narrative, the VM table with years as columns, a chart, sources, date."""
+    gemeente = theme.gemeente
+    tables = []
+    for ind in theme.indicators.all().order_by("source", "code"):
+        obs = selectors.series(ind, gemeente)
+        label_area = gemeente.name
+        if not obs:
+            bt, obs = selectors.basisteam_series(ind, gemeente)
+            label_area = bt.name if bt else label_area
+        if not obs:
+            continue
+        unit = {Unit.PERCENT: "%", Unit.PER_1000: _("per 1.000 inwoners"), Unit.COUNT: _("aantal")}.get(ind.unit, "")
+        ch = monitor.changes(ind, obs, lang, label_area)
+        chart = monitor.line_chart(ind, label_area, obs, [], ch, lang)
+        tables.append({"indicator": ind, "name": ind.name_en if lang == "en" else ind.name_nl, "unit": unit,
+                       "area_name": label_area, "basisteam": label_area != gemeente.name,
+                       "periods": [o.period for o in obs], "values": [monitor.fmt(o.value, ind, lang) for o in obs],
+                       "svg": render_svg(chart, lang), "changes": ch,
+                       "definition": ind.definition_en if lang == "en" else ind.definition_nl})
+    return {"theme": theme, "gemeente": gemeente, "title": theme.title(lang),
+            "narrative": sanitise(theme.narrative(lang)), "tables": tables, "sources": theme.sources or [],
+            "css": css, "other_url": other_url, "lang": lang, "other_lang": "en" if lang == "nl" else "nl",
+            "static_site": static_site}
+
+
+def _public_etag(theme: PublicTheme, lang: str) -> str:
+    stamp = Observation.objects.filter(area=theme.gemeente, indicator__in=theme.indicators.all()).aggregate(
+        n=Max("pk"))["n"]
+    raw = f"{theme.pk}:{theme.updated_at.isoformat()}:{stamp}:{lang}:{theme.tlp}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def public_theme(request: HttpRequest, gemeente: str, theme: str) -> HttpResponse:
+    lang = _lang()
+    obj = selectors.public_theme_or_404(gemeente, theme)
+    etag = quote_etag(_public_etag(obj, lang))
+    last_modified = http_date(obj.updated_at.timestamp())
+    if request.headers.get("If-None-Match") == etag:
+        resp = HttpResponse(status=304)
+    else:
+        other = "en" if lang == "nl" else "nl"
+        other_url = request.path.replace(f"/{lang}/", f"/{other}/", 1)
+        css = [static("vendor/utrecht/index.css"), static("vendor/voorbeeld/theme.css"),
+               static("indicators/public.css")]
+        resp = render(request, "indicators/public_theme.html", public_context(obj, lang, css=css, other_url=other_url))
+    resp["ETag"] = etag
+    resp["Last-Modified"] = last_modified
+    resp["Cache-Control"] = "public, max-age=300"
+    return resp
+
+
+def public_theme_list(request: HttpRequest, gemeente: str) -> HttpResponse:
+    area = selectors.gemeente_or_404(gemeente)
+    themes = list(selectors.public_themes_of(area))
+    if not themes:
+        raise Http404
+    return redirect(reverse("public:theme", args=[area.slug, themes[0].slug]))
