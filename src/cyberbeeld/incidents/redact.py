@@ -195,8 +195,20 @@ _EMAIL_RE = re.compile(
 )
 
 
+# Obfuscated: "jan(at)example(dot)nl", "jan [at] example.nl", "jan apestaartje example punt nl".
+_AT = r"(?:\s?[\[({]\s?(?:at|@|apenstaartje|apestaartje)\s?[\])}]\s?|\s(?:at|apenstaartje|apestaartje)\s)"
+_DOT = r"(?:\.|\s?[\[({]\s?(?:dot|punt)\s?[\])}]\s?|\s(?:dot|punt)\s)"
+_OBF_EMAIL_RE = re.compile(
+    r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}" + _AT + r"(?:[A-Za-z0-9-]{1,63}" + _DOT + r")+"
+    r"[A-Za-z]{2,24}(?![\w-])",
+    re.IGNORECASE,
+)
+
+
 def _find_emails(text: str) -> Iterable[_Hit]:
     for m in _EMAIL_RE.finditer(text):
+        yield m.start(), m.end(), "EMAIL"
+    for m in _OBF_EMAIL_RE.finditer(text):
         yield m.start(), m.end(), "EMAIL"
 
 
@@ -265,7 +277,7 @@ def _find_ips(text: str) -> Iterable[_Hit]:
 
 
 # IBAN: a country code, two check digits, then groups; validated by schwifty on the longest prefix.
-_IBAN_START_RE = re.compile(r"(?<![\w])[A-Z]{2}\d{2}(?: ?[A-Za-z0-9]){8,32}", re.IGNORECASE)
+_IBAN_START_RE = re.compile(r"(?<![\w])[A-Z]{2}\d{2}(?:[ -]?[A-Za-z0-9]){8,32}", re.IGNORECASE)
 _NL_IBAN_SHAPE_RE = re.compile(r"NL\d{2}[A-Z]{4}\d{10}")
 _IBAN_LABEL_RE = re.compile(
     r"(?:iban|rekening|rek\.|bankrekening|tegenrekening)\w*[^.\n\d\[\]]{0,25}$", re.IGNORECASE
@@ -286,15 +298,15 @@ def _find_ibans(text: str) -> Iterable[_Hit]:
     for m in _IBAN_START_RE.finditer(text):
         raw = m.group()
         # candidate end positions (after each alphanumeric char), longest first; only at a word end
-        ends = [i + 1 for i, ch in enumerate(raw) if ch != " "]
+        ends = [i + 1 for i, ch in enumerate(raw) if ch not in " -"]
         found = False
         for e in reversed(ends):
-            if e < len(raw) and raw[e] != " ":
+            if e < len(raw) and raw[e] not in " -":
                 continue  # would cut inside a group
             abs_end = m.start() + e
             if abs_end < len(text) and (text[abs_end].isalnum()):
                 continue
-            compact = raw[:e].replace(" ", "").upper()
+            compact = raw[:e].replace(" ", "").replace("-", "").upper()
             if len(compact) < 15:
                 break
             if _iban_valid(compact):
@@ -304,13 +316,13 @@ def _find_ibans(text: str) -> Iterable[_Hit]:
         if found:
             continue
         # labelled, Dutch-shaped but failing mod-97: [NUMMER]
-        compact_all = raw.replace(" ", "").upper()
+        compact_all = raw.replace(" ", "").replace("-", "").upper()
         shape = _NL_IBAN_SHAPE_RE.match(compact_all)
         if shape and _IBAN_LABEL_RE.search(text[max(0, m.start() - 40) : m.start()]):
             # map the 18 compact characters back to an end offset in the text
             n, e = 0, 0
             while n < 18:
-                if raw[e] != " ":
+                if raw[e] not in " -":
                     n += 1
                 e += 1
             yield m.start(), m.start() + e, "NUMMER"
@@ -376,14 +388,15 @@ def _find_phones(text: str) -> Iterable[_Hit]:
         except phonenumbers.NumberParseException:
             continue
         if phonenumbers.is_valid_number(num):
-            start = m.start() + (1 if m.group().startswith("(") and ")" not in m.group() else 0)
-            yield start, m.end(), "TELEFOON"
+            fstart = m.start() + (1 if m.group().startswith("(") and ")" not in m.group() else 0)
+            yield fstart, m.end(), "TELEFOON"
 
-    for m in phonenumbers.PhoneNumberMatcher(text, "NL", leniency=phonenumbers.Leniency.VALID):
-        raw = m.raw_string
+    for pm in phonenumbers.PhoneNumberMatcher(text, "NL", leniency=phonenumbers.Leniency.VALID):
+        raw: str = pm.raw_string
         if not raw or raw[0] not in "+0(":
             continue  # a bare number without trunk prefix is too ambiguous (amounts, ids)
-        start, end = m.start, m.end
+        start: int = pm.start
+        end: int = pm.end
         if raw.startswith("(") and ")" not in raw:
             start += 1
         digits = re.sub(r"\D", "", raw)
@@ -644,7 +657,8 @@ def redact(text: str) -> RedactionResult:
     if not isinstance(text, str):
         raise TypeError("redact() expects str")
     spans: list[tuple[int, int, str]] = []
-    current, applied = text, ()
+    current = text
+    applied: tuple[Span, ...] = ()
     for _ in range(_MAX_PASSES):
         hits = _detect(current)
         if not hits:
