@@ -194,3 +194,20 @@ def test_import_is_for_bewerkers_and_jobs_of_others_are_404(client, monitor):
     job = ImportJob.objects.create(organisation=monitor.zaanstad, file_name="x.csv", content=b"")
     login(client, monitor, "anna")
     assert client.get(f"/nl/monitor/import/{job.pk}/").status_code == 404
+
+
+def test_publish_writes_a_static_site(monitor, tmp_path):
+    from django.core.management import call_command
+
+    PublicTheme.objects.create(owner=monitor.maastricht, gemeente=monitor.gm_maastricht, slug="geheim", tlp="amber",
+                               title_nl="Geheim", last_update=dt.date(2020, 1, 1))
+    call_command("publish", "maastricht", "--out", str(tmp_path))
+    nl = (tmp_path / "nl" / "informatieveiligheid" / "index.html").read_text(encoding="utf-8")
+    en = (tmp_path / "en" / "informatieveiligheid" / "index.html").read_text(encoding="utf-8")
+    assert ">13,8<" in nl and ">13.8<" in en and "Information security" in en
+    assert '<html lang="en">' in en and "../../nl/informatieveiligheid/index.html" in en
+    assert not (tmp_path / "nl" / "geheim").exists()  # TLP:AMBER never leaves the server
+    for rel in ("static/vendor/utrecht/index.css", "static/indicators/public.css"):
+        assert (tmp_path / rel).stat().st_size > 0
+    assert "../../static/indicators/public.css" in nl
+    assert (tmp_path / "nl" / "informatieveiligheid" / "chart-1.svg").read_text().startswith("<svg")

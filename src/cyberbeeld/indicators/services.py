@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.text import slugify
 
 from cyberbeeld.accounts import audit
@@ -90,11 +90,11 @@ def store_table(table: parsers.ParsedTable, *, path: Path, digest: str, by: Any 
                 store_progress: Callable[[int, int], None] | None = None) -> ImportSummary:
     """Write a parsed table all-or-nothing; a table already stored changes nothing."""
     meta = table.metadata
-    areas = {a.code: a for a in Area.objects.all()}
+    area_pk = dict(Area.objects.values_list("code", "pk"))
     problems = [
         {"file": path.name, "row": o.source_row, "column": "area", "reason": f"gebied {o.area} is onbekend",
          "reason_en": f"area {o.area} is unknown"}
-        for o in table.observations if o.area not in areas
+        for o in table.observations if o.area not in area_pk
     ]
     if problems:
         raise ImportFailed(problems[:100])
@@ -103,34 +103,53 @@ def store_table(table: parsers.ParsedTable, *, path: Path, digest: str, by: Any 
     summary = ImportSummary(batch=batch, observations=len(table.observations))
     indicators: dict[str, Indicator] = {i.code: i for i in Indicator.objects.all()}
     source_table = meta.identifier or path.name
+    # pass 1: which indicator each (measure, dimensions) combination lands on
     resolved: dict[tuple[str, tuple[tuple[str, str], ...]], Indicator] = {}
-    cells: dict[tuple[int, int, str], dict[str, Any]] = {}
+    keys: list[Indicator | None] = []
     for rec in table.observations:
         if rec.value is None:
+            keys.append(None)
             continue
         key = (rec.measure_code, tuple(sorted(rec.dimensions.items())))
         indicator = resolved.get(key)
         if indicator is None:
             indicator = _resolve_indicator(rec, meta, path, indicators, summary)
             resolved[key] = indicator
-        cells[(indicator.pk, areas[rec.area].pk, _period(rec.period))] = {
-            "value": rec.value, "ci_low": rec.ci_low, "ci_high": rec.ci_high, "se": rec.se, "n": rec.n,
-            "status": rec.status or Observation.Status.DEFINITIVE, "source_table": source_table}
+        keys.append(indicator)
+    created_now = set(summary.indicators_created)
+    old_ids = {i.pk for i in resolved.values() if i.code not in created_now}
     existing: dict[tuple[int, int, str], Observation] = {}
-    ind_ids = {k[0] for k in cells}
-    for obs in Observation.objects.filter(indicator_id__in=ind_ids).only(
-            "pk", "indicator_id", "area_id", "period", *_VALUE_FIELDS).iterator(chunk_size=20_000):
-        k = (obs.indicator_id, obs.area_id, obs.period)
-        if k in cells:
-            existing[k] = obs
-    to_create: list[Observation] = []
+    if old_ids:
+        for obs in Observation.objects.filter(indicator_id__in=old_ids).only(
+                "pk", "indicator_id", "area_id", "period", *_VALUE_FIELDS).iterator(chunk_size=20_000):
+            existing[(obs.indicator_id, obs.area_id, obs.period)] = obs
+    # pass 2: insert new cells in chunks (plain INSERTs: the ORM's per-object cost would dominate
+    # a million-cell table), collect changed ones for one bulk update
+    periods: dict[Any, str] = {}
     to_update: list[Observation] = []
-    for (ind_id, area_id, period), values in cells.items():
-        obs = existing.get((ind_id, area_id, period))
-        if obs is None:
-            to_create.append(Observation(indicator_id=ind_id, area_id=area_id, period=period, import_batch=batch,
-                                         **values))
+    rows: list[tuple[Any, ...]] = []
+    total = len(table.observations)
+    default_status = Observation.Status.DEFINITIVE
+    for i, (rec, indicator) in enumerate(zip(table.observations, keys, strict=True)):
+        if indicator is None:
             continue
+        period = periods.get(rec.period)
+        if period is None:
+            period = periods[rec.period] = _period(rec.period)
+        area_id = area_pk[rec.area]
+        obs = existing.get((indicator.pk, area_id, period)) if existing else None
+        if obs is None:
+            rows.append((indicator.pk, area_id, period, rec.value, rec.ci_low, rec.ci_high, rec.se, rec.n,
+                         rec.status or default_status, source_table, batch.pk))
+            if len(rows) >= _CHUNK:
+                _insert(rows, path)
+                summary.created += len(rows)
+                rows = []
+                if store_progress:
+                    store_progress(i + 1, total)
+            continue
+        values = {"value": rec.value, "ci_low": rec.ci_low, "ci_high": rec.ci_high, "se": rec.se, "n": rec.n,
+                  "status": rec.status or default_status, "source_table": source_table}
         changed = {k: v for k, v in values.items() if _differs(getattr(obs, k), v)}
         if changed:
             for k, v in changed.items():
@@ -139,14 +158,12 @@ def store_table(table: parsers.ParsedTable, *, path: Path, digest: str, by: Any 
             to_update.append(obs)
         else:
             summary.unchanged += 1
-    total = len(to_create) + len(to_update)
-    for i in range(0, len(to_create), _CHUNK):
-        Observation.objects.bulk_create(to_create[i:i + _CHUNK])
-        if store_progress:
-            store_progress(min(i + _CHUNK, len(to_create)), total)
+    if rows:
+        _insert(rows, path)
+        summary.created += len(rows)
     if to_update:
         Observation.objects.bulk_update(to_update, [*_VALUE_FIELDS, "import_batch"], batch_size=_CHUNK)
-    summary.created, summary.updated = len(to_create), len(to_update)
+    summary.updated = len(to_update)
     if not (summary.created or summary.updated or summary.indicators_created):
         summary.already_imported = True
         transaction.set_rollback(True)  # nothing changed: not even a batch row
@@ -160,6 +177,26 @@ def store_table(table: parsers.ParsedTable, *, path: Path, digest: str, by: Any 
 
 _CHUNK = 5000
 _VALUE_FIELDS = ("value", "ci_low", "ci_high", "se", "n", "status", "source_table")
+_INSERT_FIELDS = ("indicator", "area", "period", *_VALUE_FIELDS, "import_batch")
+_DECIMALS = {"value", "ci_low", "ci_high", "se"}
+
+
+def _insert(rows: list[tuple[Any, ...]], path: Path) -> None:
+    meta = Observation._meta
+    cols = ", ".join(connection.ops.quote_name(meta.get_field(f).column) for f in _INSERT_FIELDS)
+    sql = (f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({cols}, {connection.ops.quote_name('is_example')})"
+           f" VALUES ({', '.join(['%s'] * len(_INSERT_FIELDS))}, %s)")
+    ops = connection.ops
+    adapt = [(lambda v: ops.adapt_decimalfield_value(v, 18, 6)) if f in _DECIMALS else None for f in _INSERT_FIELDS]
+    params = [tuple(a(v) if a and v is not None else v for a, v in zip(adapt, r, strict=True)) + (False,)
+              for r in rows]
+    try:
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.executemany(sql, params)
+    except IntegrityError as exc:
+        raise ImportFailed([{"file": path.name, "row": None, "column": None,
+                             "reason": "een waarneming (indicator, gebied, periode) komt twee keer voor",
+                             "reason_en": "an observation (indicator, area, period) occurs twice"}]) from exc
 
 
 def _resolve_indicator(rec: Any, meta: Any, path: Path, indicators: dict[str, Indicator],
