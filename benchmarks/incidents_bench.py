@@ -72,8 +72,9 @@ def bench_redaction() -> BenchResult:
 
     ours = R.evaluate(corpus)
     base = R.evaluate(corpus, _deduce_baseline)
-    held = R.evaluate([d for d in corpus if d.meta.get("batch") == "2"])
-    header = f"{'type':<14}{'gold':>5}{'pred':>6}{'prec':>7}{'recall':>8}{'exact':>7}  | deduce-only P / R   | batch 2 P / R"
+    # batch 3 was written after the detectors were frozen (see corpus/README.md): the unseen-text estimate
+    held = R.evaluate([d for d in corpus if d.meta.get("batch") == "3"])
+    header = f"{'type':<14}{'gold':>5}{'pred':>6}{'prec':>7}{'recall':>8}{'exact':>7}  | deduce-only P / R   | batch 3 P / R"
     print(header)
     print("-" * len(header))
     out: BenchResult = {}
