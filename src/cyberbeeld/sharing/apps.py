@@ -6,3 +6,15 @@ class SharingConfig(AppConfig):
     name = "cyberbeeld.sharing"
     label = "sharing"
     verbose_name = _("Casusboek")
+
+    def ready(self) -> None:
+        from cyberbeeld.web import demo_hooks
+        from cyberbeeld.web.navigation import register
+
+        register("sharing", _("Casusboek"), "sharing:list", order=40)
+
+        from . import dashboard  # noqa: F401  (dashboard card)
+        from .demo import load
+
+        if load not in demo_hooks.HOOKS:
+            demo_hooks.HOOKS.append(load)
