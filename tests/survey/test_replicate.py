@@ -46,6 +46,7 @@ report <- function(prefix, r) {
   p <- svymean(~awards, r); out(paste0(prefix, "prop"), coef(p)); out(paste0(prefix, "prop_v"), vcov(p))
   b <- svyby(~api00, ~comp.imp, r, svymean); out(paste0(prefix, "by_mean"), coef(b)); out(paste0(prefix, "by_se"), SE(b))
   bt <- svyby(~enroll, ~comp.imp, r, svytotal); out(paste0(prefix, "by_total"), coef(bt)); out(paste0(prefix, "by_total_se"), SE(bt))
+  pp <- svymean(~awards, subset(r, comp.imp == "Yes")); out(paste0(prefix, "dom_prop"), coef(pp)); out(paste0(prefix, "dom_prop_v"), vcov(pp))
   br <- svyby(~api00, ~comp.imp, r, svyratio, denominator = ~api99)
   out(paste0(prefix, "by_ratio"), coef(br)); out(paste0(prefix, "by_ratio_se"), SE(br))
 }
@@ -67,6 +68,9 @@ def _check_estimates(design: ReplicateDesign, df: pd.DataFrame, r: dict[str, np.
     assert p.labels == ("No", "Yes")
     assert_close(p.estimate, r[prefix + "prop"])
     assert_close(p.vcov, r[prefix + "prop_v"])
+    dp = rep_by(design, df["awards"].to_numpy(), df["comp.imp"].to_numpy(), statistic="proportion")["Yes"]
+    assert_close(dp.estimate, r[prefix + "dom_prop"])
+    assert_close(dp.vcov, r[prefix + "dom_prop_v"])
     by = rep_by(design, df["api00"].to_numpy(float), df["comp.imp"].to_numpy())
     assert list(by) == ["No", "Yes"]
     assert_close([e.estimate[0] for e in by.values()], r[prefix + "by_mean"])

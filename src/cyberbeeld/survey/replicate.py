@@ -740,7 +740,7 @@ def rep_by(
     y: npt.ArrayLike,
     by: npt.ArrayLike,
     *,
-    statistic: Literal["total", "mean", "ratio"] = "mean",
+    statistic: Literal["total", "mean", "ratio", "proportion"] = "mean",
     denominator: npt.ArrayLike | None = None,
 ) -> dict[Hashable, ReplicateEstimate]:
     """Estimates for every domain defined by ``by`` (R ``svyby`` on a replicate design).
@@ -751,7 +751,9 @@ def rep_by(
     y : array_like, shape (n,) or (n, k)
     by : array_like, shape (n,)
         Domain labels; results are returned in sorted order of the labels.
-    statistic : {"total", "mean", "ratio"}
+    statistic : {"total", "mean", "ratio", "proportion"}
+        ``"proportion"``: ``y`` holds category labels; proportions of every level
+        (of the full sample) within each domain.
     denominator : array_like, optional
         Needed for ``statistic="ratio"``.
 
@@ -768,6 +770,8 @@ def rep_by(
             out[level] = rep_total(design, y, domain=mask)
         elif statistic == "mean":
             out[level] = rep_mean(design, y, domain=mask)
+        elif statistic == "proportion":
+            out[level] = rep_proportion(design, y, domain=mask)
         else:
             if denominator is None:
                 raise ValueError("ratio needs a denominator")
