@@ -138,6 +138,19 @@ def test_equal_sampling_variances_give_the_closed_form_reml(
     np.testing.assert_allclose(fit.beta, beta_ols, rtol=1e-8, atol=1e-10)
 
 
+@settings(max_examples=60, deadline=None)
+@given(problem=_areas())
+def test_fisher_scoring_when_it_converges_finds_the_same_root(
+    problem: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    y, d, x = problem
+    exact = fay_herriot(y, d, x)
+    sae = fay_herriot(y, d, x, algorithm="sae", precision=1e-13, maxiter=500)
+    assume(sae.converged and sae.A > 0 and exact.A > 0)
+    assert sae.A == pytest.approx(exact.A, rel=1e-9)
+    np.testing.assert_allclose(sae.mse, exact.mse, rtol=1e-9)
+
+
 def test_no_area_variance_gives_the_synthetic_estimate() -> None:
     x = np.column_stack([np.ones(6), np.arange(6.0)])
     y = 2.0 + 0.5 * np.arange(6.0) + np.array([0.01, -0.01, 0.02, -0.02, 0.0, 0.0])
