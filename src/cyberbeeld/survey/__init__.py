@@ -5,11 +5,46 @@ The modules are
 - :mod:`cyberbeeld.survey.variance` -- linearisation covariance of totals (R's ``svyrecvar``);
 - :mod:`cyberbeeld.survey.design` -- the :class:`~cyberbeeld.survey.design.Design` description;
 - :mod:`cyberbeeld.survey.estimators` -- means, totals, proportions, ratios, by domains;
-- :mod:`cyberbeeld.survey.engine` -- the same estimators executed in DuckDB (or Spark) via Ibis;
+- :mod:`cyberbeeld.survey.moments` -- from per-stratum power sums to variances;
+- :mod:`cyberbeeld.survey.engine` -- the per-row work, compiled by Ibis for DuckDB or Spark;
 - :mod:`cyberbeeld.survey.cli` -- the ``cyberbeeld estimate`` command.
+
+Example
+-------
+>>> import pandas as pd
+>>> from cyberbeeld.survey import Design, svymean
+>>> df = pd.DataFrame({"h": ["a", "a", "b", "b"], "w": [1.0, 1.0, 2.0, 2.0], "y": [1.0, 3.0, 2.0, 4.0]})
+>>> # as R: svymean(~y, svydesign(ids=~1, strata=~h, weights=~w, data=df))
+>>> svymean(df, Design(weights="w", strata="h"), "y")[["estimate", "se"]].round(4)
+   estimate      se
+0    2.6667  0.7454
 """
 
+from cyberbeeld.survey.design import Design
 from cyberbeeld.survey.errors import SurveyDesignError
+from cyberbeeld.survey.estimators import (
+    Difference,
+    Request,
+    domain_difference,
+    estimate,
+    svymean,
+    svyproportion,
+    svyratio,
+    svytotal,
+)
 from cyberbeeld.survey.variance import DesignStructure, design_covariance
 
-__all__ = ["DesignStructure", "SurveyDesignError", "design_covariance"]
+__all__ = [
+    "Design",
+    "DesignStructure",
+    "Difference",
+    "Request",
+    "SurveyDesignError",
+    "design_covariance",
+    "domain_difference",
+    "estimate",
+    "svymean",
+    "svyproportion",
+    "svyratio",
+    "svytotal",
+]

@@ -344,8 +344,14 @@ def stage_moments(
             aliases[name] = same
     aggs: dict[str, ir.Scalar] = {}
 
+    w2: ir.NumericValue = weight * weight
+    if units is None:
+        # w*w once per row rather than once per aggregate (DuckDB does not share it).
+        t = t.mutate(__cb_w2=w2)
+        w2 = t["__cb_w2"]
+
     def product(power: int, names: Sequence[str]) -> ir.NumericValue:
-        expr: ir.NumericValue = weight if power == 1 else weight * weight
+        expr: ir.NumericValue = weight if power == 1 else w2
         for f in names:
             expr = expr * factors[f]
         return expr
