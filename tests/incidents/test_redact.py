@@ -326,5 +326,15 @@ def test_redact_main(warm: None) -> None:
     assert out == "[NAAM], BSN [BSN].\n\nTweede alinea: bel [TELEFOON].\n"
 
 
+def test_deduce_cache_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CYBERBEELD_DEDUCE_CACHE", str(tmp_path / "c"))
+    assert R._deduce_cache_path(tmp_path) == tmp_path / "c"
+    monkeypatch.delenv("CYBERBEELD_DEDUCE_CACHE")
+    assert R._deduce_cache_path(tmp_path) == tmp_path  # writable: deduce's own folder
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setattr(R.os, "access", lambda *a, **k: False)
+    assert R._deduce_cache_path(tmp_path / "ro") == tmp_path / "xdg" / "cyberbeeld" / "deduce"
+
+
 def test_measure_throughput(warm: None) -> None:
     assert R.measure_throughput(["Jan de Vries belde."], min_seconds=0.05) > 0

@@ -10,8 +10,9 @@ Field-made libraries do the hard parts:
 
 * ``deduce`` (Dutch de-identification of clinical text) finds person names and street addresses
   (street + house number). Its first ``Deduce()`` builds a lookup cache (~60-90 s, written into
-  site-packages); later starts take ~8 s. One instance is created lazily per process; call
-  :func:`warm_up` at install/build time.
+  site-packages, or in ``$CYBERBEELD_DEDUCE_CACHE`` / ``~/.cache/cyberbeeld/deduce`` when site-packages is
+  read-only); later starts take ~8 s. One instance is created lazily per process; call :func:`warm_up` at
+  install/build time.
 * ``python-stdnum`` (``stdnum.nl.bsn``) checks the BSN 11-proof.
 * ``schwifty`` checks IBANs (country length, mod-97).
 * ``phonenumbers`` (``PhoneNumberMatcher``, region NL, leniency VALID) finds phone numbers.
@@ -46,6 +47,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import os
 import re
 import sys
 import threading
@@ -167,14 +169,30 @@ _DEDUCE_DISABLED = frozenset(
 )
 
 
+def _deduce_cache_path(default: Path) -> Path:
+    """Where deduce keeps its lookup cache.
+
+    ``CYBERBEELD_DEDUCE_CACHE`` wins; else deduce's own folder in site-packages when the cache is there or
+    the folder is writable; else ``$XDG_CACHE_HOME/cyberbeeld/deduce`` (read-only installs).
+    """
+    env = os.environ.get("CYBERBEELD_DEDUCE_CACHE")
+    if env:
+        return Path(env)
+    if (default / "cache" / "lookup_structs.pickle").exists() or os.access(default, os.W_OK):
+        return default
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "cyberbeeld" / "deduce"
+
+
 def _deduce() -> Any:
     global _DEDUCE
     if _DEDUCE is None:
         with _DEDUCE_LOCK:
             if _DEDUCE is None:
                 import deduce  # heavy import, and the first instance builds a cache
+                from deduce.deduce import _LOOKUP_LIST_PATH
 
-                _DEDUCE = deduce.Deduce()
+                _DEDUCE = deduce.Deduce(cache_path=_deduce_cache_path(Path(_LOOKUP_LIST_PATH)))
     return _DEDUCE
 
 
