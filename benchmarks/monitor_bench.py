@@ -9,12 +9,27 @@ years, Dutch CSV with decimal commas; tidy: 125,000 rows × 8 cells), parsed by
 ``cyberbeeld.indicators.parsers.parse``. Prints cells/s, the ratio to a bare ``csv.reader`` +
 ``float()`` pass over the same file, and peak Python memory (tracemalloc, separate run).
 Target: ≥ 50,000 cells/s on one core.
+
+bench_import_store: the same 1,000,000-cell wide table imported into a temporary SQLite database
+through ``indicators.services.import_observations`` (parse + all-or-nothing store): cells/s and
+peak Python memory (tracemalloc, separate run), next to the parse alone and a bare
+``executemany`` INSERT of the same rows. Target: ≥ 50,000 cells/s.
+
+bench_pages: a synthetic national dataset (every gemeente × 12 years × 60 indicators, plus
+veiligheidsregio's and the Netherlands) in a temporary SQLite database; p50/p95 of the indicator
+page and the public theme page through the Django test client (cold = first render of each chart,
+warm = charts memoised by ``reports.charts.render_svg``), each next to the bare SQL query the page
+needs. Target: warm p95 ≤ 100 ms.
+
+``--quick`` runs everything on a small scale.
 """
 
 from __future__ import annotations
 
 import csv
+import os
 import random
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -24,6 +39,7 @@ from pathlib import Path
 from cyberbeeld.indicators.parsers import parse
 
 TARGET_CELLS_PER_S = 50_000
+QUICK = "--quick" in sys.argv
 
 
 def _nl(x: float) -> str:
@@ -92,9 +108,9 @@ def bench_import_parse() -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         cases = []
         wide = Path(tmp) / "wide.csv"
-        cases.append(("wide", wide, make_wide(wide), ";", {}))
+        cases.append(("wide", wide, make_wide(wide, areas=2_000 if QUICK else 20_000), ";", {}))
         tidy = Path(tmp) / "tidy.csv"
-        cases.append(("tidy", tidy, make_tidy(tidy), ",", {}))
+        cases.append(("tidy", tidy, make_tidy(tidy, rows=12_500 if QUICK else 125_000), ",", {}))
         for name, path, cells, delim, opts in cases:
             size = path.stat().st_size / 2**20
             base = _baseline(path, delim)
@@ -114,8 +130,234 @@ def bench_import_parse() -> dict[str, float]:
     return results
 
 
+# --- Django-backed sections --------------------------------------------------------------------
+
+_DB: dict[str, object] = {}
+
+
+def _django() -> None:
+    """A temporary SQLite database with every migration applied (the test settings' database)."""
+    if _DB:
+        return
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cyberbeeld.config.settings.test")
+    os.environ.pop("DATABASE_URL", None)
+    import django
+
+    django.setup()
+    from django.test.runner import DiscoverRunner
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+    runner = DiscoverRunner(verbosity=0, interactive=False)
+    _DB["runner"], _DB["old"] = runner, runner.setup_databases()
+
+
+def _teardown() -> None:
+    if _DB:
+        _DB["runner"].teardown_databases(_DB["old"])  # type: ignore[attr-defined]
+        _DB.clear()
+
+
+def _pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
+
+
+def bench_import_store() -> dict[str, float]:
+    areas, years = (2_000, 50) if QUICK else (20_000, 50)
+    cells = areas * years
+    print(f"== bench_import_store: import a {cells:,}-cell wide table into SQLite (parse + store)")
+    _django()
+    from django.db import connection, transaction
+
+    from cyberbeeld.areas.models import Area, AreaKind
+    from cyberbeeld.indicators.models import ImportBatch, Indicator, Observation
+    from cyberbeeld.indicators.services import import_observations
+
+    Area.objects.bulk_create([Area(code=f"WK{i:06d}", kind=AreaKind.WIJK, name=f"Wijk {i}", slug=f"wijk-{i}")
+                              for i in range(areas)], batch_size=5000)
+    results: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        wide = Path(tmp) / "wide.csv"
+        make_wide(wide, areas=areas, years=years)
+
+        def reset() -> None:
+            Observation.objects.all().delete()
+            ImportBatch.objects.all().delete()
+            Indicator.objects.filter(in_catalogue=False).delete()
+
+        parse_s, _c, table = _timed(lambda: parse(wide))
+        n_obs = len(table)  # type: ignore[arg-type]
+        seconds, cpu, summary = _timed(lambda: import_observations(wide))
+        assert summary.created == n_obs, (summary.created, n_obs)  # type: ignore[attr-defined]
+        rate = cells / seconds
+        reset()
+        peak = _peak_mib(lambda: import_observations(wide))
+        reset()
+        # floor: the same rows straight into the table with executemany, no parsing, no checks
+        ind = Indicator.objects.create(code="bench-floor", name_nl="x", name_en="x", unit="count", source="politie",
+                                       series="x")
+        area_pk = dict(Area.objects.values_list("code", "pk"))
+        rows = [(ind.pk, area_pk[o.area], str(o.period), str(o.value), "definitive", "x", False)
+                for o in table.observations]  # type: ignore[attr-defined]
+        t0 = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cur:
+            for i in range(0, len(rows), 5000):
+                cur.executemany("INSERT INTO indicators_observation (indicator_id, area_id, period, value, status, "
+                                "source_table, is_example) VALUES (%s, %s, %s, %s, %s, %s, %s)", rows[i:i + 5000])
+        floor = time.perf_counter() - t0
+        reset()
+        Indicator.objects.filter(code="bench-floor").delete()
+    verdict = "OK" if rate >= TARGET_CELLS_PER_S else "TOO SLOW"
+    print(f"  {cells:,} cells ({n_obs:,} observations): {seconds:.2f} s = {rate:,.0f} cells/s wall, "
+          f"{cells / cpu:,.0f} cells/s CPU [{verdict}, target {TARGET_CELLS_PER_S:,}]; peak {peak:.0f} MiB")
+    print(f"  baseline in this run: parse alone {parse_s:.2f} s, bare executemany INSERT {floor:.2f} s "
+          f"(parse + bare insert = {parse_s + floor:.2f} s; import is {seconds / (parse_s + floor):.2f}x that)")
+    results.update(cells_per_s=rate, peak_mib=peak, parse_s=parse_s, bare_insert_s=floor, import_s=seconds)
+    return results
+
+
+def _national_dataset(n_gemeenten: int, n_years: int, n_indicators: int) -> dict[str, object]:
+    import datetime as dt
+    from decimal import Decimal
+
+    from cyberbeeld.accounts import services as account_services
+    from cyberbeeld.accounts.models import OrganisationKind, Role
+    from cyberbeeld.areas.models import Area, AreaKind, PeerGroup
+    from cyberbeeld.indicators.models import Indicator, Observation, PublicTheme
+
+    rnd = random.Random(7)
+    nl = Area.objects.create(code="NL01", kind=AreaKind.LAND, name="Nederland", slug="nederland", population=17_900_000)
+    vrs = Area.objects.bulk_create([Area(code=f"VR{i:02d}", kind=AreaKind.VEILIGHEIDSREGIO, name=f"Regio {i}",
+                                         slug=f"regio-{i}") for i in range(1, 26)])
+    groups = [PeerGroup.objects.create(code=f"pg{i}", name_nl=f"Groep {i}", name_en=f"Group {i}",
+                                       min_population=i * 20_000) for i in range(5)]
+    gms = Area.objects.bulk_create([Area(code=f"GM{i:04d}", kind=AreaKind.GEMEENTE, name=f"Gemeente {i}",
+                                         slug=f"gemeente-{i}", population=rnd.randint(5_000, 900_000),
+                                         veiligheidsregio=vrs[i % 25], peer_group=groups[i % 5])
+                                    for i in range(n_gemeenten)])
+    inds = Indicator.objects.bulk_create([Indicator(
+        code=f"bench-{j:02d}", name_nl=f"Indicator {j}", name_en=f"Indicator {j}", unit="percent", source="veiligheidsmonitor",
+        series="bench", category="cybercrime",
+        method_breaks=[{"year": 2021, "note_nl": "breuk", "note_en": "break"}] if j % 3 == 0 else [])
+        for j in range(n_indicators)])
+    years = [str(2024 - n_years + k) for k in range(n_years)]
+    batch: list[Observation] = []
+    for area in [*gms, *vrs, nl]:
+        for ind in inds:
+            for y in years:
+                v = rnd.uniform(2, 20)
+                half = rnd.uniform(0.3, 2.5) if area.kind == AreaKind.GEMEENTE else 0.2
+                batch.append(Observation(indicator=ind, area=area, period=y, value=Decimal(f"{v:.1f}"),
+                                         ci_low=Decimal(f"{max(v - half, 0):.1f}"), ci_high=Decimal(f"{v + half:.1f}")))
+            if len(batch) >= 20_000:
+                Observation.objects.bulk_create(batch)
+                batch = []
+    Observation.objects.bulk_create(batch)
+    org = account_services.organisation_create(by=None, kind=OrganisationKind.GEMEENTE, name="Bench", slug="bench",
+                                               area=gms[0], regions=[vrs[0]])
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create_user(username="bench", password="x")
+    account_services.membership_set(by=None, user=user, organisation=org, role=Role.LEZER)
+    themes = []
+    for g in gms[:50]:
+        t = PublicTheme.objects.create(owner=org, gemeente=g, slug="informatieveiligheid", tlp="clear",
+                                       title_nl="Informatieveiligheid", narrative_nl="Tekst **vet**.",
+                                       last_update=dt.date(2024, 3, 1))
+        t.indicators.set(inds[:3])
+        themes.append(t)
+    return {"gemeenten": gms, "indicators": inds, "themes": themes, "user": user,
+            "observations": Observation.objects.count()}
+
+
+def _bare_indicator_query(area_id: int, vr_id: int, nl_id: int, pg_id: int, ind_id: int) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT period, value, ci_low, ci_high, area_id FROM indicators_observation "
+                    "WHERE indicator_id = %s AND area_id IN (%s, %s, %s) ORDER BY period", [ind_id, area_id, vr_id, nl_id])
+        cur.fetchall()
+        cur.execute("SELECT o.period, AVG(o.value), COUNT(*) FROM indicators_observation o JOIN areas_area a "
+                    "ON a.id = o.area_id WHERE o.indicator_id = %s AND a.peer_group_id = %s AND a.id <> %s "
+                    "GROUP BY o.period", [ind_id, pg_id, area_id])
+        cur.fetchall()
+
+
+def _bare_public_query(area_id: int, ind_ids: list[int]) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT indicator_id, period, value FROM indicators_observation WHERE area_id = %s AND "
+                    f"indicator_id IN ({', '.join(['%s'] * len(ind_ids))}) ORDER BY indicator_id, period",
+                    [area_id, *ind_ids])
+        cur.fetchall()
+
+
+def bench_pages() -> dict[str, float]:
+    n_g, n_y, n_i = (40, 12, 10) if QUICK else (342, 12, 60)
+    print(f"== bench_pages: indicator page and public theme page, {n_g} gemeenten × {n_y} years × {n_i} indicators")
+    _django()
+    from django.test import Client
+
+    from cyberbeeld.areas.models import Area
+
+    t0 = time.perf_counter()
+    data = _national_dataset(n_g, n_y, n_i)
+    print(f"  dataset: {data['observations']:,} observations built in {time.perf_counter() - t0:.1f} s")
+    client = Client()
+    client.force_login(data["user"])  # type: ignore[arg-type]
+    rnd = random.Random(3)
+    gms = data["gemeenten"]
+    inds = data["indicators"]
+    nl_id = Area.objects.get(code="NL01").pk
+    pages = [(rnd.choice(gms), rnd.choice(inds)) for _ in range(20 if QUICK else 50)]  # type: ignore[arg-type]
+    results: dict[str, float] = {}
+
+    def measure(name: str, urls: list[str], bare: list[Callable[[], None]], c: Client, repeats: int) -> None:
+        cold = []
+        for url in urls:
+            t = time.perf_counter()
+            r = c.get(url)
+            cold.append(time.perf_counter() - t)
+            assert r.status_code == 200, (url, r.status_code)
+        warm, q = [], []
+        for _ in range(repeats):
+            for url, fn in zip(urls, bare, strict=True):
+                t = time.perf_counter()
+                c.get(url)
+                warm.append(time.perf_counter() - t)
+                t = time.perf_counter()
+                fn()
+                q.append(time.perf_counter() - t)
+        p50, p95 = _pct(warm, 0.5) * 1000, _pct(warm, 0.95) * 1000
+        verdict = "OK" if p95 <= 100 else "TOO SLOW"
+        print(f"  {name}: warm p50 {p50:.1f} ms, p95 {p95:.1f} ms [{verdict}, target p95 ≤ 100 ms]; "
+              f"cold (first chart render) p50 {_pct(cold, 0.5) * 1000:.0f} ms, p95 {_pct(cold, 0.95) * 1000:.0f} ms; "
+              f"bare SQL p50 {_pct(q, 0.5) * 1000:.2f} ms, p95 {_pct(q, 0.95) * 1000:.2f} ms "
+              f"(page/SQL at p50: {_pct(warm, 0.5) / max(_pct(q, 0.5), 1e-9):.0f}x)")
+        results.update({f"{name}_p50_ms": p50, f"{name}_p95_ms": p95, f"{name}_cold_p95_ms": _pct(cold, 0.95) * 1000,
+                        f"{name}_sql_p50_ms": _pct(q, 0.5) * 1000})
+
+    urls = [f"/nl/monitor/{g.slug}/{i.code}/" for g, i in pages]
+    bare = [(lambda g=g, i=i: _bare_indicator_query(g.pk, g.veiligheidsregio_id, nl_id, g.peer_group_id, i.pk))
+            for g, i in pages]
+    measure("indicator_page", urls, bare, client, 3 if QUICK else 5)
+    themes = data["themes"][: len(pages)]  # type: ignore[index]
+    ind_ids = [i.pk for i in inds[:3]]  # type: ignore[index]
+    urls = [f"/nl/publiek/{t.gemeente.slug}/{t.slug}/" for t in themes]
+    bare = [(lambda t=t: _bare_public_query(t.gemeente_id, ind_ids)) for t in themes]
+    measure("public_page", urls, bare, Client(), 3 if QUICK else 5)
+    return results
+
+
 def main() -> None:
     bench_import_parse()
+    try:
+        bench_import_store()
+        bench_pages()
+    finally:
+        _teardown()
 
 
 if __name__ == "__main__":

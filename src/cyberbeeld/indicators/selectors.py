@@ -7,7 +7,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, QuerySet
+from django.db.models import Avg, Count, QuerySet
 from django.http import Http404
 
 from cyberbeeld.accounts import policy
@@ -43,11 +43,8 @@ def peer_average(indicator: Indicator, area: Area) -> dict[str, tuple[Decimal, i
         return {}
     qs = Observation.objects.filter(indicator=indicator, area__kind=AreaKind.GEMEENTE,
                                     area__peer_group_id=area.peer_group_id).exclude(area=area)
-    out = {}
-    for row in qs.values("period").annotate(avg=Avg("value")).order_by("period"):
-        n = qs.filter(period=row["period"]).count()
-        out[row["period"]] = (Decimal(str(row["avg"])), n)
-    return out
+    return {row["period"]: (Decimal(str(row["avg"])), row["n"])
+            for row in qs.values("period").annotate(avg=Avg("value"), n=Count("id")).order_by("period")}
 
 
 def references(indicator: Indicator, area: Area) -> list[dict[str, Any]]:

@@ -106,15 +106,20 @@ def store_table(table: parsers.ParsedTable, *, path: Path, digest: str, by: Any 
     # pass 1: which indicator each (measure, dimensions) combination lands on
     resolved: dict[tuple[str, tuple[tuple[str, str], ...]], Indicator] = {}
     keys: list[Indicator | None] = []
+    by_id: dict[tuple[str, int], Indicator] = {}
     for rec in table.observations:
         if rec.value is None:
             keys.append(None)
             continue
-        key = (rec.measure_code, tuple(sorted(rec.dimensions.items())))
-        indicator = resolved.get(key)
+        fast = (rec.measure_code, id(rec.dimensions))  # the parser shares identical dimension mappings
+        indicator = by_id.get(fast)
         if indicator is None:
-            indicator = _resolve_indicator(rec, meta, path, indicators, summary)
-            resolved[key] = indicator
+            key = (rec.measure_code, tuple(sorted(rec.dimensions.items())))
+            indicator = resolved.get(key)
+            if indicator is None:
+                indicator = _resolve_indicator(rec, meta, path, indicators, summary)
+                resolved[key] = indicator
+            by_id[fast] = indicator
         keys.append(indicator)
     created_now = set(summary.indicators_created)
     old_ids = {i.pk for i in resolved.values() if i.code not in created_now}
@@ -130,6 +135,7 @@ def store_table(table: parsers.ParsedTable, *, path: Path, digest: str, by: Any 
     rows: list[tuple[Any, ...]] = []
     total = len(table.observations)
     default_status = Observation.Status.DEFINITIVE
+    batch_pk = batch.pk
     for i, (rec, indicator) in enumerate(zip(table.observations, keys, strict=True)):
         if indicator is None:
             continue
@@ -140,7 +146,7 @@ def store_table(table: parsers.ParsedTable, *, path: Path, digest: str, by: Any 
         obs = existing.get((indicator.pk, area_id, period)) if existing else None
         if obs is None:
             rows.append((indicator.pk, area_id, period, rec.value, rec.ci_low, rec.ci_high, rec.se, rec.n,
-                         rec.status or default_status, source_table, batch.pk))
+                         rec.status or default_status, source_table, batch_pk, False))
             if len(rows) >= _CHUNK:
                 _insert(rows, path)
                 summary.created += len(rows)
@@ -178,21 +184,17 @@ def store_table(table: parsers.ParsedTable, *, path: Path, digest: str, by: Any 
 _CHUNK = 5000
 _VALUE_FIELDS = ("value", "ci_low", "ci_high", "se", "n", "status", "source_table")
 _INSERT_FIELDS = ("indicator", "area", "period", *_VALUE_FIELDS, "import_batch")
-_DECIMALS = {"value", "ci_low", "ci_high", "se"}
 
 
 def _insert(rows: list[tuple[Any, ...]], path: Path) -> None:
+    """Plain INSERTs of new observations (Decimals are adapted by the database driver)."""
     meta = Observation._meta
-    cols = ", ".join(connection.ops.quote_name(meta.get_field(f).column) for f in _INSERT_FIELDS)
-    sql = (f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({cols}, {connection.ops.quote_name('is_example')})"
-           f" VALUES ({', '.join(['%s'] * len(_INSERT_FIELDS))}, %s)")
-    ops = connection.ops
-    adapt = [(lambda v: ops.adapt_decimalfield_value(v, 18, 6)) if f in _DECIMALS else None for f in _INSERT_FIELDS]
-    params = [tuple(a(v) if a and v is not None else v for a, v in zip(adapt, r, strict=True)) + (False,)
-              for r in rows]
+    q = connection.ops.quote_name
+    cols = ", ".join([*(q(meta.get_field(f).column) for f in _INSERT_FIELDS), q("is_example")])
+    sql = f"INSERT INTO {q(meta.db_table)} ({cols}) VALUES ({', '.join(['%s'] * (len(_INSERT_FIELDS) + 1))})"
     try:
         with transaction.atomic(), connection.cursor() as cur:
-            cur.executemany(sql, params)
+            cur.executemany(sql, rows)
     except IntegrityError as exc:
         raise ImportFailed([{"file": path.name, "row": None, "column": None,
                              "reason": "een waarneming (indicator, gebied, periode) komt twee keer voor",
