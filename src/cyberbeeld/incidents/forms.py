@@ -9,7 +9,8 @@ from cyberbeeld.accounts.models import TLP_CHOICES
 from cyberbeeld.areas.models import Area
 from cyberbeeld.web.forms import StyledFormMixin
 
-from .models import Incident
+from . import questions
+from .models import Form, Incident, RetentionRule
 from .services import current_forms
 
 
@@ -28,10 +29,71 @@ class IncidentForm(StyledFormMixin, forms.ModelForm):
         }
         help_texts = {
             "raw_description": _("Blijft binnen uw organisatie. Persoonsgegevens worden automatisch verwijderd uit de tekst die gedeeld kan worden."),
-            "form": _("Laat leeg om een voorstel te krijgen op basis van titel en beschrijving."),
+            "form": _("Laat leeg om een voorstel te krijgen op basis van titel en beschrijving. "
+                      "Na het kiezen van een vorm verschijnen de vragen die bij die vorm horen."),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["form"].queryset = current_forms()
+        from django.urls import reverse
+
+        qs = current_forms()
+        if self.instance.pk and self.instance.form_id:
+            qs = (qs | Form.objects.filter(pk=self.instance.form_id)).distinct()
+        self.fields["form"].queryset = qs
         self.fields["area"].queryset = Area.objects.gemeenten().current()
+        # progressive enhancement (htmx): the questions of the chosen form appear without a reload
+        self.fields["form"].widget.attrs.update({"hx-get": reverse("incidents:detail_fields"),
+                                                 "hx-target": "#detail-fields", "hx-swap": "innerHTML"})
+
+    def chosen_form_code(self) -> str | None:
+        if self.is_bound:
+            pk = self.data.get(self.add_prefix("form"))
+            if pk:
+                return Form.objects.filter(pk=pk).values_list("code", flat=True).first()
+            return None
+        return self.instance.form.code if self.instance.pk and self.instance.form_id else None
+
+
+class DetailFieldsForm(StyledFormMixin, forms.Form):
+    """The questions that belong to one form of incident (``data/form_templates.json``)."""
+
+    def __init__(self, *args: Any, form_code: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.form_code = form_code
+        for name, field in questions.form_fields(form_code).items():
+            self.fields[name] = field
+        from cyberbeeld.web.forms import style
+
+        style(self)
+
+    def details(self) -> dict[str, Any]:
+        return {n: self.cleaned_data.get(n) for n in self.fields}
+
+
+class ImportForm(StyledFormMixin, forms.Form):
+    file = forms.FileField(label=_("Bestand (CSV, XLSX of ODS)"), help_text=_(
+        "Eerste rij: kolomnamen. Verplicht: sleutel (uw eigen unieke nummer per incident) en titel. "
+        "Alles of niets: bij één fout wordt niets ingelezen. Hetzelfde bestand nog eens inlezen verandert niets."))
+
+    MAX_BYTES = 50 * 1024 * 1024
+
+    def clean_file(self) -> Any:
+        f = self.cleaned_data["file"]
+        if not f.name.lower().endswith((".csv", ".txt", ".xlsx", ".xlsm", ".ods")):
+            raise forms.ValidationError(_("Alleen CSV, XLSX en ODS worden ingelezen."))
+        if f.size > self.MAX_BYTES:
+            raise forms.ValidationError(_("Het bestand is groter dan 50 MB."))
+        return f
+
+
+class RetentionRuleForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = RetentionRule
+        fields = ["target", "period_days", "action", "legal_basis", "active"]
+
+
+class TaxonomyImportForm(StyledFormMixin, forms.Form):
+    file = forms.FileField(label=_("MISP-taxonomie (machinetag.json)"))
+    lang = forms.ChoiceField(label=_("Taal van de namen in het bestand"), choices=[("en", "English"), ("nl", "Nederlands")],
+                             initial="en")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+
+from django.conf import settings
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -123,6 +126,10 @@ class Incident(Shareable):
     source = models.CharField(_("bron"), max_length=20, choices=SourceKind.choices, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NIEUW)
     external_id = models.CharField(max_length=100, blank=True, help_text=_("Sleutel uit een bulkimport (idempotent)"))
+    details = models.JSONField(_("vragen bij deze vorm"), default=dict, blank=True,
+                               help_text=_("Antwoorden op de vragen die bij de gekozen vorm horen"))
+    closed_at = models.DateTimeField(_("afgesloten op"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(_("geanonimiseerd op"), null=True, blank=True)
 
     class Meta:
         ordering = ["-reported_on", "-created_at"]
@@ -141,3 +148,105 @@ class Incident(Shareable):
     @property
     def category(self) -> Category | None:
         return self.form.category if self.form else None
+
+
+class FormFeedback(models.Model):
+    """The user's choice of form where it differs from (or settles) the classifier's suggestion.
+
+    Kept for retraining (``cyberbeeld retrain-classifier``). Holds the title and the REDACTED
+    description only: raw text never leaves the incident. Rows are only added, never changed, so the
+    set a model was trained on stays reproducible (``trained_at``)."""
+
+    owner = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    incident = models.ForeignKey(Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="feedback")
+    title = models.CharField(max_length=300)
+    redacted_description = models.TextField(blank=True)
+    chosen_form = models.CharField(max_length=80)
+    suggested_form = models.CharField(max_length=80, blank=True)
+    suggestion_probability = models.FloatField(null=True, blank=True)
+    unsure = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    trained_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.chosen_form} ← {self.suggested_form or '?'}: {self.title[:60]}"
+
+
+class ImportJob(models.Model):
+    """A bulk import of incidents (CSV/XLSX), run as a background task, all-or-nothing."""
+
+    class State(models.TextChoices):
+        WAITING = "wachtend", _("wachtend")
+        CHECKING = "controleren", _("bezig met controleren")
+        SAVING = "opslaan", _("bezig met opslaan")
+        DONE = "klaar", _("klaar")
+        FAILED = "mislukt", _("mislukt: niets gewijzigd")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    filename = models.CharField(max_length=255)
+    data = models.BinaryField(editable=False)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.WAITING)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.state})"
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.processed / self.total) if self.total else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)
+
+
+class RetentionTarget(models.TextChoices):
+    RAW_TEXT = "raw-text", _("oorspronkelijke beschrijving (na registratie)")
+    CLOSED = "closed", _("afgesloten incidenten (na afsluiten)")
+
+
+class RetentionAction(models.TextChoices):
+    ANONYMISE = "anonymise", _("anonimiseren: oorspronkelijke tekst wissen, tekst zonder persoonsgegevens blijft")
+    DELETE = "delete", _("verwijderen: het hele incident")
+
+
+class RetentionRule(models.Model):
+    """A retention period of an organisation (Archiefwet, AVG): what happens to its incidents when."""
+
+    owner = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    target = models.CharField(_("geldt voor"), max_length=20, choices=RetentionTarget.choices)
+    period_days = models.PositiveIntegerField(_("termijn (dagen)"))
+    action = models.CharField(_("actie"), max_length=20, choices=RetentionAction.choices)
+    legal_basis = models.CharField(_("grondslag"), max_length=300,
+                                   help_text=_("Bijv. Archiefwet 1995, selectielijst gemeenten; AVG art. 5 lid 1 sub e"))
+    active = models.BooleanField(_("actief"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["owner_id", "target", "period_days"]
+
+    def __str__(self) -> str:
+        return f"{self.get_target_display()}: {self.period_days} d → {self.get_action_display()}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.target == RetentionTarget.RAW_TEXT and self.action == RetentionAction.DELETE:
+            raise ValidationError({"action": _("Voor de oorspronkelijke tekst kan alleen anonimiseren "
+                                               "(de tekst wissen); kies 'afgesloten incidenten' om te verwijderen.")})

@@ -9,11 +9,11 @@ from django.db import transaction
 from cyberbeeld.accounts import audit
 from cyberbeeld.accounts.models import Organisation
 
-from .models import Category, Form, Incident, TaxonomyVersion
+from .models import Category, Form, FormFeedback, Incident, Status, TaxonomyVersion
 
 INCIDENT_FIELDS = [
     "title", "raw_description", "occurred_on", "reported_on", "area", "postcode4", "form", "sector",
-    "victim_type", "modus", "impact", "source", "status", "tlp",
+    "victim_type", "modus", "impact", "source", "status", "tlp", "details",
 ]
 
 
@@ -57,18 +57,44 @@ def taxonomy_sync(*, by: Any = None, maintained_by: Organisation | None = None) 
     return version
 
 
-def _suggest(incident: Incident) -> None:
-    """No form chosen: suggest one (pure core ``classify.py``). Unsure suggestions are kept as a
-    suggestion only; the user decides, and the user's choice always wins."""
+_CLASSIFIER: dict[str, Any] = {}
+
+
+def trained_feedback_examples() -> list[Any]:
+    """The feedback the current model was trained on (rows marked by ``retrain_classifier``)."""
+    from .classify import Example
+    from .taxonomy import load_taxonomy
+
+    known = set(load_taxonomy().form_codes)
+    rows = FormFeedback.objects.filter(trained_at__isnull=False).order_by("pk")
+    return [Example(f.title, f.redacted_description, f.chosen_form) for f in rows if f.chosen_form in known]
+
+
+def classifier() -> Any:
+    """The classifier for corpus + trained feedback, kept per process while that set is unchanged."""
     from .classify import load_or_train
 
-    suggestion = load_or_train().suggest(incident.title, incident.raw_description)
+    trained = FormFeedback.objects.filter(trained_at__isnull=False)
+    key = f"{trained.count()}:{max(trained.values_list('pk', flat=True), default=0)}"
+    clf = _CLASSIFIER.get(key)
+    if clf is None:
+        clf = load_or_train(extra_examples=trained_feedback_examples())
+        _CLASSIFIER.clear()
+        _CLASSIFIER[key] = clf
+    return clf
+
+
+def _suggest(incident: Incident, *, choose: bool) -> Any:
+    """Suggest a form (pure core ``classify.py``). Unsure suggestions are kept as a suggestion only;
+    the user decides, and the user's choice always wins (``choose=False`` when the user chose)."""
+    suggestion = classifier().suggest(incident.title, incident.raw_description)
     candidate = suggestion.alternatives[0].form if suggestion.unsure and suggestion.alternatives else suggestion.form
     form = current_forms().filter(code=candidate).first()
     incident.suggested_form = form
     incident.suggestion_probability = suggestion.probability
-    if form is not None and not suggestion.unsure:
+    if choose and form is not None and not suggestion.unsure:
         incident.form = form
+    return suggestion
 
 
 def current_forms() -> Any:
@@ -79,7 +105,15 @@ def current_forms() -> Any:
 @transaction.atomic
 def incident_save(*, by: Any, owner: Organisation, data: dict[str, Any], incident: Incident | None = None,
                   is_example: bool = False) -> Incident:
-    """Create or update an incident. The shareable text is always re-derived from the raw text."""
+    """Create or update an incident. The shareable text is always re-derived from the raw text.
+
+    A suggestion is made whenever the text is new or changed; it fills the form only when the user
+    chose none and the classifier is sure. When the user's choice differs from the suggestion (or the
+    suggestion was unsure), the choice is kept as :class:`FormFeedback` for retraining."""
+    from django.utils import timezone
+
+    from . import questions
+
     unknown = set(data) - set(INCIDENT_FIELDS) - {"external_id", "suggested_form", "suggestion_probability"}
     if unknown:
         raise ValueError(f"unknown incident fields: {sorted(unknown)}")
@@ -91,13 +125,24 @@ def incident_save(*, by: Any, owner: Organisation, data: dict[str, Any], inciden
     else:
         if incident.owner_id != owner.pk:
             raise PermissionError("An incident is changed only by its owner.")
-        before = {f: getattr(incident, f) for f in INCIDENT_FIELDS}
+        # compare with what is stored: a ModelForm has already copied its data onto the instance
+        stored = Incident.objects.select_related("form").get(pk=incident.pk) if incident.pk else incident
+        before = {f: getattr(stored, f) for f in INCIDENT_FIELDS}
         action = "update"
     for key, value in data.items():
         setattr(incident, key, value)
-    if incident.form_id is None and incident.title:
-        _suggest(incident)
+    text_changed = action == "create" or before.get("title") != incident.title \
+        or before.get("raw_description") != incident.raw_description
+    suggestion = None
+    if incident.title and "suggested_form" not in data and (text_changed or incident.form_id is None):
+        suggestion = _suggest(incident, choose=incident.form_id is None)
     incident.redacted_description = redact(incident.raw_description)
+    incident.details = questions.clean_details(incident.form.code if incident.form else None,
+                                               incident.details or {}, redact=redact)
+    if incident.status == Status.AFGESLOTEN and incident.closed_at is None:
+        incident.closed_at = timezone.now()
+    elif incident.status != Status.AFGESLOTEN:
+        incident.closed_at = None
     incident.full_clean(exclude=["owner", "created_by"])
     incident.save()
     after = {f: getattr(incident, f) for f in INCIDENT_FIELDS}
@@ -105,4 +150,217 @@ def incident_save(*, by: Any, owner: Organisation, data: dict[str, Any], inciden
     if "raw_description" in changes:  # the audit log never holds the raw text itself
         changes["raw_description"] = ["…", "…"]
     audit.record(user=by, action=action, obj=incident, changes=changes)
+    _keep_feedback(incident, before, suggestion)
     return incident
+
+
+def _keep_feedback(incident: Incident, before: dict[str, Any], suggestion: Any) -> FormFeedback | None:
+    """Store the user's choice when it differs from the suggestion or settles an unsure one."""
+    from .classify import DEFAULT_THRESHOLD
+
+    if incident.form is None or incident.suggested_form is None:
+        return None
+    chose_now = before.get("form") != incident.form or suggestion is not None
+    auto_filled = suggestion is not None and not suggestion.unsure and incident.form == incident.suggested_form \
+        and before.get("form") is None
+    unsure = (incident.suggestion_probability or 0.0) < DEFAULT_THRESHOLD
+    if not chose_now or auto_filled or (incident.form == incident.suggested_form and not unsure):
+        return None
+    last = FormFeedback.objects.filter(incident=incident).order_by("-pk").first()
+    if last is not None and last.chosen_form == incident.form.code and last.title == incident.title \
+            and last.redacted_description == incident.redacted_description:
+        return last
+    return FormFeedback.objects.create(
+        owner=incident.owner, incident=incident, title=incident.title,
+        redacted_description=incident.redacted_description, chosen_form=incident.form.code,
+        suggested_form=incident.suggested_form.code, suggestion_probability=incident.suggestion_probability,
+        unsure=unsure,
+    )
+
+
+@transaction.atomic
+def retrain_classifier(*, by: Any = None, cache_dir: Any = None) -> dict[str, Any]:
+    """Retrain the form classifier on corpus + all feedback (``classify.retrain``); audited."""
+    from django.utils import timezone
+
+    from . import classify
+    from .taxonomy import load_taxonomy
+
+    known = set(load_taxonomy().form_codes)
+    rows = list(FormFeedback.objects.order_by("pk"))
+    usable = [f for f in rows if f.chosen_form in known and (f.title or f.redacted_description)]
+    examples = [classify.Example(f.title, f.redacted_description, f.chosen_form) for f in usable]
+    clf = classify.retrain(examples, cache_dir)
+    FormFeedback.objects.filter(pk__in=[f.pk for f in usable], trained_at__isnull=True).update(trained_at=timezone.now())
+    _CLASSIFIER.clear()
+    report = {"examples": clf.n_examples, "feedback": len(usable), "skipped": len(rows) - len(usable),
+              "forms": len(clf.forms), "fingerprint": clf.fingerprint[:12], "model": classify.MODEL_VERSION,
+              "threshold": clf.threshold}
+    audit.record(user=by, action="retrain", object_type="incidents.classifier", object_id=report["fingerprint"],
+                 object_repr="form classifier", changes=report)
+    return report
+
+
+# --------------------------------------------------------------------------- bulk import as a background job
+
+
+@transaction.atomic
+def import_job_create(*, by: Any, owner: Organisation, filename: str, data: bytes) -> Any:
+    """Store the uploaded file as an :class:`ImportJob` and enqueue it once the transaction commits."""
+    from .models import ImportJob
+    from .tasks import run_import_job
+
+    job = ImportJob.objects.create(owner=owner, created_by=by if getattr(by, "is_authenticated", False) else None,
+                                   filename=filename[:255], data=data)
+    audit.record(user=by, action="upload", obj=job, organisation=owner, object_repr=filename[:300],
+                 changes={"bytes": len(data)})
+    transaction.on_commit(lambda: run_import_job.enqueue(job.pk))
+    return job
+
+
+def import_job_run(job_id: int) -> dict[str, Any]:
+    """Run an import job: progress is committed while checking; saving is one transaction."""
+    from django.utils import timezone
+
+    from . import bulk
+    from .models import ImportJob
+
+    job = ImportJob.objects.select_related("owner", "created_by").get(pk=job_id)
+    if job.finished:
+        return {"state": job.state}
+    ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.CHECKING)
+
+    def progress(done: int, total: int, phase: str) -> None:
+        if phase == "check":
+            ImportJob.objects.filter(pk=job.pk).update(processed=done, total=total)
+
+    try:
+        rows, result = bulk.check_file(job.owner, job.filename, bytes(job.data), progress=progress)
+        if result.ok:
+            ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.SAVING, processed=result.total,
+                                                      total=result.total)
+            result = bulk.save_rows(job.owner, job.created_by, rows, result, filename=job.filename)
+        errors = [e.as_dict() for e in result.errors]
+        extra = result.error_count - len(errors)
+    except bulk.ImportFileError as exc:
+        result, errors, extra = bulk.ImportResult(), [{"row": 1, "column": "", "nl": exc.nl, "en": exc.en}], 0
+        result.error_count = 1
+    if extra > 0:
+        errors.append({"row": 0, "column": "", "nl": f"en nog {extra} fouten", "en": f"and {extra} more errors"})
+    state = ImportJob.State.DONE if result.ok else ImportJob.State.FAILED
+    ImportJob.objects.filter(pk=job.pk).update(
+        state=state, total=result.total, processed=result.total if result.ok else job.processed,
+        created=result.created, updated=result.updated, unchanged=result.unchanged, errors=errors,
+        finished_at=timezone.now(), data=b"")
+    if not result.ok:
+        audit.record(user=job.created_by, action="import-refused", obj=job, organisation=job.owner,
+                     changes={"errors": result.error_count})
+    return {"state": state, "created": result.created, "updated": result.updated, "unchanged": result.unchanged,
+            "errors": result.error_count}
+
+
+# --------------------------------------------------------------------------- taxonomy maintenance
+
+
+def taxonomy_to_dict(tax: Any) -> dict[str, Any]:
+    """Our taxonomy JSON (the shape of ``data/taxonomy_v1.json``) from a pure Taxonomy."""
+    forms = []
+    for f in tax.forms:
+        d: dict[str, Any] = {"code": f.code, "category": f.category, "name": f.name.to_dict(),
+                             "definition": f.definition.to_dict()}
+        d["rsit"] = None if f.rsit is None else {"class": f.rsit.klass, "type": f.rsit.type, "exact": f.rsit.exact}
+        if f.rsit_note:
+            d["rsit_note"] = f.rsit_note
+        d["indicators"] = list(f.indicators)
+        forms.append(d)
+    out: dict[str, Any] = {
+        "version": tax.version, "namespace": tax.namespace, "name": tax.name.to_dict(),
+        "description": tax.description.to_dict(),
+        "categories": [{"code": c.code, "name": c.name.to_dict(), "definition": c.definition.to_dict()}
+                       for c in tax.categories],
+        "forms": forms,
+        "indicators": [{"code": i.code, "source": i.source, "name": i.name.to_dict(),
+                        **({"note": i.note} if i.note else {})} for i in tax.indicators],
+    }
+    if tax.rsit_version is not None:
+        out["rsit"] = {"version": tax.rsit_version}
+    return out
+
+
+def current_taxonomy_version() -> TaxonomyVersion | None:
+    return TaxonomyVersion.objects.order_by("-version").first()
+
+
+def taxonomy_export(version: TaxonomyVersion | None = None, lang: str = "en") -> str:
+    """The taxonomy as a MISP machinetag (JSON text). An imported machinetag is given back as read."""
+    from . import taxonomy as pure
+
+    version = version or current_taxonomy_version()
+    if version is None:
+        raise ValueError("no taxonomy loaded")
+    source = version.data.get("machinetag") if isinstance(version.data, dict) else None
+    if source and version.data.get("machinetag_lang") == lang:
+        return pure.dumps_machinetag(pure.import_machinetag(source))
+    data = {k: v for k, v in version.data.items() if k not in ("machinetag", "machinetag_lang")}
+    return pure.dumps_machinetag(pure.export_machinetag(pure.taxonomy_from_dict(data), lang))  # type: ignore[arg-type]
+
+
+def may_maintain_taxonomy(user: Any, organisation: Organisation | None) -> bool:
+    """Only beheerders of the kenniscentrum organisation maintain the taxonomy."""
+    from cyberbeeld.accounts import policy
+    from cyberbeeld.accounts.models import OrganisationKind, Role
+
+    return organisation is not None and organisation.kind == OrganisationKind.KENNISCENTRUM \
+        and policy.actor_for(user).has_role(organisation.pk, Role.BEHEERDER)
+
+
+@transaction.atomic
+def taxonomy_import(*, by: Any, organisation: Organisation | None, text: str | bytes, lang: str = "en",
+                    check_permission: bool = True) -> tuple[TaxonomyVersion, bool]:
+    """Import a MISP machinetag as a new taxonomy version. Returns (version, created).
+
+    RSIT mapping, indicators and the other language come from the current version for codes it knows
+    (the machinetag format does not carry them). The same version number again: nothing changes if the
+    content is the same, refused otherwise; a lower number is refused."""
+    from . import taxonomy as pure
+
+    if check_permission and not may_maintain_taxonomy(by, organisation):
+        raise PermissionError("Only beheerders of the kenniscentrum maintain the taxonomy.")
+    mt = pure.import_machinetag(text)
+    current = current_taxonomy_version()
+    base = pure.taxonomy_from_dict({k: v for k, v in current.data.items() if k not in ("machinetag", "machinetag_lang")}) \
+        if current else pure.load_taxonomy()
+    tax = pure.machinetag_to_taxonomy(mt, lang=lang, base=base)  # type: ignore[arg-type]
+    tax.validate()
+    if tax.namespace != base.namespace:
+        raise pure.TaxonomyError(f"namespace {tax.namespace!r} is not {base.namespace!r}")
+    existing = TaxonomyVersion.objects.filter(version=tax.version).first()
+    if existing is not None:
+        if taxonomy_export(existing, lang) == pure.dumps_machinetag(mt):
+            return existing, False
+        raise pure.TaxonomyError(f"version {tax.version} exists with other content: raise the version number")
+    if current is not None and tax.version < current.version:
+        raise pure.TaxonomyError(f"version {tax.version} is older than the current version {current.version}")
+    data = taxonomy_to_dict(tax)
+    data["machinetag"] = pure.machinetag_to_dict(mt)
+    data["machinetag_lang"] = lang
+    version = _store_taxonomy(tax, data, organisation)
+    audit.record(user=by, action="import", obj=version, organisation=organisation,
+                 changes={"version": tax.version, "forms": len(tax.forms), "format": "misp-machinetag"})
+    return version, True
+
+
+def _store_taxonomy(tax: Any, data: dict[str, Any], maintained_by: Organisation | None) -> TaxonomyVersion:
+    version = TaxonomyVersion.objects.create(version=tax.version, namespace=tax.namespace, data=data,
+                                             maintained_by=maintained_by)
+    cats = {}
+    for c in tax.categories:
+        cats[c.code] = Category.objects.create(
+            taxonomy=version, code=c.code, name_nl=c.name.get("nl"), name_en=c.name.get("en"),
+            definition_nl=c.definition.get("nl"), definition_en=c.definition.get("en"))
+    for f in tax.forms:
+        Form.objects.create(
+            taxonomy=version, category=cats[f.category], code=f.code, name_nl=f.name.get("nl"),
+            name_en=f.name.get("en"), definition_nl=f.definition.get("nl"), definition_en=f.definition.get("en"),
+            rsit=f.rsit.machinetag if f.rsit else "", indicators=list(f.indicators))
+    return version

@@ -7,6 +7,15 @@ app_name = "incidents"
 urlpatterns = [
     path("", views.incident_list, name="list"),
     path("nieuw/", views.incident_edit, name="create"),
+    path("vragen/", views.detail_fields, name="detail_fields"),
+    path("exporteren/", views.incident_export, name="export"),
+    path("importeren/", views.import_upload, name="import"),
+    path("importeren/<uuid:uuid>/", views.import_job, name="import_job"),
+    path("bewaartermijnen/", views.retention_overview, name="retention"),
+    path("bewaartermijnen/<int:pk>/verwijderen/", views.retention_rule_delete, name="retention_delete"),
+    path("taxonomie/", views.taxonomy_overview, name="taxonomy"),
+    path("taxonomie/machinetag.json", views.taxonomy_export, name="taxonomy_export"),
+    path("vroegsignalering/", views.early_warning, name="early_warning"),
     path("<uuid:uuid>/", views.incident_detail, name="detail"),
     path("<uuid:uuid>/bewerken/", views.incident_edit, name="edit"),
 ]

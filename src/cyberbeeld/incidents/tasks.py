@@ -1,0 +1,22 @@
+"""Background tasks (django-tasks): bulk import with progress, and the retention run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django_tasks import task
+
+
+@task()
+def run_import_job(job_id: int) -> dict[str, Any]:
+    from .services import import_job_run
+
+    return import_job_run(job_id)
+
+
+@task()
+def apply_retention_task(dry_run: bool = False) -> dict[str, Any]:
+    """Scheduled daily (cron or a systemd timer: ``cyberbeeld apply-retention``, or enqueue this task)."""
+    from .retention import apply_retention
+
+    return apply_retention(by=None, dry_run=dry_run).as_dict()
