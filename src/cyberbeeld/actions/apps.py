@@ -6,3 +6,15 @@ class ActionsConfig(AppConfig):
     name = "cyberbeeld.actions"
     label = "actions"
     verbose_name = _("Maatregelen en oefeningen")
+
+    def ready(self) -> None:
+        from cyberbeeld.web import demo_hooks
+        from cyberbeeld.web.navigation import register
+
+        register("actions", _("Maatregelen en oefeningen"), "actions:list", order=60)
+
+        from . import dashboard  # noqa: F401  (dashboard card)
+        from .demo import load
+
+        if load not in demo_hooks.HOOKS:
+            demo_hooks.HOOKS.append(load)

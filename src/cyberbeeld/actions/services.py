@@ -486,6 +486,8 @@ def exercise_reassess(*, by: Any, exercise: Exercise, likelihood: str | None = N
             data["impact"] = {**(new.impact or {}), **impact}
         new = risk_services.assessment_save(by=by, scenario=scenario, data=data, assessment=new)
     else:
+        if not impact:
+            raise ExerciseStateError("This scenario has no assessment yet: score its impact first (threat picture).")
         m = risk_services.method(scenario.method_id)
         full = {c: "X" for c in m.codes}
         full.update(impact or {})

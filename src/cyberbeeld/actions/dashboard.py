@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from cyberbeeld.web.modules import Card, register
+
+
+@register("actions")
+def actions_card(request: HttpRequest, organisation: Any) -> Card | None:
+    from . import selectors
+
+    if organisation is None:
+        return None
+    overdue = selectors.overdue_measures(request.user, organisation).count()
+    uncovered = len(selectors.uncovered(request.user, organisation))
+    items = [_("%(n)s maatregelen te laat") % {"n": overdue},
+             _("%(n)s scenario's zonder levende maatregel") % {"n": uncovered}]
+    nxt = selectors.next_exercise(request.user, organisation)
+    if nxt is not None:
+        items.append(_("Volgende oefening: %(t)s op %(d)s") % {"t": nxt.title, "d": nxt.planned_for.strftime("%Y-%m-%d")})
+    else:
+        items.append(_("Geen oefening gepland"))
+    return {"title": _("Maatregelen en oefeningen"), "url": reverse("actions:list"),
+            "text": _("Wat er gebeurt met het dreigingsbeeld."), "items": items}

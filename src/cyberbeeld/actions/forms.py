@@ -1,0 +1,166 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cyberbeeld.indicators.models import Indicator
+from cyberbeeld.risks.models import Scenario, ScenarioStatus
+from cyberbeeld.web.forms import StyledFormMixin
+
+from .models import (
+    Campaign,
+    Channel,
+    Exercise,
+    Inject,
+    LogKind,
+    Measure,
+    ParticipantRole,
+    Partner,
+    Portfolio,
+    PowerInstrument,
+)
+
+
+def _forms_qs() -> Any:
+    from cyberbeeld.incidents.services import current_forms
+
+    return current_forms()
+
+
+def _scenarios(owner: Any) -> Any:
+    return Scenario.objects.filter(owner=owner, status=ScenarioStatus.ACTIEF).order_by("title")
+
+
+class _OwnedForm(StyledFormMixin, forms.ModelForm):
+    def __init__(self, *args: Any, owner: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "scenarios" in self.fields:
+            self.fields["scenarios"].queryset = _scenarios(owner)
+        if "scenario" in self.fields:
+            self.fields["scenario"].queryset = _scenarios(owner)
+        if "forms" in self.fields:
+            self.fields["forms"].queryset = _forms_qs()
+        if "indicator" in self.fields:
+            self.fields["indicator"].queryset = Indicator.objects.order_by("code")
+        if "portfolio" in self.fields:
+            self.fields["portfolio"].queryset = Portfolio.objects.filter(owner=owner)
+        if "tlp" in self.fields:
+            self.fields["tlp"].label = _("TLP-label")
+
+
+class MeasureForm(_OwnedForm):
+    partners = forms.MultipleChoiceField(label=_("Partners"), choices=Partner.choices, required=False,
+                                         widget=forms.CheckboxSelectMultiple)
+    due_date = forms.DateField(label=_("Gereed op"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    class Meta:
+        model = Measure
+        fields = ["title", "description", "scenarios", "forms", "portfolio", "portfolio_holder", "responsible",
+                  "partners", "partners_other", "due_date", "status", "effect_on", "expected_effect", "indicator",
+                  "tlp"]
+
+
+class PortfolioForm(_OwnedForm):
+    class Meta:
+        model = Portfolio
+        fields = ["name", "holder_role", "holder_name", "policy_fields", "scenarios", "forms", "order", "tlp"]
+
+
+class CampaignForm(_OwnedForm):
+    partners = forms.MultipleChoiceField(label=_("Partners"), choices=Partner.choices, required=False,
+                                         widget=forms.CheckboxSelectMultiple)
+    starts_on = forms.DateField(label=_("Start"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_("Einde"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    class Meta:
+        model = Campaign
+        fields = ["title", "target_group", "problem", "scenarios", "forms", "partners", "partners_other",
+                  "channels", "messages", "indicator", "starts_on", "ends_on", "status", "tlp"]
+
+
+class ExerciseForm(_OwnedForm):
+    planned_for = forms.DateTimeField(label=_("Gepland op"), required=False,
+                                      widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+
+    class Meta:
+        model = Exercise
+        fields = ["title", "description", "scenario", "mode", "planned_for", "location", "objectives", "tlp"]
+
+
+class ExerciseNewForm(StyledFormMixin, forms.Form):
+    template = forms.ChoiceField(label=_("Oefensjabloon"), required=False)
+    scenario = forms.ModelChoiceField(label=_("Scenario"), queryset=Scenario.objects.none(), required=False)
+    mode = forms.ChoiceField(label=_("Modus"), choices=Exercise._meta.get_field("mode").choices)
+    planned_for = forms.DateTimeField(label=_("Gepland op"), required=False,
+                                      widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+
+    def __init__(self, *args: Any, owner: Any = None, templates: list[tuple[str, str]] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["scenario"].queryset = _scenarios(owner)
+        self.fields["template"].choices = [("", _("— bij het scenario passend —"))] + list(templates or [])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("template") and not data.get("scenario"):
+            raise forms.ValidationError(_("Kies een oefensjabloon of een scenario."))
+        return data
+
+
+class InjectForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = Inject
+        fields = ["offset_minutes", "channel", "sender", "recipient_role", "message", "expected_decisions",
+                  "is_media"]
+
+
+class AdHocInjectForm(StyledFormMixin, forms.Form):
+    delay_minutes = forms.DecimalField(label=_("Over hoeveel minuten (oefentijd)"), min_value=0, initial=0,
+                                       max_digits=6, decimal_places=1)
+    channel = forms.ChoiceField(label=_("Kanaal"), choices=Channel.choices)
+    message = forms.CharField(label=_("Bericht"), widget=forms.Textarea(attrs={"rows": 2}))
+    is_media = forms.BooleanField(label=_("Gesimuleerde mediadruk (oefenmateriaal)"), required=False)
+
+
+class ParticipantForm(StyledFormMixin, forms.Form):
+    role = forms.ChoiceField(label=_("Rol"), choices=ParticipantRole.choices)
+    name = forms.CharField(label=_("Naam"), required=False, max_length=200)
+    organisation = forms.CharField(label=_("Organisatie"), required=False, max_length=200)
+
+
+class LogForm(StyledFormMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("Soort"), choices=[(LogKind.OBSERVATIE, LogKind.OBSERVATIE.label),
+                                                          (LogKind.BESLUIT, LogKind.BESLUIT.label)])
+    role = forms.ChoiceField(label=_("Rol"), required=False,
+                             choices=[("", "—"), *ParticipantRole.choices])
+    text = forms.CharField(label=_("Wat is besloten of waargenomen"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class EvaluationForm(StyledFormMixin, forms.Form):
+    evaluation = forms.CharField(label=_("Evaluatie"), widget=forms.Textarea(attrs={"rows": 6}))
+
+
+class ReassessForm(StyledFormMixin, forms.Form):
+    likelihood = forms.ChoiceField(label=_("Nieuwe waarschijnlijkheid"),
+                                   choices=[(c, c) for c in ("A", "B", "C", "D", "E")])
+    rationale = forms.CharField(label=_("Wat liet de oefening zien"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ObservationMeasureForm(StyledFormMixin, forms.Form):
+    title = forms.CharField(label=_("Titel van de maatregel"), max_length=300)
+    due_date = forms.DateField(label=_("Gereed op"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    portfolio_holder = forms.CharField(label=_("Portefeuillehouder"), required=False, max_length=200)
+
+
+class InstrumentForm(StyledFormMixin, forms.ModelForm):
+    note = forms.CharField(label=_("Wat is er veranderd (verplicht)"), widget=forms.Textarea(attrs={"rows": 2}))
+    checked_on = forms.DateField(label=_("Gecontroleerd op wetten.overheid.nl op"), required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+
+    class Meta:
+        model = PowerInstrument
+        fields = ["article", "status", "title_nl", "title_en", "power_nl", "power_en", "conditions_nl",
+                  "conditions_en", "limits_nl", "limits_en", "inform_nl", "inform_en", "online_nl", "online_en",
+                  "source_url"]
