@@ -156,6 +156,7 @@ class ObservationMeasureForm(StyledFormMixin, forms.Form):
 
 class InstrumentForm(StyledFormMixin, forms.ModelForm):
     note = forms.CharField(label=_("Wat is er veranderd (verplicht)"), widget=forms.Textarea(attrs={"rows": 2}))
+    source_url = forms.URLField(label=_("Bron"), required=False, assume_scheme="https")
     checked_on = forms.DateField(label=_("Gecontroleerd op wetten.overheid.nl op"), required=False,
                                  widget=forms.DateInput(attrs={"type": "date"}))
 
