@@ -94,6 +94,7 @@ class _Plan:
 
     values: dict[str, ir.NumericValue] = field(default_factory=dict)  # name -> per-row value (y)
     binary: set[str] = field(default_factory=set)  # values known to be 0/1
+    shift: dict[str, float] = field(default_factory=dict)  # value name -> c, the factor is y - c
     estimands: list[tuple[str, str, Estimand, str | None, str | None]] = field(default_factory=list)
     # (label, statistic, estimand, value name of y, value name of x or "1")
 
@@ -101,6 +102,15 @@ class _Plan:
         if name not in self.values:
             self.values[name] = expr
         return name
+
+    def centre_value(self, name: str, column: str, checked: _Checked) -> None:
+        """Mark a value 0/1, or centre it on its mid-range (``y - c``)."""
+        if column in checked.binary:
+            self.binary.add(name)
+        elif checked.centre.get(column):
+            c = checked.centre[column]
+            self.shift[name] = c
+            self.values[name] = self.values[name] - c
 
 
 def _qname(value: str) -> str:
@@ -139,13 +149,15 @@ def _first_row(session: Session, condition: ir.BooleanValue) -> int | None:
 
 def _validate(
     session: Session, design: Design, numeric: Sequence[str], categorical: Sequence[str]
-) -> tuple[set[str], bool]:
+) -> _Checked:
     """Check the data in one cheap scan (counts, minima, maxima).
 
     Returns
     -------
-    (set of str, bool)
-        The numeric analysis columns that only hold 0 and 1, and whether all weights are > 0.
+    _Checked
+        The numeric analysis columns that only hold 0 and 1, the mid-range of the others
+        (they are centred on it, so that power sums lose no precision), and whether all
+        weights are > 0.
 
     Raises
     ------
@@ -187,6 +199,7 @@ def _validate(
         if non_null < rows:
             raise SurveyDesignError("missing value", column=col, row=_first_row(session, t[col].isnull()))
     binary: set[str] = set()
+    centre: dict[str, float] = {}
     positive = True
     for i, col in enumerate(numeric_cols):
         stat_lo, stat_hi, _ = known.get(col, (None, None, 0))
@@ -210,6 +223,8 @@ def _validate(
         if col in numeric and lo >= 0 and hi <= 1:
             if not schema[col].is_floating() or float(summary[f"bin{i}"]) == 0:
                 binary.add(col)
+        if col in numeric:
+            centre[col] = 0.5 * (lo + hi)
     if design.strata and design.psu and not design.nest:
         per_psu = t.group_by(p=t[design.psu]).aggregate(k=t[design.strata].nunique())
         clash = session.execute(per_psu.filter(per_psu.k > 1).limit(1))
@@ -221,7 +236,16 @@ def _validate(
                 column=design.psu,
                 row=_first_row(session, t[design.psu] == ibis.literal(psu_value)),
             )
-    return binary, positive
+    return _Checked(binary, {c: v for c, v in centre.items() if c not in binary and v != 0}, positive)
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """What validation learned: 0/1 columns, centres (mid-ranges) of the others, positive weights."""
+
+    binary: set[str]
+    centre: dict[str, float]
+    positive_weights: bool
 
 
 # --------------------------------------------------------------------------- stage set-up
@@ -369,7 +393,7 @@ def estimate(
         numeric = [r.variable for r in requests if r.statistic != "proportion"]
         numeric += [r.denominator for r in requests if r.denominator]
         categorical = [r.variable for r in requests if r.statistic == "proportion"]
-        binary_columns, positive = _validate(session, design, numeric, [*categorical, *by_cols])
+        checked = _validate(session, design, numeric, [*categorical, *by_cols])
         plan = _Plan()
         for r in requests:
             if r.statistic == "proportion":
@@ -387,27 +411,25 @@ def estimate(
                     plan.estimands.append((label, "proportion", Estimand((_qname(name), "w")), name, "1"))
                 continue
             name = plan.value(f"v{len(plan.values)}", _as_number(t[r.variable]))
-            if r.variable in binary_columns:
-                plan.binary.add(name)
+            plan.centre_value(name, r.variable, checked)
             if r.statistic == "total":
-                plan.estimands.append((r.variable, "total", Estimand((_qname(name),)), name, None))
+                plan.estimands.append((r.variable, "total", Estimand((_qname(name), "w")), name, None))
             elif r.statistic == "mean":
                 plan.estimands.append((r.variable, "mean", Estimand((_qname(name), "w")), name, "1"))
             else:
                 assert r.denominator is not None
                 den = plan.value(f"v{len(plan.values)}", _as_number(t[r.denominator]))
-                if r.denominator in binary_columns:
-                    plan.binary.add(den)
+                plan.centre_value(den, r.denominator, checked)
                 plan.estimands.append(
                     (
                         f"{r.variable}/{r.denominator}",
                         "ratio",
-                        Estimand((_qname(name), _qname(den))),
+                        Estimand((_qname(name), _qname(den), "w")),
                         name,
                         den,
                     )
                 )
-        return _run(session, design, plan, by_cols, ci, level, positive_weights=positive)
+        return _run(session, design, plan, by_cols, ci, level, positive_weights=checked.positive_weights)
 
 
 def _row_moment_name(a: str, b: str) -> str:
@@ -516,26 +538,44 @@ def _assemble(
     frames = []
     for label, statistic, est, y, x in plan.estimands:
         assert y is not None
-        num = dsum(f"sum_{_qname(y)}")
-        syy = dsum(f"rs_{_row_moment_name(y, y)}")
+        # Factors are centred: y = y' + cy.  Sums S' and row sums rs' are of the centred values.
+        cy = plan.shift.get(y, 0.0)
+        xv = "1" if x is None else x
+        cx = plan.shift.get(xv, 0.0)
+        s_y = dsum(f"sum_{_qname(y)}")
+        num = s_y + cy * W
+        rs_yy = dsum(f"rs_{_row_moment_name(y, y)}")
+        if xv == "1":
+            s_x, rs_xy, rs_xx = W, s_y, W  # x = 1 (not centred)
+        else:
+            s_x = dsum(f"sum_{_qname(xv)}")
+            rs_xy = dsum(f"rs_{_row_moment_name(y, xv)}")
+            rs_xx = dsum(f"rs_{_row_moment_name(xv, xv)}")
         with np.errstate(divide="ignore", invalid="ignore"):
-            if x is None:  # total
+            if x is None:  # total: z = q_y = q_y' + cy w
                 point = num
-                coefs: list[FloatArray] = [np.ones(n_dom)]
-                ybar = num / W
-                svyvar = nobs / (nobs - 1) * (syy / W - ybar**2)
+                est = Estimand((_qname(y), "w"))
+                coefs: list[FloatArray] = [np.ones(n_dom), np.full(n_dom, cy)]
+                ratio, den = num / W, W
+            else:  # ratio (a mean has x = 1): z = (q_y - R q_x) / X
+                den = W if xv == "1" else s_x + cx * W
+                point = ratio = num / den
+                d = cy - point * cx
+                if x == "1":
+                    est = Estimand((_qname(y), "w"))
+                    coefs = [1.0 / den, (d - point) / den]
+                else:
+                    est = Estimand((_qname(y), _qname(xv), "w"))
+                    coefs = [1.0 / den, -point / den, d / den]
+            # sum of w (y - R x)^2 from the centred sums, with y - R x = y' - R x' + (cy - R cx)
+            dd = cy - ratio * cx
+            wss = rs_yy - 2 * ratio * rs_xy + ratio**2 * rs_xx + 2 * dd * (s_y - ratio * s_x) + dd**2 * W
+            wss = np.maximum(wss, 0.0)
+            if x is None:
+                svyvar = nobs / (nobs - 1) * wss / W
                 vsrs = svyvar * W**2 * (W - nobs) / (W * nobs)
             else:
-                den = W if x == "1" else dsum(f"sum_{_qname(x)}")
-                point = num / den
-                coefs = [1.0 / den, -point / den]
-                if x == "1":
-                    sxy, sxx = num, W
-                else:
-                    sxy = dsum(f"rs_{_row_moment_name(y, x)}")
-                    sxx = dsum(f"rs_{_row_moment_name(x, x)}")
-                sr2 = (syy - 2 * point * sxy + point**2 * sxx) / den**2
-                svyvar = nobs / (nobs - 1) * sr2 / W
+                svyvar = nobs / (nobs - 1) * wss / den**2 / W
                 vsrs = svyvar * W**2 * (W - nobs) / (W * nobs)
                 if x == "1":  # svymean: vsrs = svyvar(y) (psum - nobs) / (psum nobs)
                     vsrs = np.where(W < nobs, np.nan, vsrs)

@@ -36,6 +36,7 @@ __all__ = ["Estimand", "StageMoments", "domain_variances", "point_estimates"]
 
 FloatArray = npt.NDArray[np.float64]
 _CENSUS_TOL = 1e-7
+_ROUNDING = 64 * float(np.finfo(np.float64).eps)
 
 
 @dataclass(frozen=True)
@@ -133,13 +134,18 @@ def domain_variances(
         c = [np.asarray(cf, dtype=np.float64)[d] for cf in coefs]
         tot = np.zeros(len(tab))  # sum of z over the units present
         sq = np.zeros(len(tab))  # sum of z**2 over the units present
+        size = np.zeros(len(tab))  # magnitude of the terms, for the rounding error
         for i, qi in enumerate(qs):
             tot = tot + c[i] * tab[f"sum_{qi}"].to_numpy(dtype=np.float64)
             for j in range(i, len(qs)):
                 term = c[i] * c[j] * _prod(tab, qi, qs[j])
                 sq = sq + (term if i == j else 2.0 * term)
+                size = size + np.abs(term if i == j else 2.0 * term)
         # Units of the stratum without rows in the domain have z = 0 (R pads them with zeros).
-        ss = np.maximum(sq - tot * tot / n_h, 0.0)
+        ss = sq - tot * tot / n_h
+        # What is left of a cancellation below the rounding error is zero (e.g. one unit, z = 0).
+        ss = np.where(ss <= _ROUNDING * (size + tot * tot / n_h), 0.0, ss)
+        sq = np.where(sq <= _ROUNDING * size, 0.0, sq)
         census = f < _CENSUS_TOL
         lonely = (n_h == 1) & ~census
         if lonely.any() and lonely_psu == "fail":
