@@ -74,6 +74,7 @@ def test_module_is_pure() -> None:
         ("Melder Jan de Vries belde om 10:00 uur.", "Jan de Vries", "[NAAM]"),
         ("Mevrouw Yilmaz (82) werd gebeld.", "Yilmaz", "[NAAM]"),
         ("VERDACHTE: JANSEN, P. (m) is aangehouden.", "JANSEN, P.", "[NAAM]"),
+        ("Een man genaamd Kofi belde namens zijn zoon.", "Kofi", "[NAAM]"),
         ("Zij woont aan de Kerkstraat 12 in Utrecht.", "Kerkstraat 12", "[ADRES]"),
         ("Adres: Burgemeester van Karnebeeklaan 5 te Maastricht.", "Karnebeeklaan 5", "[ADRES]"),
         ("Postcode 6221 CN Maastricht.", "6221 CN", "[POSTCODE]"),
@@ -127,6 +128,8 @@ def test_each_type_is_redacted(warm: None, text: str, value: str, placeholder: s
         ("Bel de gemeente op 14 043.", "14 043"),
         ("Phishingdomein mijn-digid-nl[.]com gebruikt.", "mijn-digid-nl[.]com"),
         ("Ze woont in Heerlen, dicht bij het Vrijthof.", "Heerlen"),
+        ("Zijn collega Microsoft belde; Albert Heijn en WhatsApp.", "collega Microsoft"),
+        ("Zijn collega Microsoft belde; Albert Heijn en WhatsApp.", "Albert Heijn"),
     ],
 )
 def test_not_personal_data_is_kept(warm: None, text: str, kept: str) -> None:

@@ -545,7 +545,8 @@ _NOT_NAMES = frozenset(
     """.split()
 )
 _TITLE_RE = re.compile(
-    r"^(?:(?:de\s+)?heer|dhr\.?|mevrouw|mevr\.?|mw\.?|meneer|mr\.?|dr\.?|drs\.?|ir\.?|ing\.?|prof\.?|"
+    r"^(?:(?:de\s+)?heer|dhr\.?|mevrouw|mevr\.?|mw\.?|meneer|mijnheer|mej\.?|mr\.?|dr\.?|drs\.?|ir\.?|"
+    r"ing\.?|prof\.?|ds\.?|bc\.?|collega|"
     r"zuster|broeder|pastoor|dominee|wijkagent|agent|brigadier|hoofdagent|rechercheur|wethouder|"
     r"burgemeester|mevrouwtje)\s+",
     re.IGNORECASE,
@@ -589,6 +590,25 @@ def _find_register_names(text: str) -> Iterable[_Hit]:
         yield m.start(), m.end(), "NAAM"
 
 
+# A capitalised word right after a word that introduces a person ("zoon Daan", "genaamd Ilias"), for names
+# that are in none of deduce's lists.
+_NAME_CUE_RE = re.compile(
+    r"\b(?:zoon|dochter|kleinzoon|kleindochter|broer|zus|neef|nicht|vriend|vriendin|partner|ex|ex-partner|"
+    r"leerling|cliënt|client|buurman|buurvrouw|collega|schoonzoon|schoondochter|genaamd|heet|alias|"
+    r"noemde zich|noemt zich|stelde zich voor als|zich voorstelde als)\s+"
+    r"(?P<n>[A-Z][a-zà-ÿ'’]+(?:-[A-Z][a-zà-ÿ]+)?(?:\s+(?:(?:van|de|der|den|el|al|ten|ter|op|in|'t)\s+)*"
+    r"[A-Z][a-zà-ÿ'’]+(?:-[A-Z][a-zà-ÿ]+)?)?)"
+)
+
+
+def _find_cued_names(text: str) -> Iterable[_Hit]:
+    for m in _NAME_CUE_RE.finditer(text):
+        name = m.group("n")
+        if name.lower() in _KEEP_NAMES or name.lower() in _NOT_NAMES:
+            continue
+        yield m.start("n"), m.end("n"), "NAAM"
+
+
 _DETECTORS: tuple[Callable[[str], Iterable[_Hit]], ...] = (
     _find_emails,
     _find_handles,
@@ -602,6 +622,7 @@ _DETECTORS: tuple[Callable[[str], Iterable[_Hit]], ...] = (
     _find_addresses,
     _find_deduce,
     _find_register_names,
+    _find_cued_names,
 )
 
 
