@@ -16,6 +16,8 @@ from .services import ImportFailed, import_observations
 
 # CBS, Veiligheidsmonitor (DOMAIN §2.5): % of people aged 15+ who were victims of cybercrime (old series).
 NL_VM = {"2017": "11", "2019": "13"}
+# Names in 83648NED that the area register spells differently (official Frisian name; "c.a." spelled out).
+AREA_ALIASES = {"Noardeast-Fryslân": "GM1970", "Nuenen, Gerwen en Nederwetten": "GM0820"}
 
 NARRATIVE_NL = """*Voorbeeldtekst (demo): deze toelichting is verzonnen; de cijfers in de tabel zijn echt.*
 
@@ -66,7 +68,7 @@ def load(*, orgs: dict[str, Any], areas: dict[str, Any], log: Any) -> None:
             if not path.exists():
                 continue
             try:
-                summary = import_observations(path, **options)
+                summary = import_observations(path, area_aliases=AREA_ALIASES, **options)
                 log(f"monitor: {path.name}: {summary.created} nieuwe waarnemingen")
             except ImportFailed as exc:  # e.g. only the minimal demo areas exist
                 log(f"monitor: {path.name} overgeslagen ({str(exc)[:120]})")

@@ -68,17 +68,20 @@ def _period(p: parsers.Period) -> str:
 
 
 def import_observations(path: Path | str, *, by: Any = None, progress: Callable[[int, int | None], None] | None = None,
-                        store_progress: Callable[[int, int], None] | None = None, **options: Any) -> ImportSummary:
+                        store_progress: Callable[[int, int], None] | None = None,
+                        area_aliases: dict[str, str] | None = None, **options: Any) -> ImportSummary:
     """Store every observation of one file, or nothing.
 
     Parsing (``progress(done, total)``) runs before the transaction, so a caller can report its
-    progress; storing (``store_progress(done, total)``) runs in one transaction. Cells that map onto
+    progress; storing (``store_progress(done, total)``) runs in one transaction. ``area_aliases``
+    adds area names the area register spells differently (``{"Noardeast-Fryslân": "GM1970"}``). Cells that map onto
     the catalogue (e.g. police ``SoortMisdrijf`` 3.7.4) land on the catalogue indicator.
     """
     path = Path(path)
     digest = hashlib.sha256(path.read_bytes() if path.is_file() else str(sorted(p.name for p in path.iterdir())).encode()).hexdigest()
     try:
-        table = parsers.parse(path, area_lookup=_area_lookup(), on_progress=progress, **options)
+        table = parsers.parse(path, area_lookup={**_area_lookup(), **(area_aliases or {})}, on_progress=progress,
+                              **options)
     except parsers.ParseError as exc:
         raise ImportFailed([{"file": p.file, "row": p.row, "column": p.column, "reason": p.reason_nl,
                              "reason_en": p.reason_en} for p in exc.problems]) from exc
