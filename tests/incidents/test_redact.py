@@ -6,6 +6,7 @@ Run before the Django settings exist with: .venv/bin/pytest -p no:django tests/i
 from __future__ import annotations
 
 import io
+import os
 import re
 from pathlib import Path
 
@@ -335,7 +336,7 @@ def test_deduce_cache_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.delenv("CYBERBEELD_DEDUCE_CACHE")
     assert R._deduce_cache_path(tmp_path) == tmp_path  # writable: deduce's own folder
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    monkeypatch.setattr(R.os, "access", lambda *a, **k: False)
+    monkeypatch.setattr(os, "access", lambda *a, **k: False)
     assert R._deduce_cache_path(tmp_path / "ro") == tmp_path / "xdg" / "cyberbeeld" / "deduce"
 
 
