@@ -243,3 +243,19 @@ def test_cli_bad_input_is_one_line_exit_2(tmp_path, capsys):
     assert main([str(src), "--weights", "w", "--out", str(tmp_path / "o.csv")]) == 2
     assert main([str(tmp_path / "missing.csv"), "--weights", "w", "--mean", "y", "--out", "o.csv"]) == 2
     assert main([str(src), "--weights", "w", "--mean", "y", "--out", str(tmp_path / "o.csv"), "--nope"]) == 2
+
+
+@SETTINGS
+@given(df=surveys(), offset=st.sampled_from([1e3, 1e6, -1e7]))
+def test_precision_with_a_large_offset(df, offset):
+    """A variable far from zero (years, incomes) keeps 1e-9 precision: values are centred."""
+    shifted = df.assign(y=df["y"] + offset)
+    ours = svymean(shifted, DESIGN, "y", by="dom")
+    for _, row in ours.iterrows():
+        mean, var = _reference(shifted, DESIGN, (shifted["dom"] == row["dom"]).to_numpy())
+        assert row["estimate"] == pytest.approx(mean, rel=1e-12)
+        assert row["se"] ** 2 == pytest.approx(var, rel=1e-9, abs=1e-9 * abs(var) + 1e-18)
+    total = svytotal(shifted, DESIGN, "y")
+    w, y = shifted["w"].to_numpy(), shifted["y"].to_numpy()
+    var = DESIGN.structure(shifted).covariance(w * y)[0, 0]
+    assert total["se"].iloc[0] ** 2 == pytest.approx(var, rel=1e-9)
