@@ -6,3 +6,15 @@ class RisksConfig(AppConfig):
     name = "cyberbeeld.risks"
     label = "risks"
     verbose_name = _("Dreigingsbeeld")
+
+    def ready(self) -> None:
+        from cyberbeeld.web import demo_hooks
+        from cyberbeeld.web.navigation import register
+
+        register("risks", _("Dreigingsbeeld"), "risks:picture", order=40)
+
+        from . import dashboard  # noqa: F401  (dashboard card)
+        from .demo import load
+
+        if load not in demo_hooks.HOOKS:
+            demo_hooks.HOOKS.append(load)

@@ -78,7 +78,7 @@ def indicator_signals(owner: Organisation) -> list[dict[str, Any]]:
             continue
         kind = "count" if ind.unit == "count" else "estimate"
 
-        def pure(o: Any) -> Any:
+        def pure(o: Any, ind: Any = ind, kind: str = kind) -> Any:
             return cmp.Observation(
                 value=float(o.value), period=o.period, series=ind.series or ind.code,
                 ci_low=float(o.ci_low) if o.ci_low is not None else None,

@@ -255,10 +255,6 @@ class Assessment(models.Model):
     def __str__(self) -> str:
         return f"{self.scenario} — {self.method_id} {self.assessed_on} ({self.status})"
 
-    @property
-    def is_final(self) -> bool:
-        return self.status == AssessmentStatus.FINAL
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             stored = type(self).objects.filter(pk=self.pk).values_list("status", flat=True).first()
@@ -271,6 +267,10 @@ class Assessment(models.Model):
         if stored == AssessmentStatus.FINAL:
             raise FinalAssessmentError("A final assessment is never deleted.")
         return super().delete(*args, **kwargs)
+
+    @property
+    def is_final(self) -> bool:
+        return self.status == AssessmentStatus.FINAL
 
 
 class ProposalKind(models.TextChoices):

@@ -17,7 +17,7 @@ from cyberbeeld.accounts import policy
 from cyberbeeld.areas.models import Area, AreaKind
 
 from . import scoring
-from .models import Asset, Assessment, AssessmentStatus, Proposal, ProposalStatus, Scenario, ScenarioStatus
+from .models import Assessment, AssessmentStatus, Asset, Proposal, ProposalStatus, Scenario, ScenarioStatus
 from .services import method, to_pure
 
 

@@ -21,9 +21,9 @@ from cyberbeeld.accounts.models import Organisation
 
 from . import scoring
 from .models import (
-    Asset,
     Assessment,
     AssessmentStatus,
+    Asset,
     FinalAssessmentError,
     Proposal,
     ProposalStatus,

@@ -1,0 +1,176 @@
+"""The threat-picture document as HTML and PDF: a pure function of the snapshot.
+
+The risk diagram is recomputed from the frozen scores in the snapshot with ``risks.scoring``
+(checking each score's method fingerprint, so a changed method can never silently rescore a
+report) and rendered to SVG (``reports.charts.render_svg``). The PDF is PDF/UA-1 (WeasyPrint);
+its metadata dates come from the snapshot (``as_of``), never from the clock, so the same snapshot
+gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from cyberbeeld.accounts.tlp import MEANING_EN, MEANING_NL, TLP
+
+from .charts import render_svg
+from .texts import texts
+
+CSS_FILE = Path(__file__).parent / "static" / "reports" / "report.css"
+Progress = Callable[[int, str], None]
+
+
+@lru_cache(maxsize=1)
+def _css() -> str:
+    return CSS_FILE.read_text(encoding="utf-8")
+
+
+def diagram(snapshot: dict[str, Any]) -> dict[str, Any] | None:
+    """Risk diagram (SVG + accessible table) from the snapshot's frozen scores."""
+    from cyberbeeld.risks import scoring
+
+    scen = snapshot["scenarios"]
+    if not scen:
+        return None
+    lang = snapshot["lang"]
+    method = scoring.load_method(snapshot["method"]["id"]) if snapshot["method"]["id"] in scoring.available_methods() \
+        else None
+    if method is None or method.fingerprint != snapshot["method"]["fingerprint"]:
+        raise scoring.MethodVersionMismatch(
+            f"the report was made with method {snapshot['method']['id']} {snapshot['method']['fingerprint'][:12]}, "
+            "which is no longer available unchanged; make a new report")
+    regional = bool(snapshot["area"]["gemeenten"])
+    results = []
+    for i, s in enumerate(scen, start=1):
+        lik: Any = s["likelihood"]
+        if s["likelihood_low"] and s["likelihood_high"] and (s["likelihood_low"], s["likelihood_high"]) != (lik, lik):
+            lik = (s["likelihood_low"], lik, s["likelihood_high"])
+        results.append(scoring.assess(method, scoring.Assessment(
+            method_id=s["method_id"], method_fingerprint=s["method_fingerprint"],
+            impact={k: tuple(v) if isinstance(v, list) else v for k, v in s["impact"].items()},
+            likelihood=lik, scenario_id=f"s{i}", title=s["title"], template=s["template"],
+            area=s["area"] if regional else None, malicious=s["malicious"])))
+    title = "Risicodiagram" if lang == "nl" else "Risk diagram"
+    d = scoring.risk_diagram(method, results, lang=lang, title=title)
+    return {"svg": render_svg(d.spec, lang), "label": d.spec.get("description", ""), "title": title,
+            "headers": [h for _, h in d.columns], "rows": [[r[k] for k, _ in d.columns] for r in d.rows]}
+
+
+def context(snapshot: dict[str, Any]) -> dict[str, Any]:
+    lang = snapshot["lang"]
+    tlp = TLP(snapshot["tlp"])
+    return {
+        "s": snapshot, "lang": lang, "t": texts(lang), "diagram": diagram(snapshot), "tlp_label": tlp.label,
+        "tlp_class": tlp.value.replace("+", "-"),
+        "header_css": _css_string(f"{texts(lang)['doc_title']} {snapshot['area']['name']}"),
+        "tlp_meaning": (MEANING_NL if lang == "nl" else MEANING_EN)[tlp],
+        "roads": _by_road(snapshot["scenarios"]), "summary": summary(snapshot),
+    }
+
+
+def summary(snapshot: dict[str, Any]) -> list[str]:
+    """A few plain sentences (B1) for the college and the council."""
+    s, nl = snapshot["summary"], snapshot["lang"] == "nl"
+    name = snapshot["area"]["name"]
+    out = [f"Dit dreigingsbeeld beschrijft {s['scenarios']} beoordeelde scenario's voor {name}."
+           if nl else f"This threat picture describes {s['scenarios']} assessed scenarios for {name}."]
+    if s["high"]:
+        out.append((f"{len(s['high'])} scenario's hebben een hoog of zeer hoog risico: " if nl else
+                    f"{len(s['high'])} scenarios carry a high or very high risk: ") + "; ".join(s["high"]) + ".")
+    elif s["scenarios"]:
+        out.append("Geen scenario heeft een hoog of zeer hoog risico." if nl else
+                   "No scenario carries a high or very high risk.")
+    if s["unscored"]:
+        out.append(f"{s['unscored']} scenario's zijn nog niet definitief beoordeeld." if nl else
+                   f"{s['unscored']} scenarios have not been finally assessed yet.")
+    if s["significant"]:
+        out.append(("Significant veranderd: " if nl else "Changed significantly: ") + "; ".join(s["significant"]) + ".")
+    if snapshot["incidents_by_form"]:
+        top = snapshot["incidents_by_form"][0]
+        out.append(f"Er zijn {s['incidents']} incidenten geregistreerd; de meest voorkomende vorm is {top['form']} "
+                   f"({top['count']})." if nl else f"{s['incidents']} incidents were registered; the most frequent form "
+                   f"is {top['form']} ({top['count']}).")
+    return out
+
+
+def _css_string(text: str) -> str:
+    """Text for a CSS ``content: "…"`` string inside <style> (no HTML escaping applies there)."""
+    from django.utils.safestring import mark_safe
+
+    cleaned = "".join(ch if ch.isprintable() and ch not in "<>" else " " for ch in text)
+    return mark_safe(cleaned.replace("\\", "\\\\").replace('"', '\\"'))  # noqa: S308
+
+
+def _by_road(scenarios: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    order = ["eigen-huis", "incidenten-crises", "cybercrime", "openbare-orde"]
+    out = []
+    for code in order:
+        items = [s for s in scenarios if s["road_code"] == code]
+        if items:
+            out.append((items[0]["road"], items))
+    return out
+
+
+def render_html(snapshot: dict[str, Any], *, standalone: bool = True) -> str:
+    """The document as HTML. ``standalone``: a complete file with its CSS (for download and PDF);
+    otherwise the body fragment for the web page (which links the same CSS file)."""
+    with translation.override(snapshot["lang"]):
+        ctx = context(snapshot)
+        if not standalone:
+            return render_to_string("reports/_document.html", ctx)
+        return render_to_string("reports/document.html", {**ctx, "css": _css()})
+
+
+_PDF_LOCK = threading.Lock()
+
+
+@contextmanager
+def _stable_tag_ids() -> Iterator[None]:
+    """WeasyPrint (66) names table-header structure elements after Python's ``id()`` of layout
+    boxes, which differs between runs and would make two renderings of the same snapshot differ.
+    While rendering, give ``weasyprint.pdf.tags`` an ``id`` that numbers objects in the order the
+    tagger meets them (same object → same number), so the bytes depend on the document only."""
+    from weasyprint.pdf import tags
+
+    numbers: dict[int, int] = {}
+
+    def stable_id(obj: object) -> int:
+        return numbers.setdefault(builtins.id(obj), 100_000 + len(numbers))
+
+    with _PDF_LOCK:
+        tags.id = stable_id  # type: ignore[attr-defined]
+        try:
+            yield
+        finally:
+            del tags.id  # type: ignore[attr-defined]
+
+
+def render_pdf(snapshot: dict[str, Any], *, html: str | None = None) -> bytes:
+    """PDF/UA-1 via WeasyPrint; deterministic for a given snapshot."""
+    from weasyprint import HTML
+
+    html = html if html is not None else render_html(snapshot)
+    ident = hashlib.sha256(html.encode("utf-8")).digest()[:16]
+    with _stable_tag_ids():
+        return bytes(HTML(string=html, base_url=str(Path(__file__).parent)).write_pdf(
+            pdf_variant="pdf/ua-1", pdf_identifier=ident))
+
+
+def render(snapshot: dict[str, Any], fmt: str, progress: Progress | None = None) -> bytes:
+    progress = progress or (lambda p, m: None)
+    progress(75, "document opmaken (HTML)")
+    html = render_html(snapshot)
+    if fmt == "html":
+        return html.encode("utf-8")
+    progress(85, "PDF maken")
+    return render_pdf(snapshot, html=html)
