@@ -16,7 +16,7 @@ def recent_region_cases_card(request: HttpRequest, organisation: Any) -> Card | 
 
     if not request.user.is_authenticated:
         return None
-    recent = selectors.recent_region_cases(request.user, organisation)
+    recent = selectors.recent_region_cases(request.user, organisation or None)
     items = [f"{c.title} — {c.owner.name} ({c.tlp_label.label})" for c in recent]
     text = (_("Recent gedeelde casussen uit uw regio:") if items
             else _("Nog geen gedeelde casussen uit uw regio."))

@@ -28,7 +28,8 @@ FACET_TITLES = {"form": "Vorm", "category": "Categorie", "sector": "Sector", "re
 
 
 def _org(request: HttpRequest) -> Any:
-    return request.organisation  # type: ignore[attr-defined]
+    """The organisation the user acts for, or None (the middleware's lazy object may wrap None)."""
+    return getattr(request, "organisation", None) or None
 
 
 def _may_create(request: HttpRequest) -> bool:

@@ -1,0 +1,186 @@
+"""THE isolation test: every shareable type × every TLP label × every viewer relation × every way out.
+
+Each object is owned by gemeente Maastricht (created by anna) and shared, as far as its label allows,
+with the police (named organisation, or for TLP:RED the police analyst paul as named individual) and
+with the own veiligheidsregio (VR24). The expected outcome follows FIRST TLP 2.0 as docs/architecture.md
+states it; a title that shows up where it is expected hidden is a leak.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cyberbeeld.accounts.tlp import TLP
+
+pytestmark = pytest.mark.django_db
+
+KINDS = ["case", "approach", "incident"]
+RELATIONS = ["same_org", "named", "same_region", "other_region", "no_membership", "anonymous"]
+WAYS = {
+    "case": ["page", "api", "list_page", "api_list", "search_and_facets", "attachment", "stix", "misp"],
+    "approach": ["page", "api", "list_page", "api_list", "search_and_facets", "attachment"],
+    "incident": ["page", "api", "list_page", "api_list", "search_and_facets"],
+}
+USERS = {"same_org": "lezer", "named": "paul", "same_region": "eva", "other_region": "zoe",
+         "no_membership": "nobody", "anonymous": None}
+LOGIN_ONLY = {"page", "api", "list_page", "api_list", "attachment"}  # these ways need a login for anything
+
+
+def expected_visible(tlp: TLP, relation: str) -> bool:
+    if tlp == TLP.CLEAR:
+        return True
+    if tlp == TLP.RED:
+        return relation == "named"  # named individual recipient only (and the author)
+    return relation in ("same_org", "named", "same_region")  # GREEN/AMBER/AMBER+STRICT: owner, audience, region
+
+
+def expected(kind: str, tlp: TLP, relation: str, way: str) -> bool:
+    if relation == "anonymous" and way in LOGIN_ONLY:
+        return False
+    visible = expected_visible(tlp, relation)
+    if way in ("stix", "misp"):  # passing on: the owner always, recipients only CLEAR/GREEN/AMBER
+        return visible and (relation == "same_org" or tlp in (TLP.CLEAR, TLP.GREEN, TLP.AMBER))
+    return visible
+
+
+CASES = [(k, t, r, w) for k in KINDS for t in TLP for r in RELATIONS for w in WAYS[k]]
+# incidents/views.py incident_list crashes (AttributeError on request.organisation wrapping None) for a
+# logged-in user without any membership: not a leak, but a 500 instead of an empty list (told the lead).
+_INCIDENT_LIST_BUG = pytest.mark.xfail(raises=AttributeError, strict=False,
+                                       reason="incidents list page: 500 for users without membership")
+PARAMS = [pytest.param(k, t, r, w, id=f"{k}-{t.value}-{r}-{w}",
+                       marks=[_INCIDENT_LIST_BUG] if (k, r, w) == ("incident", "no_membership", "list_page") else [])
+          for k, t, r, w in CASES]
+
+
+def _token(kind: str, tlp: TLP) -> str:
+    return f"isolatie{kind}{tlp.rank}x"
+
+
+@pytest.fixture
+def make_object(world, taxonomy, no_redact):
+    from cyberbeeld.accounts.services import share_set
+    from cyberbeeld.incidents.services import current_forms, incident_save
+    from cyberbeeld.sharing import services
+
+    form = current_forms().first()
+
+    def make(kind: str, tlp: TLP):
+        title = f"Geheim {_token(kind, tlp)}"
+        if kind == "incident":
+            obj = incident_save(by=world.anna, owner=world.maastricht,
+                                data={"title": title, "form": form, "tlp": tlp.value})
+        elif kind == "case":
+            obj = services.case_save(by=world.anna, owner=world.maastricht, forms=[form], sectors=["mkb"],
+                                     data={"title": title, "summary": "tekst", "tlp": tlp.value})
+        else:
+            obj = services.approach_save(by=world.anna, owner=world.maastricht, forms=[form], sectors=["mkb"],
+                                         data={"title": title, "approach": "tekst", "tlp": tlp.value})
+        if tlp == TLP.RED:
+            share = {"recipients": [world.paul]}
+        elif tlp == TLP.CLEAR:
+            share = {}
+        else:
+            share = {"organisations": [world.politie], "region": True}
+        if kind == "incident":
+            share_set(by=world.anna, obj=obj, tlp=tlp.value, **share)
+        else:
+            services.share(by=world.anna, obj=obj, tlp=tlp.value, legal_basis="publieke-taak", purpose="test",
+                           **share)
+            services.attachment_add(by=world.anna, parent=obj, name="bijlage.pdf", content=b"%PDF-1.4\n%%EOF\n")
+        obj.refresh_from_db()
+        return obj
+
+    return make
+
+
+def _seen(kind: str, way: str, obj, user, client, title: str) -> bool:
+    from cyberbeeld.incidents import selectors as incident_selectors
+    from cyberbeeld.sharing import exchange, selectors
+
+    token = title.split()[-1]
+    slug = {"case": "casus", "approach": "aanpak"}.get(kind)
+    if way == "page":
+        url = f"/nl/incidenten/{obj.uuid}/" if kind == "incident" else f"/nl/casusboek/{slug}/{obj.uuid}/"
+        r = client.get(url)
+        assert r.status_code in (200, 302, 404)
+        return r.status_code == 200 and title in r.content.decode()
+    if way == "api":
+        url = {"incident": "/api/v1/incidents/", "case": "/api/v1/sharing/cases/",
+               "approach": "/api/v1/sharing/approaches/"}[kind] + str(obj.uuid)
+        r = client.get(url)
+        assert r.status_code in (200, 401, 404)
+        return r.status_code == 200 and title in r.content.decode()
+    if way == "list_page":
+        url = (f"/nl/incidenten/?q={token}" if kind == "incident"
+               else f"/nl/casusboek/?soort={slug}&q={token}")
+        r = client.get(url)
+        return r.status_code == 200 and title in r.content.decode()
+    if way == "api_list":
+        url = (f"/api/v1/incidents?q={token}" if kind == "incident"
+               else f"/api/v1/sharing/search?kind={kind}&q={token}")
+        r = client.get(url)
+        return r.status_code == 200 and title in r.content.decode()
+    if way == "search_and_facets":
+        if kind == "incident":
+            return incident_selectors.incident_list_visible_to(user, q=token).filter(pk=obj.pk).exists()
+        res = selectors.search(user, kind=kind, q=token)
+        in_results = res.queryset.filter(pk=obj.pk).exists()
+        counts = {name: sum(f["count"] for f in facet) for name, facet in res.facets.items()}
+        # every facet counts the object exactly when the results contain it: counts leak nothing
+        assert counts["tlp"] == counts["form"] == counts["category"] == counts["sector"] == counts["year"] \
+            == res.total == int(in_results), counts
+        # and a facet filter on the object's own values finds it only as well
+        filtered = selectors.search(user, kind=kind, q=token, filters={"tlp": obj.tlp, "sector": "mkb"})
+        assert filtered.total == int(in_results)
+        return in_results
+    if way == "attachment":
+        att = obj.attachments.get()
+        r = client.get(f"/nl/casusboek/bijlage/{att.uuid}/")
+        return r.status_code == 200
+    if way == "stix":
+        return title in json.dumps(exchange.stix_bundle(user))
+    if way == "misp":
+        return title in json.dumps(exchange.misp_document(user))
+    raise AssertionError(way)
+
+
+@pytest.mark.parametrize("kind, tlp, relation, way", PARAMS)
+def test_isolation(kind, tlp, relation, way, world, client, make_object):
+    obj = make_object(kind, tlp)
+    username = USERS[relation]
+    user = getattr(world, username) if username else None
+    if user is not None:
+        client.force_login(user)
+    from django.contrib.auth.models import AnonymousUser
+
+    seen = _seen(kind, way, obj, user or AnonymousUser(), client, obj.title)
+    want = expected(kind, tlp, relation, way)
+    assert seen == want, f"{'LEAK' if seen else 'missing'}: {kind} {tlp.label} for {relation} via {way}"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_author_sees_own_red(kind, world, client, make_object):
+    """The author of a TLP:RED object keeps seeing it (the other members of the owner do not)."""
+    obj = make_object(kind, TLP.RED)
+    client.force_login(world.anna)
+    url = (f"/nl/incidenten/{obj.uuid}/" if kind == "incident"
+           else f"/nl/casusboek/{ {'case': 'casus', 'approach': 'aanpak'}[kind] }/{obj.uuid}/")
+    assert client.get(url).status_code == 200
+
+
+def test_withdrawn_share_disappears_everywhere(world, client, make_object):
+    from cyberbeeld.sharing import exchange, selectors, services
+
+    obj = make_object("case", TLP.AMBER)
+    services.withdraw(by=world.anna, obj=obj)
+    for relation in ("named", "same_region"):
+        user = getattr(world, USERS[relation])
+        client.force_login(user)
+        assert client.get(f"/nl/casusboek/casus/{obj.uuid}/").status_code == 404
+        assert selectors.search(user, q=_token("case", TLP.AMBER)).total == 0
+        assert obj.title not in json.dumps(exchange.stix_bundle(user))
+    client.force_login(world.lezer)
+    assert client.get(f"/nl/casusboek/casus/{obj.uuid}/").status_code == 200
