@@ -88,13 +88,14 @@ def plan(*, owner: Organisation | None = None, today: dt.date | None = None, hor
                 continue
             p = Planned(inc, rule, start + dt.timedelta(days=rule.period_days))
             old = best.get(inc.pk)
-            if old is None or _order(p) < _order(old):
+            if old is None or _order(p, today) < _order(old, today):
                 best[inc.pk] = p
     return sorted(best.values(), key=lambda p: (p.due, p.incident.title))
 
 
-def _order(p: Planned) -> tuple[dt.date, int]:
-    return (p.due, 0 if p.action == RetentionAction.DELETE else 1)
+def _order(p: Planned, today: dt.date) -> tuple[dt.date, int]:
+    """What happens first; of what is already due, deletion wins (anonymising first would be pointless)."""
+    return (max(p.due, today), 0 if p.action == RetentionAction.DELETE else 1)
 
 
 def planned_for(incident: Incident, today: dt.date | None = None) -> Planned | None:

@@ -14,7 +14,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--out", default="-", help="bestand, of - voor stdout / file, or - for stdout")
         parser.add_argument("--lang", default="en", choices=["en", "nl"])
-        parser.add_argument("--version", dest="tax_version", type=int, default=None)
+        parser.add_argument("--taxonomy-version", dest="tax_version", type=int, default=None)
 
     def handle(self, *args: Any, **opts: Any) -> None:
         from cyberbeeld.incidents.models import TaxonomyVersion

@@ -1,0 +1,59 @@
+"""Early warning on the dashboard: an injected rise per form × gemeente gives an alert with its series."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from cyberbeeld.incidents import earlywarning
+from cyberbeeld.incidents.models import Incident
+from cyberbeeld.incidents.services import current_forms
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def series(world, taxonomy):
+    """Three years of ~4 helpdesk frauds a month in Maastricht, then 25 this month (TLP:AMBER, own)."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    form = current_forms().get(code="helpdeskfraude")
+    today = timezone.localdate()
+    rows = []
+    month = dt.date(today.year - 3, today.month, 1)
+    while month <= today.replace(day=1):
+        n = 25 if month == today.replace(day=1) else int(rng.poisson(4))
+        rows += [Incident(owner=world.maastricht, title=f"Helpdeskfraude {month:%Y-%m} #{i}", form=form,
+                          area=world.gm_maastricht, occurred_on=month, tlp="amber") for i in range(n)]
+        month = dt.date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    Incident.objects.bulk_create(rows)
+    return form
+
+
+def test_alert_for_the_rise_with_its_series(world, series):
+    alerts = earlywarning.alerts_for(world.anna, world.maastricht)
+    assert alerts, "the injected rise was not detected"
+    a = alerts[0]
+    assert a.form.code == "helpdeskfraude" and a.area == world.gm_maastricht
+    assert a.period == f"{timezone.localdate():%Y-%m}" and a.observed == 25 and a.expected < 10
+    assert a.counts[-1] == 25 and len(a.periods) == len(a.counts) >= 36
+
+
+def test_other_organisations_do_not_see_it(world, series):
+    assert earlywarning.alerts_for(world.zoe, world.zaanstad) == []
+    # eva is in the same region but cannot see Maastricht's AMBER incidents
+    assert earlywarning.alerts_for(world.eva, world.eijsden) == []
+
+
+def test_page_and_dashboard_card(client, world, series):
+    client.force_login(world.anna)
+    page = client.get("/nl/incidenten/vroegsignalering/").content.decode()
+    assert "Helpdeskfraude" in page and "<svg" in page and 'role="img"' in page and "<table" in page
+    dashboard = client.get("/nl/overzicht/").content.decode()
+    assert "Vroegsignalering" in dashboard and "Maastricht" in dashboard
+    client.force_login(world.zoe)
+    assert "Geen ongewone stijgingen" in client.get("/en/incidenten/vroegsignalering/").content.decode() or \
+        "No unusual" in client.get("/en/incidenten/vroegsignalering/").content.decode()
