@@ -352,10 +352,13 @@ def bench_pages() -> dict[str, float]:
 
 
 def main() -> None:
-    bench_import_parse()
+    """Run every ``bench_*`` section, or only those named on the command line."""
+    names = [a for a in sys.argv[1:] if a.startswith("bench_")]
+    sections = [bench_import_parse, bench_import_store, bench_pages]
     try:
-        bench_import_store()
-        bench_pages()
+        for fn in sections:
+            if not names or fn.__name__ in names:
+                fn()
     finally:
         _teardown()
 

@@ -14,6 +14,14 @@ MAASTRICHT_VM = {"2014": "14", "2015": "13.2", "2016": "9.7", "2017": "12.4", "2
 SQUARE = {"type": "Polygon", "coordinates": [[[5.6, 50.8], [5.8, 50.8], [5.8, 50.9], [5.6, 50.9], [5.6, 50.8]]]}
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rendered maps and public pages are cached by content stamps; database ids repeat between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def data(world):
     from cyberbeeld.areas.models import Area, AreaKind

@@ -19,6 +19,14 @@ pytestmark = pytest.mark.django_db
 MAASTRICHT_VM = {"2014": "14", "2015": "13.2", "2016": "9.7", "2017": "12.4", "2019": "13.8"}
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rendered maps and public pages are cached by content stamps; database ids repeat between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def monitor(world):
     seed()

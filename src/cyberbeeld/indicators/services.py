@@ -8,7 +8,8 @@ nothing the second time.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -136,9 +137,51 @@ def store_table(table: parsers.ParsedTable, *, path: Path, digest: str, by: Any 
     periods: dict[Any, str] = {}
     to_update: list[Observation] = []
     rows: list[tuple[Any, ...]] = []
-    total = len(table.observations)
     default_status = Observation.Status.DEFINITIVE
-    batch_pk = batch.pk
+    with _large_cache():
+        _store_rows(table, keys, existing, area_pk, periods, rows, to_update, summary, batch, source_table,
+                    default_status, store_progress, path)
+    if to_update:
+        Observation.objects.bulk_update(to_update, [*_VALUE_FIELDS, "import_batch"], batch_size=_CHUNK)
+    summary.updated = len(to_update)
+    if not (summary.created or summary.updated or summary.indicators_created):
+        summary.already_imported = True
+        transaction.set_rollback(True)  # nothing changed: not even a batch row
+        summary.batch = None
+        return summary
+    audit.record(user=by, action="import", obj=batch, changes={
+        "file": path.name, "created": summary.created, "updated": summary.updated,
+        "indicators_created": len(summary.indicators_created)})
+    return summary
+
+
+_CHUNK = 5000
+_VALUE_FIELDS = ("value", "ci_low", "ci_high", "se", "n", "status", "source_table")
+_INSERT_FIELDS = ("indicator", "area", "period", *_VALUE_FIELDS, "import_batch")
+
+
+@contextmanager
+def _large_cache() -> Iterator[None]:
+    """SQLite: keep index pages in memory during a large import (default cache is 2 MiB), then restore."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cur:
+        cur.execute("PRAGMA cache_size")
+        old = cur.fetchone()[0]
+        cur.execute("PRAGMA cache_size = -262144")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cur:
+            cur.execute(f"PRAGMA cache_size = {int(old)}")
+
+
+def _store_rows(table: parsers.ParsedTable, keys: list[Indicator | None], existing: dict[tuple[int, int, str], Observation],
+                area_pk: dict[str, int], periods: dict[Any, str], rows: list[tuple[Any, ...]],
+                to_update: list[Observation], summary: ImportSummary, batch: ImportBatch, source_table: str,
+                default_status: str, store_progress: Callable[[int, int], None] | None, path: Path) -> None:
+    total = len(table.observations)
     for i, (rec, indicator) in enumerate(zip(table.observations, keys, strict=True)):
         if indicator is None:
             continue
@@ -149,7 +192,7 @@ def store_table(table: parsers.ParsedTable, *, path: Path, digest: str, by: Any 
         obs = existing.get((indicator.pk, area_id, period)) if existing else None
         if obs is None:
             rows.append((indicator.pk, area_id, period, rec.value, rec.ci_low, rec.ci_high, rec.se, rec.n,
-                         rec.status or default_status, source_table, batch_pk, False))
+                         rec.status or default_status, source_table, batch.pk, False))
             if len(rows) >= _CHUNK:
                 _insert(rows, path)
                 summary.created += len(rows)
@@ -170,23 +213,6 @@ def store_table(table: parsers.ParsedTable, *, path: Path, digest: str, by: Any 
     if rows:
         _insert(rows, path)
         summary.created += len(rows)
-    if to_update:
-        Observation.objects.bulk_update(to_update, [*_VALUE_FIELDS, "import_batch"], batch_size=_CHUNK)
-    summary.updated = len(to_update)
-    if not (summary.created or summary.updated or summary.indicators_created):
-        summary.already_imported = True
-        transaction.set_rollback(True)  # nothing changed: not even a batch row
-        summary.batch = None
-        return summary
-    audit.record(user=by, action="import", obj=batch, changes={
-        "file": path.name, "created": summary.created, "updated": summary.updated,
-        "indicators_created": len(summary.indicators_created)})
-    return summary
-
-
-_CHUNK = 5000
-_VALUE_FIELDS = ("value", "ci_low", "ci_high", "se", "n", "status", "source_table")
-_INSERT_FIELDS = ("indicator", "area", "period", *_VALUE_FIELDS, "import_batch")
 
 
 def _insert(rows: list[tuple[Any, ...]], path: Path) -> None:

@@ -8,9 +8,11 @@ from typing import Any
 import markdown
 import nh3
 from django.contrib.auth.decorators import login_required
-from django.db.models import Max
+from django.core.cache import cache
+from django.db.models import Count, Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.http import http_date, quote_etag
@@ -220,18 +222,29 @@ def map_page(request: HttpRequest, code: str) -> HttpResponse:
     periods = selectors.periods(indicator)
     period = request.GET.get("periode") or (periods[-1] if periods else None)
     values = {o.area_id: o for o in selectors.cross_section(indicator, period)} if period else {}
-    gemeenten = list(Area.objects.gemeenten().filter(geometry__isnull=False).order_by("name")
-                     .only("pk", "code", "name", "slug", "geometry"))
-    features = [{"type": "Feature", "geometry": monitor.simplify(a.geometry),
-                 "properties": {"name": a.name, "value": float(values[a.pk].value) if a.pk in values else None}}
-                for a in gemeenten if a.geometry]
-    svg = render_svg(monitor.choropleth(indicator, features, lang), lang) if features and values else ""
+    svg, n_shapes = _map_svg(indicator, period, values, lang) if values else ("", 0)
     table = [{"name": o.area.name, "slug": o.area.slug, "value": monitor.fmt(o.value, indicator, lang),
               "ci": (f"{monitor.fmt(o.ci_low, indicator, lang)} – {monitor.fmt(o.ci_high, indicator, lang)}"
                      if o.ci_low is not None else "")}
              for o in sorted(values.values(), key=lambda o: o.area.name) if o.area.kind == AreaKind.GEMEENTE]
     return render(request, "indicators/map.html", {"indicator": indicator, "period": period, "periods": periods,
-                                                   "svg": svg, "table": table, "n_shapes": len(features)})
+                                                   "svg": svg, "table": table, "n_shapes": n_shapes})
+
+
+def _map_svg(indicator: Indicator, period: str, values: dict[int, Observation], lang: str) -> tuple[str, int]:
+    """The choropleth of the current gemeenten, cached until the figures or the boundaries change."""
+    stamp = max(o.pk for o in values.values())
+    geo = Area.objects.gemeenten().current().filter(geometry__isnull=False)
+    key = f"cb-map:{indicator.pk}:{period}:{lang}:{stamp}:{len(values)}:{geo.count()}"
+    hit = cache.get(key)
+    if hit is not None:
+        return hit
+    features = [{"type": "Feature", "geometry": monitor.simplify(a.geometry),
+                 "properties": {"name": a.name, "value": float(values[a.pk].value) if a.pk in values else None}}
+                for a in geo.order_by("name").only("pk", "name", "geometry") if a.geometry]
+    result = (render_svg(monitor.choropleth(indicator, features, lang), lang) if features else "", len(features))
+    cache.set(key, result, 24 * 3600)
+    return result
 
 
 # --- import ---------------------------------------------------------------------------------------
@@ -319,8 +332,9 @@ def public_context(theme: PublicTheme, lang: str, *, css: list[str], other_url: 
 
 
 def _public_etag(theme: PublicTheme, lang: str) -> str:
-    stamp = Observation.objects.filter(area=theme.gemeente, indicator__in=theme.indicators.all()).aggregate(
-        n=Max("pk"))["n"]
+    places = [a for a in (theme.gemeente_id, theme.gemeente.basisteam_id) if a]
+    stamp = Observation.objects.filter(area_id__in=places, indicator__in=theme.indicators.all()).aggregate(
+        n=Max("pk"), b=Max("import_batch_id"), c=Count("pk"))
     raw = f"{theme.pk}:{theme.updated_at.isoformat()}:{stamp}:{lang}:{theme.tlp}"
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
@@ -335,9 +349,15 @@ def public_theme(request: HttpRequest, gemeente: str, theme: str) -> HttpRespons
     else:
         other = "en" if lang == "nl" else "nl"
         other_url = request.path.replace(f"/{lang}/", f"/{other}/", 1)
-        css = [static("vendor/utrecht/index.css"), static("vendor/voorbeeld/theme.css"),
-               static("indicators/public.css")]
-        resp = render(request, "indicators/public_theme.html", public_context(obj, lang, css=css, other_url=other_url))
+        key = f"cb-public:{etag}:{request.path}"
+        html = cache.get(key)
+        if html is None:  # the rendered page is cached under its ETag: any change gives a new key
+            css = [static("vendor/utrecht/index.css"), static("vendor/voorbeeld/theme.css"),
+                   static("indicators/public.css")]
+            html = render_to_string("indicators/public_theme.html",
+                                    public_context(obj, lang, css=css, other_url=other_url), request=request)
+            cache.set(key, html, 3600)
+        resp = HttpResponse(html)
     resp["ETag"] = etag
     resp["Last-Modified"] = last_modified
     resp["Cache-Control"] = "public, max-age=300"
