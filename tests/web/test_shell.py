@@ -59,3 +59,11 @@ def test_dashboard_shows_modules(client, world):
     assert "Gebieden" in html and "Incidenten" in html
     html_en = client.get("/en/overzicht/").content.decode()
     assert "Areas" in html_en and "Incidents" in html_en
+
+
+def test_menu_has_each_entry_once(client, world):
+    client.force_login(world.anna)
+    html = client.get("/nl/overzicht/").content.decode()
+    nav = html.split('aria-label="Hoofdmenu"', 1)[1].split("</nav>", 1)[0]
+    assert nav.count(">Overzicht<") == 1
+    assert "dict_items" not in html and "('title'" not in html

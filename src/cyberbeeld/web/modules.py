@@ -28,6 +28,9 @@ def register(key: str) -> Callable[[Callable[[HttpRequest, Any], Card | None]], 
 
 def dashboard_modules(request: HttpRequest, organisation: Any) -> list[Card]:
     cards = [card for _key, fn in _REGISTRY if (card := fn(request, organisation)) is not None]
+    for card in cards:  # templates read card.items; a missing key would resolve to dict.items()
+        card.setdefault("items", [])
+        card.setdefault("url", None)
     if not cards:
         cards.append({"title": _("Welkom"), "text": _("Nog geen modules beschikbaar."), "url": None})
     return cards
@@ -46,7 +49,7 @@ def _areas_card(request: HttpRequest, organisation: Any) -> Card | None:
         items.append(_("Politie-eenheid: %(pe)s") % {"pe": area.politie_eenheid.name if area.politie_eenheid else _("nog niet ingevuld")})
         if area.peer_group:
             items.append(_("Vergelijkingsgroep: %(pg)s") % {"pg": area.peer_group.name_nl})
-    n = Area.objects.filter(kind=AreaKind.GEMEENTE, valid_to__isnull=True).count()
+    n = Area.objects.filter(kind=AreaKind.GEMEENTE).current().count()
     return {"title": _("Gebieden"), "text": _("%(n)s gemeenten in Cyberbeeld.") % {"n": n},
             "items": items, "url": reverse("areas:list")}
 
