@@ -347,3 +347,27 @@ def test_lonely_psu_fail(api, r):
         """
     )
     assert res["failed"][0] == 1
+
+
+@pytest.mark.parametrize("name", ["strat", "clus1", "clus2"])
+def test_quantiles_woodruff(api, r, name):
+    from cyberbeeld.survey.quantiles import svyquantile
+
+    code, table, design = DESIGNS[name]
+    res = r(
+        f"""
+        d <- {code}
+        q <- svyquantile(~api00, d, c(0.25, 0.5, 0.9))
+        out("q", q$api00[, 1]); out("lo", q$api00[, 2]); out("hi", q$api00[, 3]); out("se", q$api00[, 4])
+        b <- svyby(~api00, ~stype, d, svyquantile, quantiles=0.5, ci=TRUE)
+        out("bq", coef(b)); out("bse", SE(b))
+        """
+    )
+    ours = svyquantile(api[table], design, "api00", [0.25, 0.5, 0.9])
+    close(ours["estimate"], res["q"])
+    close(ours["ci_low"], res["lo"])
+    close(ours["ci_high"], res["hi"])
+    close(ours["se"], res["se"])
+    byd = svyquantile(api[table], design, "api00", [0.5], by="stype")
+    close(byd["estimate"], res["bq"])
+    close(byd["se"], res["bse"])

@@ -7,7 +7,12 @@ import importlib
 
 import pytest
 
-MODULES = ["cyberbeeld.survey", "cyberbeeld.survey.variance", "cyberbeeld.survey.design"]
+MODULES = [
+    "cyberbeeld.survey",
+    "cyberbeeld.survey.variance",
+    "cyberbeeld.survey.design",
+    "cyberbeeld.survey.quantiles",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -5,6 +5,7 @@ The modules are
 - :mod:`cyberbeeld.survey.variance` -- linearisation covariance of totals (R's ``svyrecvar``);
 - :mod:`cyberbeeld.survey.design` -- the :class:`~cyberbeeld.survey.design.Design` description;
 - :mod:`cyberbeeld.survey.estimators` -- means, totals, proportions, ratios, by domains;
+- :mod:`cyberbeeld.survey.quantiles` -- quantiles with Woodruff intervals (``svyquantile``);
 - :mod:`cyberbeeld.survey.moments` -- from per-stratum power sums to variances;
 - :mod:`cyberbeeld.survey.engine` -- the per-row work, compiled by Ibis for DuckDB or Spark;
 - :mod:`cyberbeeld.survey.cli` -- the ``cyberbeeld estimate`` command.
@@ -32,6 +33,7 @@ from cyberbeeld.survey.estimators import (
     svyratio,
     svytotal,
 )
+from cyberbeeld.survey.quantiles import svyquantile
 from cyberbeeld.survey.variance import DesignStructure, design_covariance
 
 __all__ = [
@@ -45,6 +47,7 @@ __all__ = [
     "estimate",
     "svymean",
     "svyproportion",
+    "svyquantile",
     "svyratio",
     "svytotal",
 ]

@@ -27,6 +27,8 @@ class SurveyDesignError(ValueError):
         self.reason = message
         self.column = column
         self.row = row
+        #: The offending stratum (key column -> value), for a lonely PSU found in aggregates.
+        self.stratum: dict[str, object] | None = None
         parts = [message]
         if column is not None:
             parts.append(f"column {column!r}")

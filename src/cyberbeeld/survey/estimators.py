@@ -432,6 +432,24 @@ def estimate(
         return _run(session, design, plan, by_cols, ci, level, positive_weights=checked.positive_weights)
 
 
+def _locate_stratum(session: Session, design: Design, error: SurveyDesignError) -> SurveyDesignError:
+    """Name the column and first row of the stratum of a lonely-PSU error."""
+    if error.stratum is None:
+        return error
+    t = session.table
+    cond: ir.BooleanValue = ibis.literal(True)
+    column = design.strata or design.psu
+    for key, value in error.stratum.items():
+        col = {"__cb_s": design.strata, "__cb_p": design.psu}.get(key)
+        if col is None:
+            continue
+        cond = cond & (t[col] == ibis.literal(value))
+        column = col if key == "__cb_s" or column is None else column
+    if "__cb_p" in error.stratum:
+        column = design.psu
+    return SurveyDesignError(error.reason, column=column, row=_first_row(session, cond))
+
+
 def _row_moment_name(a: str, b: str) -> str:
     return f"{a}__{b}"
 
@@ -483,7 +501,10 @@ def _run(
             row_sums=row_sums if i == 0 else {},
         )
         stage_tables.append(run_moments(session, expr))
-    return _assemble(design, plan, by_cols, infos, keys, stage_tables, ci, level)
+    try:
+        return _assemble(design, plan, by_cols, infos, keys, stage_tables, ci, level)
+    except SurveyDesignError as error:
+        raise _locate_stratum(session, design, error) from None
 
 
 def _assemble(

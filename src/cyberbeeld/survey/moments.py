@@ -152,10 +152,12 @@ def domain_variances(
             row = tab.loc[lonely].iloc[0]
             label = ", ".join(str(row[c]) for c in st.label_columns)
             unit = "PSU" if st.stage == 1 else "SSU"
-            raise SurveyDesignError(
+            error = SurveyDesignError(
                 f"stratum {label} has only one {unit} at stage {st.stage} (lonely_psu='fail'); "
                 "use lonely_psu='adjust', 'average', 'remove' or 'certainty'"
             )
+            error.stratum = {c: row[c] for c in st.label_columns}
+            raise error
         with np.errstate(divide="ignore", invalid="ignore"):
             scale = f * np.where(n_h > 1, n_h / (n_h - 1.0), 1.0) * mult
         if lonely_psu == "adjust":

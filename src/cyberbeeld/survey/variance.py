@@ -180,6 +180,8 @@ class StageStructure:
         Labels of the strata, for error messages.
     stage : int
         1 or 2.
+    column : str, optional
+        Name of the column that defines the strata of this stage, for error messages.
     """
 
     unit_of_row: IntArray
@@ -189,6 +191,7 @@ class StageStructure:
     multiplier_unit: FloatArray
     stratum_labels: np.ndarray
     stage: int
+    column: str | None = None
 
     @property
     def n_strata(self) -> int:
@@ -250,10 +253,16 @@ def stage_covariance_from_totals(
     census = np.bincount(sou, weights=(~census_unit).astype(np.float64), minlength=stage.n_strata) == 0
     lonely = (n_s == 1) & present & ~census
     if lonely.any() and lonely_psu == "fail":
-        label = stage.stratum_labels[int(np.argmax(lonely))]
+        which = int(np.argmax(lonely))
+        label = stage.stratum_labels[which]
+        unit = "PSU" if stage.stage == 1 else "SSU"
+        first_unit = int(np.argmax(sou == which))
+        rows = np.flatnonzero(stage.unit_of_row == first_unit)
         raise SurveyDesignError(
-            f"stratum {label!r} has only one PSU at stage {stage.stage} (lonely_psu='fail'); "
-            "use lonely_psu='adjust', 'average', 'remove' or 'certainty'"
+            f"stratum {label!r} has only one {unit} at stage {stage.stage} (lonely_psu='fail'); "
+            "use lonely_psu='adjust', 'average', 'remove' or 'certainty'",
+            column=stage.column,
+            row=int(rows[0]) if rows.size else None,
         )
     if lonely_psu not in LONELY_PSU_OPTIONS:
         raise SurveyDesignError(f"unknown lonely_psu option {lonely_psu!r}")
@@ -458,6 +467,7 @@ class DesignStructure:
                 multiplier_unit=np.ones(n_psu_total),
                 stratum_labels=s_labels,
                 stage=1,
+                column=names["strata"] if strata is not None else names["psu"],
             )
         ]
         if two_stage and has_fpc:
@@ -470,6 +480,7 @@ class DesignStructure:
                     multiplier_unit=mult2_unit,
                     stratum_labels=np.arange(n_psu_total),
                     stage=2,
+                    column=names["psu"],
                 )
             )
         return cls(
