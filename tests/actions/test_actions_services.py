@@ -180,6 +180,39 @@ def test_portfolio_matrix(world, scenarios, taxonomy):
     assert rows[p.pk][scenarios["online-oproep-rellen"].pk]["linked"]
     assert rows[q.pk][scenarios["ransomware-mkb"].pk]["forms"] == ["malware-ransomware"]
     assert rows[q.pk][scenarios["helpdeskfraude-ouderen"].pk]["measures"]
-    assert scenarios["gehackte-sluis-brug"].pk in [s.pk for s in mx["untouched"]]
-    assert scenarios["online-oproep-rellen"].pk not in [s.pk for s in mx["untouched"]]
+    assert rows[q.pk][scenarios["gehackte-sluis-brug"].pk]["forms"] == ["malware-ransomware"]
+    assert mx["untouched"] == []
+    services.portfolio_save(by=world.anna, owner=world.maastricht, portfolio=q, data={"forms": []})
+    mx = selectors.portfolio_matrix(world.anna, world.maastricht)
+    assert {s.pk for s in mx["untouched"]} == {scenarios["gehackte-sluis-brug"].pk, scenarios["ransomware-mkb"].pk}
     assert Measure.objects.count() == 1
+
+
+def test_discussion_mode_has_no_clock(world, scenarios):
+    ex = services.exercise_from_template(by=world.anna, owner=world.maastricht, code="project-x-oproep",
+                                         scenario=scenarios["online-oproep-rellen"], mode="discussie")
+    services.exercise_start(by=world.anna, exercise=ex, now=1_800_000_000.0)
+    assert ex.clock_state.get("started_at") is None and ex.status == ExerciseStatus.LOPEND
+    with pytest.raises(services.ExerciseStateError):
+        services.exercise_pause(by=world.anna, exercise=ex)
+    e = services.log_add(by=world.anna, exercise=ex, kind=LogKind.BESLUIT, text="Driehoek bijeen")
+    assert e.elapsed_seconds is None
+    services.exercise_finish(by=world.anna, exercise=ex)
+    ex.refresh_from_db()
+    assert ex.status == ExerciseStatus.AFGEROND
+
+
+def test_every_library_template_builds(world, scenarios):
+    for t in services.exercise_templates():
+        ex = services.exercise_from_template(by=world.anna, owner=world.maastricht, code=t["code"])
+        assert ex.injects.count() == len(t["injects"]) and ex.injects.filter(is_media=True).exists()
+        assert ex.participants.count() == len(t["roles"])
+    assert {t["code"] for t in services.exercise_templates()} == {
+        "gehackte-sluisbesturing", "ransomware-gemeente", "ddos-verkiezingen", "project-x-oproep", "datalek-gemeente"}
+    codes = set(ScenarioTemplate.objects.values_list("code", flat=True))
+    assert all(t["scenario_template"] in codes for t in services.exercise_templates())
+
+
+def test_exercise_from_other_orgs_scenario_refused(world, scenarios):
+    with pytest.raises(PermissionError):
+        services.exercise_from_scenario(by=world.zoe, owner=world.zaanstad, scenario=scenarios["ransomware-mkb"])

@@ -117,6 +117,7 @@ class InjectForm(StyledFormMixin, forms.ModelForm):
 
 
 class AdHocInjectForm(StyledFormMixin, forms.Form):
+    use_required_attribute = False  # checked on the server; no red boxes before anything is typed
     delay_minutes = forms.DecimalField(label=_("Over hoeveel minuten (oefentijd)"), min_value=0, initial=0,
                                        max_digits=6, decimal_places=1)
     channel = forms.ChoiceField(label=_("Kanaal"), choices=Channel.choices)
@@ -131,6 +132,7 @@ class ParticipantForm(StyledFormMixin, forms.Form):
 
 
 class LogForm(StyledFormMixin, forms.Form):
+    use_required_attribute = False
     kind = forms.ChoiceField(label=_("Soort"), choices=[(LogKind.OBSERVATIE, LogKind.OBSERVATIE.label),
                                                           (LogKind.BESLUIT, LogKind.BESLUIT.label)])
     role = forms.ChoiceField(label=_("Rol"), required=False,

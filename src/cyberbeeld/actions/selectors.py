@@ -56,6 +56,7 @@ class CoverageRow:
     scenario: Scenario
     live: list[Measure] = field(default_factory=list)
     overdue: list[Measure] = field(default_factory=list)
+    digital: bool = False
 
     @property
     def state(self) -> str:
@@ -72,9 +73,12 @@ def coverage(user: Any, owner: Any) -> list[CoverageRow]:
     measures = Measure.objects.filter(owner=owner, status__in=LIVE_STATUSES)
     scenarios = scenarios_of(user, owner).prefetch_related(Prefetch("measures", queryset=measures,
                                                                     to_attr="counted"))
+    from cyberbeeld.incidents.models import Form
+
+    digital_forms = set(Form.objects.filter(category__code=DIGITAL_COMPONENT).values_list("code", flat=True))
     rows = []
     for s in scenarios:
-        row = CoverageRow(s)
+        row = CoverageRow(s, digital=s.road == PUBLIC_ORDER_ROAD or bool(set(s.form_codes or []) & digital_forms))
         for m in s.counted:  # type: ignore[attr-defined]
             (row.overdue if m.is_overdue else row.live).append(m)
         rows.append(row)
