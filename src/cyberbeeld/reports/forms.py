@@ -16,3 +16,6 @@ class ReportForm(StyledFormMixin, forms.Form):
     def __init__(self, *args: Any, areas: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["area"].choices = [(a.code, f"{a.name} ({a.get_kind_display()})") for a in areas]
+        self._errors = None  # the mixin validated before the choices were known: validate again
+        if self.is_bound:
+            self.full_clean()

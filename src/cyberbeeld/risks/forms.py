@@ -17,6 +17,17 @@ def _lang() -> str:
     return "en" if (get_language() or "nl").startswith("en") else "nl"
 
 
+def _revalidate(form: forms.BaseForm) -> None:
+    """StyledFormMixin validates a bound form while it is constructed; fields, choices and
+    querysets set afterwards need a fresh validation (and styling)."""
+    from cyberbeeld.web.forms import style
+
+    form._errors = None  # type: ignore[assignment]
+    if form.is_bound:
+        form.full_clean()
+    style(form)
+
+
 class AssetForm(StyledFormMixin, forms.ModelForm):
     tlp = forms.ChoiceField(label=_("TLP-label"), choices=TLP_CHOICES, initial="amber")
 
@@ -32,6 +43,7 @@ class AssetForm(StyledFormMixin, forms.ModelForm):
             qs = qs.exclude(pk=self.instance.pk)
         self.fields["dependencies"].queryset = qs
         self.fields["dependencies"].required = False
+        _revalidate(self)
 
 
 class ScenarioForm(StyledFormMixin, forms.ModelForm):
@@ -58,6 +70,7 @@ class ScenarioForm(StyledFormMixin, forms.ModelForm):
         for name in ("assets", "evidence_indicators", "evidence_incidents"):
             self.fields[name].required = False
         self.fields["audience_region"].label = _("Delen met de eigen veiligheidsregio")
+        _revalidate(self)
 
 
 class AssessmentForm(StyledFormMixin, forms.Form):
@@ -92,9 +105,7 @@ class AssessmentForm(StyledFormMixin, forms.Form):
                 widget=forms.Textarea(attrs={"rows": 2}))
         self.fields["note"] = forms.CharField(label=_("Toelichting"), required=False,
                                               widget=forms.Textarea(attrs={"rows": 2}))
-        from cyberbeeld.web.forms import style
-
-        style(self)
+        _revalidate(self)
 
     @staticmethod
     def key(code: str, suffix: str = "class") -> str:
