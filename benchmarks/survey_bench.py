@@ -24,8 +24,8 @@ Usage::
     python benchmarks/survey_bench.py            # full size
     python benchmarks/survey_bench.py --n 50000  # smoke test
 
-Raking (calibration) time is measured by S2's ``calibrate`` module; :func:`make_survey` is the
-hook to build the same synthetic data for it.
+Raking (calibration) belongs to S2's ``calibrate`` module: :func:`raking_inputs` builds its
+inputs from the same synthetic data and ``--rake`` times ``calibrate.rake`` in this run.
 """
 
 from __future__ import annotations
@@ -90,6 +90,43 @@ def make_survey(n: int = 2_000_000, *, seed: int = 20261123) -> pd.DataFrame:
         eta = a_g[g] + b_age[age] + 0.2 * sex + 0.1 * (k - 10)
         frame[name] = (rng.random(n) < 1.0 / (1.0 + np.exp(-eta))).astype(np.int8)
     return pd.DataFrame(frame)
+
+
+def raking_inputs(df: pd.DataFrame) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
+    """Weights, margin codes and population totals to rake the synthetic survey.
+
+    The hook for timing calibration (S2's :func:`cyberbeeld.survey.calibrate.rake`): margins are
+    gemeente (342), leeftijd (6) and geslacht (2); the totals are the weighted sample counts
+    scaled to each gemeente's population and perturbed by a few percent, so raking has work to do.
+    """
+    rng = np.random.default_rng(5)
+    w = df["w"].to_numpy(dtype=np.float64)
+    gem_codes, gem_levels = pd.factorize(df["gemeente"], sort=True)
+    pop = df.groupby("gemeente")["N"].first().reindex(gem_levels).to_numpy(dtype=np.float64)
+    total = pop.sum()
+    margins = [
+        gem_codes.astype(np.intp),
+        df["leeftijd"].to_numpy().astype(np.intp),
+        df["geslacht"].to_numpy().astype(np.intp),
+    ]
+    totals = [pop]
+    for codes in margins[1:]:
+        share = np.bincount(codes, weights=w) / w.sum()
+        share = share * rng.uniform(0.95, 1.05, share.size)
+        totals.append(total * share / share.sum())
+    return w, margins, totals
+
+
+def time_raking(df: pd.DataFrame) -> float | None:
+    """Seconds to rake the synthetic survey with :func:`cyberbeeld.survey.calibrate.rake`, if present."""
+    try:
+        from cyberbeeld.survey.calibrate import rake
+    except ImportError:
+        return None
+    w, margins, totals = raking_inputs(df)
+    t0 = time.perf_counter()
+    rake(w, margins, totals)
+    return time.perf_counter() - t0
 
 
 OURS = """
@@ -160,6 +197,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--r-domains", type=int, default=8, help="gemeenten R is timed on (0 = all)")
     p.add_argument("--r-full", action="store_true", help="time R on all gemeenten")
     p.add_argument("--no-r", action="store_true", help="skip R")
+    p.add_argument(
+        "--rake", action="store_true", help="also time raking (S2's calibrate.rake) in this process"
+    )
     p.add_argument("--workdir", help="directory for the data files (default: a temporary one)")
     args = p.parse_args(argv)
 
@@ -193,6 +233,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"ours / floor = {ours['time'] / floor['time']:.2f}x   (target <= 3x)")
     print(f"peak memory ours = {ours['peak_kb'] / 1024 / 1024:.2f} GB   (target <= 2 GB)")
+    if args.rake:
+        sys.path.insert(0, src)
+        seconds = time_raking(df)
+        print(
+            "raking: "
+            + ("calibrate.rake not available" if seconds is None else f"{seconds:.3f} s (S2's rake)")
+        )
     rscript = shutil.which("Rscript")
     if args.no_r or rscript is None:
         print("R: skipped" + ("" if rscript else " (Rscript not found)"))
