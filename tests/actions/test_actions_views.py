@@ -207,3 +207,31 @@ def test_demo_hook_idempotent(world, taxonomy):
     ex = Exercise.objects.get(owner=world.maastricht, is_example=True)
     assert "sluisbesturing" in ex.title and ex.scenario is not None and ex.injects.filter(is_media=True).exists()
     assert Measure.objects.filter(owner=world.maastricht, is_example=True).count() == 4
+
+
+def test_adopt_approach_page(world, setup):
+    from cyberbeeld.sharing.models import Approach
+
+    shared = Approach.objects.create(owner=world.eijsden, title="Webcare bij online oproepen", tlp="green",
+                                     audience_region=True, approach="Jongerenwerk online")
+    private = Approach.objects.create(owner=world.zaanstad, title="Geheim", tlp="amber")
+    c = client_for(world, world.anna)
+    url = f"/nl/maatregelen/aanpak/{shared.uuid}/overnemen/"
+    assert c.get(url).status_code == 200
+    r = c.post(url, {"scenarios": [setup["rellen"].pk], "due_date": "2027-01-31"})
+    assert r.status_code == 302, r.context["form"].errors
+    m = Measure.objects.get(source_approach=shared)
+    assert m.owner == world.maastricht and list(m.scenarios.all()) == [setup["rellen"]]
+    assert c.get(f"/nl/maatregelen/aanpak/{private.uuid}/overnemen/").status_code == 404
+    assert client_for(world, world.lezer).get(url).status_code == 404
+
+
+def test_forms_refuse_another_organisations_scenario(world, setup):
+    other = risk_services.scenario_adopt(by=world.zoe, owner=world.zaanstad,
+                                         template=ScenarioTemplate.objects.get(code="ransomware-mkb"))
+    c = client_for(world, world.anna)
+    r = c.post("/nl/maatregelen/nieuw/", {"title": "x", "scenarios": [other.pk], "status": "gepland",
+                                         "effect_on": "kans", "tlp": "amber"})
+    assert r.status_code == 200 and not Measure.objects.filter(title="x").exists()
+    r = c.post("/nl/maatregelen/oefeningen/nieuw/", {"scenario": other.pk, "mode": "facilitator"})
+    assert r.status_code == 200 and not Exercise.objects.filter(scenario=other).exists()

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cyberbeeld.indicators.models import Indicator
 from cyberbeeld.risks.models import Scenario, ScenarioStatus
-from cyberbeeld.web.forms import StyledFormMixin
+from cyberbeeld.web.forms import StyledFormMixin, style
 
 from .models import (
     Campaign,
@@ -29,6 +29,14 @@ def _forms_qs() -> Any:
     return current_forms()
 
 
+def _revalidate(form: Any) -> None:
+    """StyledFormMixin validates a bound form inside ``__init__`` (to mark invalid fields), i.e. before
+    the querysets are narrowed to the owner's objects. Drop that result so validation uses them."""
+    if form.is_bound:
+        form._errors = None
+        style(form)
+
+
 def _scenarios(owner: Any) -> Any:
     return Scenario.objects.filter(owner=owner, status=ScenarioStatus.ACTIEF).order_by("title")
 
@@ -46,8 +54,10 @@ class _OwnedForm(StyledFormMixin, forms.ModelForm):
             self.fields["indicator"].queryset = Indicator.objects.order_by("code")
         if "portfolio" in self.fields:
             self.fields["portfolio"].queryset = Portfolio.objects.filter(owner=owner)
+        _revalidate(self)
         if "tlp" in self.fields:
             self.fields["tlp"].label = _("TLP-label")
+        _revalidate(self)
 
 
 class MeasureForm(_OwnedForm):
@@ -101,6 +111,7 @@ class ExerciseNewForm(StyledFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["scenario"].queryset = _scenarios(owner)
         self.fields["template"].choices = [("", _("— bij het scenario passend —"))] + list(templates or [])
+        _revalidate(self)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -167,3 +178,15 @@ class InstrumentForm(StyledFormMixin, forms.ModelForm):
         fields = ["article", "status", "title_nl", "title_en", "power_nl", "power_en", "conditions_nl",
                   "conditions_en", "limits_nl", "limits_en", "inform_nl", "inform_en", "online_nl", "online_en",
                   "source_url"]
+
+
+class AdoptApproachForm(StyledFormMixin, forms.Form):
+    scenarios = forms.ModelMultipleChoiceField(label=_("Scenario's"), queryset=Scenario.objects.none(), required=False)
+    portfolio = forms.ModelChoiceField(label=_("Portefeuille"), queryset=Portfolio.objects.none(), required=False)
+    due_date = forms.DateField(label=_("Gereed op"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, owner: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["scenarios"].queryset = _scenarios(owner)
+        self.fields["portfolio"].queryset = Portfolio.objects.filter(owner=owner)
+        _revalidate(self)

@@ -7,6 +7,7 @@ app_name = "actions"
 urlpatterns = [
     path("", views.measure_list, name="list"),
     path("nieuw/", views.measure_edit, name="measure_create"),
+    path("aanpak/<uuid:uuid>/overnemen/", views.adopt_approach, name="adopt_approach"),
     path("dekking/", views.coverage, name="coverage"),
     path("te-laat/", views.overdue, name="overdue"),
     path("export.<str:fmt>", views.measure_export, name="export"),

@@ -20,6 +20,7 @@ from cyberbeeld.risks.models import Scenario
 from . import exports, pdf, selectors, services
 from .forms import (
     AdHocInjectForm,
+    AdoptApproachForm,
     CampaignForm,
     EvaluationForm,
     ExerciseForm,
@@ -112,6 +113,27 @@ def measure_edit(request: HttpRequest, uuid: str | None = None) -> HttpResponse:
     return render(request, "actions/edit.html", {
         "form": form, "title": _("Maatregel bewerken") if measure else _("Nieuwe maatregel"), "section": "measures",
         "cancel": reverse("actions:measure_detail", args=[measure.uuid]) if measure else reverse("actions:list")})
+
+
+@login_required
+def adopt_approach(request: HttpRequest, uuid: str) -> HttpResponse:
+    """The casebook's "adopt this approach as a measure": pick the scenarios and a due date, then create."""
+    from cyberbeeld.sharing.models import Approach
+
+    org = _require_writer(request)
+    approach = policy.get_visible_or_404(request.user, Approach.objects.all(), uuid=uuid)
+    form = AdoptApproachForm(request.POST or None, owner=org)
+    if request.method == "POST" and form.is_valid():
+        measure = services.measure_from_approach(by=request.user, owner=org, approach=approach,
+                                                 scenarios=form.cleaned_data["scenarios"],
+                                                 due_date=form.cleaned_data["due_date"],
+                                                 portfolio=form.cleaned_data["portfolio"])
+        messages.success(request, _("Aanpak overgenomen als maatregel."))
+        return redirect("actions:measure_detail", uuid=measure.uuid)
+    return render(request, "actions/edit.html", {
+        "form": form, "title": _("Aanpak overnemen als maatregel: %(t)s") % {"t": approach.title},
+        "intro": _("Titel, omschrijving, partners en vormen komen uit de aanpak; u kunt de maatregel daarna aanpassen."),
+        "section": "measures", "cancel": reverse("actions:list")})
 
 
 @login_required
