@@ -86,6 +86,7 @@ def test_indicator_page_sentences_and_reporting_gap(client, monitor):
     login(client, monitor)
     html = client.get("/nl/monitor/maastricht/vm-cybercrime-hacken/").content.decode()
     assert "significant" in html and "gestegen" in html
+    assert "/nl/monitor/maastricht/vm-online-hacken/" in html  # the 2021+ series, linked but never mixed
     html = client.get("/en/monitor/maastricht/vm-cybercrime-totaal/").content.decode()
     assert "registered" in html and "10,000" in html  # survey and register side by side (NL 2019)
 

@@ -84,7 +84,9 @@ def indicator_context(area: Area, indicator: Indicator, lang: str) -> dict[str, 
             "shown_name": shown_name, "refs": refs, "ref_headers": ref_headers, "table": table,
             "changes": change_list, "ref_sentences": ref_sentences, "svg": svg, "gaps": gaps,
             "has_ci": any(o.ci_low is not None for o in shown), "breaks": indicator.method_breaks or [],
-            "latest": latest}
+            "latest": latest, "other_series": list(Indicator.objects.filter(form=indicator.form, source=indicator.source)
+                                                   .exclude(series=indicator.series).order_by("code"))
+            if indicator.form else []}
 
 
 def reporting_gaps(indicator: Indicator, area: Area, shown: list[Observation], lang: str) -> list[dict[str, Any]]:
