@@ -216,3 +216,18 @@ def test_every_library_template_builds(world, scenarios):
 def test_exercise_from_other_orgs_scenario_refused(world, scenarios):
     with pytest.raises(PermissionError):
         services.exercise_from_scenario(by=world.zoe, owner=world.zaanstad, scenario=scenarios["ransomware-mkb"])
+
+
+def test_group_signals_point_campaigns_at_groups(world):
+    from cyberbeeld.indicators.models import Indicator, Observation
+
+    ind = Indicator.objects.create(code="vm-oplichting", name_nl="Slachtoffers oplichting", name_en="Fraud victims",
+                                   unit="percent", source="veiligheidsmonitor", series="vm-2021", form="oplichting-fraude")
+    Observation.objects.create(indicator=ind, area=world.gm_maastricht, period="2021", value=4)
+    Observation.objects.create(indicator=ind, area=world.gm_maastricht, period="2023", value=5.5)
+    Observation.objects.create(indicator=ind, area=world.gm_zaanstad, period="2023", value=9)
+    signals = {g["group"]: g for g in selectors.group_signals(world.maastricht)}
+    row = signals["ouderen"]["rows"][0]
+    assert row["indicator"] == ind and row["latest"].period == "2023" and row["change"] == pytest.approx(1.5)
+    assert signals["jongeren"]["rows"] == []
+    assert selectors.indicator_for_group("ouderen") == ind

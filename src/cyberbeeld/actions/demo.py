@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from . import services
+from . import selectors, services
 from .models import Campaign, Exercise, Measure, Portfolio
 
 PORTFOLIOS = [
@@ -73,7 +73,6 @@ def load(*, orgs: dict[str, Any], areas: dict[str, Any], log: Any) -> None:
     if owner is None or Exercise.objects.filter(owner=owner, is_example=True).exists():
         return
     from cyberbeeld.incidents.services import current_forms
-    from cyberbeeld.indicators.models import Indicator
 
     forms = {f.code: f for f in current_forms()}
     today = timezone.localdate()
@@ -99,7 +98,7 @@ def load(*, orgs: dict[str, Any], areas: dict[str, Any], log: Any) -> None:
     for title, group, problem, partners, channels, msgs, form_codes, scen in CAMPAIGNS:
         if Campaign.objects.filter(owner=owner, title=title).exists():
             continue
-        indicator = Indicator.objects.filter(form__in=form_codes).order_by("code").first()
+        indicator = selectors.indicator_for_group(group)
         services.campaign_save(by=None, owner=owner, is_example=True, data={
             "title": title, "target_group": group, "problem": problem, "partners": partners, "channels": channels,
             "messages": msgs, "indicator": indicator, "status": "loopt", "starts_on": today - dt.timedelta(days=30),

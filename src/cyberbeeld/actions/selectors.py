@@ -173,3 +173,43 @@ def is_digital_component(scenario: Scenario) -> bool:
 
     codes = list(scenario.form_codes or [])
     return bool(codes) and Form.objects.filter(code__in=codes, category__code=DIGITAL_COMPONENT).exists()
+
+
+# Indicator forms (``indicators.Indicator.form``) that speak for each target group of a campaign.
+GROUP_INDICATOR_FORMS: dict[str, tuple[str, ...]] = {
+    "ouderen": ("oplichting-fraude", "fraude-betalingsverkeer", "phishing", "identiteitsfraude"),
+    "jongeren": ("online-bedreiging", "online-pesten", "cyberpesten", "bedreiging-intimidatie", "shamesexting",
+                 "online-stalking"),
+    "mkb": ("hacken", "hacken-account", "cybercrime-totaal"),
+}
+
+
+def group_signals(owner: Any) -> list[dict[str, Any]]:
+    """Per target group: the indicators that speak for it, with the last two values for the owner's area.
+
+    Observations are public statistics (not shareable objects); only the owner's own area is shown."""
+    from cyberbeeld.indicators.models import Indicator, Observation
+
+    from .models import TargetGroup
+
+    area_id = getattr(owner, "area_id", None)
+    out = []
+    for group, forms in GROUP_INDICATOR_FORMS.items():
+        rows = []
+        for ind in Indicator.objects.filter(form__in=forms).order_by("code"):
+            obs = list(Observation.objects.filter(indicator=ind, area_id=area_id).order_by("-period")[:2]) \
+                if area_id else []
+            latest = obs[0] if obs else None
+            previous = obs[1] if len(obs) > 1 else None
+            change = None
+            if latest is not None and previous is not None:
+                change = float(latest.value) - float(previous.value)
+            rows.append({"indicator": ind, "latest": latest, "previous": previous, "change": change})
+        out.append({"group": group, "label": TargetGroup(group).label, "rows": rows})
+    return out
+
+
+def indicator_for_group(group: str) -> Any:
+    from cyberbeeld.indicators.models import Indicator
+
+    return Indicator.objects.filter(form__in=GROUP_INDICATOR_FORMS.get(group, ())).order_by("code").first()

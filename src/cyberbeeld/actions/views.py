@@ -516,8 +516,10 @@ def exercise_shared_pdf(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 def campaign_list(request: HttpRequest) -> HttpResponse:
+    org = _org(request)
     return render(request, "actions/campaign_list.html", {
         "campaigns": selectors.campaigns_visible_to(request.user), "may_create": _may_write(request),
+        "signals": selectors.group_signals(org) if org is not None else [], "organisation": org,
         "section": "campaigns"})
 
 
