@@ -62,8 +62,24 @@ def diagram(snapshot: dict[str, Any]) -> dict[str, Any] | None:
             area=s["area"] if regional else None, malicious=s["malicious"])))
     title = "Risicodiagram" if lang == "nl" else "Risk diagram"
     d = scoring.risk_diagram(method, results, lang=lang, title=title)
+    columns = list(d.columns)
+    for key, low, high in (("likelihood_range", "likelihood_low", "likelihood_high"),
+                           ("impact_range", "impact_low", "impact_high")):
+        if all(r[low] == r[high] for r in d.rows):  # no uncertainty ranges: leave the column out
+            columns = [c for c in columns if c[0] != key]
+    rows = []
+    for r in d.rows:
+        cells = []
+        for k, _ in columns:
+            if k == "likelihood_label":
+                cells.append(f"{r['likelihood']} {r['likelihood_label']}")
+            elif k == "impact_label":
+                cells.append(f"{r['impact']} {r['impact_label']}")
+            else:
+                cells.append(r[k])
+        rows.append(cells)
     return {"svg": render_svg(d.spec, lang), "label": d.spec.get("description", ""), "title": title,
-            "headers": [h for _, h in d.columns], "rows": [[r[k] for k, _ in d.columns] for r in d.rows]}
+            "headers": [h for _, h in columns], "rows": rows}
 
 
 def context(snapshot: dict[str, Any]) -> dict[str, Any]:

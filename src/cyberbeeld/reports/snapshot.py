@@ -226,7 +226,7 @@ def _indicators(area: Area, lang: str, dates: list[str]) -> list[dict[str, Any]]
                 change = None
         dates.append(str(obs[-1].period)[:4] + "-12-31")
         out.append({
-            "code": ind.code, "name": ind.name_en if lang == "en" else ind.name_nl, "unit": ind.get_unit_display(),
+            "code": ind.code, "name": ind.name_en if lang == "en" else ind.name_nl, "unit": ind.get_unit_display(), "is_count": ind.unit == "count",
             "source": ind.get_source_display(), "source_table": ind.source_table,
             "rows": [{"period": o.period, "value": _num(o.value), "ci_low": _num(o.ci_low), "ci_high": _num(o.ci_high)}
                      for o in obs[-6:]],
