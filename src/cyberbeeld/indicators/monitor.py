@@ -87,17 +87,21 @@ def changes(indicator: Indicator, observations: list[Observation], lang: str, ar
             entry.update(sentence=result.sentence(lang), significant=result.significant,  # type: ignore[arg-type]
                          direction=result.direction if result.significant else None)
         except cmp.ObservationError:
+            pct = "%" if indicator.unit == Unit.PERCENT else ""
             with translation.override(lang):
-                entry["sentence"] = _(
-                    "Van %(a)s (%(va)s) naar %(b)s (%(vb)s): of dit verschil echt is, kunnen we niet zeggen, "
-                    "want de foutmarges zijn niet bekend.") % {
-                    "a": prev.period, "va": fmt(prev.value, indicator, lang), "b": cur.period,
-                    "vb": fmt(cur.value, indicator, lang)}
+                entry["sentence"] = _("Van %(va)s in %(a)s naar %(vb)s in %(b)s.") % {
+                    "a": prev.period, "va": fmt(prev.value, indicator, lang) + pct, "b": cur.period,
+                    "vb": fmt(cur.value, indicator, lang) + pct}
+            entry["no_margin"] = True
         if brk:
             entry["break_note"] = brk.get("note_en" if lang == "en" else "note_nl", "")
             entry["significant"] = False
         out.append(entry)
     return out
+
+
+def margins_unknown(change_list: list[dict[str, Any]]) -> bool:
+    return any(c.get("no_margin") for c in change_list)
 
 
 def reference_sentences(indicator: Indicator, obs: Observation | None, refs: list[dict[str, Any]], lang: str,

@@ -84,7 +84,7 @@ def indicator_context(area: Area, indicator: Indicator, lang: str) -> dict[str, 
             "shown_name": shown_name, "refs": refs, "ref_headers": ref_headers, "table": table,
             "changes": change_list, "ref_sentences": ref_sentences, "svg": svg, "gaps": gaps,
             "has_ci": any(o.ci_low is not None for o in shown), "breaks": indicator.method_breaks or [],
-            "latest": latest, "other_series": list(Indicator.objects.filter(form=indicator.form, source=indicator.source)
+            "latest": latest, "no_margin": monitor.margins_unknown(change_list), "other_series": list(Indicator.objects.filter(form=indicator.form, source=indicator.source)
                                                    .exclude(series=indicator.series).order_by("code"))
             if indicator.form else []}
 
@@ -325,7 +325,7 @@ def public_context(theme: PublicTheme, lang: str, *, css: list[str], other_url: 
         tables.append({"indicator": ind, "name": ind.name_en if lang == "en" else ind.name_nl, "unit": unit,
                        "area_name": label_area, "basisteam": label_area != gemeente.name,
                        "periods": [o.period for o in obs], "values": [monitor.fmt(o.value, ind, lang) for o in obs],
-                       "svg": render_svg(chart, lang), "changes": ch,
+                       "svg": render_svg(chart, lang), "changes": ch, "no_margin": monitor.margins_unknown(ch),
                        "definition": ind.definition_en if lang == "en" else ind.definition_nl})
     return {"theme": theme, "gemeente": gemeente, "title": theme.title(lang),
             "narrative": sanitise(theme.narrative(lang)), "tables": tables, "sources": theme.sources or [],
