@@ -27,9 +27,13 @@ class Command(BaseCommand):
             if sys.stderr.isatty():
                 sys.stderr.write(f"\r{path.name}: {done}" + (f"/{total}" if total else "") + " rijen")
 
+        def stored(done: int, total: int) -> None:
+            if sys.stderr.isatty():
+                sys.stderr.write(f"\r{path.name}: {done}/{total} opgeslagen ({100 * done // max(total, 1)}%)   ")
+
         options = {"area": opts["area"]} if opts.get("area") else {}
         try:
-            summary = import_observations(path, progress=progress, **options)
+            summary = import_observations(path, progress=progress, store_progress=stored, **options)
         except ImportFailed as exc:
             for p in exc.problems[:20]:
                 self.stderr.write(f"{p.get('file')}, rij {p.get('row')}, kolom '{p.get('column')}': {p['reason']}")
