@@ -77,4 +77,4 @@ def search(request: HttpRequest, q: str = "", kind: str = "case", form: str = ""
     res = selectors.search(request.user, kind=kind, q=q, filters={
         "form": form, "category": category, "sector": sector, "region": region, "year": year, "tlp": tlp})
     return {"total": res.total, "facets": res.facets,
-            "results": [_out(o) for o in res.queryset.prefetch_related("forms")[:100]]}
+            "results": [_out(o) for o in res.objects(res.ids[:100])]}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 
 from cyberbeeld.accounts import policy
 from cyberbeeld.accounts.tlp import TLP
@@ -64,10 +64,27 @@ def changes_for(user: Any, obj: Any) -> QuerySet[ShareChange]:
 # --- search ---------------------------------------------------------------------------------------
 @dataclass
 class SearchResult:
+    """Ids of the matches (newest first) and facet counts — both over the policy-filtered set only."""
+
     kind: str
-    queryset: QuerySet[Any]
+    ids: list[int] = field(default_factory=list)
     facets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    total: int = 0
+
+    @property
+    def total(self) -> int:
+        return len(self.ids)
+
+    @property
+    def queryset(self) -> QuerySet[Any]:
+        return MODELS[self.kind].objects.filter(pk__in=self.ids).select_related("owner", "region") \
+            .order_by("-created_at", "-id")
+
+    def objects(self, ids: list[int] | None = None) -> list[Any]:
+        """The objects for ``ids`` (a page of :attr:`ids`), in result order."""
+        ids = self.ids if ids is None else list(ids)
+        found = MODELS[self.kind].objects.filter(pk__in=ids).select_related("owner", "region") \
+            .prefetch_related("forms").in_bulk()
+        return [found[i] for i in ids if i in found]
 
 
 def _apply_filters(qs: QuerySet[Any], filters: dict[str, str]) -> QuerySet[Any]:
@@ -93,52 +110,77 @@ def _apply_filters(qs: QuerySet[Any], filters: dict[str, str]) -> QuerySet[Any]:
 
 def search(user: Any, *, kind: str = "case", q: str = "", filters: dict[str, str] | None = None,
            with_facets: bool = True) -> SearchResult:
-    """Full-text search with facets; both results and counts are computed on the policy-filtered set."""
+    """Full-text search with facets; results and counts are computed on the policy-filtered set.
+
+    The candidates (full-text match and filters) are narrowed by the policy's own filter
+    (``policy.visible_q``) in ONE query that also returns the facet columns; the facets are then
+    counted from exactly those rows, so a count can never include an object the user may not see.
+    """
     model = MODELS[kind]
-    qs = policy.visible(user, model.objects.all())  # first the policy, then everything else
+    candidates = model.objects.all()
     if q.strip():
-        qs = textsearch.filter_matching(qs, q)
-    qs = _apply_filters(qs, filters or {})
-    result = SearchResult(kind=kind, queryset=qs.select_related("owner", "region").order_by("-created_at", "-id"))
+        candidates = textsearch.filter_matching(candidates, q)
+    candidates = _apply_filters(candidates, filters or {})
+    # policy.visible semantics, with the policy subquery restricted to the candidates
+    visible = candidates.filter(pk__in=candidates.filter(policy.visible_q(user)).values("pk"))
+    rows = list(visible.order_by("-created_at", "-id").values_list(
+        "pk", "tlp", "year", "region__code", "region__name", "sectors", "forms__id"))
+    ids: list[int] = []
+    seen: dict[int, tuple[Any, ...]] = {}
+    forms_of: dict[int, set[int]] = {}
+    for pk, *cols, form_id in rows:
+        if pk not in seen:
+            seen[pk] = tuple(cols)
+            ids.append(pk)
+            forms_of[pk] = set()
+        if form_id is not None:
+            forms_of[pk].add(form_id)
+    result = SearchResult(kind=kind, ids=ids)
     if with_facets:
-        result.facets = facets(qs)
-        result.total = sum(f["count"] for f in result.facets["tlp"])
-    else:
-        result.total = qs.count()
+        result.facets = _facets(seen, forms_of)
     return result
 
 
-def facets(qs: QuerySet[Any]) -> dict[str, list[dict[str, Any]]]:
-    """Counts over exactly the rows of ``qs`` (which the caller has policy-filtered)."""
-    model = qs.model
-    base = qs.order_by()
-    fk = model._meta.model_name + "_id"
-    through = model.forms.through.objects.filter(**{fk + "__in": base.values("pk")}).order_by()
-    out: dict[str, list[dict[str, Any]]] = {}
-    forms = {f.pk: f for f in Form.objects.filter(pk__in=through.values("form_id")).select_related("category")}
-    by_form = through.values("form_id").annotate(n=Count(fk, distinct=True))
-    out["form"] = sorted(({"value": forms[r["form_id"]].code, "label": forms[r["form_id"]].name, "count": r["n"]}
-                          for r in by_form if r["form_id"] in forms), key=lambda d: (-d["count"], d["label"]))
-    by_cat = through.values("form__category__code", "form__category__name_nl", "form__category__name_en") \
-        .annotate(n=Count(fk, distinct=True))
+def _facets(rows: dict[int, tuple[Any, ...]], forms_of: dict[int, set[int]]) -> dict[str, list[dict[str, Any]]]:
+    from collections import Counter
+
     from django.utils.translation import get_language
 
     en = (get_language() or "nl").startswith("en")
-    out["category"] = sorted(({"value": r["form__category__code"],
-                               "label": r["form__category__name_en"] if en else r["form__category__name_nl"],
-                               "count": r["n"]} for r in by_cat), key=lambda d: (-d["count"], d["label"]))
-    sector_counts = base.aggregate(**{s: Count("pk", filter=Q(sectors__contains=f",{s},")) for s in Sector.values})
+    form_ids = set().union(*forms_of.values()) if forms_of else set()
+    forms = {f.pk: f for f in Form.objects.filter(pk__in=form_ids).select_related("category")}
+    by_form: Counter[int] = Counter()
+    by_cat: Counter[str] = Counter()
+    cat_label: dict[str, str] = {}
+    for fids in forms_of.values():
+        by_form.update(fids)
+        cats = {forms[f].category for f in fids if f in forms}
+        for c in cats:
+            by_cat[c.code] += 1
+            cat_label[c.code] = c.name_en if en else c.name_nl
+    tlps: Counter[str] = Counter()
+    years: Counter[int] = Counter()
+    regions: Counter[tuple[str, str]] = Counter()
+    sectors: Counter[str] = Counter()
+    for tlp, year, region_code, region_name, sector_text in rows.values():
+        tlps[tlp] += 1
+        if year is not None:
+            years[year] += 1
+        if region_code:
+            regions[(region_code, region_name)] += 1
+        sectors.update(s for s in (sector_text or "").split(",") if s)
     labels = dict(Sector.choices)
-    out["sector"] = [{"value": s, "label": str(labels[s]), "count": n} for s, n in sector_counts.items() if n]
-    out["region"] = [{"value": r["region__code"], "label": r["region__name"], "count": r["n"]}
-                     for r in base.filter(region__isnull=False).values("region__code", "region__name")
-                     .annotate(n=Count("pk")).order_by("region__name")]
-    out["year"] = [{"value": str(r["year"]), "label": str(r["year"]), "count": r["n"]}
-                   for r in base.filter(year__isnull=False).values("year").annotate(n=Count("pk")).order_by("-year")]
-    tlp_counts = {r["tlp"]: r["n"] for r in base.values("tlp").annotate(n=Count("pk"))}
-    out["tlp"] = [{"value": t.value, "label": t.label, "count": tlp_counts[t.value]} for t in TLP
-                  if tlp_counts.get(t.value)]
-    return out
+    return {
+        "form": sorted(({"value": forms[f].code, "label": forms[f].name, "count": n}
+                        for f, n in by_form.items() if f in forms), key=lambda d: (-d["count"], d["label"])),
+        "category": sorted(({"value": c, "label": cat_label[c], "count": n} for c, n in by_cat.items()),
+                           key=lambda d: (-d["count"], d["label"])),
+        "sector": [{"value": s, "label": str(labels[s]), "count": sectors[s]} for s in Sector.values if sectors[s]],
+        "region": [{"value": c, "label": name, "count": n} for (c, name), n in sorted(regions.items(),
+                                                                                       key=lambda kv: kv[0][1])],
+        "year": [{"value": str(y), "label": str(y), "count": years[y]} for y in sorted(years, reverse=True)],
+        "tlp": [{"value": t.value, "label": t.label, "count": tlps[t.value]} for t in TLP if tlps[t.value]],
+    }
 
 
 # --- dashboard and library ------------------------------------------------------------------------

@@ -54,7 +54,8 @@ def casebook(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     filters = {k: request.GET.get(k, "").strip() for k in selectors.FILTERS}
     result = selectors.search(request.user, kind=kind, q=q, filters=filters)
-    page = Paginator(result.queryset, 20).get_page(request.GET.get("page"))
+    page = Paginator(result.ids, 20).get_page(request.GET.get("page"))
+    items = result.objects(page.object_list)
     base = {"soort": "aanpak" if kind == "approach" else "casus", "q": q, **{k: v for k, v in filters.items() if v}}
     facet_groups = []
     from urllib.parse import urlencode
@@ -67,7 +68,7 @@ def casebook(request: HttpRequest) -> HttpResponse:
             entries.append({**f, "active": active, "url": "?" + urlencode({k: v for k, v in params.items() if v})})
         facet_groups.append({"key": key, "title": _(title), "entries": entries})
     return render(request, "sharing/casebook.html", {
-        "kind": kind, "slug": base["soort"], "q": q, "filters": filters, "page": page, "total": result.total, "facet_groups": facet_groups,
+        "kind": kind, "slug": base["soort"], "q": q, "filters": filters, "page": page, "items": items, "total": result.total, "facet_groups": facet_groups,
         "may_create": _may_create(request),
         "recent": selectors.recent_region_cases(request.user, _org(request)),
     })
