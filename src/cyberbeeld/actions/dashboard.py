@@ -4,6 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cyberbeeld.web.modules import Card, register
@@ -21,7 +22,7 @@ def actions_card(request: HttpRequest, organisation: Any) -> Card | None:
              _("%(n)s scenario's zonder levende maatregel") % {"n": uncovered}]
     nxt = selectors.next_exercise(request.user, organisation)
     if nxt is not None:
-        items.append(_("Volgende oefening: %(t)s op %(d)s") % {"t": nxt.title, "d": nxt.planned_for.strftime("%Y-%m-%d")})
+        items.append(_("Volgende oefening: %(t)s op %(d)s") % {"t": nxt.title, "d": timezone.localtime(nxt.planned_for).strftime("%Y-%m-%d")})
     else:
         items.append(_("Geen oefening gepland"))
     return {"title": _("Maatregelen en oefeningen"), "url": reverse("actions:list"),

@@ -105,7 +105,7 @@ def load(*, orgs: dict[str, Any], areas: dict[str, Any], log: Any) -> None:
             "ends_on": today + dt.timedelta(days=150), "tlp": "amber",
             "forms": [forms[c] for c in form_codes if c in forms],
             "scenarios": [s for s in [_scenario(owner, scen)] if s] if scen else []})
-    planned = timezone.now().replace(hour=9, minute=30, second=0, microsecond=0) + dt.timedelta(days=21)
+    planned = timezone.localtime().replace(hour=9, minute=30, second=0, microsecond=0) + dt.timedelta(days=21)
     ex = services.exercise_from_template(by=None, owner=owner, code="gehackte-sluisbesturing", is_example=True,
                                          scenario=_scenario(owner, "gehackte-sluis-brug"), planned_for=planned,
                                          title="Gehackte sluisbesturing (voorbeeldoefening Maastricht)")

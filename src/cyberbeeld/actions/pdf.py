@@ -29,6 +29,7 @@ def exercise_context(exercise: Any) -> dict[str, Any]:
         "exercise": exercise, "participants": list(exercise.participants.all()),
         "injects": list(exercise.injects.all()), "skipped": skipped,
         "log": list(exercise.log.select_related("measure").all()),
+        "decisions": [e for e in exercise.log.all() if e.kind in ("besluit", "observatie")],
         "measures": list(exercise.measures.all()), "printed_on": timezone.localdate(),
         "revised": exercise.revised_assessment,
     }
