@@ -333,6 +333,9 @@ def check_file(owner: Organisation, filename: str, data: bytes, *, progress: Pro
             name = COLUMNS[required][0]
             raise ImportFileError(f"kolom '{name}' ontbreekt in rij 1", f"column '{name}' missing in row 1")
     lk = _Lookups(owner)
+    # texts already stored under the same key need no new redaction (a re-import stays cheap)
+    known = {k: (raw, red) for k, raw, red in Incident.objects.filter(owner=owner).exclude(external_id="")
+             .values_list("external_id", "raw_description", "redacted_description")}
     cleaned: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
     all_rows = list(rows)
@@ -358,7 +361,10 @@ def check_file(owner: Organisation, filename: str, data: bytes, *, progress: Pro
                 result.errors.extend(errs[: MAX_ERRORS - len(result.errors)])
         elif row is not None and not result.error_count:
             row["row"] = n
-            if redact_texts:
+            stored = known.get(row["external_id"])
+            if stored is not None and stored[0] == row["raw_description"]:
+                row["redacted_description"] = stored[1]
+            elif redact_texts:
                 row["redacted_description"] = redact(row["raw_description"])
             else:  # benchmark only: the caller guarantees texts without personal data
                 row["redacted_description"] = row["raw_description"]
@@ -369,8 +375,7 @@ def check_file(owner: Organisation, filename: str, data: bytes, *, progress: Pro
     if result.error_count:
         return [], result
     # suggestions for rows without a form (new incidents only; a known key keeps its form)
-    existing = set(Incident.objects.filter(owner=owner).exclude(external_id="").values_list("external_id", flat=True))
-    todo = [r for r in cleaned if r["form"] is None and r["external_id"] not in existing]
+    todo = [r for r in cleaned if r["form"] is None and r["external_id"] not in known]
     if todo:
         from .services import current_forms
 
