@@ -109,3 +109,19 @@ def test_static_site_passes_axe(page, data, axe_check, tmp_path):
         axe_check(page)
     page.goto((tmp_path / "index.html").as_uri())
     axe_check(page)
+
+
+def test_import_page_reports_errors_with_row_and_column(page, live_server, data, axe_check, tmp_path):
+    bad = tmp_path / "kapot.csv"
+    bad.write_text("indicator;gebied;periode;waarde\nx;GM0935;2019;12,5\nx;GM0935;2020;abc\n", encoding="utf-8")
+    _login(page, live_server.url, data)
+    page.goto(f"{live_server.url}/nl/monitor/import/")
+    axe_check(page)
+    page.locator("input[type=file]").set_input_files(str(bad))
+    page.get_by_role("button", name="Inlezen").click()
+    page.wait_for_url("**/nl/monitor/import/*/")
+    live = page.locator("#job-live")
+    assert live.get_attribute("aria-live") == "polite"
+    rows = page.locator("#job-problems tbody tr").all_inner_texts()
+    assert rows and rows[0].split("\t")[0].strip() == "3" and "abc" in rows[0]
+    axe_check(page)
