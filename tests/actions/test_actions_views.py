@@ -100,11 +100,16 @@ def test_facilitator_flow_via_pages(world, setup):
     c.post(f"{base}/actie/pauze/")
     assert "gepauzeerd" in c.get(f"{base}/leiden/").content.decode()
     c.post(f"{base}/actie/hervat/")
+    page = c.get(f"{base}/leiden/").content.decode()
+    poll = page.split('id="live-poll"')[1].split('hx-get="')[1].split('"')[0].replace("&amp;", "&")
+    assert c.get(poll).status_code == 204  # nothing new: no swap, no announcement
     c.post(f"{base}/actie/log/", {"log-kind": "observatie", "log-text": "Communicatie was traag"})
     c.post(f"{base}/actie/log/", {"log-kind": "besluit", "log-role": "burgemeester", "log-text": "Kade afzetten"})
     c.post(f"{base}/actie/adhoc/", {"adhoc-delay_minutes": "0", "adhoc-channel": "social",
                                     "adhoc-message": "Nepbericht: sluis ontploft", "adhoc-is_media": "on"})
     assert "Nepbericht" in c.get(f"{base}/klok/").content.decode()
+    r = c.get(poll)
+    assert r.status_code == 200 and "Communicatie was traag" in r.content.decode()
     r = c.post(f"{base}/actie/beeindig/")
     assert r.status_code == 302 and r["Location"].endswith("/evaluatie/")
     ex.refresh_from_db()

@@ -62,8 +62,16 @@ def test_measure_exercise_evaluation(page, live_server, world, taxonomy, axe_che
         page.get_by_label("Wat is besloten of waargenomen").fill(text)
         page.get_by_role("button", name="Vastleggen").click()
         page.wait_for_url("**/leiden/**")
-    # htmx polling refreshes the live region
-    page.wait_for_function("document.querySelector('#log').innerText.includes('Eerste publieksbericht')")
+    # htmx polling refreshes the live region: an entry logged elsewhere appears without a reload
+    from cyberbeeld.actions import services
+
+    services.log_add(by=world.anna, exercise=Exercise.objects.get(is_example=True), kind="besluit",
+                     text="Veiligheidsregio schaalt op naar GRIP 2")
+    page.wait_for_function("document.querySelector('#log').innerText.includes('GRIP 2')", timeout=15_000)
+    assert page.locator("#elapsed").get_attribute("role") == "timer"
+    shown = page.locator("#elapsed").inner_text()
+    page.wait_for_timeout(2200)  # static/actions/clock.js ticks under the CSP
+    assert page.locator("#elapsed").inner_text() != shown
     axe_check(page)
     page.get_by_role("button", name="Beëindig de oefening").click()
     page.wait_for_url("**/evaluatie/")

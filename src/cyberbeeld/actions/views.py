@@ -342,22 +342,33 @@ def exercise_participant_add(request: HttpRequest, uuid: str) -> HttpResponse:
 
 
 def _run_context(request: HttpRequest, ex: Any) -> dict[str, Any]:
+    import hashlib
+
+    from . import clock
+
     schedule = services.exercise_schedule(ex)
     injects = {str(i.uuid): i for i in ex.injects.all()}
     state = services.clock_of(ex)
-    from . import clock
 
     def rows(items: Any) -> list[Any]:
         return [injects[i.key] for i in items if i.key in injects]
 
+    log = list(ex.log.select_related("measure").all())
+    paused = clock.is_paused(state)
+    # what the live region shows; the ticking clock is outside it (static/actions/clock.js)
+    sig = hashlib.sha256(repr((ex.status, paused, [i.key for i in schedule.played],
+                               [i.key for i in schedule.skipped], sorted(injects),
+                               [e.pk for e in log])).encode()).hexdigest()[:16]
     elapsed = int(schedule.elapsed)
     return {
         "exercise": ex, "schedule": schedule, "played": rows(schedule.played), "upcoming": rows(schedule.upcoming),
-        "skipped": rows(schedule.skipped), "paused": clock.is_paused(state), "running": clock.is_running(state),
+        "skipped": rows(schedule.skipped), "paused": paused, "running": clock.is_running(state),
         "elapsed_label": f"{elapsed // 3600:d}:{(elapsed % 3600) // 60:02d}:{elapsed % 60:02d}",
+        "elapsed_seconds": f"{schedule.elapsed:.1f}",
+        "next_offset": None if schedule.next is None else f"{schedule.next.offset:.1f}",
         "next_in": None if schedule.seconds_to_next is None else int(schedule.seconds_to_next),
-        "log": ex.log.select_related("measure").all(), "facilitator": ex.mode == ExerciseMode.FACILITATOR,
-        "all_injects": list(injects.values()),
+        "log": log, "facilitator": ex.mode == ExerciseMode.FACILITATOR, "all_injects": list(injects.values()),
+        "sig": sig,
     }
 
 
@@ -373,7 +384,10 @@ def exercise_run(request: HttpRequest, uuid: str) -> HttpResponse:
 def exercise_clock(request: HttpRequest, uuid: str) -> HttpResponse:
     """The htmx fragment: the state is recomputed from the server-side clock on every poll."""
     ex = selectors.exercise_changeable(request.user, uuid)
-    return render(request, "actions/_clock.html", _run_context(request, ex))
+    ctx = _run_context(request, ex)
+    if request.GET.get("v") == ctx["sig"]:
+        return HttpResponse(status=204)  # nothing new: htmx keeps the live region as it is (no announcement)
+    return render(request, "actions/_clock.html", ctx)
 
 
 @login_required
