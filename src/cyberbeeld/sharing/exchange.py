@@ -118,7 +118,7 @@ def stix_bundle(user: Any, cases: Iterable[Case] | None = None) -> dict[str, Any
         objects.setdefault(ident["id"], ident)
         created, modified = _ts(case.created_at), _ts(max(case.updated_at, case.created_at))
         incident_id = f"incident--{case.uuid}"
-        fields = _case_fields(case)
+        fields = {k: v for k, v in _case_fields(case).items() if v not in ("", [], None)}  # STIX: no empties
         incident = {
             "type": "incident", "spec_version": "2.1", "id": incident_id, "created": created, "modified": modified,
             "created_by_ref": ident["id"], "name": case.title, "description": case.summary or case.title,
@@ -228,9 +228,10 @@ def import_stix(data: Any, *, organisation: Organisation, by: Any) -> list[Case]
     rows = []
     for inc in incidents:
         label = _marking_tlp(inc, markings)
-        ext = inc.get("extensions", {}).get(CASE_EXTENSION, {})
+        extensions = inc.get("extensions", {})
+        ext = extensions.get(CASE_EXTENSION, {})
         fields = {k: ext.get(k) for k in EXT_FIELDS if k in ext}
-        if not fields:
+        if CASE_EXTENSION not in extensions:
             fields = {"summary": inc.get("description", ""), "tags": inc.get("labels", [])}
         rows.append((inc["id"], inc.get("name") or "", label, fields))
     return _store(rows, organisation=organisation, by=by, source="stix")
