@@ -240,3 +240,18 @@ def test_forms_refuse_another_organisations_scenario(world, setup):
     assert r.status_code == 200 and not Measure.objects.filter(title="x").exists()
     r = c.post("/nl/maatregelen/oefeningen/nieuw/", {"scenario": other.pk, "mode": "facilitator"})
     assert r.status_code == 200 and not Exercise.objects.filter(scenario=other).exists()
+
+
+def test_inject_delete_only_while_preparing(world, setup):
+    ex = setup["exercise"]
+    first = ex.injects.order_by("offset_minutes").first()
+    base = f"/nl/maatregelen/oefeningen/{ex.uuid}"
+    assert client_for(world, world.zoe).post(f"{base}/injects/{first.uuid}/verwijderen/").status_code == 404
+    c = client_for(world, world.anna)
+    n = ex.injects.count()
+    c.post(f"{base}/injects/{first.uuid}/verwijderen/")
+    assert ex.injects.count() == n - 1
+    services.exercise_start(by=world.anna, exercise=ex)
+    second = ex.injects.first()
+    c.post(f"{base}/injects/{second.uuid}/verwijderen/")
+    assert ex.injects.count() == n - 1

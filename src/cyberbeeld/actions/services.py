@@ -316,6 +316,18 @@ def inject_save(*, by: Any, exercise: Exercise, data: dict[str, Any], inject: In
     return inject
 
 
+@transaction.atomic
+def inject_delete(*, by: Any, exercise: Exercise, inject: Inject) -> None:
+    """Remove an inject while preparing; once the exercise runs, skip it instead (the log keeps it)."""
+    if exercise.status != ExerciseStatus.CONCEPT:
+        raise ExerciseStateError("Injects are removed only before the start; skip it instead.")
+    if inject.exercise_id != exercise.pk:
+        raise PermissionError("inject of another exercise")
+    audit.record(user=_user(by), action="inject-delete", obj=exercise,
+                 changes={"inject": str(inject.uuid), "message": inject.message[:200]})
+    inject.delete()
+
+
 def _now() -> float:
     return timezone.now().timestamp()
 

@@ -25,6 +25,8 @@ urlpatterns = [
     path("oefeningen/<uuid:uuid>/", views.exercise_detail, name="exercise_detail"),
     path("oefeningen/<uuid:uuid>/bewerken/", views.exercise_edit, name="exercise_edit"),
     path("oefeningen/<uuid:uuid>/injects/", views.exercise_inject_add, name="exercise_inject_add"),
+    path("oefeningen/<uuid:uuid>/injects/<uuid:inject>/verwijderen/", views.exercise_inject_delete,
+         name="exercise_inject_delete"),
     path("oefeningen/<uuid:uuid>/deelnemers/", views.exercise_participant_add, name="exercise_participant_add"),
     path("oefeningen/<uuid:uuid>/leiden/", views.exercise_run, name="exercise_run"),
     path("oefeningen/<uuid:uuid>/klok/", views.exercise_clock, name="exercise_clock"),

@@ -332,6 +332,19 @@ def exercise_inject_add(request: HttpRequest, uuid: str) -> HttpResponse:
 
 @login_required
 @require_POST
+def exercise_inject_delete(request: HttpRequest, uuid: str, inject: str) -> HttpResponse:
+    ex = selectors.exercise_changeable(request.user, uuid)
+    obj = get_object_or_404(Inject, exercise=ex, uuid=inject)
+    try:
+        services.inject_delete(by=request.user, exercise=ex, inject=obj)
+        messages.success(request, _("Inject verwijderd."))
+    except services.ExerciseStateError:
+        messages.error(request, _("Tijdens de oefening sla je een inject over in plaats van hem te verwijderen."))
+    return redirect("actions:exercise_detail", uuid=ex.uuid)
+
+
+@login_required
+@require_POST
 def exercise_participant_add(request: HttpRequest, uuid: str) -> HttpResponse:
     ex = selectors.exercise_changeable(request.user, uuid)
     form = ParticipantForm(request.POST, prefix="p")
