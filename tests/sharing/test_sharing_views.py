@@ -69,6 +69,16 @@ def test_share_dialog_and_withdraw(client, world, case):
     assert client.get(f"/nl/casusboek/casus/{case.uuid}/").status_code == 404
 
 
+def test_recipient_sees_that_share_narrowed(client, world, case):
+    services.share(by=world.anna, obj=case, tlp="amber", organisations=[world.politie, world.eijsden])
+    client.force_login(world.paul)
+    assert "Gewijzigd: gedeeld met meer partijen" in client.get(f"/nl/casusboek/casus/{case.uuid}/").content.decode()
+    services.share(by=world.anna, obj=case, tlp="amber", organisations=[world.politie])
+    page = client.get(f"/nl/casusboek/casus/{case.uuid}/").content.decode()
+    assert "Gewijzigd: gedeeld met minder partijen" in page
+    assert "Eijsden" not in page  # the recipient learns THAT it narrowed, not with whom
+
+
 def test_share_page_only_for_coordinator(client, world, case):
     client.force_login(world.lezer)
     assert client.get(f"/nl/casusboek/casus/{case.uuid}/").status_code == 200
@@ -132,5 +142,9 @@ def test_library_is_public_and_like_mine(client, world, taxonomy, no_redact):
     assert b'id="like-mine"' in r.content
     r = client.post(f"/nl/casusboek/aanpak/{a.uuid}/overnemen/")
     assert r.status_code == 302
-    assert a.adoptions.filter(organisation=world.maastricht).exists()
+    adoption = a.adoptions.get(organisation=world.maastricht)
+    from cyberbeeld.actions.models import Measure
+
+    measure = Measure.objects.get(source_approach=a)
+    assert adoption.measure_ref == str(measure.uuid) and measure.owner == world.maastricht
     assert client.post(f"/nl/casusboek/aanpak/{b.uuid}/overnemen/").status_code == 404

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -72,6 +73,9 @@ class ShareForm(StyledFormMixin, forms.Form):
     def __init__(self, *args: Any, owner: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["organisations"].queryset = Organisation.objects.exclude(pk=owner.pk)
+        # only audiences the owner made or belongs to: other organisations' audiences stay unknown
+        self.fields["audiences"].queryset = Audience.objects.filter(
+            Q(owner=owner) | Q(organisations=owner)).distinct()
         self.fields["tlp"].choices = [(t.value, f"{t.label} — {tlp_meaning(t)}") for t in TLP]
         self.fields["tlp"].widget.attrs.pop("class", None)
 

@@ -308,24 +308,12 @@ def adopt(*, by: Any, approach: Approach, organisation: Organisation) -> Adoptio
 
 
 def _create_measure(*, by: Any, approach: Approach, organisation: Organisation) -> tuple[str, str]:
-    from django.apps import apps
-
+    """Ask the actions app to make the measure (its own service, its own rules)."""
     try:
-        Measure = apps.get_model("actions", "Measure")
-    except LookupError:
-        return "", "actions.Measure bestaat nog niet: overname vastgelegd, maatregel later aanmaken."
-    field_names = {f.name for f in Measure._meta.get_fields()}
-    kwargs: dict[str, Any] = {}
-    for name, value in (("title", approach.title), ("name", approach.title), ("owner", organisation),
-                        ("organisation", organisation), ("description", approach.approach),
-                        ("created_by", by)):
-        if name in field_names and name not in kwargs:
-            kwargs[name] = value
-    try:
-        with transaction.atomic():
-            measure = Measure.objects.create(**kwargs)
-    except Exception as exc:  # the other app's rules are its own; record the adoption anyway
-        return "", f"maatregel niet aangemaakt: {type(exc).__name__}"
+        from cyberbeeld.actions.services import measure_from_approach
+    except ImportError:
+        return "", "actions.measure_from_approach bestaat nog niet: overname vastgelegd, maatregel later aanmaken."
+    measure = measure_from_approach(by=by, owner=organisation, approach=approach)
     return str(getattr(measure, "uuid", measure.pk)), ""
 
 
