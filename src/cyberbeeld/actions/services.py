@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -405,7 +406,8 @@ def exercise_add_inject(*, by: Any, exercise: Exercise, data: dict[str, Any], de
     data = dict(data)
     if exercise.mode == ExerciseMode.FACILITATOR and exercise.status == ExerciseStatus.LOPEND:
         offset = clock.add_offset(clock_of(exercise), now, float(delay_minutes) * 60.0) / 60.0
-        data["offset_minutes"] = Decimal(f"{offset:.2f}")
+        # rounded down to the stored precision, so "now" is never a moment later than now
+        data["offset_minutes"] = Decimal(math.floor(offset * 100)) / 100
     inject = inject_save(by=by, exercise=exercise, data=data)
     inject.added_during_run = exercise.status == ExerciseStatus.LOPEND
     inject.position = (exercise.injects.aggregate(m=Max("position"))["m"] or 0) + 1
