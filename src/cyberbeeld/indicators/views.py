@@ -192,6 +192,8 @@ def compare(request: HttpRequest) -> HttpResponse:
         elif own is not None and own.veiligheidsregio_id:
             qs = qs.filter(veiligheidsregio_id=own.veiligheidsregio_id)
         obs = selectors.cross_section(indicator, period, qs)[:60]
+        if len(obs) < 2 and not chosen:  # the own region has too few figures: compare with every gemeente
+            obs = selectors.cross_section(indicator, period, Area.objects.gemeenten())[:60]
         if not chosen:
             chosen = [o.area.slug for o in obs]
         cobs = [monitor.to_cmp(o, indicator, o.area.name) for o in obs]
