@@ -24,6 +24,7 @@ class IncidentOut(Schema):
     status: str
     description: str
     description_is_redacted: bool
+    details: dict[str, object]
 
 
 def _out(user: object, inc: Incident) -> dict[str, object]:
@@ -35,6 +36,7 @@ def _out(user: object, inc: Incident) -> dict[str, object]:
         "area": inc.area.code if inc.area else None, "reported_on": inc.reported_on, "status": inc.status,
         "description": inc.raw_description if own else inc.redacted_description,
         "description_is_redacted": not own,
+        "details": inc.details or {},  # free-text answers are redacted when stored
     }
 
 

@@ -14,7 +14,8 @@ class IncidentsConfig(AppConfig):
         register("incidents", _("Incidenten"), "incidents:list", order=30)
 
         from . import dashboard  # noqa: F401  (dashboard card)
-        from .demo import load
+        from .demo import load, load_history
 
-        if load not in demo_hooks.HOOKS:
-            demo_hooks.HOOKS.append(load)
+        for hook in (load, load_history):
+            if hook not in demo_hooks.HOOKS:
+                demo_hooks.HOOKS.append(hook)

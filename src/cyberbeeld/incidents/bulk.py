@@ -400,7 +400,7 @@ def _values(inc: Incident) -> dict[str, Any]:
 
 
 def save_rows(owner: Organisation, by: Any, rows: list[dict[str, Any]], result: ImportResult, *,
-              filename: str = "", progress: Progress | None = None) -> ImportResult:
+              filename: str = "", progress: Progress | None = None, is_example: bool = False) -> ImportResult:
     """Write checked rows in ONE transaction (create new keys, update changed ones); audited."""
     user = by if getattr(by, "is_authenticated", False) else None
     now = timezone.now()
@@ -436,7 +436,7 @@ def save_rows(owner: Organisation, by: Any, rows: list[dict[str, Any]], result: 
             if r["form"] is not None:
                 data["form_id"] = r["form"].pk
             if inc is None:
-                inc = Incident(owner=owner, created_by=user, external_id=r["external_id"],
+                inc = Incident(owner=owner, created_by=user, external_id=r["external_id"], is_example=is_example,
                                redacted_description=r["redacted_description"],
                                suggested_form=r.get("suggested_form"),
                                suggestion_probability=r.get("suggestion_probability"), **data)
@@ -472,20 +472,21 @@ def save_rows(owner: Organisation, by: Any, rows: list[dict[str, Any]], result: 
             if progress and (done % CHUNK == 0 or done == len(rows)):
                 progress(done, len(rows), "save")
         flush()
-        audit.record(user=by, action="bulk-import", organisation=owner, object_type="incidents.import",
-                     object_repr=filename[:300], changes={"file": filename, "rows": result.total,
-                                                          "created": result.created, "updated": result.updated,
-                                                          "unchanged": result.unchanged})
+        if result.created or result.updated:  # an import that changes nothing writes nothing, not even a log line
+            audit.record(user=by, action="bulk-import", organisation=owner, object_type="incidents.import",
+                         object_repr=filename[:300], changes={"file": filename, "rows": result.total,
+                                                              "created": result.created, "updated": result.updated,
+                                                              "unchanged": result.unchanged})
     return result
 
 
 def import_file(owner: Organisation, by: Any, filename: str, data: bytes, *, progress: Progress | None = None,
-                redact_texts: bool = True) -> ImportResult:
+                redact_texts: bool = True, is_example: bool = False) -> ImportResult:
     """Check, then save all-or-nothing. A file-level problem raises :class:`ImportFileError`."""
     rows, result = check_file(owner, filename, data, progress=progress, redact_texts=redact_texts)
     if not result.ok:
         return result
-    return save_rows(owner, by, rows, result, filename=filename, progress=progress)
+    return save_rows(owner, by, rows, result, filename=filename, progress=progress, is_example=is_example)
 
 
 # --------------------------------------------------------------------------- export

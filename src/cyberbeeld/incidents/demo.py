@@ -35,3 +35,44 @@ def load(*, orgs: dict[str, Any], areas: dict[str, Any], log: Any) -> None:
             "source": source, "reported_on": dt.date.fromisoformat(date), "area": areas["GM0935"], "tlp": "amber",
         })
     log(f"incidenten: {len(EXAMPLES)} voorbeeldincidenten")
+
+
+def load_history(*, orgs: dict[str, Any], areas: dict[str, Any], log: Any) -> None:
+    """Three years of example helpdesk-fraud reports with a rise this month (early warning), imported
+    through the bulk importer (idempotent: stable keys), and example retention rules."""
+    import csv
+    import io
+
+    import numpy as np
+    from django.utils import timezone
+
+    from . import bulk, retention
+    from .models import RetentionRule
+
+    owner = orgs["gemeente-maastricht"]
+    today = timezone.localdate()
+    rng = np.random.default_rng(935)
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=";")
+    w.writerow(["sleutel", "titel", "beschrijving", "datum_voorval", "gemeente", "vorm", "bron", "status", "tlp"])
+    n = 0
+    for back in range(36, -1, -1):
+        y, m = divmod(today.year * 12 + today.month - 1 - back, 12)
+        count = 14 if back == 0 else int(rng.poisson(3 + (m in (11, 0))))
+        for i in range(count):
+            day = min(1 + (i * 3) % 28, today.day if back == 0 else 28)
+            w.writerow([f"VOORBEELD-HF-{back:02d}-{i:02d}", "Voorbeeld: helpdeskfraude gemeld",
+                        "Voorbeeldmelding: een inwoner werd gebeld door een nepbankmedewerker.",
+                        f"{y}-{m + 1:02d}-{day:02d}", "GM0935", "helpdeskfraude", "melding", "afgesloten" if back > 2
+                        else "nieuw", "AMBER"])
+            n += 1
+    result = bulk.import_file(owner, None, "demo-vroegsignalering.csv", buf.getvalue().encode("utf-8"),
+                              is_example=True)
+    if not RetentionRule.objects.filter(owner=owner).exists():
+        retention.rule_save(by=None, owner=owner, data={
+            "target": "raw-text", "period_days": 730, "action": "anonymise",
+            "legal_basis": "Voorbeeld: AVG art. 5 lid 1 sub e (opslagbeperking)"})
+        retention.rule_save(by=None, owner=owner, data={
+            "target": "closed", "period_days": 7 * 365, "action": "delete",
+            "legal_basis": "Voorbeeld: Archiefwet 1995, selectielijst gemeenten (termijn instelbaar)"})
+    log(f"incidenten: {n} voorbeeldmeldingen voor vroegsignalering ({result.created} nieuw), bewaarregels")
