@@ -8,8 +8,7 @@ nothing the second time.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -138,9 +137,8 @@ def store_table(table: parsers.ParsedTable, *, path: Path, digest: str, by: Any 
     to_update: list[Observation] = []
     rows: list[tuple[Any, ...]] = []
     default_status = Observation.Status.DEFINITIVE
-    with _large_cache():
-        _store_rows(table, keys, existing, area_pk, periods, rows, to_update, summary, batch, source_table,
-                    default_status, store_progress, path)
+    _store_rows(table, keys, existing, area_pk, periods, rows, to_update, summary, batch, source_table,
+                default_status, store_progress, path)
     if to_update:
         Observation.objects.bulk_update(to_update, [*_VALUE_FIELDS, "import_batch"], batch_size=_CHUNK)
     summary.updated = len(to_update)
@@ -158,23 +156,6 @@ def store_table(table: parsers.ParsedTable, *, path: Path, digest: str, by: Any 
 _CHUNK = 5000
 _VALUE_FIELDS = ("value", "ci_low", "ci_high", "se", "n", "status", "source_table")
 _INSERT_FIELDS = ("indicator", "area", "period", *_VALUE_FIELDS, "import_batch")
-
-
-@contextmanager
-def _large_cache() -> Iterator[None]:
-    """SQLite: keep index pages in memory during a large import (default cache is 2 MiB), then restore."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cur:
-        cur.execute("PRAGMA cache_size")
-        old = cur.fetchone()[0]
-        cur.execute("PRAGMA cache_size = -262144")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cur:
-            cur.execute(f"PRAGMA cache_size = {int(old)}")
 
 
 def _store_rows(table: parsers.ParsedTable, keys: list[Indicator | None], existing: dict[tuple[int, int, str], Observation],
