@@ -255,3 +255,22 @@ def test_inject_delete_only_while_preparing(world, setup):
     second = ex.injects.first()
     c.post(f"{base}/injects/{second.uuid}/verwijderen/")
     assert ex.injects.count() == n - 1
+
+
+def test_reassess_via_evaluation_page_keeps_history(world, setup):
+    scenario, ex = setup["sluis"], setup["exercise"]
+    m = risk_services.method(scenario.method_id)
+    a = risk_services.assessment_save(by=world.anna, scenario=scenario, data={
+        "likelihood": "B", "impact": {c: "C" if i == 0 else "X" for i, c in enumerate(m.codes)}})
+    old = risk_services.assessment_finalise(by=world.anna, assessment=a)
+    services.exercise_start(by=world.anna, exercise=ex)
+    services.exercise_finish(by=world.anna, exercise=ex)
+    c = client_for(world, world.anna)
+    url = f"/nl/maatregelen/oefeningen/{ex.uuid}/evaluatie/"
+    assert 'value="B" selected' in c.get(url).content.decode()
+    r = c.post(url, {"what": "reassess", "ra-likelihood": "D", "ra-rationale": "Handbediening ontbrak"})
+    assert r.status_code == 302
+    scenario.refresh_from_db()
+    assert scenario.current_assessment().likelihood == "D"
+    assert scenario.assessments.filter(pk=old.pk, likelihood="B", status="final").exists()
+    assert "Handbediening ontbrak" in c.get(url).content.decode()

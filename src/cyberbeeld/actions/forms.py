@@ -152,10 +152,12 @@ class LogForm(StyledFormMixin, forms.Form):
 
 
 class EvaluationForm(StyledFormMixin, forms.Form):
+    use_required_attribute = False
     evaluation = forms.CharField(label=_("Evaluatie"), widget=forms.Textarea(attrs={"rows": 6}))
 
 
 class ReassessForm(StyledFormMixin, forms.Form):
+    use_required_attribute = False
     likelihood = forms.ChoiceField(label=_("Nieuwe waarschijnlijkheid"),
                                    choices=[(c, c) for c in ("A", "B", "C", "D", "E")])
     rationale = forms.CharField(label=_("Wat liet de oefening zien"), widget=forms.Textarea(attrs={"rows": 3}))

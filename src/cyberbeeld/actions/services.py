@@ -487,7 +487,7 @@ def exercise_reassess(*, by: Any, exercise: Exercise, likelihood: str | None = N
         raise ExerciseStateError("Finish the exercise before the evaluation.")
     scenario = exercise.scenario
     previous = scenario.current_assessment()
-    note = f"Herbeoordeling na oefening '{exercise.title}'. {rationale}".strip()
+    note = f"{rationale} (herbeoordeling na oefening '{exercise.title}')".strip()
     if previous is not None:
         new = risk_services.assessment_new_from(by=by, previous=previous)
         data: dict[str, Any] = {"note": note}

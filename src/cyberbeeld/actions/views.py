@@ -453,8 +453,11 @@ def exercise_evaluation(request: HttpRequest, uuid: str) -> HttpResponse:
     ex = selectors.exercise_changeable(request.user, uuid)
     if ex.status not in (ExerciseStatus.AFGEROND, ExerciseStatus.GEEVALUEERD):
         return redirect("actions:exercise_run", uuid=ex.uuid)
-    eval_form = EvaluationForm(request.POST or None, prefix="ev", initial={"evaluation": ex.evaluation})
-    reassess_form = ReassessForm(request.POST or None, prefix="ra")
+    current = ex.scenario.current_assessment() if ex.scenario is not None else None
+    eval_form = EvaluationForm(request.POST if request.POST.get("what") == "evaluation" else None, prefix="ev",
+                               initial={"evaluation": ex.evaluation})
+    reassess_form = ReassessForm(request.POST if request.POST.get("what") == "reassess" else None, prefix="ra",
+                                 initial={"likelihood": current.likelihood if current else "C"})
     if request.method == "POST":
         what = request.POST.get("what")
         if what == "evaluation" and eval_form.is_valid():
@@ -472,11 +475,8 @@ def exercise_evaluation(request: HttpRequest, uuid: str) -> HttpResponse:
             messages.success(request, _("Nieuwe beoordeling vastgelegd (%(d)s); de vorige blijft in de geschiedenis.")
                              % {"d": new.assessed_on})
             return redirect("actions:exercise_evaluation", uuid=ex.uuid)
-    previous = None
-    history = []
-    if ex.scenario is not None:
-        history = list(ex.scenario.assessments.all())
-        previous = ex.scenario.current_assessment()
+    previous = current
+    history = list(ex.scenario.assessments.all()) if ex.scenario is not None else []
     return render(request, "actions/exercise_evaluation.html", {
         "exercise": ex, "log": ex.log.select_related("measure").filter(kind__in=[LogKind.OBSERVATIE, LogKind.BESLUIT]),
         "eval_form": eval_form, "reassess_form": reassess_form, "history": history, "current": previous,
