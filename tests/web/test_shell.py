@@ -67,3 +67,24 @@ def test_menu_has_each_entry_once(client, world):
     nav = html.split('aria-label="Hoofdmenu"', 1)[1].split("</nav>", 1)[0]
     assert nav.count(">Overzicht<") == 1
     assert "dict_items" not in html and "('title'" not in html
+
+
+def test_styled_form_validates_only_after_querysets_are_narrowed(world):
+    """A form that narrows a queryset after __init__ must be validated against the narrowed set."""
+    from django import forms
+
+    from cyberbeeld.areas.models import Area
+    from cyberbeeld.web.forms import StyledFormMixin
+
+    class Narrow(StyledFormMixin, forms.Form):
+        area = forms.ModelChoiceField(queryset=Area.objects.all())
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.fields["area"].queryset = Area.objects.filter(code="GM0935")
+
+    assert not Narrow({"area": world.gm_zaanstad.pk}).is_valid()
+    form = Narrow({"area": world.gm_maastricht.pk})
+    assert form.is_valid()
+    bad = Narrow({"area": ""})
+    assert not bad.is_valid() and bad["area"].field.widget.attrs.get("aria-invalid") == "true"

@@ -25,7 +25,10 @@ def style(form: forms.BaseForm) -> None:
         described = []
         if field.help_text:
             described.append(f"{form[name].id_for_label}-help")
-        if form.is_bound and form.errors.get(name):
+        # Never trigger validation here (``form.errors`` would): forms narrow their querysets after
+        # __init__, and validating before that would check against every row.
+        errors = form._errors  # None until the form has been validated
+        if errors and errors.get(name):
             described.append(f"{form[name].id_for_label}-error")
             widget.attrs["aria-invalid"] = "true"
         if described:
