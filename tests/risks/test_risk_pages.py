@@ -212,3 +212,17 @@ def test_edit_scenario_and_asset_forms(client, world, taxonomy):
     r = c.post(reverse("risks:asset_create"), {"name": "E-loket", "kind": "digitale-dienstverlening",
                                                "criticality": "vitaal", "dependencies": [str(mine.pk)], "tlp": "amber"})
     assert r.status_code == 302
+
+
+def test_shared_scenario_does_not_leak_linked_evidence(client, world, taxonomy):
+    from cyberbeeld.incidents.models import Incident
+
+    s = scored(world)
+    inc = Incident.objects.create(owner=world.maastricht, title="Geheim incident bij bedrijf X", tlp="amber")
+    services.scenario_save(by=world.anna, owner=world.maastricht, scenario=s,
+                           data={"audience_region": True, "evidence_incidents": [inc]})
+    c = login(client, world, world.eva)
+    page = c.get(reverse("risks:scenario", args=[s.uuid])).content.decode()
+    assert s.title in page and "Geheim incident" not in page
+    c = login(client, world, world.anna)
+    assert "Geheim incident" in c.get(reverse("risks:scenario", args=[s.uuid])).content.decode()

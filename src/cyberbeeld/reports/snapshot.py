@@ -117,6 +117,13 @@ def _build(area: Area, *, lang: str, user: Any, organisation: Organisation | Non
     pic = risk_selectors.picture(list(sc_qs), with_area=area.kind == AreaKind.VEILIGHEIDSREGIO)
     scenarios = []
     m = pic.method
+    seen_assets: set[int] | None = None
+    if user is not None:
+        seen_assets = set(policy.visible(user, Asset.objects.all()).values_list("pk", flat=True))
+
+    def may_see_asset(x: Any) -> bool:
+        return seen_assets is None or x.pk in seen_assets
+
     for s, a, r in pic.entries:
         parts_tlp.append(TLP(s.tlp))
         dates.append(a.assessed_on.isoformat())
@@ -125,7 +132,7 @@ def _build(area: Area, *, lang: str, user: Any, organisation: Organisation | Non
             "title": s.title, "area": s.area.name if s.area else "", "lane": s.get_lane_display(),
             "road": s.get_road_display(), "road_code": s.road, "actor": s.get_threat_actor_display(),
             "forms": [forms[c].name if c in forms else c for c in s.form_codes],
-            "assets": sorted(x.name for x in s.assets.all()), "risk_owner": s.risk_owner,
+            "assets": sorted(x.name for x in s.assets.all() if may_see_asset(x)), "risk_owner": s.risk_owner,
             "review_date": _d(s.review_date), "template": s.template.code if s.template else None,
             "malicious": s.malicious, "is_example": s.is_example, "tlp": s.tlp,
             "likelihood": a.likelihood, "likelihood_low": a.likelihood_low, "likelihood_high": a.likelihood_high,

@@ -54,7 +54,7 @@ class ScenarioForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = Scenario
         fields = ["title", "description", "road", "lane", "threat_actor", "malicious", "form_codes", "assets",
-                  "evidence_indicators", "evidence_incidents", "risk_owner", "review_cycle_months", "review_date",
+                  "evidence_indicators", "evidence_incidents", "evidence_cases", "risk_owner", "review_cycle_months", "review_date",
                   "tlp", "audience_region"]
         widgets = {"description": forms.Textarea(attrs={"rows": 5}),
                    "review_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
@@ -67,7 +67,10 @@ class ScenarioForm(StyledFormMixin, forms.ModelForm):
         self.fields["form_codes"].choices = [(f.code, f.name) for f in current_forms()]
         self.fields["assets"].queryset = Asset.objects.filter(owner=owner)
         self.fields["evidence_incidents"].queryset = Incident.objects.filter(owner=owner).exclude(tlp="red")
-        for name in ("assets", "evidence_indicators", "evidence_incidents"):
+        from cyberbeeld.sharing.models import Case
+
+        self.fields["evidence_cases"].queryset = Case.objects.filter(owner=owner).exclude(tlp="red")
+        for name in ("assets", "evidence_indicators", "evidence_incidents", "evidence_cases"):
             self.fields[name].required = False
         self.fields["audience_region"].label = _("Delen met de eigen veiligheidsregio")
         _revalidate(self)

@@ -169,6 +169,8 @@ class Scenario(Shareable):
                                                  blank=True, related_name="+")
     evidence_incidents = models.ManyToManyField("incidents.Incident", verbose_name=_("incidenten"),
                                                 blank=True, related_name="+")
+    evidence_cases = models.ManyToManyField("sharing.Case", verbose_name=_("casussen"), blank=True,
+                                            related_name="+")
     evidence_other = models.JSONField(_("overige onderbouwing"), default=list, blank=True,
                                       help_text=_("Casussen, bronnen: [{label, url}]"))
     risk_owner = models.CharField(_("risico-eigenaar"), max_length=200, blank=True)

@@ -38,7 +38,7 @@ ASSET_FIELDS = ["name", "kind", "description", "operator", "criticality", "area"
 SCENARIO_FIELDS = ["title", "description", "template", "area", "road", "lane", "threat_actor", "malicious",
                    "form_codes", "evidence_other", "risk_owner", "review_cycle_months", "review_date",
                    "method_id", "status", "tlp", "audience_region"]
-SCENARIO_M2M = ["assets", "evidence_indicators", "evidence_incidents"]
+SCENARIO_M2M = ["assets", "evidence_indicators", "evidence_incidents", "evidence_cases"]
 ASSESSMENT_FIELDS = ["likelihood", "likelihood_low", "likelihood_high", "likelihood_rationale", "impact",
                      "impact_rationale", "assessor_name", "assessed_on", "note"]
 

@@ -179,6 +179,10 @@ def scenario_detail(request: HttpRequest, uuid: str) -> HttpResponse:
         "history": _history(s) if own else [], "spread": spread, "spread_rows": spread_rows,
         "likelihood_label": m.likelihood_scale(s.malicious).label(current.likelihood, lang) if current else "",
         "forms": _form_names(s.form_codes), "zone": scoring.ZONE_LABELS[result.zone][lang] if result else "",
+        # linked evidence and assets only as far as this user may see them
+        "ev_incidents": policy.visible(request.user, s.evidence_incidents.all()),
+        "ev_cases": policy.visible(request.user, s.evidence_cases.all()),
+        "ev_assets": policy.visible(request.user, s.assets.all()),
     })
 
 
