@@ -112,3 +112,20 @@ def test_region_report(demo_picture, tmp_path):
     _, content = services.build_document(demo_picture.vr24, lang="nl", fmt="pdf")
     text = pdf_text(content, tmp_path)
     assert "Risicodiagram" in text and "Eijsden-Margraten" in text
+
+
+def test_region_diagram_has_one_point_per_template(demo_picture):
+    from cyberbeeld.risks import services as risk_services
+    from cyberbeeld.risks.models import ScenarioTemplate
+
+    w = demo_picture
+    tpl = ScenarioTemplate.objects.get(code="ransomware-mkb")
+    s = risk_services.scenario_adopt(by=w.eva, owner=w.eijsden, template=tpl)
+    a = risk_services.assessment_save(by=w.eva, scenario=s, data={"likelihood": "E", "impact": {
+        "2.1": "0", "2.2": "0", "2.3": "0", "3.1": "D", "5.1": "C", "5.2": "0", "5.3": "B", "L.1": "0", "L.2": "B"}})
+    risk_services.assessment_finalise(by=w.eva, assessment=a)
+    snap = snapshot.build(w.vr24)
+    assert len(snap["scenarios"]) == 7
+    d = render.diagram(snap)
+    assert len(d["rows"]) == 6  # six templates; ransomware-mkb shared by two gemeenten
+    assert any("2 gemeenten; hoogste: Eijsden-Margraten" in str(r) for r in d["rows"])

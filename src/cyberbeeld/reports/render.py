@@ -61,6 +61,8 @@ def diagram(snapshot: dict[str, Any]) -> dict[str, Any] | None:
             likelihood=lik, scenario_id=f"s{i}", title=s["title"], template=s["template"],
             area=s["area"] if regional else None, malicious=s["malicious"])))
     title = "Risicodiagram" if lang == "nl" else "Risk diagram"
+    if regional:
+        results = _per_template(results, lang)
     d = scoring.risk_diagram(method, results, lang=lang, title=title)
     columns = list(d.columns)
     for key, low, high in (("likelihood_range", "likelihood_low", "likelihood_high"),
@@ -80,6 +82,26 @@ def diagram(snapshot: dict[str, Any]) -> dict[str, Any] | None:
         rows.append(cells)
     return {"svg": render_svg(d.spec, lang), "label": d.spec.get("description", ""), "title": title,
             "headers": [h for _, h in columns], "rows": rows}
+
+
+def _per_template(results: list[Any], lang: str) -> list[Any]:
+    """Regional diagram: one point per scenario template, at the gemeente with the highest risk
+    (as ``scoring.regional_summary`` combines them); the label says how many gemeenten share it."""
+    import dataclasses
+
+    groups: dict[str, list[Any]] = {}
+    for r in results:
+        groups.setdefault(r.template or r.scenario_id, []).append(r)
+    out = []
+    for key in sorted(groups):
+        rs = sorted(groups[key], key=lambda r: (-r.risk_index, -r.impact.total, r.area or "", r.scenario_id))
+        top = rs[0]
+        n = len({r.area for r in rs})
+        base_title = top.title.split(" (")[0] if top.template else top.title
+        suffix = (f" ({n} gemeenten; hoogste: {top.area})" if lang == "nl" else f" ({n} municipalities; highest: {top.area})") \
+            if n > 1 else f" ({top.area})"
+        out.append(dataclasses.replace(top, title=base_title + suffix, area=None))
+    return sorted(out, key=lambda r: (-r.risk_index, -r.impact.total, r.title))
 
 
 def context(snapshot: dict[str, Any]) -> dict[str, Any]:
