@@ -123,18 +123,17 @@ def search(user: Any, *, kind: str = "case", q: str = "", filters: dict[str, str
     candidates = _apply_filters(candidates, filters or {})
     # policy.visible semantics, with the policy subquery restricted to the candidates
     visible = candidates.filter(pk__in=candidates.filter(policy.visible_q(user)).values("pk"))
-    rows = list(visible.order_by("-created_at", "-id").values_list(
-        "pk", "tlp", "year", "region__code", "region__name", "sectors", "forms__id"))
-    ids: list[int] = []
-    seen: dict[int, tuple[Any, ...]] = {}
-    forms_of: dict[int, set[int]] = {}
-    for pk, *cols, form_id in rows:
-        if pk not in seen:
-            seen[pk] = tuple(cols)
-            ids.append(pk)
-            forms_of[pk] = set()
-        if form_id is not None:
-            forms_of[pk].add(form_id)
+    rows = list(visible.order_by("-created_at", "-id").values_list("pk", "tlp", "year", "region_id", "sectors"))
+    ids = [r[0] for r in rows]
+    seen: dict[int, tuple[Any, ...]] = {r[0]: r[1:] for r in rows}
+    forms_of: dict[int, set[int]] = {pk: set() for pk in ids}
+    if with_facets and ids:
+        # form links of the candidates (no policy needed: only links of visible ids are counted below)
+        fk = model._meta.model_name + "_id"
+        for pk, form_id in model.forms.through.objects.filter(**{fk + "__in": candidates.values("pk")}) \
+                .values_list(fk, "form_id"):
+            if pk in forms_of:
+                forms_of[pk].add(form_id)
     result = SearchResult(kind=kind, ids=ids)
     if with_facets:
         result.facets = _facets(seen, forms_of)
@@ -162,13 +161,18 @@ def _facets(rows: dict[int, tuple[Any, ...]], forms_of: dict[int, set[int]]) -> 
     years: Counter[int] = Counter()
     regions: Counter[tuple[str, str]] = Counter()
     sectors: Counter[str] = Counter()
-    for tlp, year, region_code, region_name, sector_text in rows.values():
+    region_counts: Counter[int] = Counter()
+    for tlp, year, region_id, sector_text in rows.values():
         tlps[tlp] += 1
         if year is not None:
             years[year] += 1
-        if region_code:
-            regions[(region_code, region_name)] += 1
+        if region_id:
+            region_counts[region_id] += 1
         sectors.update(s for s in (sector_text or "").split(",") if s)
+    from cyberbeeld.areas.models import Area
+
+    for area in Area.objects.filter(pk__in=list(region_counts)).only("code", "name"):
+        regions[(area.code, area.name)] = region_counts[area.pk]
     labels = dict(Sector.choices)
     return {
         "form": sorted(({"value": forms[f].code, "label": forms[f].name, "count": n}
