@@ -231,3 +231,13 @@ def test_export_respects_filters_and_visibility(client, world, shared_incidents)
     text = client.get("/nl/incidenten/exporteren/?format=csv&q=Strikt").content.decode("utf-8-sig")
     assert "Strikt gedeeld" in text and "Gedeelde helpdeskfraude" not in text
     assert client.get("/nl/incidenten/exporteren/?format=pdf").status_code == 404
+
+
+def test_search_does_not_reach_other_organisations_raw_text(client, world, shared_incidents):
+    client.force_login(world.eva)
+    text = client.get("/nl/incidenten/exporteren/?format=csv&q=Jansen").content.decode("utf-8-sig")
+    assert len(text.strip().splitlines()) == 1  # 'Jansen' is only in Maastricht's raw text
+    api = client.get("/api/v1/incidents?q=Jansen").json()
+    assert api == []
+    client.force_login(world.anna)
+    assert "Gedeelde helpdeskfraude" in client.get("/nl/incidenten/exporteren/?format=csv&q=Jansen").content.decode()
