@@ -65,6 +65,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "unscored": ("Nog niet (definitief) beoordeeld", "Not (finally) assessed yet"),
     "no_scenarios": ("Nog geen beoordeelde scenario's.", "No assessed scenarios yet."),
     "measure": ("Maatregel", "Measure"),
+    "holder": ("Portefeuillehouder", "Portfolio holder"),
     "status": ("Status", "Status"),
     "due": ("Gereed", "Due"),
     "gaps": ("Scenario's met een middelhoog of hoger risico zonder maatregel", "Scenarios with a medium or higher risk without a measure"),

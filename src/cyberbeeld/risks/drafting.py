@@ -53,8 +53,9 @@ def _scenario_for_forms(owner: Organisation, codes: set[str]) -> Scenario | None
     return None
 
 
-def _fmt(x: float) -> str:
-    return f"{x:.1f}"
+def _fmt(x: float, lang: str = "nl") -> str:
+    s = f"{x:.1f}"
+    return s.replace(".", ",") if lang == "nl" else s
 
 
 def indicator_signals(owner: Organisation) -> list[dict[str, Any]]:
@@ -188,7 +189,7 @@ def generate(*, by: Any, owner: Organisation, today: dt.date | None = None) -> l
              f"tegen {_fmt(a.expected)} verwacht (drempel {_fmt(a.threshold)})."
              + (f" Herzie het scenario '{scen.title}'." if scen else " Neem een scenario op."),
              f"Early warning ({a.method}) sees {int(a.observed)} incidents '{en_name}' in {a.period}, against "
-             f"{_fmt(a.expected)} expected (threshold {_fmt(a.threshold)})."
+             f"{_fmt(a.expected, 'en')} expected (threshold {_fmt(a.threshold, 'en')})."
              + (f" Review the scenario '{scen.title}'." if scen else " Add a scenario.")),
             {"form": code, "incidents": sig["incidents"], "scenario": str(scen.uuid) if scen else None,
              "observed": a.observed, "expected": a.expected, "threshold": a.threshold, "period": a.period},
