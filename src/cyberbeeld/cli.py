@@ -39,14 +39,27 @@ HELP = """Cyberbeeld — lokaal dreigingsbeeld cybercrime
 
 Gebruik / usage: cyberbeeld <opdracht> [opties]
 
-  serve [ADRES:POORT]          webapplicatie starten / start the web app
-  worker                       achtergrondtaken uitvoeren / run background tasks
-  demo                         demogemeente laden (idempotent) / load the demo
-  import-areas [BESTAND...]    gemeenten en regio's inlezen / import areas
-  redact                       persoonsgegevens uit tekst (stdin → stdout)
-  classify                     vorm voorstellen (stdin → JSON)
-  estimate DATA ...            surveyschattingen / survey estimates
-  migrate                      database bijwerken / migrate the database
+  serve [ADRES:POORT]                  webapplicatie starten / start the web app
+  worker                               achtergrondtaken uitvoeren / run background tasks
+  demo                                 demogemeente laden (idempotent) / load the demo
+  migrate                              database bijwerken / migrate the database
+  import-areas [BESTAND...]            gemeenten en regio's inlezen / import areas
+  import-cbs BESTAND|MAP [--area NL01] indicatoren inlezen / import indicator data
+  seed-indicators                      indicatorcatalogus laden / load the catalogue
+  publish GEMEENTE --out MAP           publieke themapagina's als statische site
+  import-incidents BESTAND --org SLUG  incidenten inlezen (alles of niets)
+  redact                               persoonsgegevens uit tekst (stdin → stdout)
+  classify                             vorm voorstellen (stdin → JSON)
+  retrain-classifier                   classificatie opnieuw trainen met correcties
+  apply-retention [--dry-run]          bewaartermijnen toepassen
+  export-taxonomy --out BESTAND        taxonomie als MISP-machinetag
+  import-taxonomy BESTAND              nieuwe taxonomieversie inlezen
+  estimate DATA --weights KOLOM ...    surveyschattingen / survey estimates
+  report GEMEENTE --format pdf|html --out BESTAND
+                                       dreigingsbeeld als document / the report
+  export-cases --org SLUG --format stix|misp --out BESTAND
+  import-cases BESTAND --org SLUG      casussen uitwisselen (STIX 2.1, MISP)
+  exercise-script ID --out BESTAND.pdf oefenscript; exercise-debrief: evaluatie
 
 Elke Django-beheeropdracht werkt ook (cyberbeeld help-django toont ze).
 """

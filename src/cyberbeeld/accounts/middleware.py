@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
-from django.utils.functional import SimpleLazyObject
 
 from .models import Organisation
 
@@ -30,5 +29,6 @@ class CurrentOrganisationMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.organisation = SimpleLazyObject(lambda: _current(request))  # type: ignore[attr-defined]
+        # Resolved eagerly: a lazy wrapper around None would not compare equal to None.
+        request.organisation = _current(request)  # type: ignore[attr-defined]
         return self.get_response(request)

@@ -9,6 +9,7 @@ handler403 = "cyberbeeld.web.views.error_403"
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("api/taxii2/", include("cyberbeeld.sharing.taxii")),
     path("favicon.ico", RedirectView.as_view(url="/static/web/favicon.svg", permanent=True)),
 ]
 

@@ -22,3 +22,17 @@ class ImportForm(StyledFormMixin, forms.Form):
         if f.size > MAX_UPLOAD:
             raise forms.ValidationError(_("Het bestand is groter dan 50 MB."))
         return f
+
+
+class SurveyUploadForm(StyledFormMixin, forms.Form):
+    """Own survey microdata: the file and its design columns (named after R's svydesign)."""
+
+    file = forms.FileField(label=_("Microdata (CSV of Parquet)"),
+                           help_text=_("Eén rij per respondent. Het bestand wordt niet bewaard: alleen de schattingen."))
+    weights = forms.CharField(label=_("Kolom met gewichten"), max_length=100)
+    area_column = forms.CharField(label=_("Kolom met de gemeente (CBS-code of naam)"), max_length=100)
+    variables = forms.CharField(label=_("Variabelen (kolommen met 0/1), gescheiden door komma's"), max_length=500)
+    strata = forms.CharField(label=_("Kolom met strata (optioneel)"), max_length=100, required=False)
+    cluster = forms.CharField(label=_("Kolom met clusters (optioneel)"), max_length=100, required=False)
+    period = forms.RegexField(label=_("Periode (jaar)"), regex=r"^\d{4}$", max_length=4,
+                              error_messages={"invalid": _("Vul een jaartal in, bijv. 2025.")})

@@ -10,6 +10,7 @@ urlpatterns = [
     path("kaart/<slug:code>/", views.map_page, name="map"),
     path("import/", views.import_upload, name="import"),
     path("import/<int:pk>/", views.import_job, name="import_job"),
+    path("eigen-onderzoek/", views.survey_upload, name="survey_upload"),
     path("<slug:gemeente>/<slug:code>/", views.indicator_page, name="indicator"),
     path("<slug:gemeente>/<slug:code>/download.<str:fmt>", views.indicator_download, name="download"),
 ]

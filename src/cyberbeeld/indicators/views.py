@@ -374,3 +374,28 @@ def public_theme_list(request: HttpRequest, gemeente: str) -> HttpResponse:
     if not themes:
         raise Http404
     return redirect(reverse("public:theme", args=[area.slug, themes[0].slug]))
+
+
+@login_required
+def survey_upload(request: HttpRequest) -> HttpResponse:
+    """Own survey microdata → estimates per gemeente with 95% intervals (the microdata is not kept)."""
+    from .forms import SurveyUploadForm
+    from .survey_import import SurveyImportError, import_survey_estimates
+
+    if not _may_import(request):
+        raise Http404
+    form = SurveyUploadForm(request.POST or None, request.FILES or None)
+    result, error = None, None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = import_survey_estimates(
+                by=request.user, organisation=request.organisation,  # type: ignore[attr-defined]
+                content=data["file"].read(), file_name=data["file"].name, weights=data["weights"].strip(),
+                area_column=data["area_column"].strip(),
+                variables=[v.strip() for v in data["variables"].split(",") if v.strip()],
+                period=data["period"], strata=data["strata"].strip(), cluster=data["cluster"].strip(),
+            )
+        except SurveyImportError as exc:
+            error = str(exc)
+    return render(request, "indicators/survey_upload.html", {"form": form, "result": result, "error": error})
