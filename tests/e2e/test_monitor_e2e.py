@@ -125,3 +125,17 @@ def test_import_page_reports_errors_with_row_and_column(page, live_server, data,
     rows = page.locator("#job-problems tbody tr").all_inner_texts()
     assert rows and rows[0].split("\t")[0].strip() == "3" and "abc" in rows[0]
     axe_check(page)
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_survey_upload_page_accessible(page, live_server, world, axe_check):
+    page.goto(f"{live_server.url}/nl/account/inloggen/")
+    page.get_by_label("Gebruikersnaam").fill("anna")
+    page.get_by_label("Wachtwoord").fill(world.password)
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_url("**/nl/overzicht/")
+    for lang in ("nl", "en"):
+        page.goto(f"{live_server.url}/{lang}/monitor/eigen-onderzoek/")
+        assert page.locator("h1").count() == 1
+        axe_check(page)
