@@ -157,3 +157,18 @@ def warm_cores() -> None:
 
     redact_text("Jan belde.")
     load_or_train()
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Every test starts in Dutch, whatever language an earlier test activated."""
+    from django.conf import settings
+
+    if not settings.configured:  # pure-core runs without the Django plugin
+        yield
+        return
+    from django.utils import translation
+
+    translation.activate("nl")
+    yield
+    translation.deactivate()

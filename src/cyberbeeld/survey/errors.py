@@ -29,6 +29,8 @@ class SurveyDesignError(ValueError):
         self.row = row
         #: The offending stratum (key column -> value), for a lonely PSU found in aggregates.
         self.stratum: dict[str, object] | None = None
+        #: Every offending stratum of that kind (the first offending row is looked up among all).
+        self.strata: list[dict[str, object]] = []
         parts = [message]
         if column is not None:
             parts.append(f"column {column!r}")

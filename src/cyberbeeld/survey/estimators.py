@@ -437,17 +437,20 @@ def _locate_stratum(session: Session, design: Design, error: SurveyDesignError) 
     if error.stratum is None:
         return error
     t = session.table
-    cond: ir.BooleanValue = ibis.literal(True)
     column = design.strata or design.psu
-    for key, value in error.stratum.items():
-        col = {"__cb_s": design.strata, "__cb_p": design.psu}.get(key)
-        if col is None:
-            continue
-        cond = cond & (t[col] == ibis.literal(value))
-        column = col if key == "__cb_s" or column is None else column
+    any_lonely: ir.BooleanValue = ibis.literal(False)
+    for stratum in getattr(error, "strata", None) or [error.stratum]:
+        cond: ir.BooleanValue = ibis.literal(True)
+        for key, value in stratum.items():
+            col = {"__cb_s": design.strata, "__cb_p": design.psu}.get(key)
+            if col is None:
+                continue
+            cond = cond & (t[col] == ibis.literal(value))
+            column = col if key == "__cb_s" or column is None else column
+        any_lonely = any_lonely | cond
     if "__cb_p" in error.stratum:
         column = design.psu
-    return SurveyDesignError(error.reason, column=column, row=_first_row(session, cond))
+    return SurveyDesignError(error.reason, column=column, row=_first_row(session, any_lonely))
 
 
 def _row_moment_name(a: str, b: str) -> str:

@@ -149,14 +149,18 @@ def domain_variances(
         census = f < _CENSUS_TOL
         lonely = (n_h == 1) & ~census
         if lonely.any() and lonely_psu == "fail":
-            row = tab.loc[lonely].iloc[0]
-            label = ", ".join(str(row[c]) for c in st.label_columns)
+            rows = tab.loc[lonely]
+            labels = [", ".join(str(r[c]) for c in st.label_columns) for _, r in rows.iterrows()]
             unit = "PSU" if st.stage == 1 else "SSU"
+            which = f"stratum {labels[0]}" if len(labels) == 1 else (
+                f"{len(labels)} strata ({'; '.join(labels[:3])}{'; …' if len(labels) > 3 else ''})")
             error = SurveyDesignError(
-                f"stratum {label} has only one {unit} at stage {st.stage} (lonely_psu='fail'); "
-                "use lonely_psu='adjust', 'average', 'remove' or 'certainty'"
+                f"{which} {'has' if len(labels) == 1 else 'have'} only one {unit} at stage {st.stage} "
+                "(lonely_psu='fail'); use lonely_psu='adjust', 'average', 'remove' or 'certainty'"
             )
-            error.stratum = {c: row[c] for c in st.label_columns}
+            # every lonely stratum: the caller names the first offending row among all of them
+            error.strata = [{c: r[c] for c in st.label_columns} for _, r in rows.iterrows()]
+            error.stratum = error.strata[0]
             raise error
         with np.errstate(divide="ignore", invalid="ignore"):
             scale = f * np.where(n_h > 1, n_h / (n_h - 1.0), 1.0) * mult
