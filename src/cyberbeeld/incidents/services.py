@@ -342,7 +342,8 @@ def taxonomy_import(*, by: Any, organisation: Organisation | None, text: str | b
     if current is not None and tax.version < current.version:
         raise pure.TaxonomyError(f"version {tax.version} is older than the current version {current.version}")
     data = taxonomy_to_dict(tax)
-    data["machinetag"] = pure.machinetag_to_dict(mt)
+    # kept as JSON text: PostgreSQL jsonb does not keep key order, and the round trip must be exact
+    data["machinetag"] = pure.dumps_machinetag(mt)
     data["machinetag_lang"] = lang
     version = _store_taxonomy(tax, data, organisation)
     audit.record(user=by, action="import", obj=version, organisation=organisation,
