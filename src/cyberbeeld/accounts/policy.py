@@ -19,7 +19,6 @@ even the existence of another organisation's object leaks.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db.models import Model, Q, QuerySet
@@ -184,9 +183,6 @@ def publishable(queryset: QuerySet[M]) -> QuerySet[M]:
     return queryset.filter(tlp=TLP.CLEAR.value)
 
 
-def may_edit_organisation(user: Any, organisation: Organisation) -> bool:
-    return actor_for(user).has_role(organisation.pk, Role.BEHEERDER)
-
 
 def may_read_audit(user: Any, organisation: Organisation) -> bool:
     """The audit log of an organisation is readable by its beheerders."""
@@ -203,15 +199,3 @@ def audience_members(user: Any, audience: Audience) -> list[Organisation] | None
 
 def organisations_of(user: Any) -> QuerySet[Organisation]:
     return Organisation.objects.filter(pk__in=actor_for(user).org_ids)
-
-
-def require_member(user: Any, organisation: Organisation, minimum: str = Role.LEZER) -> None:
-    if not actor_for(user).has_role(organisation.pk, minimum):
-        raise Http404
-
-
-def tlp_of(parts: Iterable[Any]) -> TLP:
-    """The label of a compound document built from ``parts``."""
-    from .tlp import most_restrictive
-
-    return most_restrictive([TLP(p.tlp) for p in parts])

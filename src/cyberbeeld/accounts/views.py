@@ -14,7 +14,7 @@ from cyberbeeld.web.forms import StyledFormMixin
 
 from . import policy
 from .middleware import SESSION_KEY
-from .models import Audience, AuditEvent, Organisation
+from .models import Audience, AuditEvent
 
 
 class LoginForm(StyledFormMixin, auth_forms.AuthenticationForm):
@@ -91,6 +91,3 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "regions": org.regions.all(),
     })
 
-
-def organisation_list_for(user: object) -> list[Organisation]:
-    return list(policy.organisations_of(user))

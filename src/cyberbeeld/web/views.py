@@ -1,12 +1,8 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
-from django.utils.translation import gettext as _
 
 from .modules import dashboard_modules
 
@@ -35,13 +31,3 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "403.html", status=403)
-
-
-def safe_reverse(name: str, **kwargs: Any) -> str | None:
-    try:
-        return reverse(name, kwargs=kwargs or None)
-    except NoReverseMatch:
-        return None
-
-
-__all__ = ["home", "dashboard", "accessibility", "privacy", "error_404", "error_403", "safe_reverse", "_"]
