@@ -9,6 +9,8 @@ command -v pdftoppm >/dev/null || need+=(poppler-utils)
 [ -d /usr/share/fonts/truetype/dejavu ] || need+=(fonts-dejavu-core)
 command -v Rscript >/dev/null || need+=(r-base-core)
 Rscript -e 'library(survey)' >/dev/null 2>&1 || need+=(r-cran-survey)
+# survey's calibration with bounds (the R reference for survey/calibrate) needs MASS, only "recommended"
+Rscript -e 'library(MASS)' >/dev/null 2>&1 || need+=(r-cran-mass)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" != 0 ]; then
   echo "Ontbrekende pakketten / missing packages: ${need[*]} (sudo apt-get install ${need[*]})" >&2
