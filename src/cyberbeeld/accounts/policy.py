@@ -51,6 +51,7 @@ class Actor:
         self.org_ids: frozenset[int] = frozenset(self.roles)
         self._audience_ids: frozenset[int] | None = None
         self._region_ids: frozenset[int] | None = None
+        self._region_org_ids: frozenset[int] | None = None
 
     @property
     def audience_ids(self) -> frozenset[int]:
@@ -83,6 +84,17 @@ class Actor:
             )
         return self._region_ids
 
+    @property
+    def region_org_ids(self) -> frozenset[int]:
+        """Organisations in any of the user's regions: an owner there reaches them with ``audience_region``."""
+        if self._region_org_ids is None:
+            self._region_org_ids = frozenset(
+                Organisation.regions.through.objects.filter(area_id__in=self.region_ids).values_list(
+                    "organisation_id", flat=True
+                )
+            )
+        return self._region_org_ids
+
     def role_in(self, organisation_id: int | None) -> str | None:
         return self.roles.get(organisation_id) if organisation_id is not None else None
 
@@ -105,20 +117,38 @@ def actor_for(user: Any) -> Actor:
     return cached
 
 
-def visible_q(user: Any) -> Q:
-    """A filter on a Shareable model: the rows this user may see."""
+def _linked(model: type[Model], field: str, values: Any) -> QuerySet[Any]:
+    """Primary keys of ``model`` linked through the many-to-many ``field`` to any of ``values``.
+
+    A subquery on the through table (indexed on both columns), not a join: the policy stays one row-wise
+    condition, so no duplicate rows appear and no DISTINCT is needed.
+    """
+    m2m = model._meta.get_field(field)
+    through = m2m.remote_field.through  # type: ignore[union-attr]
+    return through._default_manager.filter(  # type: ignore[no-any-return]
+        **{m2m.m2m_reverse_field_name() + "__in": values}  # type: ignore[union-attr]
+    ).values(m2m.m2m_field_name())  # type: ignore[union-attr]
+
+
+def visible_q(user: Any, model: type[Model]) -> Q:
+    """A filter on the Shareable ``model``: the rows this user may see.
+
+    Every relation is a subquery or a literal list computed once per request (organisations, audiences,
+    organisations in the user's regions), never a join.
+    """
     actor = actor_for(user)
     q = Q(tlp=TLP.CLEAR.value)
     if not actor.authenticated:
         return q
-    q |= Q(owner_id__in=actor.org_ids) & ~Q(tlp=TLP.RED.value)
-    q |= Q(tlp=TLP.RED.value) & (Q(created_by=actor.user) | Q(recipients=actor.user))
     if actor.org_ids:
-        shared = Q(audience_organisations__in=actor.org_ids)
+        q |= Q(owner_id__in=actor.org_ids) & ~Q(tlp=TLP.RED.value)
+    q |= Q(tlp=TLP.RED.value) & (Q(created_by=actor.user) | Q(pk__in=_linked(model, "recipients", [actor.user.pk])))
+    if actor.org_ids:
+        shared = Q(pk__in=_linked(model, "audience_organisations", actor.org_ids))
         if actor.audience_ids:
-            shared |= Q(audiences__in=actor.audience_ids)
-        if actor.region_ids:
-            shared |= Q(audience_region=True, owner__regions__in=actor.region_ids)
+            shared |= Q(pk__in=_linked(model, "audiences", actor.audience_ids))
+        if actor.region_org_ids:
+            shared |= Q(audience_region=True, owner_id__in=actor.region_org_ids)
         q |= Q(tlp__in=_SHARED) & shared
         q |= Q(tlp=TLP.GREEN.value, audience_community=True)
     return q
@@ -126,8 +156,7 @@ def visible_q(user: Any) -> Q:
 
 def visible(user: Any, queryset: QuerySet[M]) -> QuerySet[M]:
     """Restrict any queryset of a Shareable model to what the user may see."""
-    ids = queryset.model._default_manager.filter(visible_q(user)).values("pk")
-    return queryset.filter(pk__in=ids)
+    return queryset.filter(visible_q(user, queryset.model))
 
 
 def can_view(user: Any, obj: Model) -> bool:

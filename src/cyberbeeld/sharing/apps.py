@@ -13,7 +13,9 @@ class SharingConfig(AppConfig):
 
         register("sharing", _("Casusboek"), "sharing:list", order=40)
 
-        from . import dashboard  # noqa: F401  (dashboard card)
+        from . import dashboard, signals  # noqa: F401  (dashboard registers its card on import)
+
+        signals.connect()
         from .demo import load
 
         if load not in demo_hooks.HOOKS:

@@ -112,65 +112,60 @@ def search(user: Any, *, kind: str = "case", q: str = "", filters: dict[str, str
            with_facets: bool = True) -> SearchResult:
     """Full-text search with facets; results and counts are computed on the policy-filtered set.
 
-    The candidates (full-text match and filters) are narrowed by the policy's own filter
-    (``policy.visible_q``) in ONE query that also returns the facet columns; the facets are then
-    counted from exactly those rows, so a count can never include an object the user may not see.
+    ONE query applies the full-text match, the filters and the policy's own row condition
+    (``policy.visible_q``) and returns the facet columns (forms from the denormalised ``form_index``) of
+    exactly the visible matches, newest first. The facets are counted from these rows, so a count can
+    never include an object the user may not see.
     """
     model = MODELS[kind]
-    candidates = model.objects.all()
+    visible = policy.visible(user, model.objects.all())
     if q.strip():
-        candidates = textsearch.filter_matching(candidates, q)
-    candidates = _apply_filters(candidates, filters or {})
-    # policy.visible semantics, with the policy subquery restricted to the candidates
-    visible = candidates.filter(pk__in=candidates.filter(policy.visible_q(user)).values("pk"))
-    rows = list(visible.order_by("-created_at", "-id").values_list("pk", "tlp", "year", "region_id", "sectors"))
-    ids = [r[0] for r in rows]
-    seen: dict[int, tuple[Any, ...]] = {r[0]: r[1:] for r in rows}
-    forms_of: dict[int, set[int]] = {pk: set() for pk in ids}
-    if with_facets and ids:
-        # form links of the candidates (no policy needed: only links of visible ids are counted below)
-        fk = model._meta.model_name + "_id"
-        for pk, form_id in model.forms.through.objects.filter(**{fk + "__in": candidates.values("pk")}) \
-                .values_list(fk, "form_id"):
-            if pk in forms_of:
-                forms_of[pk].add(form_id)
-    result = SearchResult(kind=kind, ids=ids)
-    if with_facets:
-        result.facets = _facets(seen, forms_of)
+        visible = textsearch.filter_matching(visible, q)
+    # newest first: ids grow with created_at (auto_now_add), and an integer sort is the cheaper one
+    visible = _apply_filters(visible, filters or {}).order_by("-id")
+    if not with_facets:
+        return SearchResult(kind=kind, ids=list(visible.values_list("pk", flat=True)))
+    rows = list(visible.values_list("pk", "tlp", "year", "region_id", "sectors", "form_index"))
+    result = SearchResult(kind=kind, ids=[r[0] for r in rows])
+    result.facets = _facets([r[1:] for r in rows])
     return result
 
 
-def _facets(rows: dict[int, tuple[Any, ...]], forms_of: dict[int, set[int]]) -> dict[str, list[dict[str, Any]]]:
+def _facets(rows: list[tuple[Any, ...]]) -> dict[str, list[dict[str, Any]]]:
+    """Facet counts over ``rows`` (tlp, year, region_id, sectors, form_index) of the visible matches.
+
+    Counted with C-level ``Counter``s over columns (a search can return tens of thousands of rows); the
+    comma-joined sector and form sets have few distinct values, so they are counted as strings first and
+    then split. A case counts once per category, however many of its forms fall under it.
+    """
     from collections import Counter
 
     from django.utils.translation import get_language
 
     en = (get_language() or "nl").startswith("en")
-    form_ids = set().union(*forms_of.values()) if forms_of else set()
-    forms = {f.pk: f for f in Form.objects.filter(pk__in=form_ids).select_related("category")}
+    tlp_col, year_col, region_col, sector_col, form_col = zip(*rows, strict=True) if rows else ((), (), (), (), ())
+    form_sets = {text: {int(f) for f in text.split(",") if f} for text in set(form_col)}
+    all_forms = set().union(*form_sets.values()) if form_sets else set()
+    forms = {f.pk: f for f in Form.objects.filter(pk__in=list(all_forms)).select_related("category")}
+    cat_label = {f.category.code: (f.category.name_en if en else f.category.name_nl) for f in forms.values()}
     by_form: Counter[int] = Counter()
     by_cat: Counter[str] = Counter()
-    cat_label: dict[str, str] = {}
-    for fids in forms_of.values():
-        by_form.update(fids)
-        cats = {forms[f].category for f in fids if f in forms}
-        for c in cats:
-            by_cat[c.code] += 1
-            cat_label[c.code] = c.name_en if en else c.name_nl
-    tlps: Counter[str] = Counter()
-    years: Counter[int] = Counter()
-    regions: Counter[tuple[str, str]] = Counter()
+    for text, n in Counter(form_col).items():
+        fids = [f for f in form_sets[text] if f in forms]
+        for f in fids:
+            by_form[f] += n
+        for code in {forms[f].category.code for f in fids}:
+            by_cat[code] += n
+    tlps: Counter[str] = Counter(tlp_col)
+    years: Counter[int] = Counter(y for y in year_col if y is not None)
+    region_counts: Counter[int] = Counter(r for r in region_col if r)
     sectors: Counter[str] = Counter()
-    region_counts: Counter[int] = Counter()
-    for tlp, year, region_id, sector_text in rows.values():
-        tlps[tlp] += 1
-        if year is not None:
-            years[year] += 1
-        if region_id:
-            region_counts[region_id] += 1
-        sectors.update(s for s in (sector_text or "").split(",") if s)
+    for text, n in Counter(sector_col).items():
+        for sector in set((text or "").split(",")) - {""}:
+            sectors[sector] += n
     from cyberbeeld.areas.models import Area
 
+    regions: Counter[tuple[str, str]] = Counter()
     for area in Area.objects.filter(pk__in=list(region_counts)).only("code", "name"):
         regions[(area.code, area.name)] = region_counts[area.pk]
     labels = dict(Sector.choices)
