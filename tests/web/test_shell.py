@@ -88,3 +88,22 @@ def test_styled_form_validates_only_after_querysets_are_narrowed(world):
     assert form.is_valid()
     bad = Narrow({"area": ""})
     assert not bad.is_valid() and bad["area"].field.widget.attrs.get("aria-invalid") == "true"
+
+
+@pytest.mark.django_db
+def test_migrate_refreshes_sqlite_statistics():
+    """post_migrate runs ANALYZE on SQLite, so the planner has statistics after a table was rebuilt."""
+    from django.db import connection
+
+    from cyberbeeld.web.apps import analyze_sqlite
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only: PostgreSQL's autovacuum keeps statistics")
+    with connection.cursor() as cur:
+        cur.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        had = cur.fetchone() is not None
+        if had:
+            cur.execute("DELETE FROM sqlite_stat1")
+        analyze_sqlite(sender=None)
+        cur.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'django_content_type'")  # filled by migrate
+        assert cur.fetchone()[0] >= 1
