@@ -170,6 +170,24 @@ def test_spans_never_carry_the_original(warm: None) -> None:
     assert not hasattr(res.spans[0], "text")
 
 
+# ---------------------------------------------------------------------------------------- IBANs
+
+IBAN_DE = "DE89370400440532013000"
+
+
+@pytest.mark.parametrize("sep", [" en ", ", ", " of ", "; "])
+def test_two_ibans_found_in_one_detect_call(warm: None, sep: str) -> None:
+    # the IBAN start pattern is greedy: "A en B" is one candidate; B must not wait for a second pass
+    text = f"Overgemaakt naar {IBAN_OK}{sep}NL81ABNA8452000497{sep}{IBAN_DE} vandaag."
+    hits = [h for h in R._detect(text) if h[2] == "IBAN"]
+    assert [text[s:e] for s, e, _ in hits] == [IBAN_OK, "NL81ABNA8452000497", IBAN_DE]
+
+
+def test_invalid_iban_does_not_hide_the_next(warm: None) -> None:
+    assert redact_text(f"Kenmerk {IBAN_BAD} en {IBAN_OK}.") == f"Kenmerk {IBAN_BAD} en [IBAN]."
+    assert redact_text(f"IBAN {IBAN_BAD} en {IBAN_OK}.") == "IBAN [NUMMER] en [IBAN]."
+
+
 # ------------------------------------------------------------------------ idempotence, determinism
 
 

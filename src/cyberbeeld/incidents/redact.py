@@ -313,7 +313,12 @@ def _iban_valid(compact: str) -> bool:
 
 
 def _find_ibans(text: str) -> Iterable[_Hit]:
-    for m in _IBAN_START_RE.finditer(text):
+    # The start pattern is greedy: "NL81ABNA8452000497 en NL92INGB2762517527" is one candidate. After a hit the
+    # scan resumes right behind it, and after a candidate without one right behind its start, so that a second
+    # IBAN inside the same greedy candidate is found in this pass (an invalid one before it must not hide it).
+    pos = 0
+    while (m := _IBAN_START_RE.search(text, pos)) is not None:
+        pos = m.start() + 1
         raw = m.group()
         # candidate end positions (after each alphanumeric char), longest first; only at a word end
         ends = [i + 1 for i, ch in enumerate(raw) if ch not in " -"]
@@ -329,6 +334,7 @@ def _find_ibans(text: str) -> Iterable[_Hit]:
                 break
             if _iban_valid(compact):
                 yield m.start(), abs_end, "IBAN"
+                pos = abs_end
                 found = True
                 break
         if found:
@@ -344,6 +350,7 @@ def _find_ibans(text: str) -> Iterable[_Hit]:
                     n += 1
                 e += 1
             yield m.start(), m.start() + e, "NUMMER"
+            pos = m.start() + e
 
 
 _BSN_RE = re.compile(
