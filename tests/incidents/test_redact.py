@@ -188,6 +188,36 @@ def test_invalid_iban_does_not_hide_the_next(warm: None) -> None:
     assert redact_text(f"IBAN {IBAN_BAD} en {IBAN_OK}.") == "IBAN [NUMMER] en [IBAN]."
 
 
+# ------------------------------------------------------------------------ guards and prefilters
+
+_PHONEY = [
+    "+31 6 1234 5678", "(043) 350 12 34", "0031 43 350 1234", "+44 7422 545134", "06-12345678", "(0)", "+", "(",
+    "0", "00", "12", "345", "6789", " ", "-", "/", ".", "x", "ext. 12", "tel:", "\n", "bel", "14 043", "0800-1234",
+    "+32 478 48 20 49", "(+32) 478", "٠٦١٢٣٤٥٦٧٨", "＋31", "（０４３）", "12-03-2025", "1.250.000", "NL91ABNA0417164300",
+]  # fmt: skip
+
+
+def _unguarded_phones(text: str) -> list[tuple[int, int, str]]:
+    saved = R._PHONE_CANDIDATE_RE
+    R._PHONE_CANDIDATE_RE = re.compile("")
+    try:
+        return list(R._find_phones(text))
+    finally:
+        R._PHONE_CANDIDATE_RE = saved
+
+
+def test_phone_prefilter_loses_nothing_on_corpus(corpus: list[CorpusDoc]) -> None:
+    for doc in corpus:
+        assert list(R._find_phones(doc.text)) == _unguarded_phones(doc.text), doc.id
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_PHONEY), st.text(alphabet="0123456789+()- ./x", max_size=8)), max_size=12))
+def test_phone_prefilter_loses_nothing(parts: list[str]) -> None:
+    text = "".join(parts)
+    assert list(R._find_phones(text)) == _unguarded_phones(text)
+
+
 # ------------------------------------------------------------------------ idempotence, determinism
 
 

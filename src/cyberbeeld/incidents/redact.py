@@ -400,6 +400,14 @@ _NL_PHONE_RE = re.compile(
     r"(?<![\w+])(?:\+31[ -]?(?:\(0\)[ -]?)?|0031[ -]?|\(0|0)(?:\d[ \-)]{0,2}){8}\d(?!\d)"
 )
 
+# Prefilter for PhoneNumberMatcher. We keep only its matches whose raw text starts with '+', '(' or '0' (below),
+# and a valid number has at least 5 digits (the shortest possible national number of any region in the
+# phonenumbers metadata has 4 digits plus a country code; Dutch ones have at least 5). In the matcher's own
+# candidate pattern at most 4 punctuation characters separate two digit blocks, and at most 9 characters
+# (leads and punctuation) come before the first digit. So a kept match always contains a match of this
+# pattern; a text without one cannot yield a kept match and the matcher is not run.
+_PHONE_CANDIDATE_RE = re.compile(r"(?:0|[+(]\D{0,9}\d)(?:\D{0,4}\d){4}")
+
 
 def _find_phones(text: str) -> Iterable[_Hit]:
     import phonenumbers
@@ -416,6 +424,8 @@ def _find_phones(text: str) -> Iterable[_Hit]:
             fstart = m.start() + (1 if m.group().startswith("(") and ")" not in m.group() else 0)
             yield fstart, m.end(), "TELEFOON"
 
+    if not _PHONE_CANDIDATE_RE.search(text):
+        return  # no match of the matcher could pass the filter below: skip it (it costs most of this detector)
     for pm in phonenumbers.PhoneNumberMatcher(text, "NL", leniency=phonenumbers.Leniency.VALID):
         raw: str = pm.raw_string
         if not raw or raw[0] not in "+0(":
