@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -49,6 +50,9 @@ class CasebookItem(Shareable):
     # ",3,17," — the ids of ``forms``, denormalised so that one search query returns every facet column.
     # Kept current by the m2m_changed handler in sharing/signals.py; never edited by hand.
     form_index = models.CharField(max_length=500, blank=True, default="", editable=False)
+    # PostgreSQL only: the weighted Dutch tsvector of title, tags and text (sharing/textsearch.py keeps it
+    # current; GIN index made by migration 0004). Always NULL on SQLite, which uses FTS5 tables instead.
+    search_doc = SearchVectorField(null=True, editable=False)
     tags = models.CharField(_("trefwoorden"), max_length=500, blank=True,
                             help_text=_("Gescheiden door komma's"))
     region = models.ForeignKey("areas.Area", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
