@@ -8,6 +8,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -173,6 +174,80 @@ def test_suggestion_invariants(clf: Classifier, title: str, description: str, th
 def test_suggest_many_matches_suggest(clf: Classifier, corpus: list[Example]) -> None:
     items = [(e.title, e.description) for e in corpus[::97]]
     assert clf.suggest_many(items) == [clf.suggest(t, d) for t, d in items]
+
+
+# --------------------------------------------------------------------------- fast inference path (FastProba)
+
+_ODD = [
+    " ", "\t", "\n", "\xa0", "\u2028", "\u3000", "\x1c", "℡", "İ", "ı", "ſ", "é", "ß", "ﬁ", "Ǆ", "①", "😀", "€",
+    "-", ".", "06-12345678", "NL91ABNA0417164300", "Bank", "phishing", "RANSOMWARE", "hoi mam", "DigiD", "link",
+]  # fmt: skip
+
+
+def test_fast_path_is_used_and_exact_on_corpus(clf: Classifier, corpus: list[Example]) -> None:
+    fast = clf.fast_path
+    assert fast is not None
+    texts = [e.text for e in corpus]
+    assert np.array_equal(clf.predict_proba(texts), clf.pipeline.predict_proba(texts))
+    diff = fast.features(texts) != clf.pipeline.named_steps["features"].transform(texts)
+    assert diff.nnz == 0
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.lists(st.one_of(st.sampled_from(_ODD), st.text(max_size=8)), max_size=12).map("".join),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_fast_path_equals_pipeline_on_any_text(clf: Classifier, texts: list[str]) -> None:
+    assert np.array_equal(clf.predict_proba(texts), clf.pipeline.predict_proba(texts))
+    for t in texts:  # one text at a time, as suggest() does
+        assert np.array_equal(clf.predict_proba([t]), clf.pipeline.predict_proba([t]))
+
+
+def test_single_suggest_probabilities_equal_the_pipeline(clf: Classifier, corpus: list[Example]) -> None:
+    for e in corpus[::53]:
+        s = clf.suggest(e.title, e.description, threshold=0.0)
+        probs = clf.pipeline.predict_proba([e.text])[0]
+        assert s.probability == probs.max()
+        assert {c.form: c.probability for c in s.alternatives} == {
+            f: p for f, p in zip(clf.forms, probs, strict=True) if f in {c.form for c in s.alternatives}
+        }
+
+
+def test_fast_path_falls_back_for_another_model(corpus: list[Example]) -> None:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    pipe = Pipeline([("features", classify.TfidfVectorizer()), ("model", LogisticRegression(max_iter=200))])
+    pipe.fit([e.text for e in corpus], [e.form for e in corpus])
+    other = Classifier(pipeline=pipe, taxonomy=load_taxonomy())
+    assert other.fast_path is None
+    texts = [e.text for e in corpus[:5]]
+    assert np.array_equal(other.predict_proba(texts), pipe.predict_proba(texts))
+
+
+def test_fast_path_is_dropped_when_it_disagrees(clf: Classifier, monkeypatch: pytest.MonkeyPatch) -> None:
+    wrong = classify.FastProba.__call__
+
+    def off_by_a_bit(self: classify.FastProba, texts: list[str]) -> np.ndarray:
+        return np.nextafter(wrong(self, texts), 2.0)
+
+    monkeypatch.setattr(classify.FastProba, "__call__", off_by_a_bit)
+    assert classify.FastProba.build(clf.pipeline) is None
+
+
+def test_fast_path_is_not_pickled(clf: Classifier, tmp_path: Path) -> None:
+    import joblib
+
+    assert clf.fast_path is not None
+    joblib.dump(clf, tmp_path / "clf.joblib")
+    loaded = joblib.load(tmp_path / "clf.joblib")
+    assert loaded._fast is None
+    assert loaded.suggest("Phishing", "Nepmail van de bank") == clf.suggest("Phishing", "Nepmail van de bank")
+    assert loaded.fast_path is not None
 
 
 # --------------------------------------------------------------------------- feedback: the user's choice wins

@@ -4,6 +4,12 @@ Model: TF-IDF over word uni- and bigrams plus character 2–5-grams (``char_wb``
 Dutch compounds such as *bankhelpdeskfraude*), a linear SVM, and isotonic calibration
 (``CalibratedClassifierCV``, 5 internal folds) so that the score is a probability.
 
+Inference does not go through scikit-learn's ``predict_proba`` but through :class:`FastProba`, which computes
+the same probabilities (bit for bit; checked when it is built, and by the tests) without the per-call input
+validation of 85 calibrators (~9 ms per call) and with the character n-grams looked up once per distinct word
+of a call: one :meth:`Classifier.suggest` ≈ 1.3 ms instead of ≈ 10 ms, a batch ≈ 0.35 ms per text instead of
+≈ 0.55 (the 146 texts of the redaction corpus in one call).
+
 Training data is the labelled Dutch corpus ``corpus/classification_nl.jsonl`` in the repository (written
 by the team, fictitious; see ``corpus/README.md``) plus *feedback*: the form a user chose for an
 incident. The user's choice always wins: a feedback example replaces a corpus example with the same
@@ -37,8 +43,11 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import partial
+from itertools import chain, repeat
+from operator import is_not
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 import joblib
 import numpy as np
@@ -197,6 +206,156 @@ def _calibration_folds(labels: Sequence[str]) -> int:
     return min(5, least)
 
 
+# --------------------------------------------------------------------------- fast, exact inference
+
+_WHITE_SPACES = re.compile(r"\s\s+")  # as sklearn's _VectorizerMixin._white_spaces
+_NOT_NONE = partial(is_not, None)
+# Probe texts for the self-check of the fast path (any text will do; these touch many features).
+_PROBES = (
+    "Phishing-sms namens de bank: klant klikte op de link en gaf zijn inlogcodes.",
+    "Ransomware versleutelde de server van een MKB-bedrijf; losgeld gevraagd in bitcoin.",
+    "Hoi mam, mijn telefoon is kapot. Kun je even €450 overmaken?",
+    "",
+)
+
+
+class FastProba:
+    """``pipeline.predict_proba`` of a :func:`build_pipeline` model, computed the same way with less overhead.
+
+    scikit-learn validates the input of every step on every call; with 5 calibration folds × 17 isotonic
+    calibrators that is ~9 ms per call, most of a single :meth:`Classifier.suggest`. This computes the same
+    numbers with the same operations in the same order: the vectorizers' own analyzers and fitted
+    vocabularies/idf, counts → ``log + 1`` → ``× idf`` → l2 norm (``TfidfTransformer``), the two blocks side by
+    side (``FeatureUnion``), per fold ``X @ coef.T + intercept`` (``LinearSVC.decision_function``), each
+    isotonic calibrator's linear interpolation of the clipped scores over its thresholds (``numpy.interp``,
+    to which scipy's ``interp1d`` delegates here), normalisation and the mean over the folds
+    (``CalibratedClassifierCV``). Only the counting differs: one ``numpy.unique`` over (row, feature) instead
+    of a Python loop over the n-grams (the same counts).
+
+    :meth:`build` returns ``None`` for a pipeline of another shape, and also when the result differs from
+    ``pipeline.predict_proba`` on probe texts (e.g. after a scikit-learn upgrade changed the computation); the
+    caller then uses the pipeline itself. Tests compare both on the corpus and on random text.
+    """
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        from sklearn.pipeline import FeatureUnion
+        from sklearn.preprocessing import LabelEncoder
+
+        union, model = pipeline.named_steps["features"], pipeline.named_steps["model"]
+        if not isinstance(union, FeatureUnion) or union.transformer_weights is not None:
+            raise TypeError("features: expected an unweighted FeatureUnion")
+        self.vectorizers: list[TfidfVectorizer] = []
+        for _, vec in union.transformer_list:
+            if (type(vec) is not TfidfVectorizer or vec.input != "content" or vec.binary or vec.norm != "l2"
+                    or not vec.use_idf or not isinstance(vec.analyzer, str)):
+                raise TypeError("features: expected TfidfVectorizer(norm='l2', use_idf=True, binary=False)")
+            self.vectorizers.append(vec)
+        if not isinstance(model, CalibratedClassifierCV) or model.method != "isotonic":
+            raise TypeError("model: expected CalibratedClassifierCV(method='isotonic')")
+        self.n_classes = int(model.classes_.shape[0])
+        if self.n_classes < 3:
+            raise TypeError("model: the binary case is not covered")
+        # per fold: coef.T, intercept, and per score column (class index, clip range, isotonic thresholds)
+        self.folds: list[tuple[Any, Any, list[tuple[int, float, float, np.ndarray, np.ndarray]]]] = []
+        for cc in model.calibrated_classifiers_:
+            est = cc.estimator
+            if type(est) is not LinearSVC or cc.classes.shape[0] != self.n_classes:
+                raise TypeError("model: expected LinearSVC folds over all classes")
+            columns = LabelEncoder().fit(cc.classes).transform(est.classes_)
+            calibrators = []
+            for c, cal in zip(columns, cc.calibrators, strict=True):
+                if cal.out_of_bounds != "clip":
+                    raise TypeError("model: expected isotonic calibrators with out_of_bounds='clip'")
+                calibrators.append((int(c), cal.X_min_, cal.X_max_, cal.X_thresholds_, cal.y_thresholds_))
+            self.folds.append((est.coef_.T, est.intercept_, calibrators))
+
+    @classmethod
+    def build(cls, pipeline: Pipeline) -> FastProba | None:
+        try:
+            fast = cls(pipeline)
+            same = np.array_equal(fast(_PROBES), np.asarray(pipeline.predict_proba(list(_PROBES))))
+        except (AttributeError, ImportError, KeyError, TypeError, ValueError):
+            return None
+        return fast if same else None
+
+    def _feature_ids(self, v: int, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Row and feature index of every known n-gram of every text, for vectorizer ``v``."""
+        vec = self.vectorizers[v]
+        index = vec.vocabulary_.get
+        if vec.analyzer != "char_wb":
+            analyze = vec.build_analyzer()
+            grams = [analyze(text) for text in texts]
+            lengths = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
+            found = np.fromiter(
+                map(index, chain.from_iterable(grams), repeat(-1)), dtype=np.int64, count=int(lengths.sum())
+            )
+            rows = np.repeat(np.arange(len(grams), dtype=np.int64), lengths)
+            known = found >= 0
+            return rows[known], found[known]
+        # char_wb n-grams never cross a word boundary: those of a text are those of its words, one after the
+        # other (``_char_wb_ngrams`` splits the preprocessed text on white space). So they are looked up once
+        # per distinct word of the call (words repeat a lot). The cache lives for this call only: nothing of
+        # an incident's text stays in memory afterwards, nor can a later call tell from its speed which
+        # words were seen before.
+        preprocess = vec.build_preprocessor()
+        ngrams = vec._char_wb_ngrams
+        cache: dict[str, tuple[int, ...]] = {}
+        parts: list[tuple[int, ...]] = []
+        per_text = np.zeros(len(texts), dtype=np.int64)
+        for i, text in enumerate(texts):
+            n = 0
+            for word in _WHITE_SPACES.sub(" ", preprocess(vec.decode(text))).split():
+                ids = cache.get(word)
+                if ids is None:
+                    ids = cache[word] = tuple(filter(_NOT_NONE, map(index, ngrams(word))))
+                parts.append(ids)
+                n += len(ids)
+            per_text[i] = n
+        ids_all = np.fromiter(chain.from_iterable(parts), dtype=np.int64, count=int(per_text.sum()))
+        return np.repeat(np.arange(len(texts), dtype=np.int64), per_text), ids_all
+
+    def _tfidf(self, v: int, texts: Sequence[str]) -> Any:
+        from scipy import sparse
+        from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
+
+        vec = self.vectorizers[v]
+        n_features = len(vec.vocabulary_)
+        rows, ids = self._feature_ids(v, texts)
+        # one sorted pass over (row, feature): the counts, with the indices of each row sorted (as CountVectorizer)
+        keys, counts = np.unique(rows * n_features + ids, return_counts=True)
+        cols = (keys % n_features).astype(np.int32)
+        indptr = np.searchsorted(keys // n_features, np.arange(len(texts) + 1)).astype(np.int32)
+        data = counts.astype(np.float64)
+        if vec.sublinear_tf:
+            np.log(data, data)
+            data += 1.0
+        data *= vec.idf_[cols]
+        x = sparse.csr_matrix((data, cols, indptr), shape=(len(texts), n_features))
+        inplace_csr_row_normalize_l2(x)  # what sklearn.preprocessing.normalize does, without input validation
+        return x
+
+    def features(self, texts: Sequence[str]) -> Any:
+        from scipy import sparse
+
+        return sparse.hstack([self._tfidf(v, texts) for v in range(len(self.vectorizers))]).tocsr()
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        x = self.features(texts)
+        mean = np.zeros((len(texts), self.n_classes))
+        for coef_t, intercept, calibrators in self.folds:
+            scores = x @ coef_t + intercept
+            proba = np.zeros((len(texts), self.n_classes))
+            for column, (class_idx, lo, hi, xs, ys) in enumerate(calibrators):
+                proba[:, class_idx] = np.interp(np.clip(scores[:, column], lo, hi), xs, ys)
+            denominator = np.sum(proba, axis=1)[:, np.newaxis]
+            uniform = np.full_like(proba, 1 / self.n_classes)
+            proba = np.divide(proba, denominator, out=uniform, where=denominator != 0)
+            proba[(1.0 < proba) & (proba <= 1.0 + 1e-5)] = 1.0
+            mean += proba
+        mean /= len(self.folds)
+        return mean
+
+
 @dataclass
 class Classifier:
     pipeline: Pipeline
@@ -205,12 +364,28 @@ class Classifier:
     fingerprint: str = ""
     n_examples: int = 0
     remembered: dict[str, str] = field(default_factory=dict)  # normalised feedback text → chosen form
+    # FastProba for this pipeline, built on first use and never pickled; False: tried, not usable
+    _fast: FastProba | Literal[False] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_fast"] = None
+        return state
 
     @property
     def forms(self) -> tuple[str, ...]:
         return tuple(str(c) for c in self.pipeline.classes_)
 
+    @property
+    def fast_path(self) -> FastProba | None:
+        if self._fast is None:
+            self._fast = FastProba.build(self.pipeline) or False
+        return self._fast if self._fast is not False else None
+
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        fast = self.fast_path
+        if fast is not None:
+            return fast(list(texts))
         return np.asarray(self.pipeline.predict_proba(list(texts)))
 
     def _candidates(self, probs: np.ndarray) -> list[Candidate]:
