@@ -12,6 +12,8 @@ this module, in the order they are defined (or only the sections named on the co
 * ``bench_early_warning`` — detection probability, delay and false alarms per year on synthetic series with
   injected rises (Farrington/Noufaily, EARS-C3, CUSUM); the alarms on the real national police series
   3.7.4 Cybercrime 2012–2023 (``../shared/data``, or ``$CYBERBEELD_SHARED_DATA``).
+* ``bench_pipeline`` — redaction + classification together as the bulk import does them, texts/s on one
+  core (target ≥ 500), the two parts apart, and deduce's own full pipeline as the baseline.
 * ``bench_import`` — import of 100,000 incidents: rows/s and peak memory.
 
 ``--quick``: fewer cross-validation folds, simulation runs and seconds per measurement, 5,000 import rows.
@@ -19,13 +21,15 @@ this module, in the order they are defined (or only the sections named on the co
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import inspect
 import os
 import re
+import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -271,6 +275,140 @@ def bench_early_warning() -> BenchResult:
         print(f"  for comparison {method}: {len(other)} alarms, {len(quiet)} in the quiet/plateau years")
         results[f"real_{method}_alarms"] = len(other)
     return results
+
+
+def _idlest_cpu(cpus: set[int]) -> int:
+    """The CPU among ``cpus`` with the most idle time over a short sample of /proc/stat (Linux), else the first."""
+
+    def idle() -> dict[int, int]:
+        out: dict[int, int] = {}
+        with contextlib.suppress(OSError), open("/proc/stat", encoding="ascii") as fh:
+            for line in fh:
+                name, *fields = line.split()
+                if name.startswith("cpu") and name[3:].isdigit():
+                    out[int(name[3:])] = int(fields[3]) + int(fields[4])  # idle + iowait
+        return out
+
+    first = idle()
+    time.sleep(0.3)
+    second = idle()
+    scores = {c: second.get(c, 0) - first.get(c, 0) for c in cpus}
+    return max(sorted(cpus), key=lambda c: scores[c])
+
+
+@contextlib.contextmanager
+def _one_core() -> Iterator[str]:
+    """Pin the process to one CPU (Linux) for the duration: 'one core' is then what is measured."""
+    getaff = getattr(os, "sched_getaffinity", None)
+    setaff = getattr(os, "sched_setaffinity", None)
+    if getaff is None or setaff is None:
+        yield "not pinned (no sched_setaffinity)"
+        return
+    before = getaff(0)
+    cpu = _idlest_cpu(set(before))
+    setaff(0, {cpu})
+    try:
+        yield f"pinned to CPU {cpu} (the idlest)"
+    finally:
+        setaff(0, before)
+
+
+def _title(text: str) -> str:
+    """The first sentence, or the first 60 characters when that is longer (a plausible incident title)."""
+    m = re.match(r"(.+?[.!?])(?=\s|$)", text)
+    first = m.group(1) if m else text
+    return first if len(first) <= 60 else text[:60].rstrip()
+
+
+def bench_pipeline() -> BenchResult:
+    """Redaction + classification together, as the bulk import does them: texts/s on one core (target ≥ 500)."""
+    from cyberbeeld.incidents import classify
+
+    R.warm_up()
+    corpus = R.load_corpus()
+    rows = [(_title(d.text), d.text) for d in corpus]  # (title, raw description)
+    n = len(rows)
+    clf = classify.load_or_train()
+    fast = clf.fast_path
+    # What bulk.check_file does per file: every raw description is redacted (services.redact → redact_text),
+    # then the rows without a form get suggestions in batches of 1000 from the *raw* title + description
+    # (clf.suggest_many); the classifier never sees the redacted text, and neither does it here.
+    batch_size = 1000
+
+    def redact_all() -> list[str]:
+        return [R.redact_text(raw) if raw else "" for _, raw in rows]
+
+    def classify_all() -> None:
+        for start in range(0, n, batch_size):
+            clf.suggest_many(rows[start : start + batch_size])
+
+    def timed(fn: Callable[[], object]) -> tuple[float, float]:
+        """(wall seconds, process CPU seconds) of one call."""
+        w0, c0 = time.perf_counter(), time.process_time()
+        fn()
+        return time.perf_counter() - w0, time.process_time() - c0
+
+    rounds = 3 if QUICK else 7
+    min_round = 0.5 if QUICK else 2.0
+    # Per round: redact all rows, then classify them, repeated for ≥ min_round seconds. Reported per round as
+    # texts per wall-clock second and per CPU second of this process. The process is pinned to one CPU, so
+    # its CPU time can never exceed one core's; on a busy machine the wall clock also counts the time spent
+    # waiting for that CPU, and texts per CPU second is what one core does.
+    with _one_core() as pinned:
+        redact_all()
+        classify_all()  # warm-up: deduce structures, the classifier's fast path (and its self-check)
+        res: dict[str, list[float]] = {k: [] for k in ("wall", "cpu", "red", "cls")}
+        for _ in range(rounds):
+            k = 0
+            w_red = c_red = w_cls = c_cls = 0.0
+            t0 = time.perf_counter()
+            while True:
+                w, c = timed(redact_all)
+                w_red, c_red = w_red + w, c_red + c
+                w, c = timed(classify_all)
+                w_cls, c_cls = w_cls + w, c_cls + c
+                k += 1
+                if time.perf_counter() - t0 >= min_round:
+                    break
+            res["wall"].append(k * n / (w_red + w_cls))
+            res["cpu"].append(k * n / (c_red + c_cls))
+            res["red"].append(k * n / c_red)
+            res["cls"].append(k * n / c_cls)
+        # baselines in the same run: deduce's own full pipeline (redaction alone), and classification through
+        # sklearn's pipeline.predict_proba (what suggest_many did before the fast path)
+        c0 = time.process_time()
+        base_n = 0
+        while time.process_time() - c0 < (1.0 if QUICK else 3.0):
+            for _, raw in rows:
+                _deduce_baseline(raw)
+            base_n += n
+        base = base_n / (time.process_time() - c0)
+        joined = [classify.join_text(t, d) for t, d in rows]
+        sk = n / min(timed(lambda: clf.pipeline.predict_proba(joined))[1] for _ in range(3))
+        single = statistics.median(
+            timed(lambda row=row: clf.suggest(*row))[1] for row in (rows * 2)[: 30 if QUICK else 200]
+        )
+
+    med = statistics.median
+    avg_len = sum(len(raw) for _, raw in rows) / n
+    tps = med(res["cpu"])
+    verdict = "OK" if tps >= 500 else "BELOW TARGET"
+    print(f"  corpus: {n} redaction-corpus texts (mean {avg_len:.0f} chars), title = first sentence or first 60 chars;")
+    print(f"  {pinned}; {rounds} rounds of ≥ {min_round:g} s, median (min–max) per CPU second; load average "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
+    print(f"  redaction + classification: {tps:7,.0f} texts/s ({min(res['cpu']):,.0f}–{max(res['cpu']):,.0f}) "
+          f"[{verdict}, target 500] = {1000 / tps:.2f} ms/text; wall clock {med(res['wall']):,.0f} texts/s")
+    print(f"    redaction (redact_text per row):     {med(res['red']):7,.0f} texts/s  {1000 / med(res['red']):.2f} ms/text")
+    print(f"    classification (suggest_many, batches ≤ {batch_size}): {med(res['cls']):7,.0f} texts/s  "
+          f"{1000 / med(res['cls']):.2f} ms/text")
+    print(f"  baselines: deduce full pipeline alone {base:,.0f} texts/s (redaction + classification is "
+          f"{tps / base:.2f}× that); classification via sklearn pipeline.predict_proba {sk:,.0f} texts/s "
+          f"(suggest_many is {med(res['cls']) / sk:.1f}× that)")
+    print(f"  single suggest() (the web form): {single * 1000:.1f} ms (fast path {'on' if fast else 'OFF'})")
+    return {"texts_per_second": tps, "wall_texts_per_second": med(res["wall"]),
+            "redact_texts_per_second": med(res["red"]), "classify_texts_per_second": med(res["cls"]),
+"deduce_baseline_texts_per_second": base,
+            "sklearn_classify_texts_per_second": sk, "single_suggest_ms": single * 1000}
 
 
 def _import_worker(n: int) -> dict[str, float]:
