@@ -85,3 +85,28 @@ def test_retrain_command_uses_feedback_and_the_user_still_wins(world, taxonomy, 
     again = incident_save(by=world.anna, owner=world.maastricht, data={
         "title": text[0], "raw_description": text[1], "form": form("treitervloggers")})
     assert again.form.code == "treitervloggers"
+
+
+def test_remembered_correction_applies_to_text_with_personal_data(world, taxonomy, isolated_cache):
+    """Feedback is kept redacted; the app suggests from the redacted text too, so a correction made on a text
+    with personal data (name, IBAN, phone) is found again for that text — in the form and in bulk import."""
+    first = incident_save(by=world.anna, owner=world.maastricht, data={
+        "title": HELPDESK[0], "raw_description": HELPDESK[1], "form": form("vriend-in-nood-fraude")})
+    assert first.suggested_form.code == "helpdeskfraude"  # the model alone would say helpdeskfraude
+    from io import StringIO
+
+    call_command("retrain_classifier", cache_dir=str(isolated_cache), stdout=StringIO())
+    again = incident_save(by=world.anna, owner=world.maastricht, data={
+        "title": HELPDESK[0], "raw_description": HELPDESK[1]})
+    assert again.suggested_form.code == "vriend-in-nood-fraude" and again.form.code == "vriend-in-nood-fraude"
+    assert again.suggestion_probability == 1.0  # from the remembered choice, not a guess of the model
+
+    from cyberbeeld.incidents import bulk
+
+    data = ("sleutel;titel;beschrijving;datum_melding;gemeente;impact;bron;status;tlp\n"
+            f"R1;{HELPDESK[0]};{HELPDESK[1]};2026-01-05;{world.maastricht.area.code};B;melding;nieuw;AMBER\n").encode()
+    result = bulk.import_file(world.maastricht, world.anna, "r.csv", data)
+    assert result.ok, result
+    from cyberbeeld.incidents.models import Incident
+
+    assert Incident.objects.get(owner=world.maastricht, external_id="R1").form.code == "vriend-in-nood-fraude"

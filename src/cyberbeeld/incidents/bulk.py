@@ -383,7 +383,7 @@ def check_file(owner: Organisation, filename: str, data: bytes, *, progress: Pro
         clf = classifier()
         for start in range(0, len(todo), 1000):
             batch = todo[start:start + 1000]
-            for r, s in zip(batch, clf.suggest_many([(r["title"], r["raw_description"]) for r in batch]), strict=True):
+            for r, s in zip(batch, clf.suggest_many([(r["title"], r["redacted_description"]) for r in batch]), strict=True):
                 code = s.alternatives[0].form if s.unsure and s.alternatives else s.form
                 r["suggested_form"] = forms.get(code)
                 r["suggestion_probability"] = s.probability

@@ -86,8 +86,11 @@ def classifier() -> Any:
 
 def _suggest(incident: Incident, *, choose: bool) -> Any:
     """Suggest a form (pure core ``classify.py``). Unsure suggestions are kept as a suggestion only;
-    the user decides, and the user's choice always wins (``choose=False`` when the user chose)."""
-    suggestion = classifier().suggest(incident.title, incident.raw_description)
+    the user decides, and the user's choice always wins (``choose=False`` when the user chose).
+
+    The model sees the *redacted* description, as it does in retraining (feedback keeps only redacted
+    text), so that prediction and training texts are alike and a remembered correction is found again."""
+    suggestion = classifier().suggest(incident.title, incident.redacted_description)
     candidate = suggestion.alternatives[0].form if suggestion.unsure and suggestion.alternatives else suggestion.form
     form = current_forms().filter(code=candidate).first()
     incident.suggested_form = form
@@ -134,9 +137,9 @@ def incident_save(*, by: Any, owner: Organisation, data: dict[str, Any], inciden
     text_changed = action == "create" or before.get("title") != incident.title \
         or before.get("raw_description") != incident.raw_description
     suggestion = None
+    incident.redacted_description = redact(incident.raw_description)
     if incident.title and "suggested_form" not in data and (text_changed or incident.form_id is None):
         suggestion = _suggest(incident, choose=incident.form_id is None)
-    incident.redacted_description = redact(incident.raw_description)
     incident.details = questions.clean_details(incident.form.code if incident.form else None,
                                                incident.details or {}, redact=redact)
     if incident.status == Status.AFGESLOTEN and incident.closed_at is None:
