@@ -299,6 +299,7 @@ def stage_moments(
     quantities: Mapping[str, tuple[str, ...]],
     pairs: Sequence[tuple[str, str]],
     row_sums: Mapping[str, tuple[str, ...]],
+    centred: Collection[tuple[str, str]] = (),
 ) -> tuple[ir.Table, dict[str, str]]:
     """Power sums of unit totals per domain × stratum, for one sampling stage.
 
@@ -325,13 +326,26 @@ def stage_moments(
         Pairs of quantities whose sum of products over units is needed.
     row_sums : mapping of name to tuple of factor names
         Per-row values ``w * prod(factors)`` that are only summed (for design effects).
+    centred : collection of (str, str)
+        Pairs (of ``pairs``) that need the centred sum of products even when every row is a
+        unit.  With sampling units the unit totals are few and every pair is centred.
 
     Returns
     -------
     (ibis.Table, dict)
         The expression -- one row per domain × stratum present, with ``m`` (units present) and
-        ``nrows`` -- and the aliases that name its other columns: ``sum_<q>``,
-        ``prod_<a>__<b>`` (sum over units of ``q_a * q_b``) and ``rs_<name>``.
+        ``nrows`` -- and the aliases that name its other columns: ``sum_<q>``, for each pair
+        either ``cprod_<a>__<b>`` (sum over the units present of
+        ``(q_a - mean q_a) * (q_b - mean q_b)``, by the engine's one-pass stable co-moment
+        aggregate) or ``prod_<a>__<b>`` (sum over units of ``q_a * q_b``), and ``rs_<name>``.
+
+    Notes
+    -----
+    Power sums ``sum(q_a * q_b)`` are the cheapest to scan, but the variance formed from them
+    (``P - S**2 / m``) loses ``(mean / sd)**2`` of the unit values to rounding: far too much
+    when a quantity hardly varies within a stratum and a score weighs it heavily (``w`` in the
+    total of a variable far from zero, ``y = 1e6 + ...``).  ``var_pop``/``covar_pop`` (Welford
+    updates, merged pairwise) have no such loss, at about twice the cost of a sum.
     """
     # A stratum key that is also a domain key (by=gemeente, strata=gemeente) is grouped on once.
     aliases: dict[str, str] = {}
@@ -368,11 +382,16 @@ def stage_moments(
 
         for q, fs in quantities.items():
             aliases[f"sum_{q}"] = agg(1, fs)
+        n = t.count()
         for a, b in pairs:
-            aliases[f"prod_{a}__{b}"] = agg(2, (*quantities[a], *quantities[b]))
+            if (a, b) in centred or (b, a) in centred:
+                qa, qb = product(1, quantities[a]), product(1, quantities[b])
+                aggs[f"cprod_{a}__{b}"] = _comoment(qa, qb, n, a == b)
+                aliases[f"cprod_{a}__{b}"] = f"cprod_{a}__{b}"
+            else:
+                aliases[f"prod_{a}__{b}"] = agg(2, (*quantities[a], *quantities[b]))
         for r, fs in row_sums.items():
             aliases[f"rs_{r}"] = agg(1, fs)
-        n = t.count()
         return t.group_by(**keys).aggregate(m=n, nrows=n, **aggs), aliases
     inner = t.group_by(**keys, **{f"u_{k}": v for k, v in units.items()}).aggregate(
         **{f"q_{k}": product(1, fs).sum() for k, fs in quantities.items()},
@@ -381,13 +400,20 @@ def stage_moments(
     )
     for q in quantities:
         aggs[f"sum_{q}"] = inner[f"q_{q}"].sum()
+    n_units = inner.count()
     for a, b in pairs:
-        aggs[f"prod_{a}__{b}"] = (inner[f"q_{a}"] * inner[f"q_{b}"]).sum()
+        aggs[f"cprod_{a}__{b}"] = _comoment(inner[f"q_{a}"], inner[f"q_{b}"], n_units, a == b)
     for r in row_sums:
         aggs[f"rs_{r}"] = inner[f"r_{r}"].sum()
     aliases.update({k: k for k in aggs})
-    expr = inner.group_by(*keys.keys()).aggregate(m=inner.count(), nrows=inner["__n"].sum(), **aggs)
+    expr = inner.group_by(*keys.keys()).aggregate(m=n_units, nrows=inner["__n"].sum(), **aggs)
     return expr, aliases
+
+
+def _comoment(a: ir.NumericValue, b: ir.NumericValue, n: ir.IntegerScalar, same: bool) -> ir.NumericScalar:
+    """``sum((a - mean a) * (b - mean b))`` over the group, by a numerically stable aggregate."""
+    moment: ir.NumericScalar = a.var(how="pop") if same else a.cov(b, how="pop")
+    return moment * n
 
 
 def run_moments(session: Session, expr_and_aliases: tuple[ir.Table, dict[str, str]]) -> pd.DataFrame:

@@ -474,6 +474,7 @@ def _run(
     for name in plan.values:
         quantities[_qname(name)] = (name,)
     pairs: dict[tuple[str, str], None] = {}
+    centred: set[tuple[str, str]] = set()
     row_sums: dict[str, tuple[str, ...]] = {}
     if not positive_weights:  # R's deff counts the rows with a non-zero weight
         factors["__nz"] = (w != 0).ifelse(1.0 / w, 0.0)
@@ -481,6 +482,8 @@ def _run(
     for _, _, est, y, x in plan.estimands:
         for p in est.pairs():
             pairs[p] = None
+            if x != "1":  # totals and ratios: scores may weigh w by a large constant
+                centred.add(p)
         assert y is not None
         row_sums[_row_moment_name(y, y)] = (y, y)
         if x is not None and x != "1":
@@ -502,6 +505,7 @@ def _run(
             quantities=quantities,
             pairs=list(pairs),
             row_sums=row_sums if i == 0 else {},
+            centred=centred,
         )
         stage_tables.append(run_moments(session, expr))
     try:
@@ -576,24 +580,32 @@ def _assemble(
             rs_xy = dsum(f"rs_{_row_moment_name(y, xv)}")
             rs_xx = dsum(f"rs_{_row_moment_name(xv, xv)}")
         with np.errstate(divide="ignore", invalid="ignore"):
+            # Offsets are formed from the centred sums, never as a difference of two large
+            # numbers (cy - R cx with cy ~ R cx ~ 1e6 would keep only ~1e-10 of them).
+            if xv == "1":  # total or mean: y - R = y' + e with e = cy - R = -(mean of y')
+                den = W
+                e = -s_y / W
+                point = ratio = cy - e
+                dd = e
+            else:  # ratio: y - R x = y' - R x' + d with d = cy - R cx = (cy s_x - cx s_y) / X
+                den = s_x + cx * W
+                point = ratio = num / den
+                dd = (cy * s_x - cx * s_y) / den
             if x is None:  # total: z = q_y = q_y' + cy w
                 point = num
                 est = Estimand((_qname(y), "w"))
                 coefs: list[FloatArray] = [np.ones(n_dom), np.full(n_dom, cy)]
-                ratio, den = num / W, W
-            else:  # ratio (a mean has x = 1): z = (q_y - R q_x) / X
-                den = W if xv == "1" else s_x + cx * W
-                point = ratio = num / den
-                d = cy - point * cx
-                if x == "1":
-                    est = Estimand((_qname(y), "w"))
-                    coefs = [1.0 / den, (d - point) / den]
-                else:
-                    est = Estimand((_qname(y), _qname(xv), "w"))
-                    coefs = [1.0 / den, -point / den, d / den]
-            # sum of w (y - R x)^2 from the centred sums, with y - R x = y' - R x' + (cy - R cx)
-            dd = cy - ratio * cx
-            wss = rs_yy - 2 * ratio * rs_xy + ratio**2 * rs_xx + 2 * dd * (s_y - ratio * s_x) + dd**2 * W
+            elif x == "1":  # mean: z = (q_y' + e w) / W
+                est = Estimand((_qname(y), "w"))
+                coefs = [1.0 / den, dd / den]
+            else:  # ratio: z = (q_y' - R q_x' + d w) / X
+                est = Estimand((_qname(y), _qname(xv), "w"))
+                coefs = [1.0 / den, -ratio / den, dd / den]
+            # sum of w (y - R x)^2 from the centred sums
+            if xv == "1":
+                wss = rs_yy + 2 * dd * s_y + dd**2 * W
+            else:
+                wss = rs_yy - 2 * ratio * rs_xy + ratio**2 * rs_xx + 2 * dd * (s_y - ratio * s_x) + dd**2 * W
             wss = np.maximum(wss, 0.0)
             if x is None:
                 svyvar = nobs / (nobs - 1) * wss / W
@@ -756,7 +768,8 @@ def domain_difference(
     data = _prepare_data(data, design)
     with open_session(data, engine, **engine_options) as session:
         t = session.table
-        _validate(session, design, [] if request.statistic == "proportion" else [request.variable], by_cols)
+        numeric = request.statistic != "proportion"
+        checked = _validate(session, design, [request.variable] if numeric else [], by_cols)
         w = _weights_expr(t, design)
         col = t[request.variable]
         y = (
@@ -764,6 +777,10 @@ def domain_difference(
             if request.statistic == "proportion" and t.schema()[request.variable].is_boolean()
             else col.cast("float64")
         )
+        # Centred on its mid-range, as in estimate(): y = y' + cy (power sums lose no precision).
+        cy = checked.centre.get(request.variable, 0.0) if numeric else 0.0
+        if cy:
+            y = y - cy
 
         def in_domain(values: tuple[Any, ...]) -> ir.BooleanValue:
             cond: ir.BooleanValue = ibis.literal(True)
@@ -791,6 +808,8 @@ def domain_difference(
                     quantities=quantities,
                     pairs=est.pairs(),
                     row_sums={},
+                    # a total's score weighs the weights by cy
+                    centred=est.pairs() if request.statistic == "total" else (),
                 ),
             )
             for s, u, _, _ in keys
@@ -818,19 +837,19 @@ def domain_difference(
     sums = {q: float(st1[f"sum_{q}"].sum()) for q in ("a1", "b1", "a2", "b2")}
     if sums["b1"] == 0 or sums["b2"] == 0:
         raise SurveyDesignError("a domain of the difference is empty")
-    if request.statistic == "total":
-        theta1, theta2 = sums["a1"], sums["a2"]
-        coefs = [np.ones(1), np.zeros(1), -np.ones(1), np.zeros(1)]
-    else:
-        theta1, theta2 = sums["a1"] / sums["b1"], sums["a2"] / sums["b2"]
+    if request.statistic == "total":  # z = q_a1 - q_a2 = q_a1' - q_a2' + cy (q_b1 - q_b2)
+        diff = (sums["a1"] - sums["a2"]) + cy * (sums["b1"] - sums["b2"])
+        coefs = [np.ones(1), np.full(1, cy), -np.ones(1), np.full(1, -cy)]
+    else:  # means of the centred values: theta_k = cy + mean_k
+        mean1, mean2 = sums["a1"] / sums["b1"], sums["a2"] / sums["b2"]
+        diff = mean1 - mean2
         coefs = [
             np.array([1 / sums["b1"]]),
-            np.array([-theta1 / sums["b1"]]),
+            np.array([-mean1 / sums["b1"]]),
             np.array([-1 / sums["b2"]]),
-            np.array([theta2 / sums["b2"]]),
+            np.array([mean2 / sums["b2"]]),
         ]
     var = float(domain_variances(stages, est, coefs, 1, design.lonely_psu)[0])
-    diff = theta1 - theta2
     se = math.sqrt(var)
     degf = float(st1["m"].sum() - len(st1))
     zq = float(stats.norm.ppf(1 - (1 - level) / 2))

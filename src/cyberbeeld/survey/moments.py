@@ -1,9 +1,9 @@
-"""From per-stratum power sums of unit totals to design-based variances.
+"""From per-stratum moments of unit totals to design-based variances.
 
 The engine (:mod:`cyberbeeld.survey.engine`) returns, for every sampling stage and every
 domain × stratum with rows in the domain, the number of units present ``m``, the sums
 ``S_a`` of the unit totals of a few weighted quantities (``w``, ``w * y_j``, ...) and the
-sums of their products ``P_ab``.  Every estimator here is linear in those totals after
+(centred) sums of their products.  Every estimator here is linear in those totals after
 linearisation (a total, or a ratio ``sum q_num / sum q_den`` -- a mean is a ratio with
 ``q_den = w``), so its score for unit ``u`` is ``z_u = sum_a c_a q_a,u`` with domain-level
 coefficients, and R's ``onestrat``
@@ -11,13 +11,19 @@ coefficients, and R's ``onestrat``
 .. math:: V_h = f_h \\frac{n_h}{n_h - 1} \\sum_{u=1}^{n_h} (z_u - \\bar z)^2
 
 (over *all* ``n_h`` units of the stratum in the full design; units without rows in the
-domain have ``z_u = 0``, as R's zero padding after ``subset()``) follows exactly:
+domain have ``z_u = 0``, as R's zero padding after ``subset()``) follows exactly.  With
+``D_ab`` the sums of products of the unit totals centred on their mean over the ``m`` units
+present, and ``T = sum_a c_a S_a``:
 
-.. math:: \\sum_u (z_u - \\bar z)^2 = \\sum_{ab} c_a c_b P_{ab} - \\Big(\\sum_a c_a S_a\\Big)^2 / n_h.
+.. math:: \\sum_u (z_u - \\bar z)^2 = \\sum_{ab} c_a c_b D_{ab} + \\frac{n_h - m}{n_h m} T^2.
 
-Power sums are what a single scan can compute cheapest (and ``y*y == y`` for 0/1 variables
-halves them).  Their rounding error relative to the variance is about machine epsilon times
-``(mean / sd)**2`` of the unit scores, far below 1e-9 for survey data.
+Both terms are sums of (nearly) non-negative parts, so nothing large cancels.  The engine
+gives ``D_ab`` directly (a stable co-moment aggregate) for unit totals, and for row-level
+units of totals and ratios, whose scores can weigh ``w`` by a large constant (the mean of a
+variable far from zero).  Otherwise it gives power sums ``P_ab`` and ``D_ab = P_ab - S_a S_b / m``,
+whose rounding error relative to the variance is about machine epsilon times
+``(mean / sd)**2`` of the quantities within a stratum: small for the weighted centred
+values and indicators of a mean or proportion.
 """
 
 from __future__ import annotations
@@ -80,9 +86,28 @@ class StageMoments:
     label_columns: Sequence[str]
 
 
-def _prod(table: pd.DataFrame, a: str, b: str) -> FloatArray:
-    name = f"prod_{a}__{b}" if f"prod_{a}__{b}" in table.columns else f"prod_{b}__{a}"
-    return np.asarray(table[name].to_numpy(dtype=np.float64, na_value=0.0), dtype=np.float64)
+def _column(table: pd.DataFrame, kind: str, a: str, b: str) -> FloatArray | None:
+    for name in (f"{kind}_{a}__{b}", f"{kind}_{b}__{a}"):
+        if name in table.columns:
+            return np.asarray(table[name].to_numpy(dtype=np.float64, na_value=0.0), dtype=np.float64)
+    return None
+
+
+def _comoment(
+    table: pd.DataFrame, a: str, b: str, s_a: FloatArray, s_b: FloatArray, m: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Centred sum of products of two quantities over the units present, and its scale.
+
+    The scale is what the rounding error is relative to: the centred sum itself when the engine
+    computed it, the power sum it was derived from otherwise.
+    """
+    centred = _column(table, "cprod", a, b)
+    if centred is not None:
+        return centred, np.abs(centred)
+    power = _column(table, "prod", a, b)
+    if power is None:
+        raise KeyError(f"no sum of products of {a} and {b}")
+    return power - s_a * s_b / m, np.abs(power)
 
 
 def point_estimates(stage1: pd.DataFrame, n_domains: int, quantities: Sequence[str]) -> dict[str, FloatArray]:
@@ -132,20 +157,25 @@ def domain_variances(
         f = tab["f"].to_numpy(dtype=np.float64)
         mult = tab["mult"].to_numpy(dtype=np.float64)
         c = [np.asarray(cf, dtype=np.float64)[d] for cf in coefs]
+        m = tab["m"].to_numpy(dtype=np.float64)
         tot = np.zeros(len(tab))  # sum of z over the units present
-        sq = np.zeros(len(tab))  # sum of z**2 over the units present
+        dz2 = np.zeros(len(tab))  # sum of (z - mean z)**2 over the units present
         size = np.zeros(len(tab))  # magnitude of the terms, for the rounding error
-        for i, qi in enumerate(qs):
-            tot = tot + c[i] * tab[f"sum_{qi}"].to_numpy(dtype=np.float64)
+        sums = [tab[f"sum_{qi}"].to_numpy(dtype=np.float64) for qi in qs]
+        for i in range(len(qs)):
+            tot = tot + c[i] * sums[i]
             for j in range(i, len(qs)):
-                term = c[i] * c[j] * _prod(tab, qi, qs[j])
-                sq = sq + (term if i == j else 2.0 * term)
-                size = size + np.abs(term if i == j else 2.0 * term)
+                centred, magnitude = _comoment(tab, qs[i], qs[j], sums[i], sums[j], m)
+                k = 1.0 if i == j else 2.0
+                dz2 = dz2 + k * c[i] * c[j] * centred
+                size = size + k * np.abs(c[i] * c[j]) * magnitude
         # Units of the stratum without rows in the domain have z = 0 (R pads them with zeros).
-        ss = sq - tot * tot / n_h
+        pad = (n_h - m) / (n_h * m) * tot * tot
+        ss = dz2 + pad
+        sq = dz2 + tot * tot / m  # sum of z**2 over the units present
         # What is left of a cancellation below the rounding error is zero (e.g. one unit, z = 0).
-        ss = np.where(ss <= _ROUNDING * (size + tot * tot / n_h), 0.0, ss)
-        sq = np.where(sq <= _ROUNDING * size, 0.0, sq)
+        ss = np.where(ss <= _ROUNDING * (size + pad), 0.0, ss)
+        sq = np.where(sq <= _ROUNDING * (size + tot * tot / m), 0.0, sq)
         census = f < _CENSUS_TOL
         lonely = (n_h == 1) & ~census
         if lonely.any() and lonely_psu == "fail":
