@@ -115,3 +115,11 @@ def test_labels_and_compound_documents():
     assert most_restrictive([]) is TLP.CLEAR
     with pytest.raises(ValueError):
         TLP.parse("TLP:PURPLE")
+
+
+def test_can_create_in_needs_bewerker_of_that_organisation(world):
+    assert policy.can_create_in(world.anna, world.maastricht)  # coördinator
+    assert not policy.can_create_in(world.lezer, world.maastricht)  # lezer
+    assert not policy.can_create_in(world.anna, world.zaanstad)  # not a member
+    assert not policy.can_create_in(world.anna, None)
+    assert not policy.can_create_in(None, world.maastricht)

@@ -168,6 +168,12 @@ def can_change(user: Any, obj: Any) -> bool:
     return actor_for(user).has_role(obj.owner_id, Role.BEWERKER)
 
 
+def can_create_in(user: Any, organisation: Organisation | None) -> bool:
+    """New objects for an organisation are made by its members with at least the role bewerker (the rule
+    :func:`can_change` applies to existing ones)."""
+    return organisation is not None and actor_for(user).has_role(organisation.pk, Role.BEWERKER)
+
+
 def can_share(user: Any, obj: Any) -> bool:
     """Sharing settings are changed by a coördinator or beheerder of the owner."""
     return actor_for(user).has_role(obj.owner_id, Role.COORDINATOR)

@@ -57,7 +57,7 @@ def _org(request: HttpRequest) -> Organisation | None:
 
 def _may_write(request: HttpRequest) -> bool:
     org = _org(request)
-    return org is not None and policy.actor_for(request.user).has_role(org.pk, Role.BEWERKER)
+    return policy.can_create_in(request.user, org)
 
 
 def _require_org(request: HttpRequest) -> Organisation:

@@ -828,7 +828,7 @@ def redact(text: str) -> RedactionResult:
     current = text
     applied: tuple[Span, ...] = ()
     # The families take turns on the current text; whatever one finds is applied at once. A family that
-    # finds nothing is "quiet" until the text changes again. We stop when both are quiet on the same text,
+    # finds nothing is "quiet" until the text changes again. We stop when all are quiet on the same text,
     # which is then a fixed point of all detectors together: redact(result) finds nothing (idempotence).
     quiet: set[int] = set()
     passes = 0

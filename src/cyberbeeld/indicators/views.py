@@ -255,7 +255,7 @@ def _map_svg(indicator: Indicator, period: str, values: dict[int, Observation], 
 
 def _may_import(request: HttpRequest) -> bool:
     org = getattr(request, "organisation", None)
-    return org is not None and policy.actor_for(request.user).has_role(org.pk, Role.BEWERKER)
+    return policy.can_create_in(request.user, org)
 
 
 @login_required

@@ -9,7 +9,6 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
 from cyberbeeld.accounts import policy
-from cyberbeeld.accounts.models import Role
 from cyberbeeld.areas.models import Area
 
 from . import render as doc
@@ -39,7 +38,7 @@ def _visible_reports(request: HttpRequest) -> Any:
 @login_required
 def report_list(request: HttpRequest) -> HttpResponse:
     org = _org(request)
-    may_create = org is not None and policy.actor_for(request.user).has_role(org.pk, Role.BEWERKER)
+    may_create = policy.can_create_in(request.user, org)
     areas = _areas(org)
     lang = "en" if (get_language() or "nl").startswith("en") else "nl"
     form = ReportForm(request.POST or None, areas=areas, initial={"lang": lang})

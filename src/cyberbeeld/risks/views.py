@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cyberbeeld.accounts import policy
-from cyberbeeld.accounts.models import AuditEvent, Role
+from cyberbeeld.accounts.models import AuditEvent
 
 from . import drafting, scoring, selectors, services
 from .forms import AssessmentForm, AssetForm, DecisionForm, ScenarioForm
@@ -40,7 +40,7 @@ def current_org(request: HttpRequest) -> Any:
 
 
 def _may_edit(request: HttpRequest, org: Any) -> bool:
-    return org is not None and policy.actor_for(request.user).has_role(org.pk, Role.BEWERKER)
+    return policy.can_create_in(request.user, org)
 
 
 def _require_editor(request: HttpRequest) -> Any:

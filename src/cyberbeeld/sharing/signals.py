@@ -14,14 +14,16 @@ from django.db.models.signals import m2m_changed
 from .models import Approach, Case, form_index_text
 
 
-def refresh_form_index(model: Any, pks: list[int]) -> None:
-    """Recompute ``form_index`` of the ``model`` rows ``pks`` from their form links."""
+def refresh_form_index(model: Any, pks: list[int]) -> dict[int, str]:
+    """Recompute ``form_index`` of the ``model`` rows ``pks`` from their form links; returns the new texts."""
     fk = model._meta.model_name + "_id"
     links: dict[int, list[int]] = {pk: [] for pk in pks}
     for pk, form_id in model.forms.through.objects.filter(**{fk + "__in": pks}).values_list(fk, "form_id"):
         links[pk].append(form_id)
-    for pk, form_ids in links.items():
-        model.objects.filter(pk=pk).update(form_index=form_index_text(form_ids))
+    texts = {pk: form_index_text(form_ids) for pk, form_ids in links.items()}
+    for pk, text in texts.items():
+        model.objects.filter(pk=pk).update(form_index=text)
+    return texts
 
 
 def _changed(sender: Any, instance: Any, action: str, reverse: bool, model: Any, pk_set: Any, **kwargs: Any) -> None:
@@ -31,8 +33,7 @@ def _changed(sender: Any, instance: Any, action: str, reverse: bool, model: Any,
         if sender is not item_model.forms.through:
             continue
         if not reverse:  # item.forms.add(...): one item changed
-            refresh_form_index(item_model, [instance.pk])
-            instance.form_index = item_model.objects.values_list("form_index", flat=True).get(pk=instance.pk)
+            instance.form_index = refresh_form_index(item_model, [instance.pk])[instance.pk]
         elif pk_set:  # form.<items>.add(...): the items in pk_set changed
             refresh_form_index(item_model, list(pk_set))
         else:  # form.<items>.clear(): we no longer know which items; recompute those that mention the form

@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cyberbeeld.accounts import policy
-from cyberbeeld.accounts.models import Role
 from cyberbeeld.accounts.tlp import TLP
 from cyberbeeld.incidents.models import Incident
 
@@ -34,7 +33,7 @@ def _org(request: HttpRequest) -> Any:
 
 def _may_create(request: HttpRequest) -> bool:
     org = _org(request)
-    return org is not None and policy.actor_for(request.user).has_role(org.pk, Role.BEWERKER)
+    return policy.can_create_in(request.user, org)
 
 
 def _kind(slug: str) -> str:
