@@ -238,15 +238,16 @@ def to_pure(values: Any, *, scenario: Scenario, method_id: str | None = None, fi
 
 @transaction.atomic
 def assessment_save(*, by: Any, scenario: Scenario, data: dict[str, Any], assessment: Assessment | None = None,
-                    method_id: str | None = None) -> Assessment:
-    """Create or update a *draft* assessment. The method version is frozen at creation."""
+                    method_id: str | None = None, supersedes: Assessment | None = None) -> Assessment:
+    """Create or update a *draft* assessment. The method version is frozen at creation; a new one may name the
+    assessment it ``supersedes`` (ignored when updating a draft)."""
     unknown = set(data) - set(ASSESSMENT_FIELDS)
     if unknown:
         raise ValueError(f"unknown assessment fields: {sorted(unknown)}")
     if assessment is None:
         m = method(method_id or scenario.method_id)
         assessment = Assessment(scenario=scenario, method_id=m.id, method_fingerprint=m.fingerprint,
-                                assessor=_user(by), assessed_on=timezone.localdate())
+                                assessor=_user(by), assessed_on=timezone.localdate(), supersedes=supersedes)
         if _user(by) is not None:
             assessment.assessor_name = by.get_full_name() or by.get_username()
         before: dict[str, Any] = {}

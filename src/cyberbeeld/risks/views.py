@@ -238,12 +238,10 @@ def _assessment_form(request: HttpRequest, scenario: Scenario, draft: Assessment
     if request.method == "POST" and form.is_valid():
         try:
             a = services.assessment_save(by=request.user, scenario=scenario, data=form.data_for_service(),
-                                         assessment=draft, method_id=m.id)
+                                         assessment=draft, method_id=m.id, supersedes=previous)
         except scoring.ScoreError as exc:
             form.add_error(None, str(exc))
         else:
-            if draft is None and previous is not None and a.supersedes_id is None:
-                Assessment.objects.filter(pk=a.pk).update(supersedes=previous)
             if "finalise" in request.POST:
                 services.assessment_finalise(by=request.user, assessment=a)
                 messages.success(request, _("Beoordeling definitief vastgesteld."))
