@@ -171,6 +171,7 @@ def bench_import_store() -> dict[str, float]:
     from django.db import connection, transaction
 
     from cyberbeeld.areas.models import Area, AreaKind
+    from cyberbeeld.indicators.figures import PLATFORM
     from cyberbeeld.indicators.models import ImportBatch, Indicator, Observation
     from cyberbeeld.indicators.services import import_observations
 
@@ -188,23 +189,23 @@ def bench_import_store() -> dict[str, float]:
 
         parse_s, parse_cpu, table = _timed(lambda: parse(wide))
         n_obs = len(table)  # type: ignore[arg-type]
-        seconds, cpu, summary = _timed(lambda: import_observations(wide))
+        seconds, cpu, summary = _timed(lambda: import_observations(wide, writer=PLATFORM))
         assert summary.created == n_obs, (summary.created, n_obs)  # type: ignore[attr-defined]
         rate = cells / seconds
         reset()
-        peak = _peak_mib(lambda: import_observations(wide))
+        peak = _peak_mib(lambda: import_observations(wide, writer=PLATFORM))
         reset()
         # floor: the same rows straight into the table with executemany, no parsing, no checks
         ind = Indicator.objects.create(code="bench-floor", name_nl="x", name_en="x", unit="count", source="politie",
                                        series="x")
         area_pk = dict(Area.objects.values_list("code", "pk"))
-        rows = [(ind.pk, area_pk[o.area], str(o.period), str(o.value), "definitive", "x", False)
+        rows = [(ind.pk, area_pk[o.area], str(o.period), str(o.value), "definitive", "x", "x", False)
                 for o in table.observations]  # type: ignore[attr-defined]
         def bare_insert() -> None:
             with transaction.atomic(), connection.cursor() as cur:
                 for i in range(0, len(rows), 5000):
                     cur.executemany("INSERT INTO indicators_observation (indicator_id, area_id, period, value, status, "
-                                    "source_table, is_example) VALUES (%s, %s, %s, %s, %s, %s, %s)", rows[i:i + 5000])
+                                    "source_table, reference_source, is_example) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", rows[i:i + 5000])
 
         floor, floor_cpu, _r = _timed(bare_insert)
         reset()

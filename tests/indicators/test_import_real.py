@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from cyberbeeld.indicators.figures import PLATFORM
 from cyberbeeld.indicators.models import Indicator, Observation, PublicTheme
 from cyberbeeld.indicators.services import import_observations
 
@@ -26,7 +27,7 @@ def areas(db, shared_data, settings):
 
 def test_83648ned_gemeenten_match_the_source(areas, shared_data):
     path = shared_data / "cbs-83648NED" / "83648NED_gemeenten_totaal_2010_2020.csv"
-    summary = import_observations(path, area_aliases=ALIASES)
+    summary = import_observations(path, writer=PLATFORM, area_aliases=ALIASES)
     with path.open(encoding="utf-8") as fh:
         src = list(csv.DictReader(fh))
     measures = [m for m in src[0] if m not in ("SoortMisdrijf", "RegioS", "Perioden")]
@@ -40,7 +41,7 @@ def test_83648ned_gemeenten_match_the_source(areas, shared_data):
     src_2016 = sum(Decimal(r["TotaalGeregistreerdeMisdrijven_1"]) for r in src
                    if r["Perioden"] == "2016" and r["TotaalGeregistreerdeMisdrijven_1"].strip())
     assert sum(o.value for o in Observation.objects.filter(indicator=total, period="2016")) == src_2016
-    assert import_observations(path, area_aliases=ALIASES).already_imported
+    assert import_observations(path, writer=PLATFORM, area_aliases=ALIASES).already_imported
 
 
 def test_unknown_gemeente_name_refuses_the_whole_file(areas, shared_data):
@@ -48,7 +49,7 @@ def test_unknown_gemeente_name_refuses_the_whole_file(areas, shared_data):
 
     path = shared_data / "cbs-83648NED" / "83648NED_gemeenten_totaal_2010_2020.csv"
     with pytest.raises(ImportFailed) as exc:
-        import_observations(path)  # without the two aliases two names are unknown
+        import_observations(path, writer=PLATFORM)  # without the two aliases two names are unknown
     assert exc.value.problems[0]["row"] and exc.value.problems[0]["column"] == "RegioS"
     assert Observation.objects.count() == 0
 

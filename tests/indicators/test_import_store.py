@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from cyberbeeld.areas.models import Area, AreaKind
+from cyberbeeld.indicators.figures import PLATFORM
 from cyberbeeld.indicators.models import ImportBatch, Observation
 from cyberbeeld.indicators.services import ImportFailed, import_observations
 
@@ -20,7 +21,7 @@ def nl(db):
 
 def test_national_cybercrime_counts_match_the_source(nl, shared_data):
     path = shared_data / "cbs-police-crime" / "NL_Crime_annual_2012_2023.csv"
-    first = import_observations(path, area="NL01")
+    first = import_observations(path, writer=PLATFORM, area="NL01")
     assert first.created == 708  # 59 crime types × 12 years, every source row
     cyber = Observation.objects.filter(indicator__name_nl__icontains="3.7.4 Cybercrime", area=nl)
     by_year = {o.period: o.value for o in cyber}
@@ -32,7 +33,7 @@ def test_national_cybercrime_counts_match_the_source(nl, shared_data):
         src = sum(int(r["incident_count"]) for r in csv.DictReader(fh) if r["year"] == "2016")
     assert sum(o.value for o in Observation.objects.filter(period="2016")) == src
     batches = ImportBatch.objects.count()
-    again = import_observations(path, area="NL01")
+    again = import_observations(path, writer=PLATFORM, area="NL01")
     assert again.already_imported and again.created == again.updated == 0
     assert ImportBatch.objects.count() == batches
 
@@ -41,7 +42,7 @@ def test_broken_file_changes_nothing_and_names_the_row(nl, tmp_path):
     bad = tmp_path / "kapot.csv"
     bad.write_text("indicator;gebied;periode;waarde\nx;NL01;2019;12,5\nx;NL01;2020;abc\n", encoding="utf-8")
     with pytest.raises(ImportFailed) as exc:
-        import_observations(bad)
+        import_observations(bad, writer=PLATFORM)
     assert exc.value.problems[0]["row"] == 3
     assert Observation.objects.count() == 0 and ImportBatch.objects.count() == 0
 
@@ -50,5 +51,5 @@ def test_unknown_area_is_refused(nl, tmp_path):
     bad = tmp_path / "gebied.csv"
     bad.write_text("indicator,area,period,value\nx,NL01,2019,1\nx,GM9999,2019,2\n", encoding="utf-8")
     with pytest.raises(ImportFailed, match="GM9999"):
-        import_observations(bad)
+        import_observations(bad, writer=PLATFORM)
     assert Observation.objects.count() == 0

@@ -176,7 +176,7 @@ def test_non_clear_theme_is_404_publicly(client, monitor, tlp):
 
 def test_import_upload_runs_task_and_reports_rows(client, monitor, shared_data):
     nl = Area.objects.get(code="NL01")
-    login(client, monitor)
+    login(client, monitor, "kees")  # a national table: reference figures, imported by a platform beheerder
     path = shared_data / "cbs-police-crime" / "NL_Crime_annual_2012_2023.csv"
     with path.open("rb") as fh:
         r = client.post("/nl/monitor/import/", {"file": fh, "area": "NL01"})

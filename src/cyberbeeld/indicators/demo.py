@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 
 from .catalogue import seed
+from .figures import PLATFORM
 from .models import Indicator, Observation, PublicTheme
 from .services import ImportFailed, import_observations
 
@@ -68,7 +69,7 @@ def load(*, orgs: dict[str, Any], areas: dict[str, Any], log: Any) -> None:
             if not path.exists():
                 continue
             try:
-                summary = import_observations(path, area_aliases=AREA_ALIASES, **options)
+                summary = import_observations(path, writer=PLATFORM, area_aliases=AREA_ALIASES, **options)
                 log(f"monitor: {path.name}: {summary.created} nieuwe waarnemingen")
             except ImportFailed as exc:  # e.g. only the minimal demo areas exist
                 log(f"monitor: {path.name} overgeslagen ({str(exc)[:120]})")

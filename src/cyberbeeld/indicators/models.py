@@ -86,6 +86,9 @@ class ImportBatch(models.Model):
         return f"{self.source} ({self.at:%Y-%m-%d})"
 
 
+REFERENCE = "referentie"
+
+
 class Observation(models.Model):
     class Status(models.TextChoices):
         PROVISIONAL = "provisional", _("voorlopig")
@@ -103,10 +106,23 @@ class Observation(models.Model):
     source_table = models.CharField(max_length=100, blank=True)
     import_batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL)
     is_example = models.BooleanField(default=False)
+    # Every figure belongs to an organisation (a gemeente's own figures) or to a reference source (national
+    # CBS/police tables, written by the platform); see ``indicators.figures`` for who may write which.
+    # A figure without an owner is a reference figure: ``reference_source`` then names its source.
+    owner = models.ForeignKey("accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+", help_text=_("De organisatie waarvan dit cijfer is"))
+    reference_source = models.CharField(max_length=300, blank=True, default=REFERENCE,
+                                        help_text=_("De referentiebron (leeg als een organisatie eigenaar is)"))
 
     class Meta:
         ordering = ["indicator", "area", "period"]
-        constraints = [models.UniqueConstraint(fields=["indicator", "area", "period"], name="one_observation_per_cell")]
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "area", "period"], name="one_observation_per_cell"),
+            models.CheckConstraint(
+                condition=(models.Q(owner__isnull=True) & ~models.Q(reference_source=""))
+                | (models.Q(owner__isnull=False) & models.Q(reference_source="")),
+                name="observation_owner_or_reference_source"),
+        ]
         indexes = [models.Index(fields=["area", "indicator", "period"])]
 
     def __str__(self) -> str:

@@ -20,7 +20,8 @@ from django.utils.text import slugify
 from cyberbeeld.accounts import audit
 from cyberbeeld.areas.models import Area
 
-from . import catalogue, parsers
+from . import catalogue, figures, parsers
+from .figures import FigureWriter
 from .models import ImportBatch, Indicator, Observation, Source, Unit
 
 POLICE_TABLES = {"47018NED", "47022NED", "47025NED", "83648NED"}
@@ -67,7 +68,7 @@ def _period(p: parsers.Period) -> str:
     return str(p)
 
 
-def import_observations(path: Path | str, *, by: Any = None, progress: Callable[[int, int | None], None] | None = None,
+def import_observations(path: Path | str, *, writer: FigureWriter, by: Any = None, progress: Callable[[int, int | None], None] | None = None,
                         store_progress: Callable[[int, int], None] | None = None,
                         area_aliases: dict[str, str] | None = None, **options: Any) -> ImportSummary:
     """Store every observation of one file, or nothing.
@@ -75,7 +76,8 @@ def import_observations(path: Path | str, *, by: Any = None, progress: Callable[
     Parsing (``progress(done, total)``) runs before the transaction, so a caller can report its
     progress; storing (``store_progress(done, total)``) runs in one transaction. ``area_aliases``
     adds area names the area register spells differently (``{"Noardeast-Fryslân": "GM1970"}``). Cells that map onto
-    the catalogue (e.g. police ``SoortMisdrijf`` 3.7.4) land on the catalogue indicator.
+    the catalogue (e.g. police ``SoortMisdrijf`` 3.7.4) land on the catalogue indicator. ``writer`` says on whose
+    behalf the figures are written (``indicators.figures``): a cell it may not write refuses the whole file.
     """
     path = Path(path)
     digest = hashlib.sha256(path.read_bytes() if path.is_file() else str(sorted(p.name for p in path.iterdir())).encode()).hexdigest()
@@ -85,13 +87,47 @@ def import_observations(path: Path | str, *, by: Any = None, progress: Callable[
     except parsers.ParseError as exc:
         raise ImportFailed([{"file": p.file, "row": p.row, "column": p.column, "reason": p.reason_nl,
                              "reason_en": p.reason_en} for p in exc.problems]) from exc
-    return store_table(table, path=path, digest=digest, by=by, store_progress=store_progress)
+    return store_table(table, path=path, digest=digest, writer=writer, by=by, store_progress=store_progress)
+
+
+_NUMERIC = ("value", "ci_low", "ci_high", "se")
+
+
+def _checked_values(table: parsers.ParsedTable, path: Path) -> dict[int, dict[str, Any]]:
+    """Refuse values no column can hold (not finite, too many digits); the rounded ones by record index."""
+    problems: list[dict[str, Any]] = []
+    adjusted: dict[int, dict[str, Any]] = {}
+    for i, rec in enumerate(table.observations):
+        for name in _NUMERIC:
+            raw = getattr(rec, name)
+            if raw is None:
+                continue
+            stored, why = figures.checked_value(name, raw)
+            if why is not None:
+                problems.append({"file": path.name, "row": rec.source_row, "column": figures.COLUMN_NAMES[name],
+                                 "reason": why[0], "reason_en": why[1]})
+            elif stored is not raw:
+                adjusted.setdefault(i, {})[name] = stored
+        if rec.n is not None:
+            _, why = figures.checked_count(rec.n)
+            if why is not None:
+                problems.append({"file": path.name, "row": rec.source_row, "column": "n", "reason": why[0],
+                                 "reason_en": why[1]})
+        if len(problems) >= 100:
+            break
+    if problems:
+        raise ImportFailed(problems[:100])
+    return adjusted
 
 
 @transaction.atomic
-def store_table(table: parsers.ParsedTable, *, path: Path, digest: str, by: Any = None,
+def store_table(table: parsers.ParsedTable, *, path: Path, digest: str, writer: FigureWriter, by: Any = None,
                 store_progress: Callable[[int, int], None] | None = None) -> ImportSummary:
-    """Write a parsed table all-or-nothing; a table already stored changes nothing."""
+    """Write a parsed table all-or-nothing; a table already stored changes nothing.
+
+    Every value is checked against its column, and every cell against ``writer`` (``indicators.figures``),
+    before anything is written.
+    """
     meta = table.metadata
     area_pk = dict(Area.objects.values_list("code", "pk"))
     problems = [
@@ -101,6 +137,7 @@ def store_table(table: parsers.ParsedTable, *, path: Path, digest: str, by: Any 
     ]
     if problems:
         raise ImportFailed(problems[:100])
+    adjusted = _checked_values(table, path)
     batch = ImportBatch.objects.create(source=f"{meta.identifier or path.name}", sha256=digest, by=by,
                                        rows=len(table.observations), note=meta.title[:300])
     summary = ImportSummary(batch=batch, observations=len(table.observations))
@@ -129,18 +166,23 @@ def store_table(table: parsers.ParsedTable, *, path: Path, digest: str, by: Any 
     existing: dict[tuple[int, int, str], Observation] = {}
     if old_ids:
         for obs in Observation.objects.filter(indicator_id__in=old_ids).only(
-                "pk", "indicator_id", "area_id", "period", *_VALUE_FIELDS).iterator(chunk_size=20_000):
+                "pk", "indicator_id", "area_id", "period", "owner_id", "reference_source", *_VALUE_FIELDS
+        ).iterator(chunk_size=20_000):
             existing[(obs.indicator_id, obs.area_id, obs.period)] = obs
+    periods: dict[Any, str] = {}
+    _check_cells(table, keys, existing, area_pk, periods, writer, path)
     # pass 2: insert new cells in chunks (plain INSERTs: the ORM's per-object cost would dominate
     # a million-cell table), collect changed ones for one bulk update
-    periods: dict[Any, str] = {}
     to_update: list[Observation] = []
     rows: list[tuple[Any, ...]] = []
     default_status = Observation.Status.DEFINITIVE
+    owner = (writer.organisation.pk if writer.organisation is not None else None,
+             "" if writer.organisation is not None else (source_table[:300] or figures.REFERENCE))
     _store_rows(table, keys, existing, area_pk, periods, rows, to_update, summary, batch, source_table,
-                default_status, store_progress, path)
+                default_status, store_progress, path, adjusted, owner)
     if to_update:
-        Observation.objects.bulk_update(to_update, [*_VALUE_FIELDS, "import_batch"], batch_size=_CHUNK)
+        Observation.objects.bulk_update(to_update, [*_VALUE_FIELDS, "reference_source", "import_batch"],
+                                        batch_size=_CHUNK)
     summary.updated = len(to_update)
     if not (summary.created or summary.updated or summary.indicators_created):
         summary.already_imported = True
@@ -155,14 +197,43 @@ def store_table(table: parsers.ParsedTable, *, path: Path, digest: str, by: Any 
 
 _CHUNK = 5000
 _VALUE_FIELDS = ("value", "ci_low", "ci_high", "se", "n", "status", "source_table")
-_INSERT_FIELDS = ("indicator", "area", "period", *_VALUE_FIELDS, "import_batch")
+_INSERT_FIELDS = ("indicator", "area", "period", *_VALUE_FIELDS, "import_batch", "owner", "reference_source")
+
+
+def _check_cells(table: parsers.ParsedTable, keys: list[Indicator | None],
+                 existing: dict[tuple[int, int, str], Observation], area_pk: dict[str, int], periods: dict[Any, str],
+                 writer: FigureWriter, path: Path) -> None:
+    """Refuse the file if ``writer`` may not write any of its cells (nothing has been written yet)."""
+    problems: list[dict[str, Any]] = []
+    for rec, indicator in zip(table.observations, keys, strict=True):
+        if indicator is None:
+            continue
+        period = periods.get(rec.period)
+        if period is None:
+            period = periods[rec.period] = _period(rec.period)
+        area_id = area_pk[rec.area]
+        obs = existing.get((indicator.pk, area_id, period)) if existing else None
+        if (writer.organisation is not None and area_id == writer.gemeente_id and obs is None
+                and not indicator.code.startswith(figures.OWN_SURVEY_PREFIX)):
+            continue  # the common case of an own upload, without a call
+        why = figures.cell_problem(writer, indicator_code=indicator.code, area_id=area_id, area_code=rec.area,
+                                   existing=(obs.owner_id, obs.reference_source) if obs is not None else None)
+        if why is not None:
+            problems.append({"file": path.name, "row": rec.source_row, "column": why[0], "reason": why[1],
+                             "reason_en": why[2]})
+            if len(problems) >= 100:
+                break
+    if problems:
+        raise ImportFailed(problems)
 
 
 def _store_rows(table: parsers.ParsedTable, keys: list[Indicator | None], existing: dict[tuple[int, int, str], Observation],
                 area_pk: dict[str, int], periods: dict[Any, str], rows: list[tuple[Any, ...]],
                 to_update: list[Observation], summary: ImportSummary, batch: ImportBatch, source_table: str,
-                default_status: str, store_progress: Callable[[int, int], None] | None, path: Path) -> None:
+                default_status: str, store_progress: Callable[[int, int], None] | None, path: Path,
+                adjusted: dict[int, dict[str, Any]], owner: tuple[int | None, str]) -> None:
     total = len(table.observations)
+    owner_id, reference_source = owner
     for i, (rec, indicator) in enumerate(zip(table.observations, keys, strict=True)):
         if indicator is None:
             continue
@@ -171,9 +242,13 @@ def _store_rows(table: parsers.ParsedTable, keys: list[Indicator | None], existi
             period = periods[rec.period] = _period(rec.period)
         area_id = area_pk[rec.area]
         obs = existing.get((indicator.pk, area_id, period)) if existing else None
+        fix = adjusted.get(i) if adjusted else None
+        value, ci_low, ci_high, se = (rec.value, rec.ci_low, rec.ci_high, rec.se) if fix is None else (
+            fix.get("value", rec.value), fix.get("ci_low", rec.ci_low), fix.get("ci_high", rec.ci_high),
+            fix.get("se", rec.se))
         if obs is None:
-            rows.append((indicator.pk, area_id, period, rec.value, rec.ci_low, rec.ci_high, rec.se, rec.n,
-                         rec.status or default_status, source_table, batch.pk, False))
+            rows.append((indicator.pk, area_id, period, value, ci_low, ci_high, se, rec.n,
+                         rec.status or default_status, source_table, batch.pk, owner_id, reference_source, False))
             if len(rows) >= _CHUNK:
                 _insert(rows, path)
                 summary.created += len(rows)
@@ -181,8 +256,9 @@ def _store_rows(table: parsers.ParsedTable, keys: list[Indicator | None], existi
                 if store_progress:
                     store_progress(i + 1, total)
             continue
-        values = {"value": rec.value, "ci_low": rec.ci_low, "ci_high": rec.ci_high, "se": rec.se, "n": rec.n,
-                  "status": rec.status or default_status, "source_table": source_table}
+        values = {"value": value, "ci_low": ci_low, "ci_high": ci_high, "se": se, "n": rec.n,
+                  "status": rec.status or default_status, "source_table": source_table,
+                  "reference_source": reference_source}
         changed = {k: v for k, v in values.items() if _differs(getattr(obs, k), v)}
         if changed:
             for k, v in changed.items():

@@ -22,6 +22,7 @@ from cyberbeeld.accounts import audit
 from cyberbeeld.accounts.models import Organisation
 from cyberbeeld.areas.models import Area, AreaKind
 
+from . import figures
 from .models import ImportBatch, Indicator, Observation, Source, Unit
 
 
@@ -61,11 +62,17 @@ def import_survey_estimates(
     *, by: Any, organisation: Organisation, content: bytes, file_name: str, weights: str, area_column: str,
     variables: list[str], period: str, strata: str = "", cluster: str = "", ci: str = "logit",
 ) -> SurveyImportResult:
-    """Estimate the share (%) of 1/true in each variable per gemeente and store the estimates."""
+    """Estimate the share (%) of 1/true in each variable per gemeente and store the estimates.
+
+    Own survey estimates are the organisation's own figures: only a bewerker of a gemeente organisation
+    uploads them, and only for that gemeente (``indicators.figures``).
+    """
     import pandas as pd
 
     from cyberbeeld.survey import Design, Request, SurveyDesignError, estimate
 
+    if figures.own_survey_writer(by, organisation) is None:
+        raise SurveyImportError("Alleen bewerkers van een gemeente lezen eigen onderzoek in, voor hun eigen gemeente.")
     if not variables:
         raise SurveyImportError("Kies minstens één variabele (kolom met 0/1 of ja/nee).")
     suffix = ".parquet" if file_name.lower().endswith(".parquet") else ".csv"
@@ -85,6 +92,13 @@ def import_survey_estimates(
         if unknown.any():
             row = int(unknown.idxmax()) + 2  # header is line 1
             raise SurveyImportError(f"{file_name}, rij {row}, kolom '{area_column}': gemeente '{keys[unknown].iloc[0]}' is onbekend")
+        own = organisation.area_id
+        foreign = keys.map(lambda k: (areas.get(k.upper()) or areas[k.lower()]).pk != own)
+        if foreign.any():
+            row = int(foreign.idxmax()) + 2
+            raise SurveyImportError(
+                f"{file_name}, rij {row}, kolom '{area_column}': '{keys[foreign].iloc[0]}' is niet de gemeente van "
+                f"{organisation.name}; eigen onderzoek wordt alleen voor de eigen gemeente opgeslagen")
         design = Design(weights=weights, strata=strata or None, ids=(cluster,) if cluster else ())
         try:
             table = estimate(frame, design, [Request("proportion", v) for v in variables], by=area_column, ci=ci)  # type: ignore[arg-type]
@@ -119,11 +133,24 @@ def _store(*, by: Any, organisation: Organisation, table: Any, areas: dict[str, 
         key = str(row[area_column]).strip()
         area = areas.get(key.upper()) or areas[key.lower()]
         seen_areas.add(area.pk)
-        values = {"value": _dec(row["estimate"], 100), "ci_low": _dec(row.get("ci_low"), 100),
-                  "ci_high": _dec(row.get("ci_high"), 100), "se": _dec(row.get("se"), 100),
-                  "n": int(row["n"]) if row.get("n") is not None else None,
-                  "status": Observation.Status.DEFINITIVE, "source_table": indicator.source_table,
-                  "import_batch": batch}
+        values: dict[str, Any] = {
+            "value": _dec(row["estimate"], 100), "ci_low": _dec(row.get("ci_low"), 100),
+            "ci_high": _dec(row.get("ci_high"), 100), "se": _dec(row.get("se"), 100),
+            "n": int(row["n"]) if row.get("n") is not None else None,
+            "status": Observation.Status.DEFINITIVE, "source_table": indicator.source_table,
+            "import_batch": batch, "owner": organisation, "reference_source": ""}
+        for name in ("value", "ci_low", "ci_high", "se"):
+            values[name], why = figures.checked_value(name, values[name])
+            if why is not None:
+                raise SurveyImportError(f"{file_name}, {area.code}, {variable}: {why[0]}")
+        if values["value"] is None:
+            raise SurveyImportError(f"{file_name}, {area.code}, {variable}: geen schatting")
+        existing = Observation.objects.filter(indicator=indicator, area=area, period=period).values_list(
+            "owner_id", "reference_source").first()
+        problem = figures.cell_problem(figures.FigureWriter(organisation), indicator_code=code, area_id=area.pk,
+                                       area_code=area.code, existing=existing)
+        if problem is not None:
+            raise SurveyImportError(f"{file_name}, {area.code}, {variable}: {problem[1]}")
         Observation.objects.update_or_create(indicator=indicator, area=area, period=period, defaults=values)
         result.observations += 1
     result.areas = len(seen_areas)

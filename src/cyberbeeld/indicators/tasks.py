@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django_tasks import task
 
+from .figures import figure_writer
 from .models import ImportJob
 from .services import ImportFailed, import_observations
 
@@ -24,13 +25,20 @@ def run_import_job(job_id: int) -> str:
             last[0] = now
             ImportJob.objects.filter(pk=job_id).update(done=done, total=total)
 
+    writer = figure_writer(job.by, job.organisation)  # checked again when the job runs: roles may have changed
+    if writer is None:
+        reason = "u mag voor deze organisatie geen cijfers inlezen"
+        ImportJob.objects.filter(pk=job_id).update(state=ImportJob.State.FAILED, message=reason,
+                                                   problems=[{"reason": reason,
+                                                              "reason_en": "you may not import figures for this organisation"}])
+        return "failed"
     suffix = Path(job.file_name).suffix or ".csv"
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / (Path(job.file_name).stem[:80] + suffix)
         path.write_bytes(bytes(job.content))
         options = {"area": job.area} if job.area else {}
         try:
-            summary = import_observations(path, by=job.by, progress=progress, **options)
+            summary = import_observations(path, writer=writer, by=job.by, progress=progress, **options)
         except ImportFailed as exc:
             ImportJob.objects.filter(pk=job_id).update(state=ImportJob.State.FAILED, problems=exc.problems[:100],
                                                        message=str(exc)[:1000])

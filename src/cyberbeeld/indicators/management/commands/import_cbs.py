@@ -6,11 +6,13 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from cyberbeeld.indicators.figures import PLATFORM
 from cyberbeeld.indicators.services import ImportFailed, import_observations
 
 
 class Command(BaseCommand):
-    help = "Lees een CBS-tabel of indicatorbestand in / import a CBS table or indicator file"
+    help = ("Lees een CBS-tabel of indicatorbestand in als referentiecijfers / import a CBS table or indicator file "
+            "as reference figures (the operator's CLI writes on behalf of the platform)")
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("source", help="bestand, map met een CBS-tabel, of tabel-id")
@@ -33,7 +35,7 @@ class Command(BaseCommand):
 
         options = {"area": opts["area"]} if opts.get("area") else {}
         try:
-            summary = import_observations(path, progress=progress, store_progress=stored, **options)
+            summary = import_observations(path, writer=PLATFORM, progress=progress, store_progress=stored, **options)
         except ImportFailed as exc:
             for p in exc.problems[:20]:
                 self.stderr.write(f"{p.get('file')}, rij {p.get('row')}, kolom '{p.get('column')}': {p['reason']}")
