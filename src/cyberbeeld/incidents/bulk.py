@@ -504,21 +504,23 @@ def exportable(user: Any, qs: QuerySet[Incident]) -> QuerySet[Incident]:
 
 
 def export_dataset(user: Any, qs: QuerySet[Incident]) -> Any:
-    """A tablib Dataset of the incidents; the raw description only for the owner's own incidents."""
-    import tablib
+    """A tablib Dataset of the incidents; the raw description only for the owner's own incidents.
+
+    Every cell goes through ``cyberbeeld.spreadsheets`` (formulas escaped)."""
+    from cyberbeeld.spreadsheets import dataset
 
     own = policy.actor_for(user).org_ids
-    ds = tablib.Dataset(headers=EXPORT_HEADERS)
+    rows = []
     for i in exportable(user, qs).select_related("form__category", "area", "owner").iterator(chunk_size=2000):
         mine = i.owner_id in own
-        ds.append([
+        rows.append([
             i.external_id or str(i.uuid), i.title, i.raw_description if mine else "", i.redacted_description,
             i.occurred_on.isoformat() if i.occurred_on else "", i.reported_on.isoformat() if i.reported_on else "",
             i.area.code if i.area else "", i.postcode4, i.form.code if i.form else "",
             i.form.category.code if i.form else "", i.sector, i.victim_type, i.modus, i.impact, i.source, i.status,
             TLP(i.tlp).label, i.owner.slug,
         ])
-    return ds
+    return dataset(EXPORT_HEADERS, rows)
 
 
 def render_export(ds: Any, fmt: str) -> tuple[bytes, str]:

@@ -1,4 +1,6 @@
-"""Downloads of observation tables: CSV (Dutch Excel: ';', decimal comma, BOM; and plain ','), XLSX, ODS."""
+"""Downloads of observation tables: CSV (Dutch Excel: ';', decimal comma, BOM; and plain ','), XLSX, ODS.
+
+Text cells are escaped against formulas by ``cyberbeeld.spreadsheets``; numbers stay numbers."""
 
 from __future__ import annotations
 
@@ -8,8 +10,9 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-import tablib
 from django.http import HttpResponse
+
+from cyberbeeld.spreadsheets import dataset, escape_row
 
 from .monitor import as_published
 
@@ -44,12 +47,11 @@ def render(fmt: str, rows: list[list[Any]], filename: str) -> HttpResponse:
         buf = io.StringIO()
         writer = csv.writer(buf, delimiter=";" if dutch else ",", lineterminator="\r\n")
         writer.writerow(HEADERS)
-        writer.writerows([[_cell(v, dutch) for v in r] for r in rows])
+        writer.writerows([[_cell(v, dutch) for v in escape_row(r)] for r in rows])  # text escaped, numbers not
         body: bytes = (("\ufeff" if dutch else "") + buf.getvalue()).encode("utf-8")
     else:
-        data = tablib.Dataset(headers=HEADERS, title="observaties")
-        for r in rows:
-            data.append([float(v) if isinstance(v, Decimal) else v for v in r])
+        data = dataset(HEADERS, ([float(v) if isinstance(v, Decimal) else v for v in r] for r in rows),
+                       title="observaties")
         body = data.export(ext)
     resp = HttpResponse(body, content_type=content_type)
     suffix = "-komma" if fmt == "csv-komma" else ""
