@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Model
 
 from .models import AuditEvent, Organisation
+from .shared_text import redact_changes, shareable_repr
 
 
 def _jsonable(value: Any) -> Any:
@@ -35,7 +36,9 @@ def record(
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(getattr(obj, "uuid", None) or obj.pk)
-        object_repr = object_repr or str(obj)[:300]
+        # declared free text is recorded without personal data (accounts.shared_text), also in the diff
+        object_repr = object_repr or shareable_repr(obj)[:300]
+        changes = redact_changes(obj, changes) if changes else changes
         if organisation is None:
             owner = getattr(obj, "owner", None)
             organisation = owner if isinstance(owner, Organisation) else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -163,6 +163,10 @@ class Shareable(models.Model):
         help_text=_("TLP:RED: de genoemde personen"),
     )
     is_example = models.BooleanField(default=False, help_text=_("Voorbeeldgegevens (demo)"))
+
+    # The free-text fields that may leave the owner. Each subclass declares its own; they are stored without
+    # personal data (one step: ``accounts.shared_text.redact_fields``, run before every save).
+    shared_text_fields: ClassVar[tuple[str, ...]] = ()
 
     class Meta:
         abstract = True

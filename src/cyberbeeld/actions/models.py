@@ -61,6 +61,9 @@ class Portfolio(Shareable):
     forms = models.ManyToManyField("incidents.Form", verbose_name=_("vormen"), blank=True, related_name="+")
     order = models.PositiveSmallIntegerField(_("volgorde"), default=0)
 
+    # free text that may leave the owner: stored without personal data (accounts.shared_text)
+    shared_text_fields = ("name",)
+
     class Meta:
         ordering = ["order", "name"]
         verbose_name = _("portefeuille")
@@ -115,6 +118,9 @@ class Measure(Shareable):
                                         blank=True, on_delete=models.SET_NULL, related_name="+")
     source_exercise = models.ForeignKey("Exercise", verbose_name=_("uit oefening"), null=True, blank=True,
                                         on_delete=models.SET_NULL, related_name="measures")
+
+    # free text that may leave the owner: stored without personal data (accounts.shared_text)
+    shared_text_fields = ("title", "description", "expected_effect")
 
     class Meta:
         ordering = ["due_date", "title"]
@@ -263,6 +269,9 @@ class Exercise(Shareable):
     revised_assessment = models.ForeignKey("risks.Assessment", null=True, blank=True, on_delete=models.SET_NULL,
                                            related_name="+")
 
+    # free text that may leave the owner: stored without personal data (accounts.shared_text)
+    shared_text_fields = ("title", "description", "objectives", "evaluation")
+
     class Meta:
         ordering = ["-planned_for", "title"]
         verbose_name = _("oefening")
@@ -399,6 +408,9 @@ class Campaign(Shareable):
     ends_on = models.DateField(_("einde"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=CampaignStatus.choices,
                               default=CampaignStatus.VOORBEREIDING)
+
+    # free text that may leave the owner: stored without personal data (accounts.shared_text)
+    shared_text_fields = ("title", "problem", "channels", "messages")
 
     class Meta:
         ordering = ["-starts_on", "title"]

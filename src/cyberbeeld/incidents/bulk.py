@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from cyberbeeld.accounts import audit, policy
+from cyberbeeld.accounts import audit, policy, shared_text
 from cyberbeeld.accounts.models import AuditEvent, Organisation
 from cyberbeeld.accounts.tlp import TLP
 
@@ -432,6 +432,9 @@ def save_rows(owner: Organisation, by: Any, rows: list[dict[str, Any]], result: 
             inc = existing.get(r["external_id"])
             data = {k: r[k] for k in ("title", "raw_description", "occurred_on", "reported_on", "postcode4", "sector",
                                       "victim_type", "modus", "impact", "source", "status", "tlp", "details")}
+            for k in Incident.shared_text_fields:  # stored without personal data, as every save does
+                if k in data:
+                    data[k] = shared_text.redact(data[k])
             data["area_id"] = r["area"].pk if r["area"] else None
             if r["form"] is not None:
                 data["form_id"] = r["form"].pk

@@ -131,6 +131,9 @@ class Incident(Shareable):
     closed_at = models.DateTimeField(_("afgesloten op"), null=True, blank=True)
     anonymised_at = models.DateTimeField(_("geanonimiseerd op"), null=True, blank=True)
 
+    # free text that may leave the owner: stored without personal data (accounts.shared_text)
+    shared_text_fields = ("title", "modus", "victim_type", "redacted_description")
+
     class Meta:
         ordering = ["-reported_on", "-created_at"]
         constraints = [

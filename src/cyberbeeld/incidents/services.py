@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
-from cyberbeeld.accounts import audit
+from cyberbeeld.accounts import audit, shared_text
 from cyberbeeld.accounts.models import Organisation
 
 from .models import Category, Form, FormFeedback, Incident, Status, TaxonomyVersion
@@ -134,10 +134,11 @@ def incident_save(*, by: Any, owner: Organisation, data: dict[str, Any], inciden
         action = "update"
     for key, value in data.items():
         setattr(incident, key, value)
+    incident.redacted_description = redact(incident.raw_description)
+    shared_text.redact_fields(incident)  # the title and every other declared text: no personal data
     text_changed = action == "create" or before.get("title") != incident.title \
         or before.get("raw_description") != incident.raw_description
     suggestion = None
-    incident.redacted_description = redact(incident.raw_description)
     if incident.title and "suggested_form" not in data and (text_changed or incident.form_id is None):
         suggestion = _suggest(incident, choose=incident.form_id is None)
     incident.details = questions.clean_details(incident.form.code if incident.form else None,
@@ -173,9 +174,10 @@ def _keep_feedback(incident: Incident, before: dict[str, Any], suggestion: Any) 
     if last is not None and last.chosen_form == incident.form.code and last.title == incident.title \
             and last.redacted_description == incident.redacted_description:
         return last
-    return FormFeedback.objects.create(
-        owner=incident.owner, incident=incident, title=incident.title,
-        redacted_description=incident.redacted_description, chosen_form=incident.form.code,
+    return FormFeedback.objects.create(  # the corpus holds only shareable (redacted) text
+        owner=incident.owner, incident=incident, title=shared_text.shareable_text(incident, "title"),
+        redacted_description=shared_text.shareable_text(incident, "redacted_description"),
+        chosen_form=incident.form.code,
         suggested_form=incident.suggested_form.code, suggestion_probability=incident.suggestion_probability,
         unsure=unsure,
     )

@@ -186,6 +186,9 @@ class PublicTheme(Shareable):
     sources = models.JSONField(default=list, blank=True, help_text=_("[{title, url}]"))
     last_update = models.DateField()
 
+    # free text that may leave the owner: stored without personal data (accounts.shared_text)
+    shared_text_fields = ("title_nl", "title_en", "narrative_nl", "narrative_en")
+
     class Meta:
         ordering = ["gemeente", "slug"]
         constraints = [models.UniqueConstraint(fields=["gemeente", "slug"], name="one_theme_slug_per_gemeente")]

@@ -43,6 +43,8 @@ class Report(Shareable):
     content_sha256 = models.CharField(max_length=64, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    shared_text_fields = ()  # generated from the figures and shared texts; no free text of its own
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("rapport")

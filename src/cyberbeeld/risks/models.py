@@ -100,6 +100,9 @@ class Asset(Shareable):
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
 
+    # free text that may leave the owner: stored without personal data (accounts.shared_text)
+    shared_text_fields = ("name", "description")
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("object of dienst")
@@ -179,6 +182,9 @@ class Scenario(Shareable):
     method_id = models.CharField(_("methode"), max_length=60, default=DEFAULT_METHOD_ID)
     status = models.CharField(_("status"), max_length=20, choices=ScenarioStatus.choices,
                               default=ScenarioStatus.ACTIEF)
+
+    # free text that may leave the owner: stored without personal data (accounts.shared_text)
+    shared_text_fields = ("title", "description")
 
     class Meta:
         ordering = ["title"]
@@ -309,6 +315,9 @@ class Proposal(Shareable):
                                    related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField(blank=True)
+
+    # free text that may leave the owner: stored without personal data (accounts.shared_text)
+    shared_text_fields = ("decision_note",)
 
     class Meta:
         ordering = ["status", "-created_at"]

@@ -105,6 +105,9 @@ class Case(CasebookItem):
 
     TEXT_FIELDS = ("summary", "actions_taken", "actors", "outcome")
 
+    # free text that may leave the owner: stored without personal data (accounts.shared_text)
+    shared_text_fields = ("title", "tags", "summary", "actions_taken", "actors", "outcome")
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("casus")
@@ -123,6 +126,9 @@ class Approach(CasebookItem):
     contact = models.CharField(_("contact"), max_length=300, blank=True)
 
     TEXT_FIELDS = ("problem", "approach", "partners", "cost_capacity", "results", "lessons")
+
+    # free text that may leave the owner: stored without personal data (accounts.shared_text)
+    shared_text_fields = ("title", "tags", "problem", "approach", "results", "lessons")
 
     class Meta:
         ordering = ["-created_at", "-id"]
