@@ -44,7 +44,7 @@ Gebruik / usage: cyberbeeld <opdracht> [opties]
   demo                                 demogemeente laden (idempotent) / load the demo
   migrate                              database bijwerken / migrate the database
   import-areas [BESTAND...]            gemeenten en regio's inlezen / import areas
-  import-cbs BESTAND|MAP [--area NL01] indicatoren inlezen / import indicator data
+  import-cbs BESTAND|MAP [--area NL01] referentiecijfers inlezen / import reference figures
   seed-indicators                      indicatorcatalogus laden / load the catalogue
   publish GEMEENTE --out MAP           publieke themapagina's als statische site
   import-incidents BESTAND --org SLUG  incidenten inlezen (alles of niets)
@@ -52,6 +52,7 @@ Gebruik / usage: cyberbeeld <opdracht> [opties]
   classify                             vorm voorstellen (stdin → JSON)
   retrain-classifier                   classificatie opnieuw trainen met correcties
   apply-retention [--dry-run]          bewaartermijnen toepassen
+  redact-shared-text [--dry-run]       persoonsgegevens uit bestaande gedeelde tekst (na upgrade)
   export-taxonomy --out BESTAND        taxonomie als MISP-machinetag
   import-taxonomy BESTAND              nieuwe taxonomieversie inlezen
   estimate DATA --weights KOLOM ...    surveyschattingen / survey estimates

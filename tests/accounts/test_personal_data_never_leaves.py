@@ -306,3 +306,23 @@ def test_finding_6_an_incident_title_leaves_without_personal_data(world, taxonom
     r = _client(world.beheerder).get(f"/nl/account/organisatie/{world.maastricht.slug}/auditlog/")
     assert r.status_code == 200 and "opgelicht" in r.content.decode()
     assert hits(r.content.decode()) == []
+
+
+def test_rows_stored_before_the_upgrade_are_redacted_by_the_command(world, warm_cores):
+    from django.core.management import call_command
+
+    from cyberbeeld.actions.models import Measure
+
+    m = Measure.objects.create(owner=world.maastricht, title="x")
+    Measure.objects.filter(pk=m.pk).update(title=PII, description=PII)  # as written before (no save hook)
+    out = io.StringIO()
+    call_command("redact_shared_text", "--dry-run", stdout=out)
+    assert "actions.Measure: 1 te wijzigen" in out.getvalue()
+    m.refresh_from_db()
+    assert m.title == PII
+    call_command("redact_shared_text", stdout=io.StringIO())
+    m.refresh_from_db()
+    assert hits(m.title) == [] and hits(m.description) == [] and "[BSN]" in m.description
+    out = io.StringIO()
+    call_command("redact_shared_text", stdout=out)  # idempotent
+    assert "actions.Measure: 0 gewijzigd" in out.getvalue()
