@@ -84,7 +84,7 @@ def _build(model: type, world) -> Shareable:
 
     values: dict = {"owner": world.maastricht, "created_by": world.anna, "tlp": "amber"}
     for f in model._meta.concrete_fields:
-        if f.name in values or f.primary_key or f.null or f.has_default() or getattr(f, "auto_now", False) \
+        if f.name in values or f.primary_key or f.null or f.blank or f.has_default() or getattr(f, "auto_now", False) \
                 or getattr(f, "auto_now_add", False):
             continue
         if f.choices:
@@ -94,7 +94,7 @@ def _build(model: type, world) -> Shareable:
         elif isinstance(f, models.DateField):
             values[f.name] = dt.date(2026, 1, 1)
         elif isinstance(f, (models.CharField, models.TextField)):
-            values[f.name] = f"{model._meta.model_name}-x"
+            values[f.name] = f"{model._meta.model_name}-x"[:f.max_length or None]
     for name in model.shared_text_fields:
         values[name] = PII
     obj = model.objects.create(**values)

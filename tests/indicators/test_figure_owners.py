@@ -188,3 +188,28 @@ def test_own_survey_only_for_the_own_gemeente(client, figures):
     r = _survey(client, figures.anna, ["GM0935"])
     obs = Observation.objects.get(indicator__code="eigen-gemeente-maastricht-phishing")
     assert obs.area.code == "GM0935" and obs.owner_id == figures.maastricht.pk and obs.reference_source == ""
+
+
+def test_migration_makes_existing_rows_reference_figures_and_own_surveys_owned(figures):
+    """The data step of migration 0003: rows get their source table as reference source; own-survey
+    estimates of an organisation's own gemeente become that organisation's figures."""
+    import importlib
+
+    from django.apps import apps
+
+    step = importlib.import_module("cyberbeeld.indicators.migrations.0003_observation_owner").assign_owners
+    own = Indicator.objects.create(code="eigen-gemeente-maastricht-phishing", name_nl="p", name_en="p",
+                                   unit="percent", source="eigen-onderzoek", series="eigen-gemeente-maastricht")
+    Observation.objects.create(indicator=own, area=figures.gm_maastricht, period="2025", value=Decimal("5"))
+    Observation.objects.create(indicator=own, area=figures.gm_zaanstad, period="2025", value=Decimal("6"))
+    Observation.objects.filter(area__code="GM0935", period="2017").update(source_table="83648NED")
+    step(apps, None)
+    mine = Observation.objects.get(indicator=own, area=figures.gm_maastricht)
+    assert mine.owner_id == figures.maastricht.pk and mine.reference_source == ""
+    stray = Observation.objects.get(indicator=own, area=figures.gm_zaanstad)  # not its own gemeente
+    assert stray.owner_id is None and stray.reference_source
+    assert Observation.objects.get(area__code="GM0935", period="2017", indicator__code="vm-cybercrime-totaal"
+                                   ).reference_source == "83648NED"
+    vm = Observation.objects.get(area__code="GM0935", period="2019", indicator__code="vm-cybercrime-totaal")
+    ind = Indicator.objects.get(code="vm-cybercrime-totaal")
+    assert vm.owner_id is None and vm.reference_source == (ind.source_table or ind.source)
