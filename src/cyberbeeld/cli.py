@@ -45,6 +45,7 @@ Gebruik / usage: cyberbeeld <opdracht> [opties]
   migrate                              database bijwerken / migrate the database
   import-areas [BESTAND...]            gemeenten en regio's inlezen / import areas
   import-cbs BESTAND|MAP [--area NL01] indicatoren inlezen / import indicator data
+  fetch-cbs TABELNUMMER [--api v4]     CBS-tabel ophalen (internet) en inlezen / fetch a table
   seed-indicators                      indicatorcatalogus laden / load the catalogue
   publish GEMEENTE --out MAP           publieke themapagina's als statische site
   import-incidents BESTAND --org SLUG  incidenten inlezen (alles of niets)

@@ -67,6 +67,16 @@ def _period(p: parsers.Period) -> str:
     return str(p)
 
 
+def _digest(path: Path) -> str:
+    """SHA-256 of a file, or of a table folder's files (names and contents): a changed download is new."""
+    if path.is_file():
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    h = hashlib.sha256()
+    for p in sorted(q for q in path.iterdir() if q.is_file()):
+        h.update(p.name.encode() + b"\0" + hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()
+
+
 def import_observations(path: Path | str, *, by: Any = None, progress: Callable[[int, int | None], None] | None = None,
                         store_progress: Callable[[int, int], None] | None = None,
                         area_aliases: dict[str, str] | None = None, **options: Any) -> ImportSummary:
@@ -78,7 +88,7 @@ def import_observations(path: Path | str, *, by: Any = None, progress: Callable[
     the catalogue (e.g. police ``SoortMisdrijf`` 3.7.4) land on the catalogue indicator.
     """
     path = Path(path)
-    digest = hashlib.sha256(path.read_bytes() if path.is_file() else str(sorted(p.name for p in path.iterdir())).encode()).hexdigest()
+    digest = _digest(path)
     try:
         table = parsers.parse(path, area_lookup={**_area_lookup(), **(area_aliases or {})}, on_progress=progress,
                               **options)
