@@ -289,9 +289,13 @@ FIXTURES = __import__("pathlib").Path(__file__).parent / "fixtures"
 
 @pytest.mark.parametrize("name, title", [("stix-bundle.json", "Phishing met valse facturen bij het mkb"),
                                          ("misp-event.json", "Ransomware bij een zorginstelling")])
-def test_cli_import_cases_of_committed_fixtures(world, taxonomy, no_redact, name, title):
+def test_cli_import_cases_of_committed_fixtures(world, taxonomy, no_redact, monkeypatch, name, title):
+    from django.db import connections
+
     from cyberbeeld import cli
 
+    # the command line closes every connection when it ends; the test's transaction must survive that
+    monkeypatch.setattr(connections, "close_all", lambda: None)
     assert cli.main(["import-cases", str(FIXTURES / name), "--org", "gemeente-zaanstad"]) == 0
     case = Case.objects.get(owner=world.zaanstad, title=title)
     assert case.tlp in ("green", "amber") and case.created_by is None and case.source_name
