@@ -238,10 +238,13 @@ def test_import_of_another_organisations_object_never_changes_it(world, cases):
         exchange.import_stix(bundle, organisation=world.maastricht, by=world.anna)
 
 
-def test_stix_round_trip_keeps_the_author_not_the_importer(world, cases):
+def test_stix_round_trip_keeps_the_author_not_the_importer(client, world, cases):
     bundle = exchange.stix_bundle(world.anna, [cases[TLP.GREEN]])
     (copy,) = exchange.import_stix(bundle, organisation=world.zaanstad, by=world.zoe)
     assert copy.source_name == "Gemeente Maastricht" and copy.created_by is None
+    client.force_login(world.zoe)
+    page = client.get(f"/nl/casusboek/casus/{copy.uuid}/").content.decode()
+    assert "Geschreven door (ingelezen)" in page and "Gemeente Maastricht" in page
     assert copy.source_ref == exchange.identity_id(world.maastricht)
     again = exchange.stix_bundle(world.zoe, [copy])
     _valid(again)
