@@ -165,6 +165,8 @@ def test_taxii_errors_are_taxii_error_bodies(client, world, shared):
     _is_taxii_error(client.get(f"{col}/objects/?next=bogus", **auth), 400)
     _is_taxii_error(client.get(f"{col}/objects/?added_after=gisteren", **auth), 400)
     _is_taxii_error(client.get("/api/taxii2/cyberbeeld/status/onbekend/", **auth), 404)
+    _is_taxii_error(client.get("/api/taxii2/cyberbeeld/collections/geen-uuid/objects/", **auth), 404)
+    _is_taxii_error(client.get("/api/taxii2/anders/", **auth), 404)
     _is_taxii_error(client.delete(f"{col}/objects/", **auth), 405)
     before = Case.objects.count()
     bad_bodies = [

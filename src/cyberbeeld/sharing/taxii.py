@@ -38,7 +38,7 @@ from django.contrib.auth import authenticate
 from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
-from django.urls import path
+from django.urls import path, re_path
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
@@ -378,6 +378,12 @@ def status(request: HttpRequest, user: Any, token_org: Any, status_id: str) -> H
     return _json(found[1])
 
 
+@_endpoint("GET", "POST", "DELETE", "PUT", "PATCH")
+def not_found(request: HttpRequest, user: Any, token_org: Any) -> HttpResponse:
+    """Anything else under the TAXII prefix: a TAXII 404, not Django's HTML page."""
+    return _error(404, "Not Found", "no such TAXII endpoint")
+
+
 OBJECTS = f"{API_ROOT}/collections/<uuid:collection_id>/objects/"
 urlpatterns = [
     path("", discovery, name="taxii-discovery"),
@@ -389,6 +395,7 @@ urlpatterns = [
     path(f"{OBJECTS}<str:object_id>/", object_by_id, name="taxii-object"),
     path(f"{OBJECTS}<str:object_id>/versions/", object_versions, name="taxii-object-versions"),
     path(f"{API_ROOT}/status/<str:status_id>/", status, name="taxii-status"),
+    re_path(r"^.*$", not_found, name="taxii-not-found"),
 ]
 
 
