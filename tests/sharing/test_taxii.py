@@ -297,3 +297,37 @@ def test_taxii2client_discovery_manifest_objects_versions_pages(live_server, wor
     with pytest.raises(Exception, match="404"):
         Status(f"{live_server.url}/api/taxii2/cyberbeeld/status/{status.id}/", user="paul",
                password=world.password)
+
+
+def test_pagination_headers_next_and_added_after(client, world, many):
+    import json
+
+    url = f"/api/taxii2/cyberbeeld/collections/{world.politie.uuid}/objects/"
+    auth = {"HTTP_ACCEPT": taxii.MEDIA_TYPE, "HTTP_AUTHORIZATION": _basic("paul", world.password)}
+    everything = json.loads(client.get(url, **auth).content)
+    assert everything["more"] is False and "next" not in everything
+    seen, cursor, firsts = [], None, []
+    while True:
+        r = client.get(url, {"limit": 3, **({"next": cursor} if cursor else {})}, **auth)
+        body = json.loads(r.content)
+        assert len(body["objects"]) <= 3
+        firsts.append((r["X-TAXII-Date-Added-First"], r["X-TAXII-Date-Added-Last"]))
+        seen += [o["id"] for o in body["objects"]]
+        if not body["more"]:
+            break
+        cursor = body["next"]
+    assert seen == [o["id"] for o in everything["objects"]]
+    assert all(a <= b for a, b in firsts) and [b for _, b in firsts] == sorted(b for _, b in firsts)
+    # added_after: only what was added after the last object of the first page
+    first_last = firsts[0][1]
+    later = json.loads(client.get(url, {"added_after": first_last, "match[type]": "incident"}, **auth).content)
+    titles = {o["name"] for o in later["objects"]}
+    assert titles and titles < {c.title for c in many}
+    # match[id] and match[version]
+    target = f"incident--{many[0].uuid}"
+    one = json.loads(client.get(url, {"match[id]": target, "match[version]": "all"}, **auth).content)
+    assert [o["id"] for o in one["objects"]] == [target]
+    version = one["objects"][0]["modified"]
+    assert json.loads(client.get(url, {"match[id]": target, "match[version]": version}, **auth).content)["objects"]
+    assert not json.loads(client.get(url, {"match[id]": target, "match[version]": "2001-01-01T00:00:00.000Z"},
+                                     **auth).content)["objects"]

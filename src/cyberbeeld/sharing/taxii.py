@@ -194,6 +194,11 @@ def collection_cases(user: Any, org: Organisation) -> list[Case]:
 
 
 # --- reading: filters and pagination (TAXII 2.1 sections 3.4, 3.5, 5.3-5.8) -------------------------
+def _date_added(moment: dt.datetime) -> str:
+    """Date added in microseconds, so that ``added_after`` with a header's value excludes exactly that object."""
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def _version(obj: dict[str, Any]) -> str:
     return str(obj.get("modified") or obj.get("created") or "")
 
@@ -275,8 +280,8 @@ def _paged(request: HttpRequest, items: list[tuple[dt.datetime, dict[str, Any]]]
     body[key] = [shape(t, o) for t, o in page]
     response = _json(body)
     if page:
-        response["X-TAXII-Date-Added-First"] = exchange._ts(page[0][0])
-        response["X-TAXII-Date-Added-Last"] = exchange._ts(page[-1][0])
+        response["X-TAXII-Date-Added-First"] = _date_added(page[0][0])
+        response["X-TAXII-Date-Added-Last"] = _date_added(page[-1][0])
     return response
 
 
@@ -296,7 +301,7 @@ def manifest(request: HttpRequest, user: Any, token_org: Any, collection_id: Any
     if org is None:
         return _error(404, "Not Found")
     return _paged(request, _filtered(request, user, org), "objects",
-                  lambda t, o: {"id": o["id"], "date_added": exchange._ts(t), "version": _version(o),
+                  lambda t, o: {"id": o["id"], "date_added": _date_added(t), "version": _version(o),
                                 "media_type": STIX_MEDIA_TYPE})
 
 
