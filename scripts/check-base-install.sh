@@ -22,13 +22,13 @@ fi
 
 echo "== empty virtualenv, pip install . (no extras)"
 "$PYTHON" -m venv "$WORK/venv"
-"$WORK/venv/bin/python" -m pip install --quiet --disable-pip-version-check "$WORK/src"
+"$WORK/venv/bin/python" -m pip install -qq --disable-pip-version-check "$WORK/src"  # -qq: errors only
 if "$WORK/venv/bin/python" -c "import pytest" 2>/dev/null; then
   echo "test extras leaked into the base install" >&2; exit 1
 fi
 
 export CYBERBEELD_DATA_DIR="$WORK/data" DJANGO_SETTINGS_MODULE=cyberbeeld.config.settings.dev
-mkdir -p "$CYBERBEELD_DATA_DIR"
+mkdir -p "$CYBERBEELD_DATA_DIR/static"
 cd "$WORK"  # nothing from the repository on the import path: only the installed package
 CB="$WORK/venv/bin/cyberbeeld"
 
