@@ -102,6 +102,11 @@ class Case(CasebookItem):
                                         related_name="+", verbose_name=_("bronincident"))
     external_id = models.CharField(max_length=200, blank=True, db_index=True,
                                    help_text=_("Id in het bronsysteem (STIX/MISP-import)"))
+    # Who wrote an imported case (the STIX identity of created_by_ref, MISP's Orgc): never the importer.
+    source_name = models.CharField(_("bron"), max_length=200, blank=True,
+                                   help_text=_("Organisatie die de ingelezen casus schreef"))
+    source_ref = models.CharField(max_length=200, blank=True,
+                                  help_text=_("Id van die organisatie in het bronsysteem (STIX-identity, MISP Orgc)"))
 
     TEXT_FIELDS = ("summary", "actions_taken", "actors", "outcome")
 
