@@ -27,6 +27,11 @@ if "$WORK/venv/bin/python" -c "import pytest" 2>/dev/null; then
   echo "test extras leaked into the base install" >&2; exit 1
 fi
 
+# deduce's lookup cache takes minutes to build; reuse the project virtualenv's (same deduce version) if any.
+if [ -z "${CYBERBEELD_DEDUCE_CACHE:-}" ] && [ -x "$REPO/.venv/bin/python" ]; then
+  CYBERBEELD_DEDUCE_CACHE="$("$REPO/.venv/bin/python" -c 'from deduce.deduce import _LOOKUP_LIST_PATH as p; print(p)' 2>/dev/null || true)"
+  [ -n "$CYBERBEELD_DEDUCE_CACHE" ] && export CYBERBEELD_DEDUCE_CACHE
+fi
 export CYBERBEELD_DATA_DIR="$WORK/data" DJANGO_SETTINGS_MODULE=cyberbeeld.config.settings.dev
 mkdir -p "$CYBERBEELD_DATA_DIR/static"
 cd "$WORK"  # nothing from the repository on the import path: only the installed package
