@@ -33,13 +33,14 @@ def _estimate(argv: list[str]) -> int:
 # Commands that need no Django: each takes argv and returns an exit code.
 PURE: dict[str, Callable[[list[str]], int]] = {"redact": _redact, "classify": _classify, "estimate": _estimate}
 
-ALIASES = {"serve": "runserver", "worker": "db_worker"}
+ALIASES = {"serve": "runserver"}
 
 HELP = """Cyberbeeld — lokaal dreigingsbeeld cybercrime
 
 Gebruik / usage: cyberbeeld <opdracht> [opties]
 
-  serve [ADRES:POORT]                  webapplicatie starten / start the web app
+  serve [ADRES:POORT]                  webapplicatie starten (ontwikkelserver) / start the web app
+  serve --production [ADRES:POORT]     productieserver (gunicorn), verzamelt statische bestanden
   worker                               achtergrondtaken uitvoeren / run background tasks
   demo                                 demogemeente laden (idempotent) / load the demo
   migrate                              database bijwerken / migrate the database
@@ -73,9 +74,21 @@ def main(argv: list[str] | None = None) -> int:
     command, rest = argv[0], argv[1:]
     if command in PURE:
         return int(PURE[command](rest) or 0)
+    if command == "serve" and "--production" in rest:
+        from cyberbeeld.ops.server import main as serve_production
+
+        return serve_production([a for a in rest if a != "--production"])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cyberbeeld.config.settings.dev")
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
     from django.core.management.base import CommandError
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018  (loads the settings: a refusal is one line, no traceback)
+    except ImproperlyConfigured as exc:
+        sys.stderr.write(f"cyberbeeld {command}: {exc}\n")
+        return 2
 
     if command == "help-django":
         execute_from_command_line(["cyberbeeld", "help"])
