@@ -94,10 +94,16 @@ def main(argv: list[str] | None = None) -> int:
         execute_from_command_line(["cyberbeeld", "help"])
         return 0
     name = ALIASES.get(command, command.replace("-", "_"))
+    from django.db import OperationalError
+
     try:
         execute_from_command_line(["cyberbeeld", name, *rest])
     except CommandError as exc:  # pragma: no cover - Django prints and exits itself normally
         sys.stderr.write(f"cyberbeeld {command}: {exc}\n")
+        return 2
+    except OperationalError as exc:
+        reason = " ".join(str(exc).split())[:300]
+        sys.stderr.write(f"cyberbeeld {command}: database niet bereikbaar / unreachable: {reason}\n")
         return 2
     return 0
 

@@ -171,3 +171,14 @@ def test_server_sizing_and_gunicorn_command(monkeypatch):
     assert argv[1:4] == ["-m", "gunicorn", "cyberbeeld.config.wsgi:application"]
     assert argv[argv.index("--workers") + 1] == "5" and argv[argv.index("--threads") + 1] == "8"
     assert argv[argv.index("--worker-class") + 1] == "gthread"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_command_records_a_heartbeat():
+    from django.core.management import call_command
+
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
+        call_command("worker", "--batch", "--no-startup-delay", verbosity=0)
+        beats = list(Heartbeat.objects.values_list("role", flat=True))
+        assert beats == ["worker"]
+        assert Client().get("/readyz").json()["checks"]["worker"]["status"] == "ok"

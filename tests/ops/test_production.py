@@ -151,3 +151,24 @@ def test_check_deploy_reports_missing_static_manifest(tmp_path):
     proc = _cli(env, "check", "--deploy", timeout=120)
     assert proc.returncode != 0
     assert "collectstatic" in proc.stderr
+
+
+def test_database_that_never_answers_fails_fast_with_one_line(tmp_path):
+    """A PostgreSQL endpoint that accepts the connection but never answers: `migrate` used to hang."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)  # never accepted, never answered
+    port = listener.getsockname()[1]
+    try:
+        env = _env(tmp_path, DATABASE_URL=f"postgres://nobody@127.0.0.1:{port}/cyberbeeld",
+                   CYBERBEELD_DB_CONNECT_TIMEOUT="2")
+        start = time.monotonic()
+        proc = _cli(env, "migrate", "--no-input", timeout=90)
+        elapsed = time.monotonic() - start
+    finally:
+        listener.close()
+    assert proc.returncode != 0
+    assert elapsed < 30, elapsed
+    assert "Traceback" not in proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "database" in lines[0].lower(), proc.stderr
