@@ -182,3 +182,16 @@ def test_worker_command_records_a_heartbeat():
         beats = list(Heartbeat.objects.values_list("role", flat=True))
         assert beats == ["worker"]
         assert Client().get("/readyz").json()["checks"]["worker"]["status"] == "ok"
+
+
+def test_collect_static_runs_once_per_set_of_files(tmp_path, settings):
+    from cyberbeeld.ops import server
+
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"}}
+    assert server.collect_static() is True
+    assert (tmp_path / "static" / "staticfiles.json").is_file()
+    assert server.collect_static() is False  # nothing changed: no second collection at start-up
+    (tmp_path / "static" / "staticfiles.json").unlink()
+    assert server.collect_static() is True

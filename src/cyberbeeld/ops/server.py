@@ -94,6 +94,47 @@ def gunicorn_argv(opts: Options) -> list[str]:
     return argv
 
 
+STAMP = ".cyberbeeld-collected"
+
+
+def static_fingerprint() -> str:
+    """A digest over every static source file's path, size and modification time (milliseconds for a
+    few hundred files), so an unchanged installation starts without collecting again."""
+    import hashlib
+
+    from django.contrib.staticfiles.finders import get_finders
+
+    digest = hashlib.sha256()
+    entries = []
+    for finder in get_finders():
+        for path, storage in finder.list(["CVS", ".*", "*~"]):
+            st = os.stat(storage.path(path))
+            entries.append(f"{path}\0{st.st_size}\0{st.st_mtime_ns}")
+    for entry in sorted(entries):
+        digest.update(entry.encode())
+    from django.conf import settings
+
+    digest.update(settings.STORAGES["staticfiles"]["BACKEND"].encode())
+    return digest.hexdigest()
+
+
+def collect_static() -> bool:
+    """``collectstatic`` unless STATIC_ROOT already holds exactly these files; True when it ran."""
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.core.management import call_command
+
+    stamp = Path(settings.STATIC_ROOT) / STAMP
+    fingerprint = static_fingerprint()
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if stamp.is_file() and manifest.is_file() and stamp.read_text(encoding="ascii").strip() == fingerprint:
+        return False
+    call_command("collectstatic", interactive=False, verbosity=0)
+    stamp.write_text(fingerprint + "\n", encoding="ascii")
+    return True
+
+
 def main(argv: list[str]) -> int:
     """Prepare (settings, static files) and exec gunicorn; a bad setting ends with one line."""
     opts = parse(argv)
@@ -107,9 +148,7 @@ def main(argv: list[str]) -> int:
         sys.stderr.write(f"cyberbeeld serve: {exc}\n")
         return 2
     if opts.collectstatic:
-        from django.core.management import call_command
-
-        call_command("collectstatic", interactive=False, verbosity=0)
+        collect_static()
     sys.stdout.write(f"Cyberbeeld (gunicorn) op / on http://{opts.bind}/ — {opts.workers} workers × "
                      f"{opts.threads} threads\n")
     sys.stdout.flush()
