@@ -195,3 +195,36 @@ def test_collect_static_runs_once_per_set_of_files(tmp_path, settings):
     assert server.collect_static() is False  # nothing changed: no second collection at start-up
     (tmp_path / "static" / "staticfiles.json").unlink()
     assert server.collect_static() is True
+
+
+@pytest.mark.django_db
+def test_scheduler_runs_each_job_when_due_and_records_failures(monkeypatch):
+    from django_tasks_db.models import DBTaskResult
+
+    from cyberbeeld.ops import scheduler
+    from cyberbeeld.ops.models import ScheduledRun
+
+    old = timezone.now() - timedelta(days=90)
+    fresh = timezone.now()
+    common = {"task_path": "cyberbeeld.incidents.tasks.apply_retention_task", "args_kwargs": {"args": [], "kwargs": {}},
+              "backend_name": "default", "queue_name": "default", "run_after": old}
+    DBTaskResult.objects.create(status="SUCCESSFUL", enqueued_at=old, finished_at=old, **common)
+    DBTaskResult.objects.create(status="SUCCESSFUL", enqueued_at=fresh, finished_at=fresh, **common)
+    DBTaskResult.objects.create(status="READY", enqueued_at=old, **common)
+
+    runs = {run.job: run for run in scheduler.run_due()}
+    assert set(runs) == {"apply-retention", "prune-tasks", "search-optimize"}
+    assert all(run.ok and run.finished_at for run in runs.values()), {r.job: r.summary for r in runs.values()}
+    assert "tasks_deleted=1" in runs["prune-tasks"].summary
+    assert DBTaskResult.objects.count() == 2  # the fresh finished one and the waiting one stay
+    assert scheduler.run_due() == []  # nothing due again until tomorrow
+
+    def broken() -> str:
+        raise RuntimeError("kapot")
+
+    monkeypatch.setattr(scheduler, "JOBS", (scheduler.Job("broken", timedelta(days=1), broken),
+                                            scheduler.JOBS[1]))
+    later = timezone.now() + timedelta(days=2)
+    runs = scheduler.run_due(later)
+    assert [(r.job, r.ok) for r in runs] == [("broken", False), ("prune-tasks", True)]
+    assert ScheduledRun.objects.get(job="broken").summary == "RuntimeError: kapot"

@@ -72,26 +72,24 @@ def check_cache() -> dict[str, Any]:
     return {"status": "ok"}
 
 
-def check_worker() -> dict[str, Any]:
-    """``ok`` when a worker's heartbeat is recent, ``stale`` when the newest is older than three
-    beats, ``unknown`` when no worker ever reported (e.g. none started yet). Never fails readiness: the
-    site serves pages without a worker; imports and reports wait."""
+def check_heartbeat(role: str) -> dict[str, Any]:
+    """``ok`` when the newest heartbeat of a ``role`` process is recent, ``stale`` when older than three
+    beats, ``unknown`` when none ever reported (e.g. not started yet). Never fails readiness: the site
+    serves pages without a worker or scheduler; imports, reports and retention wait."""
     from django.conf import settings
     from django.utils import timezone
 
     from .models import Heartbeat
 
-    backend = settings.TASKS.get("default", {}).get("BACKEND", "")
-    if not backend.startswith("django_tasks_db"):
-        return {"status": "not-applicable"}
-    latest = Heartbeat.objects.filter(role="worker").order_by("-seen_at").values_list("seen_at", flat=True).first()
     result: dict[str, Any] = {}
-    try:
+    if role == "worker":
+        backend = settings.TASKS.get("default", {}).get("BACKEND", "")
+        if not backend.startswith("django_tasks_db"):
+            return {"status": "not-applicable"}
         from django_tasks_db.models import DBTaskResult
 
         result["queued"] = DBTaskResult.objects.ready().count()
-    except Exception:  # noqa: BLE001 - the queue table is optional for readiness
-        pass
+    latest = Heartbeat.objects.filter(role=role).order_by("-seen_at").values_list("seen_at", flat=True).first()
     if latest is None:
         return {"status": "unknown", **result}
     age = (timezone.now() - latest).total_seconds()
@@ -99,8 +97,16 @@ def check_worker() -> dict[str, Any]:
     return {"status": status, "seconds_since_heartbeat": round(age), **result}
 
 
+def check_worker() -> dict[str, Any]:
+    return check_heartbeat("worker")
+
+
+def check_scheduler() -> dict[str, Any]:
+    return check_heartbeat("scheduler")
+
+
 REQUIRED = {"database": check_database, "migrations": check_migrations, "cache": check_cache}
-OPTIONAL = {"worker": check_worker}
+OPTIONAL = {"worker": check_worker, "scheduler": check_scheduler}
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -113,7 +119,8 @@ def readyz(request: HttpRequest) -> HttpResponse:
         checks["migrations"] = _timed(check_migrations)
     checks["cache"] = _timed(check_cache)
     if checks["database"]["status"] == "ok":
-        checks["worker"] = _timed(check_worker)
+        for name, check in OPTIONAL.items():
+            checks[name] = _timed(check)
     ok = all(checks.get(name, {"status": "error"})["status"] == "ok" for name in REQUIRED)
     return _json({"status": "ok" if ok else "error", "checks": checks}, 200 if ok else 503)
 

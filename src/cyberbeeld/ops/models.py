@@ -19,3 +19,21 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.process_id
+
+
+class ScheduledRun(models.Model):
+    """One run of a scheduled job (``cyberbeeld scheduler``): when, how long, and its outcome."""
+
+    job = models.CharField(_("taak"), max_length=50, db_index=True)
+    started_at = models.DateTimeField(_("gestart"), db_index=True)
+    finished_at = models.DateTimeField(_("klaar"), null=True, blank=True)
+    ok = models.BooleanField(_("geslaagd"), default=False)
+    summary = models.TextField(_("samenvatting"), blank=True)  # counts only, no personal data
+
+    class Meta:
+        verbose_name = _("geplande run")
+        verbose_name_plural = _("geplande runs")
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.started_at:%Y-%m-%d %H:%M}"
