@@ -130,10 +130,14 @@ def _dump_pg(target: Path) -> None:
 def _dump_json(target: Path) -> None:
     """Every table through Django's serializers; content types and permissions by natural key (they are
     recreated by ``migrate`` on the target)."""
+    from django.core import serializers
     from django.core.management import call_command
 
+    if "cyberbeeld-json" not in serializers.get_serializer_formats():
+        serializers.register_serializer("cyberbeeld-json", "cyberbeeld.ops.serializer")
     call_command("dumpdata", "--natural-foreign", "--natural-primary", "--exclude", "contenttypes",
-                 "--exclude", "auth.permission", "--output", str(target), "--verbosity", "0")
+                 "--exclude", "auth.permission", "--format", "cyberbeeld-json", "--output", str(target),
+                 "--verbosity", "0")
 
 
 def _pg_dump_works() -> bool:
@@ -297,6 +301,8 @@ def restore(archive: Path, *, progress: Callable[[str], None] = lambda s: None) 
     archive = Path(archive)
     if not archive.is_file():
         raise BackupError(f"{archive} bestaat niet / does not exist")
+    if connection.vendor == "sqlite":  # a fresh installation: the data folder may not exist yet
+        Path(connection.settings_dict["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="cyberbeeld-restore-") as tmp:
         work = Path(tmp)
         progress("controlegetallen / checksums ...")
