@@ -42,6 +42,9 @@ Gebruik / usage: cyberbeeld <opdracht> [opties]
   serve [ADRES:POORT]                  webapplicatie starten (ontwikkelserver) / start the web app
   serve --production [ADRES:POORT]     productieserver (gunicorn), verzamelt statische bestanden
   worker                               achtergrondtaken uitvoeren / run background tasks
+  scheduler [--once]                   geplande taken (bewaartermijnen, opschonen) / scheduled jobs
+  backup --out BESTAND.tar.gz          database, bijlagen en manifest / back up everything
+  restore BESTAND.tar.gz               backup terugzetten in een lege installatie / restore
   demo                                 demogemeente laden (idempotent) / load the demo
   migrate                              database bijwerken / migrate the database
   import-areas [BESTAND...]            gemeenten en regio's inlezen / import areas
