@@ -228,3 +228,40 @@ def test_scheduler_runs_each_job_when_due_and_records_failures(monkeypatch):
     runs = scheduler.run_due(later)
     assert [(r.job, r.ok) for r in runs] == [("broken", False), ("prune-tasks", True)]
     assert ScheduledRun.objects.get(job="broken").summary == "RuntimeError: kapot"
+
+
+@pytest.mark.django_db
+def test_metrics_counts_requests_of_every_process_and_the_queue(tmp_path, monkeypatch):
+    from cyberbeeld.ops import metrics
+
+    monkeypatch.setenv("CYBERBEELD_METRICS_DIR", str(tmp_path))
+    monkeypatch.delenv("CYBERBEELD_METRICS_TOKEN", raising=False)
+    monkeypatch.setattr(metrics, "_requests", __import__("collections").defaultdict(int))
+    monkeypatch.setattr(metrics, "_hist", {})
+    # Another worker process of this instance wrote its counts: they are added, not ignored.
+    (tmp_path / "99999.json").write_text(json.dumps(
+        {"requests": [["web:home", "GET", "200", 5]], "hist": {"web:home": [5] * len(metrics.BUCKETS) + [5, 0.5]}}))
+    client = Client()
+    for _ in range(3):
+        assert client.get("/nl/").status_code == 200
+    assert client.get("/nl/bestaat-niet/").status_code == 404
+    response = client.get("/metrics")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/plain; version=0.0.4")
+    text = response.content.decode()
+    assert 'cyberbeeld_http_requests_total{view="web:home",method="GET",status="200"} 8' in text
+    assert 'cyberbeeld_http_requests_total{view="unmatched",method="GET",status="404"} 1' in text
+    assert 'cyberbeeld_http_request_duration_seconds_count{view="web:home"} 8' in text
+    assert 'cyberbeeld_tasks{status="READY"} 0' in text
+    assert "# TYPE cyberbeeld_http_request_duration_seconds histogram" in text
+    assert "bestaat-niet" not in text  # URL names, never paths
+
+
+@pytest.mark.django_db
+def test_metrics_access_loopback_or_token(tmp_path, monkeypatch):
+    monkeypatch.setenv("CYBERBEELD_METRICS_DIR", str(tmp_path))
+    monkeypatch.delenv("CYBERBEELD_METRICS_TOKEN", raising=False)
+    assert Client(REMOTE_ADDR="10.1.2.3").get("/metrics").status_code == 403
+    monkeypatch.setenv("CYBERBEELD_METRICS_TOKEN", "s3cret-token")
+    assert Client().get("/metrics").status_code == 403  # a token is set: loopback alone is not enough
+    assert Client().get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 403
+    assert Client(REMOTE_ADDR="10.1.2.3").get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret-token").status_code == 200

@@ -1,4 +1,4 @@
-"""``/healthz`` (the process answers) and ``/readyz`` (it can serve: database reachable, migrations
+"""``/healthz`` (the process answers), ``/metrics`` (Prometheus, see metrics.py) and ``/readyz`` (it can serve: database reachable, migrations
 applied, cache working; the background worker's heartbeat reported but never failing readiness).
 
 Served by a middleware placed first, so a load balancer's probe needs no allowed host name, no HTTPS
@@ -131,7 +131,14 @@ def _json(body: dict[str, Any], status: int) -> HttpResponse:
     return response
 
 
-ENDPOINTS = {"/healthz": healthz, "/healthz/": healthz, "/readyz": readyz, "/readyz/": readyz}
+def metrics(request: HttpRequest) -> HttpResponse:
+    from .metrics import metrics_view
+
+    return metrics_view(request)
+
+
+ENDPOINTS = {"/healthz": healthz, "/healthz/": healthz, "/readyz": readyz, "/readyz/": readyz,
+             "/metrics": metrics}
 
 
 class HealthMiddleware:
@@ -141,6 +148,7 @@ class HealthMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         view = ENDPOINTS.get(request.path_info)
         if view is not None and request.method in {"GET", "HEAD"}:
+            request.metrics_view = view.__name__  # type: ignore[attr-defined]
             return view(request)
         return self.get_response(request)
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
 
+from . import metrics
 from .logs import current_user_id, request_id_var, request_var
 
 HEADER = "X-Request-ID"
@@ -38,6 +39,7 @@ class RequestIdMiddleware:
         try:
             response = self.get_response(request)
             response[HEADER] = rid
+            metrics.observe(request, response.status_code, time.perf_counter() - start)
             if access_log.isEnabledFor(logging.INFO):
                 access_log.info(
                     "%s %s %s", request.method, request.path, response.status_code,

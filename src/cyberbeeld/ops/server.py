@@ -149,6 +149,9 @@ def main(argv: list[str]) -> int:
         return 2
     if opts.collectstatic:
         collect_static()
+    from . import metrics
+
+    metrics.clear()  # request counters of this instance start at zero with its workers
     sys.stdout.write(f"Cyberbeeld (gunicorn) op / on http://{opts.bind}/ — {opts.workers} workers × "
                      f"{opts.threads} threads\n")
     sys.stdout.flush()
