@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # CI check: follow the README's production steps literally in a fresh folder with a fresh virtualenv,
-# against PostgreSQL (a throwaway database on $CHECK_PG, default 127.0.0.1:5432, user postgres), with
+# against PostgreSQL (a throwaway database on the server $CHECK_PG), with
 # the production server (gunicorn), a worker and the scheduler; then request /readyz and a few pages.
 # Keep the steps below in step with README.md "Running in production".
 #
@@ -8,7 +8,17 @@
 #   CHECK_VENV=.venv scripts/check-production.sh   # reuse a virtualenv that has this checkout installed
 set -euo pipefail
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
-CHECK_PG="${CHECK_PG:-postgres://postgres@127.0.0.1:5432}"
+# A PostgreSQL server URL (any database path is dropped): $CHECK_PG, else what ensure-postgres.sh finds
+# ($DATABASE_URL, 127.0.0.1:5432, or a throwaway cluster).
+if [ -z "${CHECK_PG:-}" ]; then
+  if [ -z "${DATABASE_URL:-}" ] && psql -q "postgres://postgres@127.0.0.1:5432/postgres?connect_timeout=3" \
+       -c "SELECT 1" >/dev/null 2>&1; then
+    CHECK_PG=postgres://postgres@127.0.0.1:5432
+  else
+    CHECK_PG="$("$REPO/scripts/ensure-postgres.sh")"
+  fi
+fi
+case "$CHECK_PG" in postgres*://*/*) CHECK_PG="${CHECK_PG%/*}" ;; esac
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/cyberbeeld-production.XXXXXX")"
 DB="cb_check_production_$$"
 PIDS=()
