@@ -265,3 +265,22 @@ def test_metrics_access_loopback_or_token(tmp_path, monkeypatch):
     assert Client().get("/metrics").status_code == 403  # a token is set: loopback alone is not enough
     assert Client().get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 403
     assert Client(REMOTE_ADDR="10.1.2.3").get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret-token").status_code == 200
+
+
+@pytest.mark.django_db
+def test_system_status_page_for_beheerders_only(world):
+    from cyberbeeld.ops import scheduler
+
+    scheduler.run_due()
+    client = Client()
+    assert client.get("/nl/beheer/systeem/").status_code == 302  # login first
+    client.force_login(world.lezer)
+    assert client.get("/nl/beheer/systeem/").status_code == 404
+    client.force_login(world.beheerder)
+    response = client.get("/nl/beheer/systeem/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    for job in ("apply-retention", "prune-tasks", "search-optimize"):
+        assert f"<td>{job}</td>" in html
+    assert "geslaagd" in html and "tasks_deleted=0" in html
+    assert "no-store" in response["Cache-Control"]
