@@ -13,8 +13,9 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from cyberbeeld.accounts import audit
+from cyberbeeld.accounts import audit, policy
 from cyberbeeld.accounts.models import Organisation
+from cyberbeeld.accounts.services import give_sharing, take_sharing
 
 from . import clock
 from .models import (
@@ -66,6 +67,7 @@ def _save_shareable(model: type, fields: list[str], m2m_names: list[str], *, by:
     unknown = set(data) - set(fields)
     if unknown:
         raise ValueError(f"unknown fields: {sorted(unknown)}")
+    wanted = take_sharing(obj, data)  # a label changes only as a share (coördinator, within the ceiling)
     if obj is None:
         obj = model(owner=owner, created_by=_user(by), is_example=is_example)
         before: dict[str, Any] = {}
@@ -89,6 +91,8 @@ def _save_shareable(model: type, fields: list[str], m2m_names: list[str], *, by:
         getattr(obj, name).set(values)
         changes[name] = sorted(str(getattr(v, "uuid", None) or v.pk) for v in values)
     audit.record(user=_user(by), action=action, obj=obj, changes=changes)
+    give_sharing(by=by, obj=obj, wanted=wanted)
+    policy.check_ceiling(obj)  # e.g. an exercise moved to a more restricted scenario
     return obj
 
 
@@ -124,9 +128,14 @@ def measure_from_approach(*, by: Any, owner: Organisation, approach: Any, scenar
     if portfolio is not None and portfolio.holder_name:
         data["portfolio_holder"] = portfolio.holder_name
     data.update(overrides or {})
+    # at least the approach's label, no wider audience; refused for AMBER+STRICT/RED of another owner
+    sharing = policy.inherit_sharing(by, approach, owner, tlp=data.get("tlp"))
+    data["tlp"] = sharing.tlp.value
     measure = measure_save(by=by, owner=owner, data=data)
     measure.source_approach = approach
     measure.save(update_fields=["source_approach"])
+    sharing.apply(measure)
+    policy.check_ceiling(measure)
     audit.record(user=_user(by), action="adopt-approach", obj=measure,
                  changes={"approach": str(getattr(approach, "uuid", approach.pk))})
     return measure
@@ -235,8 +244,19 @@ def exercise_save(*, by: Any, owner: Organisation, data: dict[str, Any], exercis
     scenario = data.get("scenario")
     if scenario is not None and scenario.owner_id != owner.pk:
         raise PermissionError("An exercise is built from a scenario of the same organisation.")
-    return _save_shareable(Exercise, EXERCISE_FIELDS, [], by=by, owner=owner, data=data, obj=exercise,
-                           is_example=is_example)
+    sharing = None
+    stored = Exercise.objects.filter(pk=exercise.pk).values_list("scenario_id", flat=True).first() if exercise else None
+    if scenario is not None and (exercise is None or stored != scenario.pk):
+        # an exercise copies its scenario's title and description: it inherits the scenario's ceiling
+        sharing = policy.inherit_sharing(by, scenario, owner, tlp=data.get("tlp"))
+        if exercise is None:
+            data = {**data, "tlp": sharing.tlp.value}
+    saved = _save_shareable(Exercise, EXERCISE_FIELDS, [], by=by, owner=owner, data=data, obj=exercise,
+                            is_example=is_example)
+    if sharing is not None and exercise is None:
+        sharing.apply(saved)
+        policy.check_ceiling(saved)
+    return saved
 
 
 @transaction.atomic
@@ -459,11 +479,15 @@ def observation_to_measure(*, by: Any, exercise: Exercise, entry: LogEntry, data
         return entry.measure  # type: ignore[return-value]
     values: dict[str, Any] = {"title": entry.text[:300], "description": f"{exercise.title}: {entry.text}",
                               "scenarios": [exercise.scenario] if exercise.scenario_id else [],
-                              "status": MeasureStatus.GEPLAND, "tlp": exercise.tlp}
+                              "status": MeasureStatus.GEPLAND}
     values.update(data or {})
+    sharing = policy.inherit_sharing(by, exercise, exercise.owner, tlp=values.get("tlp"))
+    values["tlp"] = sharing.tlp.value
     measure = measure_save(by=by, owner=exercise.owner, data=values)
     measure.source_exercise = exercise
     measure.save(update_fields=["source_exercise"])
+    sharing.apply(measure)
+    policy.check_ceiling(measure)
     entry.measure = measure
     entry.save(update_fields=["measure"])
     audit.record(user=_user(by), action="observation-to-measure", obj=exercise,
