@@ -16,6 +16,7 @@ from django.utils import timezone
 from cyberbeeld.accounts import audit, policy
 from cyberbeeld.accounts.models import Organisation
 from cyberbeeld.accounts.services import give_sharing, take_sharing
+from cyberbeeld.accounts.tlp import TLP
 
 from . import clock
 from .models import (
@@ -129,7 +130,7 @@ def measure_from_approach(*, by: Any, owner: Organisation, approach: Any, scenar
         data["portfolio_holder"] = portfolio.holder_name
     data.update(overrides or {})
     # at least the approach's label, no wider audience; refused for AMBER+STRICT/RED of another owner
-    sharing = policy.inherit_sharing(by, approach, owner, tlp=data.get("tlp"))
+    sharing = policy.inherit_sharing(by, approach, owner, tlp=data.get("tlp") or TLP.AMBER)
     data["tlp"] = sharing.tlp.value
     measure = measure_save(by=by, owner=owner, data=data)
     measure.source_approach = approach
@@ -238,6 +239,11 @@ def exercise_template(code: str) -> dict[str, Any]:
     raise KeyError(code)
 
 
+def exercise_default_tlp(exercise: Exercise | None) -> str:
+    """The label an exercise asks for when none is given: its own, or AMBER for a new one."""
+    return exercise.tlp if exercise is not None else TLP.AMBER.value
+
+
 @transaction.atomic
 def exercise_save(*, by: Any, owner: Organisation, data: dict[str, Any], exercise: Exercise | None = None,
                   is_example: bool = False) -> Exercise:
@@ -248,7 +254,7 @@ def exercise_save(*, by: Any, owner: Organisation, data: dict[str, Any], exercis
     stored = Exercise.objects.filter(pk=exercise.pk).values_list("scenario_id", flat=True).first() if exercise else None
     if scenario is not None and (exercise is None or stored != scenario.pk):
         # an exercise copies its scenario's title and description: it inherits the scenario's ceiling
-        sharing = policy.inherit_sharing(by, scenario, owner, tlp=data.get("tlp"))
+        sharing = policy.inherit_sharing(by, scenario, owner, tlp=data.get("tlp") or exercise_default_tlp(exercise))
         if exercise is None:
             data = {**data, "tlp": sharing.tlp.value}
     saved = _save_shareable(Exercise, EXERCISE_FIELDS, [], by=by, owner=owner, data=data, obj=exercise,
