@@ -253,7 +253,10 @@ def apply_proposal(*, by: Any, proposal: Proposal, template: ScenarioTemplate | 
                 "title": proposal.title_nl, "description": proposal.reason_nl, "tlp": sharing.tlp.value,
                 "road": "openbare-orde" if form in ("online-oproep-ordeverstoring", "treitervloggers") else "cybercrime",
                 "threat_actor": "cybercrimineel", "form_codes": [form] if form else []})
+        scenario.source_proposal = proposal
+        scenario.save(update_fields=["source_proposal"])
         sharing.apply(scenario)
+        policy.check_ceiling(scenario)
     scenario_save(by=by, owner=owner, scenario=scenario, data={
         "evidence_indicators": list(scenario.evidence_indicators.all()) + indicators,
         "evidence_incidents": list(scenario.evidence_incidents.all()) + incidents,

@@ -139,6 +139,8 @@ def item_share(request: HttpRequest, slug: str, uuid: Any) -> HttpResponse:
                            legal_basis=d["legal_basis"], purpose=d["purpose"])
         except ValidationError as exc:
             form.add_error(None, exc)
+        except policy.CeilingError as exc:  # wider than what it was made from (a promoted incident)
+            form.add_error(None, exc.message)
         else:
             messages.success(request, _("Delen aangepast."))
             return redirect("sharing:detail", slug=slug, uuid=obj.uuid)
