@@ -241,6 +241,10 @@ def test_promoting_a_red_incident_makes_a_red_case(w):
     assert r.status_code == 302
     case = Case.objects.get(source_incident=incident)
     assert case.tlp == TLP.RED.value and set(case.recipients.all()) == {w.paul, w.anna}
+    from cyberbeeld.accounts.models import AuditEvent
+
+    inherited = AuditEvent.objects.get(action="share-inherit", object_id=str(case.uuid))
+    assert inherited.changes["tlp"] == "red" and inherited.changes["source"] == f"incidents.incident:{incident.uuid}"
     for name in ("lezer", "beheerder", "bert", "eva", "pia"):
         assert not policy.can_view(getattr(w, name), case), name
     # nor can the coördinator lift it to AMBER afterwards
@@ -289,3 +293,25 @@ def test_audit_log_withholds_objects_the_reader_may_not_see(w, red_things):
     assert "geheimx" not in body
     assert "[afgeschermd]" in body
     assert "Oranje scenario zichtbaarx" in body
+
+
+def test_a_reimport_never_relabels_an_incident(w):
+    """A bewerker's re-import of the register (empty label cell = AMBER) does not lower a RED incident, nor
+    lift an AMBER one to CLEAR: relabelling is sharing."""
+    from cyberbeeld.accounts.services import share_set
+    from cyberbeeld.incidents import bulk
+    from cyberbeeld.incidents.models import Incident
+
+    header = "sleutel;titel;beschrijving;datum_melding;gemeente;vorm;impact;tlp"
+    rows = ["M-1;Rood geval geheimx;tekst;2026-03-02;GM0935;phishing;B;AMBER",
+            "M-2;Oranje geval;tekst;2026-03-02;GM0935;phishing;B;AMBER"]
+    assert bulk.import_file(w.maastricht, w.anna, "a.csv", ("\n".join([header, *rows]) + "\n").encode()).ok
+    red = Incident.objects.get(external_id="M-1")
+    share_set(by=w.anna, obj=red, tlp="red")
+    again = ["M-1;Rood geval geheimx;tekst;2026-03-02;GM0935;phishing;C;",
+             "M-2;Oranje geval;tekst;2026-03-02;GM0935;phishing;B;CLEAR"]
+    result = bulk.import_file(w.maastricht, w.bert, "a.csv", ("\n".join([header, *again]) + "\n").encode())
+    assert result.ok
+    red.refresh_from_db()
+    assert red.tlp == "red" and red.impact == "C"
+    assert Incident.objects.get(external_id="M-2").tlp == "amber"

@@ -281,13 +281,21 @@ class Sharing:
         return cls(obj.tlp, organisations=obj.audience_organisations.all(), audiences=obj.audiences.all(),
                    region=obj.audience_region, community=obj.audience_community, recipients=obj.recipients.all())
 
-    def apply(self, obj: Any) -> None:
-        """Store this label and audience on a saved object (creation only; a relabel is ``share_set``)."""
+    def apply(self, obj: Any, *, by: Any = None, source: Any = None) -> None:
+        """Store this label and audience on a new object made from ``source`` (a relabel is ``share_set``),
+        audited."""
+        from . import audit
+
         obj.tlp, obj.audience_region, obj.audience_community = self.tlp.value, self.region, self.community
         obj.save(update_fields=["tlp", "audience_region", "audience_community"])
         obj.audience_organisations.set(self.organisations)
         obj.audiences.set(self.audiences)
         obj.recipients.set(self.recipients)
+        audit.record(user=by, action="share-inherit", obj=obj, changes={
+            "tlp": self.tlp.value, "organisations": sorted(o.slug for o in self.organisations),
+            "audiences": sorted(a.slug for a in self.audiences), "region": self.region,
+            "community": self.community, "recipients": sorted(u.get_username() for u in self.recipients),
+            "source": f"{source._meta.label_lower}:{source.uuid}" if source is not None else None})
 
 
 def _pk(x: Any) -> int:

@@ -135,7 +135,7 @@ def measure_from_approach(*, by: Any, owner: Organisation, approach: Any, scenar
     measure = measure_save(by=by, owner=owner, data=data)
     measure.source_approach = approach
     measure.save(update_fields=["source_approach"])
-    sharing.apply(measure)
+    sharing.apply(measure, by=_user(by), source=approach)
     policy.check_ceiling(measure)
     audit.record(user=_user(by), action="adopt-approach", obj=measure,
                  changes={"approach": str(getattr(approach, "uuid", approach.pk))})
@@ -260,7 +260,7 @@ def exercise_save(*, by: Any, owner: Organisation, data: dict[str, Any], exercis
     saved = _save_shareable(Exercise, EXERCISE_FIELDS, [], by=by, owner=owner, data=data, obj=exercise,
                             is_example=is_example)
     if sharing is not None and exercise is None:
-        sharing.apply(saved)
+        sharing.apply(saved, by=_user(by), source=scenario)
         policy.check_ceiling(saved)
     return saved
 
@@ -492,7 +492,7 @@ def observation_to_measure(*, by: Any, exercise: Exercise, entry: LogEntry, data
     measure = measure_save(by=by, owner=exercise.owner, data=values)
     measure.source_exercise = exercise
     measure.save(update_fields=["source_exercise"])
-    sharing.apply(measure)
+    sharing.apply(measure, by=_user(by), source=exercise)
     policy.check_ceiling(measure)
     entry.measure = measure
     entry.save(update_fields=["measure"])

@@ -163,7 +163,7 @@ def generate(*, by: Any, owner: Organisation, today: dt.date | None = None) -> l
                                     template=template, tlp="amber",
                                     created_by=by if getattr(by, "is_authenticated", False) and not red else None)
         if sharing is not None:
-            sharing.apply(p)
+            sharing.apply(p, by=by, source=source)
         audit.record(user=by, action="propose", obj=p, changes={"kind": kind, "key": key})
         new.append(p)
 
@@ -255,7 +255,7 @@ def apply_proposal(*, by: Any, proposal: Proposal, template: ScenarioTemplate | 
                 "threat_actor": "cybercrimineel", "form_codes": [form] if form else []})
         scenario.source_proposal = proposal
         scenario.save(update_fields=["source_proposal"])
-        sharing.apply(scenario)
+        sharing.apply(scenario, by=by, source=proposal)
         policy.check_ceiling(scenario)
     scenario_save(by=by, owner=owner, scenario=scenario, data={
         "evidence_indicators": list(scenario.evidence_indicators.all()) + indicators,

@@ -144,7 +144,7 @@ def promote_incident(*, by: Any, incident: Any) -> Case:
     }
     case = case_save(by=by, owner=incident.owner, data=data, forms=[incident.form] if incident.form else [],
                      sectors=[incident.sector] if incident.sector else [])
-    sharing.apply(case)
+    sharing.apply(case, by=by, source=incident)
     policy.check_ceiling(case)
     audit.record(user=by, action="promote", obj=case, changes={"incident": str(incident.uuid)})
     return case
