@@ -315,3 +315,19 @@ def test_a_reimport_never_relabels_an_incident(w):
     red.refresh_from_db()
     assert red.tlp == "red" and red.impact == "C"
     assert Incident.objects.get(external_id="M-2").tlp == "amber"
+
+
+def test_a_copy_stays_editable_and_narrowable_after_its_source_narrowed(w):
+    from cyberbeeld.accounts.services import share_set
+    from cyberbeeld.actions.services import measure_from_approach, measure_save
+    from cyberbeeld.sharing import services
+
+    approach = make_source(w, "approach", TLP.AMBER, "Oranje aanpak")
+    measure = measure_from_approach(by=w.paul, owner=w.politie, approach=approach)
+    services.withdraw(by=w.anna, obj=approach)  # Maastricht narrows the approach to itself
+    measure_save(by=w.paul, owner=w.politie, measure=measure, data={"title": "Eigen titel"})
+    share_set(by=w.pia, obj=measure, tlp="amber+strict")
+    measure.refresh_from_db()
+    assert measure.title == "Eigen titel" and measure.tlp == "amber+strict"
+    with pytest.raises(policy.CeilingError):
+        share_set(by=w.pia, obj=measure, tlp="amber+strict", organisations=[w.zaanstad])

@@ -376,7 +376,11 @@ def ceiling_message(source: Any) -> str:
 
 
 def check_ceiling(obj: Any, sharing: Sharing | None = None, sources: list[Any] | None = None) -> None:
-    """Refuse (CeilingError) a label and audience for ``obj`` wider than any of its sources allows."""
+    """Refuse (CeilingError) a label and audience for ``obj`` wider than any of its sources allows.
+
+    Narrowing a stored object is always allowed (also when its source has been narrowed since)."""
+    if sharing is not None and obj.pk is not None and _admits(obj, obj.owner_id, obj.created_by_id, sharing):
+        return
     sharing = sharing or Sharing.of(obj)
     for source in sharing_sources(obj) if sources is None else sources:
         if not _admits(source, obj.owner_id, obj.created_by_id, sharing):

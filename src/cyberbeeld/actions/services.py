@@ -93,7 +93,6 @@ def _save_shareable(model: type, fields: list[str], m2m_names: list[str], *, by:
         changes[name] = sorted(str(getattr(v, "uuid", None) or v.pk) for v in values)
     audit.record(user=_user(by), action=action, obj=obj, changes=changes)
     give_sharing(by=by, obj=obj, wanted=wanted)
-    policy.check_ceiling(obj)  # e.g. an exercise moved to a more restricted scenario
     return obj
 
 
@@ -261,6 +260,7 @@ def exercise_save(*, by: Any, owner: Organisation, data: dict[str, Any], exercis
                             is_example=is_example)
     if sharing is not None and exercise is None:
         sharing.apply(saved, by=_user(by), source=scenario)
+    if sharing is not None:  # also when an exercise moves to another (more restricted) scenario
         policy.check_ceiling(saved)
     return saved
 
