@@ -331,3 +331,38 @@ def test_a_copy_stays_editable_and_narrowable_after_its_source_narrowed(w):
     assert measure.title == "Eigen titel" and measure.tlp == "amber+strict"
     with pytest.raises(policy.CeilingError):
         share_set(by=w.pia, obj=measure, tlp="amber+strict", organisations=[w.zaanstad])
+
+
+def test_a_drafted_scenario_is_not_relabelled_above_its_proposal_on_the_page(w):
+    from cyberbeeld.risks.forms import ScenarioForm
+    from cyberbeeld.risks.services import proposal_decide
+
+    from cyberbeeld.accounts.services import share_set
+
+    proposal = make_source(w, "proposal", TLP.AMBER, "Voorstel")
+    share_set(by=w.anna, obj=proposal, tlp="amber")  # the own organisation only
+    scenario = proposal_decide(by=w.anna, proposal=proposal, decision="accepted").scenario
+    assert scenario.source_proposal == proposal and scenario.tlp == "amber"
+    form = ScenarioForm(instance=scenario, owner=w.maastricht, viewer=w.anna)
+    assert [v for v, _label in form.fields["tlp"].choices] == ["amber", "amber+strict", "red"]
+    assert "TLP:AMBER" in str(form.fields["tlp"].help_text)
+    data = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if isinstance(value, list):
+            data[name] = [getattr(v, "pk", v) for v in value]
+        elif value is not None and value is not False:
+            data[name] = getattr(value, "pk", value)
+    data["tlp"] = "clear"
+    r = client_for(w.anna).post(f"/nl/dreigingsbeeld/scenario/{scenario.uuid}/bewerken/", data)
+    assert r.status_code == 200 and "TLP:AMBER" in r.content.decode()
+    scenario.refresh_from_db()
+    assert scenario.tlp == "amber"
+    # the same form with an allowed label and region sharing the proposal does not have: refused by the service
+    data.update({"tlp": "amber", "audience_region": "on", "title": "Aangepast"})
+    r = client_for(w.anna).post(f"/nl/dreigingsbeeld/scenario/{scenario.uuid}/bewerken/", data)
+    assert r.status_code == 200 and "geen ruimer" in r.content.decode()
+    scenario.refresh_from_db()
+    assert scenario.title != "Aangepast" and not scenario.audience_region
+    data.pop("audience_region")
+    assert client_for(w.anna).post(f"/nl/dreigingsbeeld/scenario/{scenario.uuid}/bewerken/", data).status_code == 302

@@ -204,9 +204,13 @@ def scenario_edit(request: HttpRequest, uuid: str | None = None) -> HttpResponse
     form = ScenarioForm(request.POST or None, instance=scenario, owner=org, viewer=request.user)
     if request.method == "POST" and form.is_valid():
         data = {k: form.cleaned_data[k] for k in form.Meta.fields if k in form.cleaned_data}
-        saved = services.scenario_save(by=request.user, owner=org, data=data, scenario=scenario)
-        messages.success(request, _("Scenario opgeslagen."))
-        return redirect("risks:scenario", uuid=saved.uuid)
+        try:
+            saved = services.scenario_save(by=request.user, owner=org, data=data, scenario=scenario)
+        except policy.CeilingError as exc:  # a drafted scenario: never wider than its proposal
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Scenario opgeslagen."))
+            return redirect("risks:scenario", uuid=saved.uuid)
     return render(request, "risks/scenario_edit.html", {"form": form, "scenario": scenario})
 
 
