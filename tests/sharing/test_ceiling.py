@@ -334,10 +334,9 @@ def test_a_copy_stays_editable_and_narrowable_after_its_source_narrowed(w):
 
 
 def test_a_drafted_scenario_is_not_relabelled_above_its_proposal_on_the_page(w):
+    from cyberbeeld.accounts.services import share_set
     from cyberbeeld.risks.forms import ScenarioForm
     from cyberbeeld.risks.services import proposal_decide
-
-    from cyberbeeld.accounts.services import share_set
 
     proposal = make_source(w, "proposal", TLP.AMBER, "Voorstel")
     share_set(by=w.anna, obj=proposal, tlp="amber")  # the own organisation only
