@@ -7,31 +7,40 @@ BIN := $(VENV)/bin
 export DJANGO_SETTINGS_MODULE ?= cyberbeeld.config.settings.dev
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint typecheck test-sqlite test-postgres install clean benchmarks
+.PHONY: run setup test lint typecheck test-sqlite test-postgres install clean benchmarks
 
 # --- environment -------------------------------------------------------------------------------
+# Every step says what it does and how long it takes, and prints a line at least every 10 s
+# (scripts/talk.py); CI fails when a fresh install is silent for more than 15 s.
+TALK := $(PYTHON) scripts/talk.py --label
+
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ nodig / needed"'
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
+	@$(TALK) "Virtualenv maken / creating the virtualenv (~10 s)" -- $(PYTHON) -m venv $(VENV)
+	@$(TALK) "pip bijwerken / upgrading pip (~15 s)" -- $(BIN)/pip install --progress-bar off --upgrade pip
 
 # Installs the app; re-runs only when pyproject.toml changes (a second `make run` starts in seconds).
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
-	$(BIN)/cyberbeeld warm-up
+	@$(TALK) "Cyberbeeld en afhankelijkheden installeren / installing Cyberbeeld and its dependencies (eerste keer 2-8 min)" \
+	  -- $(BIN)/pip install --progress-bar off -e .
+	@$(TALK) "Caches bouwen / building caches (eerste keer 1-7 min)" -- $(BIN)/cyberbeeld warm-up
 	@touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install -q -e '.[test,spark]'
+	@$(TALK) "Testgereedschap installeren / installing the test tools (eerste keer 1-4 min)" \
+	  -- $(BIN)/pip install --progress-bar off -e '.[test,spark]'
 	@touch $@
 
 install: $(VENV)/.installed
 
 # --- run ---------------------------------------------------------------------------------------
-run: $(VENV)/.installed
+# `setup` is everything `run` does before serving (CI times it on a fresh clone).
+setup: $(VENV)/.installed
 	@mkdir -p var/static
-	$(BIN)/cyberbeeld migrate --no-input -v 0
-	$(BIN)/cyberbeeld demo --quiet
+	@$(TALK) "Database bijwerken / migrating the database (eerste keer ~30 s)" -- $(BIN)/cyberbeeld migrate --no-input
+	@$(TALK) "Demogemeente laden / loading the demo (eerste keer ~1 min)" -- $(BIN)/cyberbeeld demo
+
+run: setup
 	@echo ""
 	@echo "Cyberbeeld draait op / runs at http://127.0.0.1:$(PORT)/nl/  (Ctrl+C stopt / stops)"
 	$(BIN)/cyberbeeld serve 127.0.0.1:$(PORT) --noreload

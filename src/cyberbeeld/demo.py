@@ -8,18 +8,17 @@ data in the interface.
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from cyberbeeld.accounts import services as account_services
 from cyberbeeld.accounts.models import Audience, Membership, Organisation, OrganisationKind, Role
-from cyberbeeld.areas.importers import import_file, reference_files
+from cyberbeeld.areas.importers import REFERENCE_ORDER, import_file, reference_files
 from cyberbeeld.areas.models import Area, AreaKind
 from cyberbeeld.indicators.models import Indicator, Observation
+from cyberbeeld.refdata import ReferenceDataError
 
 DEMO_PASSWORD = "cyberbeeld-demo"
 
@@ -67,33 +66,16 @@ USERS = [
     ("zaanstad-bewerker", "Zoë", "Zaanstad (voorbeeld)", "gemeente-zaanstad", Role.BEWERKER),
 ]
 
-_MINIMAL_AREAS = [
-    ("NL01", AreaKind.LAND, "Nederland", None),
-    ("VR24", AreaKind.VEILIGHEIDSREGIO, "Zuid-Limburg", None),
-    ("VR23", AreaKind.VEILIGHEIDSREGIO, "Limburg-Noord", None),
-    ("VR11", AreaKind.VEILIGHEIDSREGIO, "Zaanstreek-Waterland", None),
-    ("RE10", AreaKind.POLITIE_EENHEID, "Limburg", None),
-    ("GM0935", AreaKind.GEMEENTE, "Maastricht", 125305),
-    ("GM1903", AreaKind.GEMEENTE, "Eijsden-Margraten", 26030),
-    ("GM0479", AreaKind.GEMEENTE, "Zaanstad", 158000),
-]
-
-
 def _ensure_areas(log: Any) -> None:
     if Area.objects.filter(kind=AreaKind.GEMEENTE).exists():
         return
-    files = reference_files(Path(settings.SHARED_DATA_DIR))
-    if files:
-        for path in files:
-            result = import_file(path)
-            log(f"gebieden: {path.name} ({result.rows} rijen)")
-        return
-    log("gebieden: geen referentiebestanden gevonden; alleen de demogebieden worden aangemaakt")
-    from django.utils.text import slugify
-
-    for code, kind, name, pop in _MINIMAL_AREAS:
-        Area.objects.get_or_create(code=code, defaults={"kind": kind, "name": name, "slug": slugify(name),
-                                                        "population": pop})
+    files = reference_files()
+    if len(files) < len(REFERENCE_ORDER):  # the files are bundled: fewer means a damaged install
+        raise ReferenceDataError("referentiebestanden onvolledig / reference files incomplete: "
+                                 f"{len(files)} van {len(REFERENCE_ORDER)}")
+    for path in files:
+        result = import_file(path)
+        log(f"gebieden: {path.name} ({result.rows} rijen)")
 
 
 @transaction.atomic

@@ -46,7 +46,12 @@ def test_csrf_is_enforced(world):
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="cyberbeeld.config.settings.production",
                DJANGO_SECRET_KEY="k" * 20 + "Zq8!vX2#pL9@mN4$wR7%tY1^uI6&oP3*aS5(dF0)", DJANGO_ALLOWED_HOSTS="cyberbeeld.example.nl",
-               CYBERBEELD_DATA_DIR=str(tmp_path))
+               CYBERBEELD_DATA_DIR=str(tmp_path), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    # The documented start collects the static files first (without them every page is a 500 and
+    # check --deploy says so: tests/ops/test_production.py).
+    collected = subprocess.run([sys.executable, "-m", "django", "collectstatic", "--no-input", "-v", "0"],
+                               capture_output=True, text=True, env=env)
+    assert collected.returncode == 0, collected.stderr
     result = subprocess.run([sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],
                             capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from .models import Audience, Membership, Organisation, Role
 from .tlp import TLP
@@ -40,10 +41,13 @@ _SHARED = [TLP.GREEN.value, TLP.AMBER.value, TLP.AMBER_STRICT.value]
 class Actor:
     """What the policy needs to know about a user, computed once per request."""
 
-    def __init__(self, user: Any) -> None:
+    def __init__(self, user: Any, organisation_ids: Any = None) -> None:
         self.user = user
         self.authenticated = bool(user is not None and user.is_authenticated)
-        if self.authenticated:
+        if organisation_ids is not None:  # an organisation as a reader (no person: never a RED recipient)
+            self.authenticated = True
+            rows = [(pk, Role.LEZER) for pk in organisation_ids]
+        elif self.authenticated:
             rows = list(Membership.objects.filter(user=user).values_list("organisation_id", "role"))
         else:
             rows = []
@@ -136,13 +140,17 @@ def visible_q(user: Any, model: type[Model]) -> Q:
     Every relation is a subquery or a literal list computed once per request (organisations, audiences,
     organisations in the user's regions), never a join.
     """
-    actor = actor_for(user)
+    return _visible_q(actor_for(user), model)
+
+
+def _visible_q(actor: Actor, model: type[Model]) -> Q:
     q = Q(tlp=TLP.CLEAR.value)
     if not actor.authenticated:
         return q
     if actor.org_ids:
         q |= Q(owner_id__in=actor.org_ids) & ~Q(tlp=TLP.RED.value)
-    q |= Q(tlp=TLP.RED.value) & (Q(created_by=actor.user) | Q(pk__in=_linked(model, "recipients", [actor.user.pk])))
+    if actor.user is not None:
+        q |= Q(tlp=TLP.RED.value) & (Q(created_by=actor.user) | Q(pk__in=_linked(model, "recipients", [actor.user.pk])))
     if actor.org_ids:
         shared = Q(pk__in=_linked(model, "audience_organisations", actor.org_ids))
         if actor.audience_ids:
@@ -234,3 +242,276 @@ def audience_members(user: Any, audience: Audience) -> list[Organisation] | None
 
 def organisations_of(user: Any) -> QuerySet[Organisation]:
     return Organisation.objects.filter(pk__in=actor_for(user).org_ids)
+
+
+# --- the ceiling of copies and relabels ------------------------------------------------------------
+# Anything made from another object (adopt, promote, an exercise from a scenario, a measure from an
+# observation, a drafted scenario, a report) inherits at least its source's label and no wider audience;
+# a later relabel can never go above that ceiling. A model names the fields that point to what it was
+# made from in ``SHARING_SOURCES``; :func:`inherit_sharing` decides at creation, :func:`check_ceiling`
+# at every relabel (``accounts.services.share_set``) and every save of a derived object.
+
+_PASSED_ON = (TLP.CLEAR, TLP.GREEN, TLP.AMBER)
+
+
+class CeilingError(PermissionError):
+    """A copy or relabel that would show content to someone who may not see its source."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Sharing:
+    """A label and audience: stored on an object or proposed for it."""
+
+    def __init__(self, tlp: TLP | str, *, organisations: Any = (), audiences: Any = (), region: bool = False,
+                 community: bool = False, recipients: Any = ()) -> None:
+        self.tlp = TLP(tlp)
+        self.organisations = list(organisations)
+        self.audiences = list(audiences)
+        self.region = bool(region)
+        self.community = bool(community)
+        self.recipients = list(recipients)
+
+    @classmethod
+    def of(cls, obj: Any) -> Sharing:
+        if obj.pk is None:
+            return cls(obj.tlp, region=obj.audience_region, community=obj.audience_community)
+        return cls(obj.tlp, organisations=obj.audience_organisations.all(), audiences=obj.audiences.all(),
+                   region=obj.audience_region, community=obj.audience_community, recipients=obj.recipients.all())
+
+    def apply(self, obj: Any, *, by: Any = None, source: Any = None) -> None:
+        """Store this label and audience on a new object made from ``source`` (a relabel is ``share_set``),
+        audited."""
+        from . import audit
+
+        obj.tlp, obj.audience_region, obj.audience_community = self.tlp.value, self.region, self.community
+        obj.save(update_fields=["tlp", "audience_region", "audience_community"])
+        obj.audience_organisations.set(self.organisations)
+        obj.audiences.set(self.audiences)
+        obj.recipients.set(self.recipients)
+        audit.record(user=by, action="share-inherit", obj=obj, changes={
+            "tlp": self.tlp.value, "organisations": sorted(o.slug for o in self.organisations),
+            "audiences": sorted(a.slug for a in self.audiences), "region": self.region,
+            "community": self.community, "recipients": sorted(u.get_username() for u in self.recipients),
+            "source": f"{source._meta.label_lower}:{source.uuid}" if source is not None else None})
+
+
+def _pk(x: Any) -> int:
+    return int(x if isinstance(x, int) else x.pk)
+
+
+def _audience_members(audience_ids: set[int]) -> set[int]:
+    """Member organisations of audiences, including the members of audiences they include."""
+    edges = list(Audience.includes.through.objects.values_list("from_audience_id", "to_audience_id"))
+    todo, seen = set(audience_ids), set()
+    while todo:
+        a = todo.pop()
+        seen.add(a)
+        todo |= {child for parent, child in edges if parent == a and child not in seen}
+    return set(Audience.organisations.through.objects.filter(audience_id__in=seen)
+               .values_list("organisation_id", flat=True))
+
+
+def _region_orgs(owner_id: int) -> set[int]:
+    regions = Organisation.regions.through.objects.filter(organisation_id=owner_id).values_list("area_id", flat=True)
+    return set(Organisation.regions.through.objects.filter(area_id__in=list(regions))
+               .values_list("organisation_id", flat=True))
+
+
+_EVERYONE = None  # a reach of every organisation (TLP:GREEN with the whole community)
+
+
+def _reach(owner_id: int, created_by_id: int | None, s: Sharing) -> tuple[set[int] | None, set[int]]:
+    """Who may see an object with this sharing: (organisations or _EVERYONE, named individuals).
+
+    The same rule as :func:`visible_q`, as sets (for CLEAR the caller needs no reach)."""
+    if s.tlp == TLP.RED:
+        users = {_pk(u) for u in s.recipients}
+        if created_by_id is not None:
+            users.add(created_by_id)
+        return set(), users
+    if s.tlp == TLP.GREEN and s.community:
+        return _EVERYONE, set()
+    orgs = {owner_id} | {_pk(o) for o in s.organisations} | _audience_members({_pk(a) for a in s.audiences})
+    if s.region:
+        orgs |= _region_orgs(owner_id)
+    return orgs, set()
+
+
+def _admits(source: Any, owner_id: int, created_by_id: int | None, s: Sharing) -> bool:
+    """Does ``s`` (on an object of ``owner_id``) show it only to people who may see ``source``?"""
+    label = TLP(source.tlp)
+    if s.tlp.rank < label.rank:
+        return False
+    if label == TLP.CLEAR:
+        return True
+    src_orgs, src_users = _reach(source.owner_id, source.created_by_id, Sharing.of(source))
+    orgs, users = _reach(owner_id, created_by_id, s)
+    if s.tlp == TLP.RED:  # every named person must see the source
+        if label == TLP.RED:
+            return users <= src_users
+        if src_orgs is _EVERYONE:
+            return all(Membership.objects.filter(user_id=u).exists() for u in users)
+        return all(Membership.objects.filter(user_id=u, organisation_id__in=src_orgs).exists() for u in users)
+    if src_orgs is _EVERYONE:
+        return True
+    return orgs is not _EVERYONE and orgs <= src_orgs
+
+
+def sharing_sources(obj: Any) -> list[Any]:
+    """The objects this one was made from (the model's ``SHARING_SOURCES`` fields that are set)."""
+    found = []
+    for name in getattr(type(obj), "SHARING_SOURCES", ()):
+        source = getattr(obj, name, None)
+        if source is not None:
+            found.append(source)
+    return found
+
+
+def ceiling_message(source: Any) -> str:
+    return _("Dit object is gemaakt uit een bron met %(label)s: het krijgt minstens dat label en geen ruimer "
+             "publiek dan de bron.") % {"label": TLP(source.tlp).label}
+
+
+def check_ceiling(obj: Any, sharing: Sharing | None = None, sources: list[Any] | None = None) -> None:
+    """Refuse (CeilingError) a label and audience for ``obj`` wider than any of its sources allows.
+
+    Narrowing a stored object is always allowed (also when its source has been narrowed since)."""
+    if sharing is not None and obj.pk is not None and _admits(obj, obj.owner_id, obj.created_by_id, sharing):
+        return
+    sharing = sharing or Sharing.of(obj)
+    for source in sharing_sources(obj) if sources is None else sources:
+        if not _admits(source, obj.owner_id, obj.created_by_id, sharing):
+            raise CeilingError(ceiling_message(source))
+
+
+def may_pass_on(user: Any, source: Any, into: Organisation) -> bool:
+    """May ``user`` make something for ``into`` from ``source``?
+
+    CLEAR, GREEN and AMBER: whoever sees the source. AMBER+STRICT and RED stay with the source's owner:
+    only a member of it who sees the source makes a copy, and only for that owner. Without a person
+    (demo, command line) only the organisation rule applies."""
+    if user is not None and getattr(user, "is_authenticated", False) and not can_view(user, source):
+        return False
+    if TLP(source.tlp) in _PASSED_ON:
+        return True
+    if into.pk != source.owner_id:
+        return False
+    return user is None or not getattr(user, "is_authenticated", False) or source.owner_id in actor_for(user).org_ids
+
+
+def inherit_sharing(user: Any, source: Any, into: Organisation, tlp: TLP | str | None = None,
+                    created_by: Any = None) -> Sharing:
+    """THE rule for copies: the label and audience of a new object of ``into`` made from ``source``.
+
+    At least the source's label (or the more restrictive ``tlp`` asked for); the source's audience when
+    the copy stays with the same owner, only the owner's own organisation otherwise; for TLP:RED the
+    source's author and named recipients. Refuses (CeilingError) when ``user`` may not pass it on."""
+    label = TLP(source.tlp)
+    if not may_pass_on(user, source, into):
+        raise CeilingError(_("U mag deze bron (%(label)s) niet doorgeven: TLP:AMBER+STRICT en TLP:RED blijven "
+                             "bij de eigenaar en de genoemde ontvangers.") % {"label": label.label})
+    wanted = TLP(tlp) if tlp else label
+    result = Sharing(max(wanted, label, key=lambda t: t.rank))
+    if into.pk == source.owner_id:
+        src = Sharing.of(source)
+        if result.tlp == TLP.RED:
+            if label == TLP.RED:
+                result.recipients = [*src.recipients, *([source.created_by] if source.created_by_id else [])]
+        else:
+            result.organisations, result.audiences, result.region = src.organisations, src.audiences, src.region
+            result.community = src.community and result.tlp == TLP.GREEN
+    by = created_by if created_by is not None else user
+    by_id = by.pk if by is not None and getattr(by, "is_authenticated", False) else None
+    if not _admits(source, into.pk, by_id, result):  # e.g. ``into`` is not among the source's recipients
+        raise CeilingError(ceiling_message(source))
+    return result
+
+
+def sharing_floor(obj: Any) -> TLP:
+    """The most open label ``obj`` may carry: the most restrictive label of its sources (CLEAR if none)."""
+    return max((TLP(s.tlp) for s in sharing_sources(obj)), key=lambda t: t.rank, default=TLP.CLEAR)
+
+
+def visible_within(user: Any, organisation: Organisation, queryset: QuerySet[M]) -> QuerySet[M]:
+    """What ``user`` sees AND ``organisation`` as a whole sees (plus the RED objects naming ``user``):
+    the parts a product of that organisation made by this user (a report) may hold."""
+    org_actor = Actor(None, organisation_ids=[organisation.pk])
+    model = queryset.model
+    if user is None:  # the platform (command line): what the organisation sees, never RED
+        return queryset.filter(_visible_q(org_actor, model))
+    red_mine = Q(tlp=TLP.RED.value) & visible_q(user, model)
+    return queryset.filter(visible_q(user, model)).filter(_visible_q(org_actor, model) | red_mine)
+
+
+def withheld_audit_events(user: Any, events: Any) -> set[int]:
+    """Primary keys of the audit events whose object this reader may not see: the log shows them withheld.
+
+    An event of a shareable object is readable when the object is visible to the reader; an event of a
+    part of one (an assessment of a scenario, an answer to a question of a case) when that object is. An
+    object that no longer exists is withheld too (its label can no longer be checked)."""
+    from django.apps import apps
+
+    from .models import Shareable
+
+    withheld: set[int] = set()
+    for event in events:
+        try:
+            model = apps.get_model(event.object_type) if event.object_type else None
+        except (LookupError, ValueError):
+            model = None
+        if model is None or not event.object_id:
+            continue
+        if issubclass(model, Shareable):
+            if not _visible_by_id(user, model, event.object_id):
+                withheld.add(event.pk)
+            continue
+        parent = _shareable_parent(model, event.object_id)
+        if parent is not None and not can_view(user, parent):
+            withheld.add(event.pk)
+    return withheld
+
+
+def _lookup(model: type[Model], object_id: str) -> Q:
+    if any(f.name == "uuid" for f in model._meta.fields):
+        try:
+            import uuid as _uuid
+
+            return Q(uuid=_uuid.UUID(object_id))
+        except ValueError:
+            pass
+    return Q(pk=object_id) if object_id.isdigit() else Q(pk__in=[])
+
+
+def _visible_by_id(user: Any, model: type[Model], object_id: str) -> bool:
+    return visible(user, model._default_manager.filter(_lookup(model, object_id))).exists()
+
+
+def _shareable_parent(model: type[Model], object_id: str, depth: int = 0) -> Any:
+    """The shareable object a non-shareable row belongs to (following foreign keys, two steps at most)."""
+    from .models import Shareable
+
+    if depth > 1:
+        return None
+    fks = [f for f in model._meta.fields if f.is_relation and f.many_to_one and f.name not in ("user", "owner")]
+    if not fks:
+        return None
+    row = model._default_manager.filter(_lookup(model, object_id)).first()
+    if row is None:
+        return None
+    for f in fks:
+        target = f.related_model
+        if isinstance(target, type) and issubclass(target, Shareable):
+            value = getattr(row, f.name)
+            if value is not None:
+                return value
+    for f in fks:
+        target = f.related_model
+        value = getattr(row, f.name, None)
+        if value is not None and isinstance(target, type):
+            found = _shareable_parent(target, str(getattr(value, "uuid", None) or value.pk), depth + 1)
+            if found is not None:
+                return found
+    return None

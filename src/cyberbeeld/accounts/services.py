@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from . import audit
 from .models import Audience, Membership, Organisation, Role
@@ -103,17 +104,26 @@ def share_set(
     audiences: Iterable[Audience] = (), region: bool = False, community: bool = False,
     recipients: Iterable[Any] = (),
 ) -> None:
-    """Set the TLP label and audience of any Shareable object (narrow or widen), audited."""
+    """Set the TLP label and audience of any Shareable object (narrow or widen), audited.
+
+    The one way a label or audience changes: only a coördinator or beheerder of the owner (a call
+    without a person is the platform itself: demo, command line), and never above the ceiling of what
+    the object was made from (``policy.check_ceiling``)."""
+    from . import policy
     from .tlp import TLP
 
     TLP(tlp)
+    if getattr(by, "is_authenticated", False) and not policy.can_share(by, obj):
+        raise PermissionError(_("Alleen een coördinator of beheerder van de eigenaar wijzigt label en publiek."))
+    orgs, auds, users = list(organisations), list(audiences), list(recipients)
+    policy.check_ceiling(obj, policy.Sharing(tlp, organisations=orgs, audiences=auds, region=region,
+                                             community=community, recipients=users))
     before = {
         "tlp": obj.tlp, "organisations": sorted(o.slug for o in obj.audience_organisations.all()),
         "audiences": sorted(a.slug for a in obj.audiences.all()), "region": obj.audience_region,
         "community": obj.audience_community,
         "recipients": sorted(u.get_username() for u in obj.recipients.all()),
     }
-    orgs, auds, users = list(organisations), list(audiences), list(recipients)
     obj.tlp, obj.audience_region, obj.audience_community = tlp, region, community
     obj.save(update_fields=["tlp", "audience_region", "audience_community", "updated_at"])
     obj.audience_organisations.set(orgs)
@@ -122,3 +132,46 @@ def share_set(
     after = {"tlp": tlp, "organisations": sorted(o.slug for o in orgs), "audiences": sorted(a.slug for a in auds),
              "region": region, "community": community, "recipients": sorted(u.get_username() for u in users)}
     audit.record(user=by, action="share", obj=obj, changes=audit.diff(before, after))
+
+
+def stored_sharing(obj: Any) -> tuple[str, bool]:
+    """The label and region flag as stored (a ModelForm has already copied its input onto ``obj``)."""
+    row = type(obj)._default_manager.filter(pk=obj.pk).values_list("tlp", "audience_region").first()
+    return (row[0], row[1]) if row else (obj.tlp, obj.audience_region)
+
+
+def relabel(*, by: Any, obj: Any, tlp: str, region: bool | None = None) -> bool:
+    """An edit form's label (and region flag) as a share: through ``share_set`` (coördinator of the owner,
+    within the ceiling, audited), keeping the rest of the audience. Returns whether anything changed."""
+    from .tlp import TLP
+
+    region = obj.audience_region if region is None else region
+    if TLP(tlp).value == obj.tlp and region == obj.audience_region:
+        return False
+    label = TLP(tlp)
+    red = label == TLP.RED
+    share_set(by=by, obj=obj, tlp=label.value, organisations=[] if red else list(obj.audience_organisations.all()),
+              audiences=[] if red else list(obj.audiences.all()), region=False if red else region,
+              community=obj.audience_community and label == TLP.GREEN,
+              recipients=list(obj.recipients.all()) if red else [])
+    return True
+
+
+def take_sharing(obj: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """For an update: take the label and region flag out of ``data`` (they change only through
+    :func:`relabel`) and put the stored values back on ``obj``. Returns what was asked for."""
+    if obj is None or obj.pk is None:
+        return {}
+    wanted = {}
+    if "tlp" in data:
+        wanted["tlp"] = data.pop("tlp")
+    if "audience_region" in data:
+        wanted["region"] = data.pop("audience_region")
+    obj.tlp, obj.audience_region = stored_sharing(obj)
+    return wanted
+
+
+def give_sharing(*, by: Any, obj: Any, wanted: dict[str, Any]) -> None:
+    """After the update is saved: the label change :func:`take_sharing` held back, as a share."""
+    if wanted:
+        relabel(by=by, obj=obj, tlp=wanted.get("tlp") or obj.tlp, region=wanted.get("region"))

@@ -75,7 +75,10 @@ def audit_log(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404
     events = AuditEvent.objects.filter(organisation=org).select_related("user")
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/audit_log.html", {"org": org, "page": page})
+    # an event about an object the reader may not see shows neither its name nor its changes
+    withheld = policy.withheld_audit_events(request.user, page.object_list)
+    rows = [(e, e.pk in withheld) for e in page.object_list]
+    return render(request, "accounts/audit_log.html", {"org": org, "page": page, "rows": rows})
 
 
 @login_required

@@ -3,11 +3,19 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from cyberbeeld.indicators.models import Indicator
 from cyberbeeld.risks.models import Scenario, ScenarioStatus
-from cyberbeeld.web.forms import StyledFormMixin, style
+from cyberbeeld.web.forms import (
+    StyledFormMixin,
+    VisibleModelChoiceField,
+    VisibleModelMultipleChoiceField,
+    limit_choices,
+    sharing_fields_for,
+    style,
+)
 
 from .models import (
     Campaign,
@@ -41,26 +49,35 @@ def _scenarios(owner: Any) -> Any:
     return Scenario.objects.filter(owner=owner, status=ScenarioStatus.ACTIEF).order_by("title")
 
 
+def _label(model: Any, name: str) -> Any:
+    return capfirst(model._meta.get_field(name).verbose_name)
+
+
+def _scenarios_field(model: Any, name: str = "scenarios") -> Any:
+    return VisibleModelMultipleChoiceField(Scenario.objects.all(), label=_label(model, name), required=False)
+
+
 class _OwnedForm(StyledFormMixin, forms.ModelForm):
-    def __init__(self, *args: Any, owner: Any = None, **kwargs: Any) -> None:
+    """An edit form of an owner's object: pick lists hold only what the viewer may see of the owner's
+    objects; label and audience only for whoever may share (a coördinator of the owner)."""
+
+    def __init__(self, *args: Any, owner: Any = None, viewer: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if "scenarios" in self.fields:
-            self.fields["scenarios"].queryset = _scenarios(owner)
-        if "scenario" in self.fields:
-            self.fields["scenario"].queryset = _scenarios(owner)
+        limit_choices(self, viewer, scenarios=_scenarios(owner), scenario=_scenarios(owner),
+                      portfolio=Portfolio.objects.filter(owner=owner))
         if "forms" in self.fields:
             self.fields["forms"].queryset = _forms_qs()
         if "indicator" in self.fields:
             self.fields["indicator"].queryset = Indicator.objects.order_by("code")
-        if "portfolio" in self.fields:
-            self.fields["portfolio"].queryset = Portfolio.objects.filter(owner=owner)
-        _revalidate(self)
         if "tlp" in self.fields:
             self.fields["tlp"].label = _("TLP-label")
+        sharing_fields_for(self, viewer)
         _revalidate(self)
 
 
 class MeasureForm(_OwnedForm):
+    scenarios = _scenarios_field(Measure)
+    portfolio = VisibleModelChoiceField(Portfolio.objects.all(), label=_label(Measure, "portfolio"), required=False)
     partners = forms.MultipleChoiceField(label=_("Partners"), choices=Partner.choices, required=False,
                                          widget=forms.CheckboxSelectMultiple)
     due_date = forms.DateField(label=_("Gereed op"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -73,12 +90,15 @@ class MeasureForm(_OwnedForm):
 
 
 class PortfolioForm(_OwnedForm):
+    scenarios = _scenarios_field(Portfolio)
+
     class Meta:
         model = Portfolio
         fields = ["name", "holder_role", "holder_name", "policy_fields", "scenarios", "forms", "order", "tlp"]
 
 
 class CampaignForm(_OwnedForm):
+    scenarios = _scenarios_field(Campaign)
     partners = forms.MultipleChoiceField(label=_("Partners"), choices=Partner.choices, required=False,
                                          widget=forms.CheckboxSelectMultiple)
     starts_on = forms.DateField(label=_("Start"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -91,6 +111,7 @@ class CampaignForm(_OwnedForm):
 
 
 class ExerciseForm(_OwnedForm):
+    scenario = VisibleModelChoiceField(Scenario.objects.all(), label=_label(Exercise, "scenario"), required=False)
     planned_for = forms.DateTimeField(label=_("Gepland op"), required=False,
                                       widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
 
@@ -101,15 +122,16 @@ class ExerciseForm(_OwnedForm):
 
 class ExerciseNewForm(StyledFormMixin, forms.Form):
     template = forms.ChoiceField(label=_("Oefensjabloon"), required=False)
-    scenario = forms.ModelChoiceField(label=_("Scenario"), queryset=Scenario.objects.none(), required=False)
+    scenario = VisibleModelChoiceField(Scenario.objects.all(), label=_("Scenario"), required=False,
+                                       help_text=_("De oefening krijgt minstens het label van het scenario."))
     mode = forms.ChoiceField(label=_("Modus"), choices=Exercise._meta.get_field("mode").choices)
     planned_for = forms.DateTimeField(label=_("Gepland op"), required=False,
                                       widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
 
-    def __init__(self, *args: Any, owner: Any = None, templates: list[tuple[str, str]] | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(self, *args: Any, owner: Any = None, viewer: Any = None,
+                 templates: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["scenario"].queryset = _scenarios(owner)
+        limit_choices(self, viewer, scenario=_scenarios(owner))
         self.fields["template"].choices = [("", _("— bij het scenario passend —"))] + list(templates or [])
         _revalidate(self)
 
@@ -164,7 +186,8 @@ class ReassessForm(StyledFormMixin, forms.Form):
 
 
 class ObservationMeasureForm(StyledFormMixin, forms.Form):
-    title = forms.CharField(label=_("Titel van de maatregel"), max_length=300)
+    title = forms.CharField(label=_("Titel van de maatregel"), max_length=300,
+                            help_text=_("De maatregel krijgt minstens het label van de oefening."))
     due_date = forms.DateField(label=_("Gereed op"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     portfolio_holder = forms.CharField(label=_("Portefeuillehouder"), required=False, max_length=200)
 
@@ -183,12 +206,11 @@ class InstrumentForm(StyledFormMixin, forms.ModelForm):
 
 
 class AdoptApproachForm(StyledFormMixin, forms.Form):
-    scenarios = forms.ModelMultipleChoiceField(label=_("Scenario's"), queryset=Scenario.objects.none(), required=False)
-    portfolio = forms.ModelChoiceField(label=_("Portefeuille"), queryset=Portfolio.objects.none(), required=False)
+    scenarios = VisibleModelMultipleChoiceField(Scenario.objects.all(), label=_("Scenario's"), required=False)
+    portfolio = VisibleModelChoiceField(Portfolio.objects.all(), label=_("Portefeuille"), required=False)
     due_date = forms.DateField(label=_("Gereed op"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args: Any, owner: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, owner: Any = None, viewer: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["scenarios"].queryset = _scenarios(owner)
-        self.fields["portfolio"].queryset = Portfolio.objects.filter(owner=owner)
+        limit_choices(self, viewer, scenarios=_scenarios(owner), portfolio=Portfolio.objects.filter(owner=owner))
         _revalidate(self)

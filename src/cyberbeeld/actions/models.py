@@ -119,6 +119,8 @@ class Measure(Shareable):
     source_exercise = models.ForeignKey("Exercise", verbose_name=_("uit oefening"), null=True, blank=True,
                                         on_delete=models.SET_NULL, related_name="measures")
 
+    SHARING_SOURCES = ("source_approach", "source_exercise")  # its label never rises above theirs
+
     # free text that may leave the owner: stored without personal data (accounts.shared_text)
     shared_text_fields = ("title", "description", "expected_effect")
 
@@ -254,6 +256,7 @@ class Exercise(Shareable):
     description = models.TextField(_("opzet en doel"), blank=True)
     scenario = models.ForeignKey("risks.Scenario", verbose_name=_("scenario"), null=True, blank=True,
                                  on_delete=models.SET_NULL, related_name="exercises")
+    SHARING_SOURCES = ("scenario",)  # copies the scenario's title and description
     template_code = models.SlugField(max_length=80, blank=True)
     mode = models.CharField(_("modus"), max_length=20, choices=ExerciseMode.choices,
                             default=ExerciseMode.FACILITATOR)

@@ -13,8 +13,10 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from cyberbeeld.accounts import audit
+from cyberbeeld.accounts import audit, policy
 from cyberbeeld.accounts.models import Organisation
+from cyberbeeld.accounts.services import give_sharing, take_sharing
+from cyberbeeld.accounts.tlp import TLP
 
 from . import clock
 from .models import (
@@ -66,6 +68,7 @@ def _save_shareable(model: type, fields: list[str], m2m_names: list[str], *, by:
     unknown = set(data) - set(fields)
     if unknown:
         raise ValueError(f"unknown fields: {sorted(unknown)}")
+    wanted = take_sharing(obj, data)  # a label changes only as a share (coördinator, within the ceiling)
     if obj is None:
         obj = model(owner=owner, created_by=_user(by), is_example=is_example)
         before: dict[str, Any] = {}
@@ -89,6 +92,7 @@ def _save_shareable(model: type, fields: list[str], m2m_names: list[str], *, by:
         getattr(obj, name).set(values)
         changes[name] = sorted(str(getattr(v, "uuid", None) or v.pk) for v in values)
     audit.record(user=_user(by), action=action, obj=obj, changes=changes)
+    give_sharing(by=by, obj=obj, wanted=wanted)
     return obj
 
 
@@ -124,9 +128,14 @@ def measure_from_approach(*, by: Any, owner: Organisation, approach: Any, scenar
     if portfolio is not None and portfolio.holder_name:
         data["portfolio_holder"] = portfolio.holder_name
     data.update(overrides or {})
+    # at least the approach's label, no wider audience; refused for AMBER+STRICT/RED of another owner
+    sharing = policy.inherit_sharing(by, approach, owner, tlp=data.get("tlp") or TLP.AMBER)
+    data["tlp"] = sharing.tlp.value
     measure = measure_save(by=by, owner=owner, data=data)
     measure.source_approach = approach
     measure.save(update_fields=["source_approach"])
+    sharing.apply(measure, by=_user(by), source=approach)
+    policy.check_ceiling(measure)
     audit.record(user=_user(by), action="adopt-approach", obj=measure,
                  changes={"approach": str(getattr(approach, "uuid", approach.pk))})
     return measure
@@ -229,14 +238,31 @@ def exercise_template(code: str) -> dict[str, Any]:
     raise KeyError(code)
 
 
+def exercise_default_tlp(exercise: Exercise | None) -> str:
+    """The label an exercise asks for when none is given: its own, or AMBER for a new one."""
+    return exercise.tlp if exercise is not None else TLP.AMBER.value
+
+
 @transaction.atomic
 def exercise_save(*, by: Any, owner: Organisation, data: dict[str, Any], exercise: Exercise | None = None,
                   is_example: bool = False) -> Exercise:
     scenario = data.get("scenario")
     if scenario is not None and scenario.owner_id != owner.pk:
         raise PermissionError("An exercise is built from a scenario of the same organisation.")
-    return _save_shareable(Exercise, EXERCISE_FIELDS, [], by=by, owner=owner, data=data, obj=exercise,
-                           is_example=is_example)
+    sharing = None
+    stored = Exercise.objects.filter(pk=exercise.pk).values_list("scenario_id", flat=True).first() if exercise else None
+    if scenario is not None and (exercise is None or stored != scenario.pk):
+        # an exercise copies its scenario's title and description: it inherits the scenario's ceiling
+        sharing = policy.inherit_sharing(by, scenario, owner, tlp=data.get("tlp") or exercise_default_tlp(exercise))
+        if exercise is None:
+            data = {**data, "tlp": sharing.tlp.value}
+    saved = _save_shareable(Exercise, EXERCISE_FIELDS, [], by=by, owner=owner, data=data, obj=exercise,
+                            is_example=is_example)
+    if sharing is not None and exercise is None:
+        sharing.apply(saved, by=_user(by), source=scenario)
+    if sharing is not None:  # also when an exercise moves to another (more restricted) scenario
+        policy.check_ceiling(saved)
+    return saved
 
 
 @transaction.atomic
@@ -459,11 +485,15 @@ def observation_to_measure(*, by: Any, exercise: Exercise, entry: LogEntry, data
         return entry.measure  # type: ignore[return-value]
     values: dict[str, Any] = {"title": entry.text[:300], "description": f"{exercise.title}: {entry.text}",
                               "scenarios": [exercise.scenario] if exercise.scenario_id else [],
-                              "status": MeasureStatus.GEPLAND, "tlp": exercise.tlp}
+                              "status": MeasureStatus.GEPLAND}
     values.update(data or {})
+    sharing = policy.inherit_sharing(by, exercise, exercise.owner, tlp=values.get("tlp"))
+    values["tlp"] = sharing.tlp.value
     measure = measure_save(by=by, owner=exercise.owner, data=values)
     measure.source_exercise = exercise
     measure.save(update_fields=["source_exercise"])
+    sharing.apply(measure, by=_user(by), source=exercise)
+    policy.check_ceiling(measure)
     entry.measure = measure
     entry.save(update_fields=["measure"])
     audit.record(user=_user(by), action="observation-to-measure", obj=exercise,

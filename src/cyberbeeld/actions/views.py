@@ -73,6 +73,20 @@ def _require_writer(request: HttpRequest) -> Organisation:
     return _require_org(request)
 
 
+def _cleaned(form: Any, names: list[str]) -> dict[str, Any]:
+    """The form's values for the service (a label field is absent for whoever may not share)."""
+    return {k: form.cleaned_data[k] for k in names if k in form.cleaned_data}
+
+
+def _save_or_error(form: Any, save: Any) -> Any:
+    """Run a service; a label above the ceiling of the source becomes a form error, not a 500."""
+    try:
+        return save()
+    except policy.CeilingError as exc:
+        form.add_error(None, exc.message)
+        return None
+
+
 # --------------------------------------------------------------------------------- measures
 
 
@@ -104,12 +118,14 @@ def measure_edit(request: HttpRequest, uuid: str | None = None) -> HttpResponse:
     initial: dict[str, Any] = {}
     if measure is None and request.GET.get("scenario"):
         initial["scenarios"] = list(Scenario.objects.filter(owner=org, uuid=request.GET["scenario"]))
-    form = MeasureForm(request.POST or None, instance=measure, owner=org, initial=initial)
+    form = MeasureForm(request.POST or None, instance=measure, owner=org, viewer=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = {k: form.cleaned_data[k] for k in services.MEASURE_FIELDS + services.MEASURE_M2M}
-        saved = services.measure_save(by=request.user, owner=org, data=data, measure=measure)
-        messages.success(request, _("Maatregel opgeslagen."))
-        return redirect("actions:measure_detail", uuid=saved.uuid)
+        data = _cleaned(form, services.MEASURE_FIELDS + services.MEASURE_M2M)
+        saved = _save_or_error(form, lambda: services.measure_save(by=request.user, owner=org, data=data,
+                                                                   measure=measure))
+        if saved is not None:
+            messages.success(request, _("Maatregel opgeslagen."))
+            return redirect("actions:measure_detail", uuid=saved.uuid)
     return render(request, "actions/edit.html", {
         "form": form, "title": _("Maatregel bewerken") if measure else _("Nieuwe maatregel"), "section": "measures",
         "cancel": reverse("actions:measure_detail", args=[measure.uuid]) if measure else reverse("actions:list")})
@@ -122,17 +138,18 @@ def adopt_approach(request: HttpRequest, uuid: str) -> HttpResponse:
 
     org = _require_writer(request)
     approach = policy.get_visible_or_404(request.user, Approach.objects.all(), uuid=uuid)
-    form = AdoptApproachForm(request.POST or None, owner=org)
+    form = AdoptApproachForm(request.POST or None, owner=org, viewer=request.user)
     if request.method == "POST" and form.is_valid():
-        measure = services.measure_from_approach(by=request.user, owner=org, approach=approach,
-                                                 scenarios=form.cleaned_data["scenarios"],
-                                                 due_date=form.cleaned_data["due_date"],
-                                                 portfolio=form.cleaned_data["portfolio"])
-        messages.success(request, _("Aanpak overgenomen als maatregel."))
-        return redirect("actions:measure_detail", uuid=measure.uuid)
+        measure = _save_or_error(form, lambda: services.measure_from_approach(
+            by=request.user, owner=org, approach=approach, scenarios=form.cleaned_data["scenarios"],
+            due_date=form.cleaned_data["due_date"], portfolio=form.cleaned_data["portfolio"]))
+        if measure is not None:
+            messages.success(request, _("Aanpak overgenomen als maatregel."))
+            return redirect("actions:measure_detail", uuid=measure.uuid)
     return render(request, "actions/edit.html", {
         "form": form, "title": _("Aanpak overnemen als maatregel: %(t)s") % {"t": approach.title},
-        "intro": _("Titel, omschrijving, partners en vormen komen uit de aanpak; u kunt de maatregel daarna aanpassen."),
+        "intro": _("Titel, omschrijving, partners en vormen komen uit de aanpak; u kunt de maatregel daarna aanpassen.")
+        + " " + _("Dit object krijgt minstens het label van de bron: %(label)s") % {"label": approach.tlp_label.label},
         "section": "measures", "cancel": reverse("actions:list")})
 
 
@@ -187,9 +204,9 @@ def portfolio_edit(request: HttpRequest, uuid: str | None = None) -> HttpRespons
     else:
         portfolio = policy.get_changeable_or_404(request.user, Portfolio.objects.all(), uuid=uuid)
         org = portfolio.owner
-    form = PortfolioForm(request.POST or None, instance=portfolio, owner=org)
+    form = PortfolioForm(request.POST or None, instance=portfolio, owner=org, viewer=request.user)
     if request.method == "POST" and form.is_valid():
-        data = {k: form.cleaned_data[k] for k in services.PORTFOLIO_FIELDS + services.PORTFOLIO_M2M}
+        data = _cleaned(form, services.PORTFOLIO_FIELDS + services.PORTFOLIO_M2M)
         services.portfolio_save(by=request.user, owner=org, data=data, portfolio=portfolio)
         messages.success(request, _("Portefeuille opgeslagen."))
         return redirect("actions:portfolios")
@@ -278,17 +295,20 @@ def exercise_new(request: HttpRequest) -> HttpResponse:
         initial["scenario"] = Scenario.objects.filter(owner=org, uuid=request.GET["scenario"]).first()
     if request.GET.get("template"):
         initial["template"] = request.GET["template"]
-    form = ExerciseNewForm(request.POST or None, owner=org, templates=_template_choices(), initial=initial)
+    form = ExerciseNewForm(request.POST or None, owner=org, viewer=request.user, templates=_template_choices(),
+                           initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         if d["template"]:
-            ex = services.exercise_from_template(by=request.user, owner=org, code=d["template"], scenario=d["scenario"],
-                                                 mode=d["mode"], planned_for=d["planned_for"])
+            ex = _save_or_error(form, lambda: services.exercise_from_template(
+                by=request.user, owner=org, code=d["template"], scenario=d["scenario"], mode=d["mode"],
+                planned_for=d["planned_for"]))
         else:
-            ex = services.exercise_from_scenario(by=request.user, owner=org, scenario=d["scenario"], mode=d["mode"],
-                                                 planned_for=d["planned_for"])
-        messages.success(request, _("Oefening aangemaakt."))
-        return redirect("actions:exercise_detail", uuid=ex.uuid)
+            ex = _save_or_error(form, lambda: services.exercise_from_scenario(
+                by=request.user, owner=org, scenario=d["scenario"], mode=d["mode"], planned_for=d["planned_for"]))
+        if ex is not None:
+            messages.success(request, _("Oefening aangemaakt."))
+            return redirect("actions:exercise_detail", uuid=ex.uuid)
     return render(request, "actions/edit.html", {"form": form, "title": _("Nieuwe oefening"), "section": "exercises",
                                                  "cancel": reverse("actions:exercises")})
 
@@ -307,12 +327,13 @@ def exercise_detail(request: HttpRequest, uuid: str) -> HttpResponse:
 @login_required
 def exercise_edit(request: HttpRequest, uuid: str) -> HttpResponse:
     ex = selectors.exercise_changeable(request.user, uuid)
-    form = ExerciseForm(request.POST or None, instance=ex, owner=ex.owner)
+    form = ExerciseForm(request.POST or None, instance=ex, owner=ex.owner, viewer=request.user)
     if request.method == "POST" and form.is_valid():
-        services.exercise_save(by=request.user, owner=ex.owner, exercise=ex,
-                               data={k: form.cleaned_data[k] for k in services.EXERCISE_FIELDS})
-        messages.success(request, _("Oefening opgeslagen."))
-        return redirect("actions:exercise_detail", uuid=ex.uuid)
+        saved = _save_or_error(form, lambda: services.exercise_save(
+            by=request.user, owner=ex.owner, exercise=ex, data=_cleaned(form, services.EXERCISE_FIELDS)))
+        if saved is not None:
+            messages.success(request, _("Oefening opgeslagen."))
+            return redirect("actions:exercise_detail", uuid=ex.uuid)
     return render(request, "actions/edit.html", {"form": form, "title": _("Oefening bewerken"), "section": "exercises",
                                                  "cancel": reverse("actions:exercise_detail", args=[ex.uuid])})
 
@@ -497,6 +518,9 @@ def observation_measure(request: HttpRequest, uuid: str, entry: str) -> HttpResp
     except services.ExerciseStateError:
         messages.error(request, _("Dat kan niet in deze fase van de oefening."))
         return redirect("actions:exercise_evaluation", uuid=ex.uuid)
+    except policy.CeilingError as exc:
+        messages.error(request, exc.message)
+        return redirect("actions:exercise_evaluation", uuid=ex.uuid)
     messages.success(request, _("Maatregel gemaakt: %(t)s") % {"t": measure.title})
     return redirect("actions:exercise_evaluation", uuid=ex.uuid)
 
@@ -567,9 +591,9 @@ def campaign_edit(request: HttpRequest, uuid: str | None = None) -> HttpResponse
     else:
         campaign = policy.get_changeable_or_404(request.user, Campaign.objects.all(), uuid=uuid)
         org = campaign.owner
-    form = CampaignForm(request.POST or None, instance=campaign, owner=org)
+    form = CampaignForm(request.POST or None, instance=campaign, owner=org, viewer=request.user)
     if request.method == "POST" and form.is_valid():
-        data = {k: form.cleaned_data[k] for k in services.CAMPAIGN_FIELDS + services.CAMPAIGN_M2M}
+        data = _cleaned(form, services.CAMPAIGN_FIELDS + services.CAMPAIGN_M2M)
         saved = services.campaign_save(by=request.user, owner=org, data=data, campaign=campaign)
         messages.success(request, _("Campagne opgeslagen."))
         return redirect("actions:campaign_detail", uuid=saved.uuid)

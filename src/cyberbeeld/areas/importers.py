@@ -598,5 +598,11 @@ REFERENCE_ORDER = [
 ]
 
 
-def reference_files(shared_data: Path) -> list[Path]:
-    return [shared_data / d / f for d, f in REFERENCE_ORDER if (shared_data / d / f).is_file()]
+def reference_files(shared_data: Path | None = None) -> list[Path]:
+    """The reference files in build order: from ``shared_data`` (default: the configured shared data folder)
+    where it has them, else Cyberbeeld's bundled copies (``cyberbeeld.refdata``), so a bare install has them
+    all."""
+    from cyberbeeld import refdata  # reads settings; the importers above stay usable without them
+
+    found = [refdata.path(f"{d}/{f}", shared_dir=shared_data) for d, f in REFERENCE_ORDER]
+    return [p for p in found if p is not None]

@@ -24,5 +24,6 @@ urlpatterns += i18n_patterns(
     path("maatregelen/", include("cyberbeeld.actions.urls")),
     path("rapport/", include("cyberbeeld.reports.urls")),
     path("publiek/", include("cyberbeeld.indicators.public_urls")),
+    path("beheer/", include("cyberbeeld.ops.urls")),
     prefix_default_language=True,
 )

@@ -448,6 +448,9 @@ def save_rows(owner: Organisation, by: Any, rows: list[dict[str, Any]], result: 
                 new.append(inc)
                 result.created += 1
             else:
+                # an import never relabels an existing incident: relabelling is sharing (a coördinator,
+                # through the share service); an empty label cell (= AMBER) would even lower a RED one
+                data["tlp"] = inc.tlp
                 before = _values(inc)
                 diff = {k: [str(before[k]), str(v)] for k, v in data.items() if before[k] != v}
                 if not diff:

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cyberbeeld.accounts.models import TLP_CHOICES
 from cyberbeeld.areas.models import Area
-from cyberbeeld.web.forms import StyledFormMixin
+from cyberbeeld.web.forms import StyledFormMixin, sharing_fields_for
 
 from . import questions
 from .models import Form, Incident, RetentionRule
@@ -33,9 +33,11 @@ class IncidentForm(StyledFormMixin, forms.ModelForm):
                       "Na het kiezen van een vorm verschijnen de vragen die bij die vorm horen."),
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, viewer: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         from django.urls import reverse
+
+        sharing_fields_for(self, viewer)  # relabelling is sharing: a coördinator of the owner
 
         qs = current_forms()
         if self.instance.pk and self.instance.form_id:

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from cyberbeeld.accounts import audit, shared_text
 from cyberbeeld.accounts.models import Organisation
+from cyberbeeld.accounts.services import give_sharing, take_sharing
 
 from .models import Category, Form, FormFeedback, Incident, Status, TaxonomyVersion
 
@@ -120,6 +121,8 @@ def incident_save(*, by: Any, owner: Organisation, data: dict[str, Any], inciden
     unknown = set(data) - set(INCIDENT_FIELDS) - {"external_id", "suggested_form", "suggestion_probability"}
     if unknown:
         raise ValueError(f"unknown incident fields: {sorted(unknown)}")
+    data = dict(data)
+    wanted = take_sharing(incident, data)  # a label changes only as a share (coördinator of the owner)
     if incident is None:
         incident = Incident(owner=owner, created_by=by if getattr(by, "is_authenticated", False) else None,
                             is_example=is_example)
@@ -154,6 +157,7 @@ def incident_save(*, by: Any, owner: Organisation, data: dict[str, Any], inciden
     if "raw_description" in changes:  # the audit log never holds the raw text itself
         changes["raw_description"] = ["…", "…"]
     audit.record(user=by, action=action, obj=incident, changes=changes)
+    give_sharing(by=by, obj=incident, wanted=wanted)
     _keep_feedback(incident, before, suggestion)
     return incident
 

@@ -69,7 +69,7 @@ def incident_edit(request: HttpRequest, uuid: str | None = None) -> HttpResponse
     else:
         incident = policy.get_changeable_or_404(request.user, Incident.objects.all(), uuid=uuid)
         org = incident.owner
-    form = IncidentForm(request.POST or None, instance=incident)
+    form = IncidentForm(request.POST or None, instance=incident, viewer=request.user)
     code = form.chosen_form_code()
     details_form = DetailFieldsForm(request.POST or None, form_code=code,
                                     initial=questions.initial(incident.details) if incident else None)

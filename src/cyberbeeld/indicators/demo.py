@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
+from cyberbeeld import refdata
 
 from .catalogue import seed
 from .figures import PLATFORM
@@ -63,11 +62,11 @@ def load(*, orgs: dict[str, Any], areas: dict[str, Any], log: Any) -> None:
         for period, value in NL_VM.items():
             Observation.objects.get_or_create(indicator=vm, area=nl, period=period, defaults={
                 "value": Decimal(value), "source_table": "CBS Veiligheidsmonitor (landelijk)"})
-        data = Path(settings.SHARED_DATA_DIR)
-        for path, options in ((data / "cbs-police-crime" / "NL_Crime_annual_2012_2023.csv", {"area": "NL01"}),
-                              (data / "cbs-83648NED" / "83648NED_gemeenten_totaal_2010_2020.csv", {})):
-            if not path.exists():
-                continue
+        for rel, options in (("cbs-police-crime/NL_Crime_annual_2012_2023.csv", {"area": "NL01"}),
+                             ("cbs-83648NED/83648NED_gemeenten_totaal_2010_2020.csv", {})):
+            path = refdata.path(rel)
+            if path is None:  # bundled with Cyberbeeld: missing means a damaged install
+                raise refdata.ReferenceDataError(f"referentiebestand ontbreekt: {rel}")
             try:
                 summary = import_observations(path, writer=PLATFORM, area_aliases=AREA_ALIASES, **options)
                 log(f"monitor: {path.name}: {summary.created} nieuwe waarnemingen")

@@ -68,6 +68,16 @@ def _period(p: parsers.Period) -> str:
     return str(p)
 
 
+def _digest(path: Path) -> str:
+    """SHA-256 of a file, or of a table folder's files (names and contents): a changed download is new."""
+    if path.is_file():
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    h = hashlib.sha256()
+    for p in sorted(q for q in path.iterdir() if q.is_file()):
+        h.update(p.name.encode() + b"\0" + hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()
+
+
 def import_observations(path: Path | str, *, writer: FigureWriter, by: Any = None, progress: Callable[[int, int | None], None] | None = None,
                         store_progress: Callable[[int, int], None] | None = None,
                         area_aliases: dict[str, str] | None = None, **options: Any) -> ImportSummary:
@@ -80,7 +90,7 @@ def import_observations(path: Path | str, *, writer: FigureWriter, by: Any = Non
     behalf the figures are written (``indicators.figures``): a cell it may not write refuses the whole file.
     """
     path = Path(path)
-    digest = hashlib.sha256(path.read_bytes() if path.is_file() else str(sorted(p.name for p in path.iterdir())).encode()).hexdigest()
+    digest = _digest(path)
     try:
         table = parsers.parse(path, area_lookup={**_area_lookup(), **(area_aliases or {})}, on_progress=progress,
                               **options)

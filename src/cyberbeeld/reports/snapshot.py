@@ -43,7 +43,12 @@ def _areas_of(area: Area) -> list[Area]:
     return [area]
 
 
-def _scope(qs: Any, user: Any, owners: list[Organisation]) -> Any:
+def _scope(qs: Any, user: Any, owners: list[Organisation], organisation: Organisation | None = None) -> Any:
+    """The parts a report may hold: with a user, what they see — and, for a report of an organisation,
+    only what that organisation as a whole sees (or RED naming the user): the report is shown to all
+    its members, so a part the user sees through another membership stays out."""
+    if organisation is not None:
+        return policy.visible_within(user, organisation, qs)
     if user is not None:
         return policy.visible(user, qs)
     return qs.filter(owner__in=owners).exclude(tlp=TLP.RED.value)
@@ -80,7 +85,7 @@ def _build(area: Area, *, lang: str, user: Any, organisation: Organisation | Non
 
     # -- assets
     assets = []
-    for a in _scope(Asset.objects.filter(Q(area__in=areas) | Q(area__isnull=True, owner__in=owners)), user, owners) \
+    for a in _scope(Asset.objects.filter(Q(area__in=areas) | Q(area__isnull=True, owner__in=owners)), user, owners, organisation) \
             .prefetch_related("dependencies").order_by("name"):
         parts_tlp.append(TLP(a.tlp))
         assets.append({"name": a.name, "kind": a.get_kind_display(), "operator": a.operator,
@@ -94,7 +99,7 @@ def _build(area: Area, *, lang: str, user: Any, organisation: Organisation | Non
     # -- incidents by form
     progress(40, "incidenten per vorm")
     forms = {f.code: f for f in current_forms()}
-    inc_qs = _scope(Incident.objects.filter(area__in=areas), user, owners).select_related("form")
+    inc_qs = _scope(Incident.objects.filter(area__in=areas), user, owners, organisation).select_related("form")
     by_form: Counter[str] = Counter()
     n_incidents = 0
     for inc in inc_qs:
@@ -112,14 +117,14 @@ def _build(area: Area, *, lang: str, user: Any, organisation: Organisation | Non
 
     # -- scenarios and assessments
     progress(55, "scenario's en risicodiagram")
-    sc_qs = _scope(Scenario.objects.filter(area__in=areas, status=ScenarioStatus.ACTIEF), user, owners) \
+    sc_qs = _scope(Scenario.objects.filter(area__in=areas, status=ScenarioStatus.ACTIEF), user, owners, organisation) \
         .select_related("area", "template", "owner").prefetch_related(risk_selectors._final_prefetch(), "assets")
     pic = risk_selectors.picture(list(sc_qs), with_area=area.kind == AreaKind.VEILIGHEIDSREGIO)
     scenarios = []
     m = pic.method
     seen_assets: set[int] | None = None
     if user is not None:
-        seen_assets = set(policy.visible(user, Asset.objects.all()).values_list("pk", flat=True))
+        seen_assets = set(_scope(Asset.objects.all(), user, owners, organisation).values_list("pk", flat=True))
 
     def may_see_asset(x: Any) -> bool:
         return seen_assets is None or x.pk in seen_assets
@@ -161,7 +166,7 @@ def _build(area: Area, *, lang: str, user: Any, organisation: Organisation | Non
                   "unverified": list(m0.unverified), "official": m0.official}
 
     progress(65, "maatregelen")
-    measures = _measures(scenarios, pic, user, owners, parts_tlp)
+    measures = _measures(scenarios, pic, user, owners, parts_tlp, organisation)
 
     region = area.veiligheidsregio.name if area.veiligheidsregio_id else ""
     roads = defaultdict(int)
@@ -244,7 +249,7 @@ def _indicators(area: Area, lang: str, dates: list[str]) -> list[dict[str, Any]]
 
 
 def _measures(scenarios: list[dict[str, Any]], pic: Any, user: Any, owners: list[Organisation],
-              parts_tlp: list[TLP]) -> dict[str, Any] | None:
+              parts_tlp: list[TLP], organisation: Organisation | None = None) -> dict[str, Any] | None:
     """Measures per scenario, if the actions app has a Measure model; None otherwise (no section)."""
     try:
         from cyberbeeld.actions import models as action_models
@@ -255,7 +260,7 @@ def _measures(scenarios: list[dict[str, Any]], pic: Any, user: Any, owners: list
         return None
     qs = Measure.objects.all()
     if hasattr(Measure, "tlp"):
-        qs = _scope(qs, user, owners)
+        qs = _scope(qs, user, owners, organisation)
     items = []
     covered: set[str] = set()
     titles = {s.pk: s.title for s, _, _ in pic.entries}

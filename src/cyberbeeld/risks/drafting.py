@@ -24,8 +24,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from cyberbeeld.accounts import audit
+from cyberbeeld.accounts import audit, policy
 from cyberbeeld.accounts.models import Organisation
+from cyberbeeld.accounts.tlp import TLP
 
 from .models import Asset, Proposal, ProposalKind, Scenario, ScenarioStatus, ScenarioTemplate
 
@@ -151,13 +152,18 @@ def generate(*, by: Any, owner: Organisation, today: dt.date | None = None) -> l
     new: list[Proposal] = []
 
     def propose(key: str, kind: str, title: tuple[str, str], reason: tuple[str, str], data: dict[str, Any],
-                template: ScenarioTemplate | None) -> None:
+                template: ScenarioTemplate | None, source: Any = None) -> None:
         if Proposal.objects.filter(owner=owner, key=key).exists():
             return
+        # a proposal that names a scenario or asset gets at least its label (a RED asset: its recipients only)
+        sharing = policy.inherit_sharing(None, source, owner, tlp="amber") if source is not None else None
+        red = sharing is not None and sharing.tlp == TLP.RED
         p = Proposal.objects.create(owner=owner, area=owner.area, kind=kind, key=key, title_nl=title[0],
                                     title_en=title[1], reason_nl=reason[0], reason_en=reason[1], data=data,
                                     template=template, tlp="amber",
-                                    created_by=by if getattr(by, "is_authenticated", False) else None)
+                                    created_by=by if getattr(by, "is_authenticated", False) and not red else None)
+        if sharing is not None:
+            sharing.apply(p, by=by, source=source)
         audit.record(user=by, action="propose", obj=p, changes={"kind": kind, "key": key})
         new.append(p)
 
@@ -176,7 +182,7 @@ def generate(*, by: Any, owner: Organisation, today: dt.date | None = None) -> l
                                   if scen else " There is no scenario for these forms yet: add one.")),
             {"indicator": ind.code, "scenario": str(scen.uuid) if scen else None, "estimate": ch.estimate,
              "p_value": ch.p_value, "periods": [sig["reference"].period, sig["current"].period]},
-            tpl)
+            tpl, scen)
 
     for sig in surge_signals(owner, today):
         code, a = sig["form"], sig["alert"]
@@ -193,7 +199,7 @@ def generate(*, by: Any, owner: Organisation, today: dt.date | None = None) -> l
              + (f" Review the scenario '{scen.title}'." if scen else " Add a scenario.")),
             {"form": code, "incidents": sig["incidents"], "scenario": str(scen.uuid) if scen else None,
              "observed": a.observed, "expected": a.expected, "threshold": a.threshold, "period": a.period},
-            None if scen else _templates_for_forms({code}))
+            None if scen else _templates_for_forms({code}), scen)
 
     for sig in form_gap_signals(owner, today):
         code = sig["form"]
@@ -216,7 +222,7 @@ def generate(*, by: Any, owner: Organisation, today: dt.date | None = None) -> l
             (f"'{asset.name}' ({asset.get_kind_display()}, kritikaliteit {asset.criticality}) komt in geen enkel "
              "scenario voor.",
              f"'{asset.name}' ({asset.kind}, criticality {asset.criticality}) is not part of any scenario."),
-            {"asset": str(asset.uuid)}, tpl)
+            {"asset": str(asset.uuid)}, tpl, asset)
     return new
 
 
@@ -236,15 +242,21 @@ def apply_proposal(*, by: Any, proposal: Proposal, template: ScenarioTemplate | 
     incidents = list(Incident.objects.filter(owner=owner, uuid__in=data.get("incidents") or []))
     assets = list(Asset.objects.filter(owner=owner, uuid=data["asset"])) if data.get("asset") else []
     if scenario is None:
+        # a scenario drafted from a proposal gets at least the proposal's label and audience
+        sharing = policy.inherit_sharing(by, proposal, owner, tlp="amber")
         tpl = template or proposal.template
         if tpl is not None:
-            scenario = scenario_adopt(by=by, owner=owner, template=tpl)
+            scenario = scenario_adopt(by=by, owner=owner, template=tpl, overrides={"tlp": sharing.tlp.value})
         else:
             form = data.get("form", "")
             scenario = scenario_save(by=by, owner=owner, data={
-                "title": proposal.title_nl, "description": proposal.reason_nl,
+                "title": proposal.title_nl, "description": proposal.reason_nl, "tlp": sharing.tlp.value,
                 "road": "openbare-orde" if form in ("online-oproep-ordeverstoring", "treitervloggers") else "cybercrime",
                 "threat_actor": "cybercrimineel", "form_codes": [form] if form else []})
+        scenario.source_proposal = proposal
+        scenario.save(update_fields=["source_proposal"])
+        sharing.apply(scenario, by=by, source=proposal)
+        policy.check_ceiling(scenario)
     scenario_save(by=by, owner=owner, scenario=scenario, data={
         "evidence_indicators": list(scenario.evidence_indicators.all()) + indicators,
         "evidence_incidents": list(scenario.evidence_incidents.all()) + incidents,

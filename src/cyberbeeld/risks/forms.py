@@ -7,7 +7,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cyberbeeld.accounts.models import TLP_CHOICES
-from cyberbeeld.web.forms import StyledFormMixin
+from cyberbeeld.web.forms import (
+    StyledFormMixin,
+    VisibleModelMultipleChoiceField,
+    limit_choices,
+    sharing_fields_for,
+)
 
 from . import scoring
 from .models import Asset, Scenario
@@ -30,19 +35,20 @@ def _revalidate(form: forms.BaseForm) -> None:
 
 class AssetForm(StyledFormMixin, forms.ModelForm):
     tlp = forms.ChoiceField(label=_("TLP-label"), choices=TLP_CHOICES, initial="amber")
+    dependencies = VisibleModelMultipleChoiceField(Asset.objects.all(), label=_("Afhankelijk van"), required=False)
 
     class Meta:
         model = Asset
         fields = ["name", "kind", "description", "operator", "criticality", "dependencies", "location", "tlp"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args: Any, owner: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, owner: Any = None, viewer: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         qs = Asset.objects.filter(owner=owner)
         if self.instance.pk:
             qs = qs.exclude(pk=self.instance.pk)
-        self.fields["dependencies"].queryset = qs
-        self.fields["dependencies"].required = False
+        limit_choices(self, viewer, dependencies=qs)
+        sharing_fields_for(self, viewer)
         _revalidate(self)
 
 
@@ -50,6 +56,12 @@ class ScenarioForm(StyledFormMixin, forms.ModelForm):
     tlp = forms.ChoiceField(label=_("TLP-label"), choices=TLP_CHOICES, initial="amber",
                             help_text=_("AMBER: uw organisatie (OOV en CISO) en wie u het deelt."))
     form_codes = forms.MultipleChoiceField(label=_("Vormen"), required=False, choices=())
+    assets = VisibleModelMultipleChoiceField(Asset.objects.all(), label=_("Getroffen objecten en diensten"),
+                                             required=False)
+    evidence_incidents = VisibleModelMultipleChoiceField(Scenario.evidence_incidents.field.related_model.objects.all(),
+                                                         label=_("Incidenten"), required=False)
+    evidence_cases = VisibleModelMultipleChoiceField(Scenario.evidence_cases.field.related_model.objects.all(),
+                                                     label=_("Casussen"), required=False)
 
     class Meta:
         model = Scenario
@@ -59,20 +71,19 @@ class ScenarioForm(StyledFormMixin, forms.ModelForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 5}),
                    "review_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
-    def __init__(self, *args: Any, owner: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, owner: Any = None, viewer: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         from cyberbeeld.incidents.models import Incident
         from cyberbeeld.incidents.services import current_forms
-
-        self.fields["form_codes"].choices = [(f.code, f.name) for f in current_forms()]
-        self.fields["assets"].queryset = Asset.objects.filter(owner=owner)
-        self.fields["evidence_incidents"].queryset = Incident.objects.filter(owner=owner).exclude(tlp="red")
         from cyberbeeld.sharing.models import Case
 
-        self.fields["evidence_cases"].queryset = Case.objects.filter(owner=owner).exclude(tlp="red")
-        for name in ("assets", "evidence_indicators", "evidence_incidents", "evidence_cases"):
-            self.fields[name].required = False
+        self.fields["form_codes"].choices = [(f.code, f.name) for f in current_forms()]
+        limit_choices(self, viewer, assets=Asset.objects.filter(owner=owner),
+                      evidence_incidents=Incident.objects.filter(owner=owner),
+                      evidence_cases=Case.objects.filter(owner=owner))
+        self.fields["evidence_indicators"].required = False
         self.fields["audience_region"].label = _("Delen met de eigen veiligheidsregio")
+        sharing_fields_for(self, viewer)
         _revalidate(self)
 
 

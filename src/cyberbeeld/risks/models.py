@@ -182,6 +182,10 @@ class Scenario(Shareable):
     method_id = models.CharField(_("methode"), max_length=60, default=DEFAULT_METHOD_ID)
     status = models.CharField(_("status"), max_length=20, choices=ScenarioStatus.choices,
                               default=ScenarioStatus.ACTIEF)
+    source_proposal = models.ForeignKey("Proposal", verbose_name=_("uit voorstel"), null=True, blank=True,
+                                        on_delete=models.SET_NULL, related_name="+",
+                                        help_text=_("Het voorstel waaruit dit scenario is opgesteld"))
+    SHARING_SOURCES = ("source_proposal",)  # a drafted scenario never rises above its proposal's label
 
     # free text that may leave the owner: stored without personal data (accounts.shared_text)
     shared_text_fields = ("title", "description")

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from cyberbeeld.accounts import audit
 from cyberbeeld.accounts.models import Organisation
+from cyberbeeld.accounts.services import give_sharing, take_sharing
 
 from . import scoring
 from .models import (
@@ -99,6 +100,7 @@ def asset_save(*, by: Any, owner: Organisation, data: dict[str, Any], asset: Ass
     unknown = set(data) - set(ASSET_FIELDS)
     if unknown:
         raise ValueError(f"unknown asset fields: {sorted(unknown)}")
+    wanted = take_sharing(asset, data)  # a label changes only as a share (coördinator, within the ceiling)
     if asset is None:
         asset = Asset(owner=owner, created_by=_user(by), is_example=is_example)
         before: dict[str, Any] = {}
@@ -122,6 +124,7 @@ def asset_save(*, by: Any, owner: Organisation, data: dict[str, Any], asset: Ass
     if deps is not None:
         changes["dependencies"] = sorted(str(d.uuid) for d in deps)
     audit.record(user=_user(by), action=action, obj=asset, changes=changes)
+    give_sharing(by=by, obj=asset, wanted=wanted)
     return asset
 
 
@@ -150,6 +153,7 @@ def scenario_save(*, by: Any, owner: Organisation, data: dict[str, Any], scenari
     unknown = set(data) - set(SCENARIO_FIELDS)
     if unknown:
         raise ValueError(f"unknown scenario fields: {sorted(unknown)}")
+    wanted = take_sharing(scenario, data)  # a label changes only as a share (coördinator, within the ceiling)
     if scenario is None:
         scenario = Scenario(owner=owner, created_by=_user(by), is_example=is_example)
         before: dict[str, Any] = {}
@@ -172,6 +176,7 @@ def scenario_save(*, by: Any, owner: Organisation, data: dict[str, Any], scenari
     changes = audit.diff(before, after)
     changes.update(_set_m2m(scenario, m2m))
     audit.record(user=_user(by), action=action, obj=scenario, changes=changes)
+    give_sharing(by=by, obj=scenario, wanted=wanted)
     return scenario
 
 

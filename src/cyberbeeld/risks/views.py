@@ -201,12 +201,16 @@ def scenario_edit(request: HttpRequest, uuid: str | None = None) -> HttpResponse
     else:
         scenario = policy.get_changeable_or_404(request.user, Scenario.objects.all(), uuid=uuid)
         org = scenario.owner
-    form = ScenarioForm(request.POST or None, instance=scenario, owner=org)
+    form = ScenarioForm(request.POST or None, instance=scenario, owner=org, viewer=request.user)
     if request.method == "POST" and form.is_valid():
-        data = {k: form.cleaned_data[k] for k in form.Meta.fields}
-        saved = services.scenario_save(by=request.user, owner=org, data=data, scenario=scenario)
-        messages.success(request, _("Scenario opgeslagen."))
-        return redirect("risks:scenario", uuid=saved.uuid)
+        data = {k: form.cleaned_data[k] for k in form.Meta.fields if k in form.cleaned_data}
+        try:
+            saved = services.scenario_save(by=request.user, owner=org, data=data, scenario=scenario)
+        except policy.CeilingError as exc:  # a drafted scenario: never wider than its proposal
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Scenario opgeslagen."))
+            return redirect("risks:scenario", uuid=saved.uuid)
     return render(request, "risks/scenario_edit.html", {"form": form, "scenario": scenario})
 
 
@@ -311,9 +315,9 @@ def asset_edit(request: HttpRequest, uuid: str | None = None) -> HttpResponse:
     else:
         asset = policy.get_changeable_or_404(request.user, Asset.objects.all(), uuid=uuid)
         org = asset.owner
-    form = AssetForm(request.POST or None, instance=asset, owner=org)
+    form = AssetForm(request.POST or None, instance=asset, owner=org, viewer=request.user)
     if request.method == "POST" and form.is_valid():
-        data = {k: form.cleaned_data[k] for k in form.Meta.fields}
+        data = {k: form.cleaned_data[k] for k in form.Meta.fields if k in form.cleaned_data}
         data["dependencies"] = list(data["dependencies"])
         saved = services.asset_save(by=request.user, owner=org, data=data, asset=asset)
         messages.success(request, _("Object opgeslagen."))

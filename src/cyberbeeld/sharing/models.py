@@ -100,8 +100,14 @@ class Case(CasebookItem):
     occurred_on = models.DateField(_("datum"), null=True, blank=True)
     source_incident = models.ForeignKey("incidents.Incident", null=True, blank=True, on_delete=models.SET_NULL,
                                         related_name="+", verbose_name=_("bronincident"))
+    SHARING_SOURCES = ("source_incident",)  # a promoted incident: its label never rises above the incident's
     external_id = models.CharField(max_length=200, blank=True, db_index=True,
                                    help_text=_("Id in het bronsysteem (STIX/MISP-import)"))
+    # Who wrote an imported case (the STIX identity of created_by_ref, MISP's Orgc): never the importer.
+    source_name = models.CharField(_("bron"), max_length=200, blank=True,
+                                   help_text=_("Organisatie die de ingelezen casus schreef"))
+    source_ref = models.CharField(max_length=200, blank=True,
+                                  help_text=_("Id van die organisatie in het bronsysteem (STIX-identity, MISP Orgc)"))
 
     TEXT_FIELDS = ("summary", "actions_taken", "actors", "outcome")
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from cyberbeeld.accounts import audit, policy
 from cyberbeeld.accounts.models import Audience, Organisation, Role
-from cyberbeeld.accounts.services import share_set
+from cyberbeeld.accounts.services import give_sharing, share_set, take_sharing
 from cyberbeeld.accounts.tlp import TLP
 
 from . import textsearch
@@ -66,6 +66,8 @@ def _save_item(obj: Any, *, by: Any, owner: Organisation, data: dict[str, Any], 
     unknown = set(data) - set(allowed) - {"source_incident", "external_id", "year", "tlp"}
     if unknown:
         raise ValueError(f"unknown fields: {sorted(unknown)}")
+    data = dict(data)
+    wanted = take_sharing(obj, data)  # a label changes only as a share (coördinator, within the ceiling)
     if obj.pk is None:
         obj.owner, obj.is_example = owner, is_example
         obj.created_by = by if getattr(by, "is_authenticated", False) else None
@@ -100,6 +102,7 @@ def _save_item(obj: Any, *, by: Any, owner: Organisation, data: dict[str, Any], 
         if key in changes:
             changes[key] = ["…", "…"]
     audit.record(user=by, action=action, obj=obj, changes=changes)
+    give_sharing(by=by, obj=obj, wanted=wanted)
     return obj
 
 
@@ -129,16 +132,20 @@ def approach_save(*, by: Any, owner: Organisation, data: dict[str, Any], approac
 def promote_incident(*, by: Any, incident: Any) -> Case:
     """Turn an incident into a case using ONLY its redacted text (never ``raw_description``)."""
     _require(policy.can_change(by, incident), "only the owner promotes an incident")
+    # the case gets at least the incident's label and audience (a RED incident makes a RED case)
+    sharing = policy.inherit_sharing(by, incident, incident.owner, tlp=TLP.AMBER.value)
     data = {
         "title": incident.title,
         "summary": incident.redacted_description,
         "impact": incident.impact,
         "occurred_on": incident.occurred_on or incident.reported_on,
         "source_incident": incident,
-        "tlp": TLP.AMBER.value,
+        "tlp": sharing.tlp.value,
     }
     case = case_save(by=by, owner=incident.owner, data=data, forms=[incident.form] if incident.form else [],
                      sectors=[incident.sector] if incident.sector else [])
+    sharing.apply(case, by=by, source=incident)
+    policy.check_ceiling(case)
     audit.record(user=by, action="promote", obj=case, changes={"incident": str(incident.uuid)})
     return case
 

@@ -139,6 +139,8 @@ def item_share(request: HttpRequest, slug: str, uuid: Any) -> HttpResponse:
                            legal_basis=d["legal_basis"], purpose=d["purpose"])
         except ValidationError as exc:
             form.add_error(None, exc)
+        except policy.CeilingError as exc:  # wider than what it was made from (a promoted incident)
+            form.add_error(None, exc.message)
         else:
             messages.success(request, _("Delen aangepast."))
             return redirect("sharing:detail", slug=slug, uuid=obj.uuid)
@@ -229,7 +231,11 @@ def promote(request: HttpRequest, uuid: Any) -> HttpResponse:
     """Make a case from one of my incidents: only its redacted text is used."""
     incident = policy.get_changeable_or_404(request.user, Incident.objects.all(), uuid=uuid)
     if request.method == "POST":
-        case = services.promote_incident(by=request.user, incident=incident)
+        try:
+            case = services.promote_incident(by=request.user, incident=incident)
+        except policy.CeilingError as exc:
+            messages.error(request, exc.message)
+            return redirect("incidents:detail", uuid=incident.uuid)
         messages.success(request, _("Casus gemaakt van het incident (alleen de tekst zonder persoonsgegevens)."))
         return redirect("sharing:edit", slug="casus", uuid=case.uuid)
     return render(request, "sharing/promote.html", {"incident": incident})
@@ -256,7 +262,11 @@ def adopt(request: HttpRequest, uuid: Any) -> HttpResponse:
     org = _org(request)
     if org is None or not _may_create(request):
         raise Http404
-    adoption = services.adopt(by=request.user, approach=approach, organisation=org)
+    try:
+        adoption = services.adopt(by=request.user, approach=approach, organisation=org)
+    except policy.CeilingError as exc:  # AMBER+STRICT or RED of another owner: not passed on
+        messages.error(request, exc.message)
+        return redirect("sharing:detail", slug="aanpak", uuid=approach.uuid)
     if adoption.measure_ref:
         messages.success(request, _("Aanpak overgenomen als maatregel in uw plan."))
     else:

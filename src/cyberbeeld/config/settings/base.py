@@ -27,6 +27,11 @@ def env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on", "ja"}
 
 
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
 DATA_DIR = Path(env("CYBERBEELD_DATA_DIR", str(REPO_DIR / "var")))
 SHARED_DATA_DIR = Path(env("CYBERBEELD_SHARED_DATA", str(REPO_DIR.parent / "shared" / "data")))
 
@@ -56,9 +61,12 @@ INSTALLED_APPS = [
     "cyberbeeld.actions",
     "cyberbeeld.web",
     "cyberbeeld.api",
+    "cyberbeeld.ops",
 ]
 
 MIDDLEWARE = [
+    "cyberbeeld.ops.middleware.RequestIdMiddleware",  # X-Request-ID in/out, for the logs
+    "cyberbeeld.ops.health.HealthMiddleware",  # /healthz, /readyz: before host checks and redirects
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -67,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "cyberbeeld.ops.middleware.NoStoreForAuthenticatedMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -97,20 +106,23 @@ TEMPLATES = [
 
 # Database: embedded SQLite (WAL) unless DATABASE_URL points elsewhere (PostgreSQL in production).
 DATABASE_URL = env("DATABASE_URL", "")
+_SQLITE_OPTIONS = {
+    "init_command": (
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+        " PRAGMA busy_timeout=5000;"
+    ),
+    "transaction_mode": "IMMEDIATE",
+}
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        DATABASES["default"]["OPTIONS"] = dict(_SQLITE_OPTIONS)
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(DATA_DIR / "cyberbeeld.sqlite3"),
-            "OPTIONS": {
-                "init_command": (
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-                    " PRAGMA busy_timeout=5000;"
-                ),
-                "transaction_mode": "IMMEDIATE",
-            },
+            "OPTIONS": dict(_SQLITE_OPTIONS),
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -151,9 +163,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT = Path(env("CYBERBEELD_STATIC_ROOT", str(DATA_DIR / "static")))
 WHITENOISE_USE_FINDERS = True  # serve app static files without collectstatic (make run)
-MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_ROOT = Path(env("CYBERBEELD_MEDIA_ROOT", str(DATA_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -188,11 +200,29 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 
+# Logs go to stderr. CYBERBEELD_LOG_FORMAT=json: one JSON object per line with the request id and
+# the user's numeric id (never names, addresses or request bodies); see cyberbeeld.ops.logs.
+LOG_FORMAT = env("CYBERBEELD_LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request": {"()": "cyberbeeld.ops.logs.RequestContextFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "cyberbeeld.ops.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env("CYBERBEELD_LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # The access log (one line per request); production.py turns it on.
+        "cyberbeeld.requests": {"level": env("CYBERBEELD_ACCESS_LOG_LEVEL", "WARNING")},
+    },
 }
 
 # The NL Design System theme class set on <body>; a gemeente can load its own theme.

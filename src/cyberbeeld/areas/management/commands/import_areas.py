@@ -20,7 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         files = [Path(f) for f in opts["files"]]
         if opts["reference"] or not files:
-            files = reference_files(Path(settings.SHARED_DATA_DIR))
+            files = reference_files()
             if not files:
                 raise CommandError(f"geen referentiebestanden gevonden in {settings.SHARED_DATA_DIR}")
         for path in files:

@@ -4,8 +4,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from cyberbeeld.indicators.fetch import TABLE_ID
 from cyberbeeld.indicators.figures import PLATFORM
 from cyberbeeld.indicators.services import ImportFailed, import_observations
 
@@ -21,9 +23,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         path = Path(opts["source"])
         if not path.exists():
-            raise CommandError(
-                f"{path} bestaat niet. Een tabel-id downloaden kan alleen met internet; deze machine heeft dat niet."
-            )
+            if TABLE_ID.match(opts["source"]):  # a table id: fetch it from CBS (DESIGN: FILE_OR_DIR_OR_TABLE_ID)
+                call_command("fetch_cbs", opts["source"], **({"area": opts["area"]} if opts.get("area") else {}))
+                return
+            raise CommandError(f"{path} bestaat niet (geen bestand, map of CBS-tabelnummer)")
 
         def progress(done: int, total: int | None) -> None:
             if sys.stderr.isatty():

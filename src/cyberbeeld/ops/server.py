@@ -1,0 +1,160 @@
+"""``cyberbeeld serve --production``: collect static files, then replace this process with gunicorn.
+
+Workers (processes) and threads are sized to the machine: ``cores + 1`` workers (at most one per
+``MEMORY_PER_WORKER`` of RAM) with ``THREADS`` threads each (gthread). Each thread holds at most one
+database connection, so one instance opens at most ``workers × threads`` connections (the ceiling;
+tune with ``--workers``/``--threads`` or ``CYBERBEELD_WEB_WORKERS``/``CYBERBEELD_WEB_THREADS``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass
+
+THREADS = 4
+MEMORY_PER_WORKER = 512 * 1024 * 1024  # a web process that does not redact stays well below this
+USAGE = "cyberbeeld serve --production [ADRES:POORT] [--bind ADRES:POORT] [--workers N] [--threads N] " \
+        "[--no-collectstatic]"
+
+
+def cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def memory_bytes() -> int | None:
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            raw = open(path, encoding="ascii").read().strip()  # noqa: SIM115
+        except OSError:
+            continue
+        if raw.isdigit() and int(raw) < 1 << 60:
+            return int(raw)
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover
+        return None
+
+
+def default_workers(cores: int, memory: int | None) -> int:
+    workers = cores + 1
+    if memory is not None:
+        workers = min(workers, max(1, memory // MEMORY_PER_WORKER))
+    return max(1, workers)
+
+
+@dataclass(frozen=True)
+class Options:
+    bind: str
+    workers: int
+    threads: int
+    collectstatic: bool
+
+
+def parse(argv: list[str]) -> Options:
+    parser = argparse.ArgumentParser(prog="cyberbeeld serve --production", usage=USAGE)
+    parser.add_argument("address", nargs="?", help="ADRES:POORT (standaard / default 0.0.0.0:8000)")
+    parser.add_argument("--bind")
+    parser.add_argument("--workers", type=int)
+    parser.add_argument("--threads", type=int)
+    parser.add_argument("--no-collectstatic", action="store_true")
+    ns = parser.parse_args(argv)
+    env_workers = os.environ.get("CYBERBEELD_WEB_WORKERS", "").strip()
+    env_threads = os.environ.get("CYBERBEELD_WEB_THREADS", "").strip()
+    workers = ns.workers or (int(env_workers) if env_workers else default_workers(cpu_count(), memory_bytes()))
+    threads = ns.threads or (int(env_threads) if env_threads else THREADS)
+    bind = ns.bind or ns.address or os.environ.get("CYBERBEELD_BIND", "0.0.0.0:8000")
+    if workers < 1 or threads < 1:
+        parser.error("--workers en --threads moeten ≥ 1 zijn / must be at least 1")
+    return Options(bind=bind, workers=workers, threads=threads, collectstatic=not ns.no_collectstatic)
+
+
+def gunicorn_argv(opts: Options) -> list[str]:
+    argv = [
+        sys.executable, "-m", "gunicorn", "cyberbeeld.config.wsgi:application",
+        "--bind", opts.bind,
+        "--workers", str(opts.workers),
+        "--threads", str(opts.threads),
+        "--worker-class", "gthread",
+        "--timeout", "120",  # a report or PDF can take a while; a hung worker is replaced after this
+        "--graceful-timeout", "30",
+        "--keep-alive", "5",
+        "--max-requests", "2000",  # recycle workers now and then: bounded memory over weeks
+        "--max-requests-jitter", "200",
+        "--forwarded-allow-ips", os.environ.get("CYBERBEELD_FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
+        "--error-logfile", "-",
+        "--log-level", "warning",
+    ]
+    if os.path.isdir("/dev/shm"):
+        argv += ["--worker-tmp-dir", "/dev/shm"]  # heartbeat files off a (possibly read-only) disk
+    return argv
+
+
+STAMP = ".cyberbeeld-collected"
+
+
+def static_fingerprint() -> str:
+    """A digest over every static source file's path, size and modification time (milliseconds for a
+    few hundred files), so an unchanged installation starts without collecting again."""
+    import hashlib
+
+    from django.contrib.staticfiles.finders import get_finders
+
+    digest = hashlib.sha256()
+    entries = []
+    for finder in get_finders():
+        for path, storage in finder.list(["CVS", ".*", "*~"]):
+            st = os.stat(storage.path(path))
+            entries.append(f"{path}\0{st.st_size}\0{st.st_mtime_ns}")
+    for entry in sorted(entries):
+        digest.update(entry.encode())
+    from django.conf import settings
+
+    digest.update(settings.STORAGES["staticfiles"]["BACKEND"].encode())
+    return digest.hexdigest()
+
+
+def collect_static() -> bool:
+    """``collectstatic`` unless STATIC_ROOT already holds exactly these files; True when it ran."""
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.core.management import call_command
+
+    stamp = Path(settings.STATIC_ROOT) / STAMP
+    fingerprint = static_fingerprint()
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if stamp.is_file() and manifest.is_file() and stamp.read_text(encoding="ascii").strip() == fingerprint:
+        return False
+    call_command("collectstatic", interactive=False, verbosity=0)
+    stamp.write_text(fingerprint + "\n", encoding="ascii")
+    return True
+
+
+def main(argv: list[str]) -> int:
+    """Prepare (settings, static files) and exec gunicorn; a bad setting ends with one line."""
+    opts = parse(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cyberbeeld.config.settings.production")
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        django.setup()
+    except ImproperlyConfigured as exc:
+        sys.stderr.write(f"cyberbeeld serve: {exc}\n")
+        return 2
+    if opts.collectstatic:
+        collect_static()
+    from . import metrics
+
+    metrics.clear()  # request counters of this instance start at zero with its workers
+    sys.stdout.write(f"Cyberbeeld (gunicorn) op / on http://{opts.bind}/ — {opts.workers} workers × "
+                     f"{opts.threads} threads\n")
+    sys.stdout.flush()
+    args = gunicorn_argv(opts)
+    os.execv(args[0], args)
+    return 0  # pragma: no cover - execv does not return

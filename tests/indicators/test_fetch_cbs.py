@@ -1,0 +1,169 @@
+"""`cyberbeeld fetch-cbs`: CBS's OData service replayed from recorded responses in its real format."""
+
+from __future__ import annotations
+
+import csv
+import http.server
+import json
+import threading
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from cyberbeeld.indicators import fetch
+from cyberbeeld.indicators.figures import PLATFORM
+
+RECORDED = Path(__file__).parent / "fixtures" / "odata" / "83648NED"
+
+
+def replay(url: str) -> bytes:
+    index = json.loads((RECORDED / "index.json").read_text())
+    if url not in index:
+        raise fetch.FetchError(f"niet gevonden bij CBS (404): {url}", f"not found (404): {url}")
+    return (RECORDED / index[url]).read_bytes()
+
+
+def test_fetch_follows_every_page_and_writes_a_table_folder(tmp_path):
+    seen: list[str] = []
+
+    def get(url: str) -> bytes:
+        seen.append(url)
+        return replay(url)
+
+    result = fetch.fetch_table("83648NED", tmp_path, get=get)
+    assert result.directory == tmp_path / "83648NED"
+    assert result.sets["TypedDataSet"] == 12  # 4 areas x 3 years, over three pages
+    assert sum("TypedDataSet" in u for u in seen) == 3
+    assert "UntypedDataSet" not in result.sets
+    assert sorted(p.name for p in result.directory.iterdir()) == sorted(f"{n}.json" for n in result.sets)
+    assert [p for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary folder left
+
+
+def test_police_tables_come_from_the_third_party_service():
+    assert fetch.default_base("47022NED", "v3").startswith("https://dataderden.cbs.nl/")
+    assert fetch.default_base("83648NED", "v3").startswith("https://opendata.cbs.nl/")
+
+
+def test_a_broken_download_keeps_the_previous_copy(tmp_path):
+    fetch.fetch_table("83648NED", tmp_path, get=replay)
+    before = sorted(p.name for p in (tmp_path / "83648NED").iterdir())
+
+    def broken(url: str) -> bytes:
+        if "skip=10" in url:
+            raise fetch.FetchError("verbinding verbroken", "connection lost")
+        return replay(url)
+
+    with pytest.raises(fetch.FetchError):
+        fetch.fetch_table("83648NED", tmp_path, get=broken)
+    assert sorted(p.name for p in (tmp_path / "83648NED").iterdir()) == before
+    assert [p for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.parametrize("bad", ["", "83648", "../etc", "83648NED/../x"])
+def test_invalid_table_ids_are_refused(tmp_path, bad):
+    with pytest.raises(fetch.FetchError, match="ongeldig tabelnummer"):
+        fetch.fetch_table(bad, tmp_path, get=replay)
+
+
+def test_http_transport_on_loopback(tmp_path):
+    """The real transport: 200 with JSON, 404 and an unreachable port each give one clear line."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            body = b'{"value": []}' if self.path == "/ok" else b"nope"
+            self.send_response(200 if self.path == "/ok" else 404)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        assert fetch.http_get(base + "/ok", timeout=5) == b'{"value": []}'
+        with pytest.raises(fetch.FetchError, match="404"):
+            fetch.http_get(base + "/missing", timeout=5)
+    finally:
+        server.shutdown()
+        server.server_close()
+    with pytest.raises(fetch.FetchError, match="niet bereikbaar"):
+        fetch.http_get(base + "/ok", timeout=2)
+
+
+@pytest.mark.django_db
+def test_fetch_cbs_command_imports_the_source_figures_once(world, settings, tmp_path, monkeypatch, shared_data, capsys):
+    """Every imported figure equals the cell of the public file it came from; a second fetch changes nothing."""
+    from cyberbeeld.areas.models import Area, AreaKind
+    from cyberbeeld.indicators.models import Observation
+
+    Area.objects.create(code="NL01", kind=AreaKind.LAND, name="Nederland", slug="nederland")
+    Area.objects.create(code="GM0917", kind=AreaKind.GEMEENTE, name="Heerlen", slug="heerlen")
+    Area.objects.create(code="GM1970", kind=AreaKind.GEMEENTE, name="Noardeast-Fryslân", slug="noardeast-fryslan")
+    settings.DATA_DIR = tmp_path
+    monkeypatch.setattr(fetch, "http_get", replay)
+    monkeypatch.setattr("cyberbeeld.indicators.management.commands.fetch_cbs.fetch_table",
+                        lambda *a, **kw: fetch.fetch_table(*a, **{**kw, "get": replay}))
+    call_command("fetch_cbs", "83648NED")
+    codes = {"Nederland": "NL01", "Maastricht": "GM0935", "Heerlen": "GM0917", "Noardeast-Fryslân": "GM1970"}
+    with (shared_data / "cbs-83648NED" / "83648NED_gemeenten_totaal_2010_2020.csv").open(encoding="utf-8") as f:
+        source = [r for r in csv.DictReader(f) if r["SoortMisdrijf"] == "Misdrijven, totaal"
+                  and r["RegioS"] in codes and r["Perioden"] in ("2018", "2019", "2020")]
+    assert len(source) == 12
+    for rec in source:
+        stored = sorted(Observation.objects.filter(area__code=codes[rec["RegioS"]], period=rec["Perioden"])
+                        .values_list("value", flat=True))
+        expected = sorted(Decimal(rec[k]) for k in rec if k[-2:-1] == "_" and rec[k] != "")
+        assert [Decimal(v) for v in stored] == expected, (rec["RegioS"], rec["Perioden"])
+    count = Observation.objects.count()
+    call_command("fetch_cbs", "83648NED")
+    assert Observation.objects.count() == count
+    assert "niets gewijzigd" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_fetch_cbs_without_internet_is_one_line(settings, tmp_path, monkeypatch):
+    settings.DATA_DIR = tmp_path
+
+    def offline(url: str, timeout: float = 60.0) -> bytes:
+        raise fetch.FetchError("CBS niet bereikbaar ([Errno -3] Temporary failure in name resolution); is er internet?",
+                               "CBS not reachable")
+
+    monkeypatch.setattr("cyberbeeld.indicators.fetch.http_get", offline)
+    monkeypatch.setattr("cyberbeeld.indicators.management.commands.fetch_cbs.fetch_table",
+                        lambda *a, **kw: fetch.fetch_table(*a, **{**kw, "get": offline}))
+    with pytest.raises(CommandError) as err:
+        call_command("fetch_cbs", "83648NED")
+    assert "\n" not in str(err.value) and "is er internet" in str(err.value)
+
+
+@pytest.mark.django_db
+def test_a_changed_table_is_imported_again(world, tmp_path):
+    """A table folder is recognised by its contents, not its file names: a revised figure is stored."""
+    from cyberbeeld.indicators.models import Observation
+    from cyberbeeld.indicators.services import import_observations
+
+    def only_maastricht(url: str) -> bytes:
+        body = json.loads(replay(url))
+        if "TypedDataSet" in url:
+            body["value"] = [r for r in body["value"] if r["RegioS"].strip() == "GM0935"]
+        return json.dumps(body).encode()
+
+    first = fetch.fetch_table("83648NED", tmp_path, get=only_maastricht)
+    assert import_observations(first.directory, writer=PLATFORM).created == 18
+
+    def revised(url: str) -> bytes:
+        body = json.loads(only_maastricht(url))
+        for r in body["value"]:
+            if r.get("Perioden") == "2020JJ00" and "TotaalGeregistreerdeMisdrijven_1" in r:
+                r["TotaalGeregistreerdeMisdrijven_1"] = 6841
+        return json.dumps(body).encode()
+
+    second = fetch.fetch_table("83648NED", tmp_path, get=revised)
+    summary = import_observations(second.directory, writer=PLATFORM)
+    assert not summary.already_imported and summary.updated == 1
+    assert Observation.objects.filter(area__code="GM0935", period="2020", value=6841).exists()
