@@ -228,7 +228,8 @@ def powers_edit(request: HttpRequest, code: str) -> HttpResponse:
     if current is None:
         raise Http404
     instrument = get_object_or_404(current.instruments, code=code)
-    form = InstrumentForm(request.POST or None, instance=instrument)
+    # the date of the last check carries over unless the editor enters a new one
+    form = InstrumentForm(request.POST or None, instance=instrument, initial={"checked_on": current.checked_on})
     if request.method == "POST" and form.is_valid():
         changes = {f: form.cleaned_data[f] for f in INSTRUMENT_TEXT_FIELDS if f in form.cleaned_data}
         new = services.powers_new_version(by=request.user, note=form.cleaned_data["note"],

@@ -16,8 +16,56 @@ _CLASSES = {
 }
 
 
+# What an HTML date/time control accepts as its value, whatever the page's language: a localised
+# value ("03-02-2027") is not a valid date string, so the browser shows an empty control and submits
+# nothing, and saving the form unchanged would wipe the stored value.
+ISO_DATE = "%Y-%m-%d"
+ISO_TIME = "%H:%M"
+ISO_TIME_SECONDS = "%H:%M:%S"
+
+
+class IsoDateTimeInput(forms.DateTimeInput):
+    """A ``datetime-local`` control with the value in the browser's format, to the minute, or to the
+    second when the stored value has seconds (so saving unchanged never rounds a value away)."""
+
+    input_type = "datetime-local"
+
+    def format_value(self, value: Any) -> Any:
+        if hasattr(value, "second") and hasattr(value, "date"):
+            fmt = f"{ISO_DATE}T{ISO_TIME_SECONDS if value.second or value.microsecond else ISO_TIME}"
+            return value.strftime(fmt)
+        return super().format_value(value)
+
+
+class IsoTimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def format_value(self, value: Any) -> Any:
+        if hasattr(value, "second") and not hasattr(value, "date"):
+            return value.strftime(ISO_TIME_SECONDS if value.second or value.microsecond else ISO_TIME)
+        return super().format_value(value)
+
+
+def iso_widgets(field: forms.Field) -> None:
+    """Give every date, datetime and time input of a form the HTML control and the ISO value it needs."""
+    widget = field.widget
+    if isinstance(widget, forms.DateTimeInput):
+        if not isinstance(widget, IsoDateTimeInput):
+            new: forms.Widget = IsoDateTimeInput(attrs=widget.attrs)
+            new.is_required = widget.is_required
+            field.widget = new
+    elif isinstance(widget, forms.DateInput):
+        widget.format = ISO_DATE
+        widget.input_type = "date"
+    elif isinstance(widget, forms.TimeInput) and not isinstance(widget, IsoTimeInput):
+        new = IsoTimeInput(attrs=widget.attrs)
+        new.is_required = widget.is_required
+        field.widget = new
+
+
 def style(form: forms.BaseForm) -> None:
     for name, field in form.fields.items():
+        iso_widgets(field)
         widget = field.widget
         css = next((c for t, c in _CLASSES.items() if isinstance(widget, t)), "utrecht-textbox utrecht-textbox--html-input")
         if css:
