@@ -57,6 +57,21 @@ def _dec(x: Any, scale: float) -> Decimal | None:
     return Decimal(str(round(value * scale, 6)))
 
 
+def _check_weights(frame: Any, column: str, file_name: str) -> None:
+    """Survey weights are finite numbers above zero: a weight of 0 (or all 0) leaves nothing to
+    estimate from and a NaN or infinite weight poisons every estimate."""
+    import numpy as np
+    import pandas as pd
+
+    values = pd.to_numeric(frame[column], errors="coerce")
+    bad = ~np.isfinite(values.to_numpy(dtype=float, na_value=np.nan)) | (values.to_numpy(dtype=float, na_value=np.nan) <= 0)
+    if bad.any():
+        position = int(np.argmax(bad))
+        raise SurveyImportError(
+            f"{file_name}, rij {position + 2}, kolom '{column}': gewicht '{frame[column].iloc[position]}' "
+            "is geen getal groter dan 0")
+
+
 def import_survey_estimates(
     *, by: Any, organisation: Organisation, content: bytes, file_name: str, weights: str, area_column: str,
     variables: list[str], period: str, strata: str = "", cluster: str = "", ci: str = "logit",
@@ -79,6 +94,7 @@ def import_survey_estimates(
         for column in [weights, area_column, *variables, *([strata] if strata else []), *([cluster] if cluster else [])]:
             if column not in frame.columns:
                 raise SurveyImportError(f"kolom '{column}' ontbreekt in {file_name}")
+        _check_weights(frame, weights, file_name)
         areas = _area_map()
         keys = frame[area_column].astype(str).str.strip()
         unknown = ~keys.str.upper().isin(areas.keys()) & ~keys.str.lower().isin(areas.keys())
