@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from cyberbeeld.accounts.models import TLP_CHOICES
 from cyberbeeld.areas.models import Area
 from cyberbeeld.web.forms import StyledFormMixin
+from cyberbeeld.web.params import parse_pk
 
 from . import questions
 from .models import Form, Incident, RetentionRule
@@ -48,7 +49,7 @@ class IncidentForm(StyledFormMixin, forms.ModelForm):
 
     def chosen_form_code(self) -> str | None:
         if self.is_bound:
-            pk = self.data.get(self.add_prefix("form"))
+            pk = parse_pk(self.data.get(self.add_prefix("form")))
             if pk:
                 return Form.objects.filter(pk=pk).values_list("code", flat=True).first()
             return None

@@ -63,9 +63,43 @@ def iso_widgets(field: forms.Field) -> None:
         field.widget = new
 
 
+def _integer_keys(field: forms.ModelChoiceField) -> bool:
+    from django.db import models
+
+    key = field.to_field_name or field.queryset.model._meta.pk.name
+    return isinstance(field.queryset.model._meta.get_field(key), models.IntegerField | models.AutoField)
+
+
+def guard_model_choices(field: forms.Field) -> None:
+    """A submitted key that cannot be a row of the field's table ('abc', 10^23, a NUL byte) is an
+    invalid choice, found before the database sees it: otherwise the lookup raises (ValueError,
+    OverflowError on SQLite, a data error on PostgreSQL) and the request ends in a 500."""
+    from django.core.exceptions import ValidationError
+
+    from .params import parse_pk
+
+    if not isinstance(field, forms.ModelChoiceField) or getattr(field, "_keys_guarded", False):
+        return
+    original = field.clean
+
+    def clean(value: Any) -> Any:
+        values = value if isinstance(value, list | tuple) else [value]
+        for v in values:
+            if isinstance(v, str) and v not in field.empty_values:
+                bad = "\x00" in v or (_integer_keys(field) and parse_pk(v) is None)
+                if bad:
+                    raise ValidationError(field.error_messages["invalid_choice"], code="invalid_choice",
+                                          params={"value": v[:40]})
+        return original(value)
+
+    field.clean = clean  # type: ignore[method-assign]
+    field._keys_guarded = True  # type: ignore[attr-defined]
+
+
 def style(form: forms.BaseForm) -> None:
     for name, field in form.fields.items():
         iso_widgets(field)
+        guard_model_choices(field)
         widget = field.widget
         css = next((c for t, c in _CLASSES.items() if isinstance(widget, t)), "utrecht-textbox utrecht-textbox--html-input")
         if css:

@@ -27,6 +27,14 @@ def _raw(request: HttpRequest, name: str, source: str) -> str | None:
     return value or None
 
 
+def parse_pk(value: Any) -> int | None:
+    """A primary key from submitted text, ``None`` when it cannot be one (so a lookup finds nothing)."""
+    text = str(value).strip() if value is not None else ""
+    if not (text.isascii() and text.isdigit()) or len(text) > 19 or int(text) > MAX_INT:
+        return None
+    return int(text)
+
+
 def int_param(request: HttpRequest, name: str, *, source: str = "GET", minimum: int | None = None,
               maximum: int = MAX_INT) -> int | None:
     """The parameter as an integer in [minimum, maximum], ``None`` when absent or empty."""

@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "cyberbeeld.accounts.middleware.CurrentOrganisationMiddleware",
+    "cyberbeeld.web.middleware.RejectNulMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
