@@ -85,6 +85,17 @@ class ImportForm(StyledFormMixin, forms.Form):
             raise forms.ValidationError(_("Alleen CSV, XLSX en ODS worden ingelezen."))
         if f.size > self.MAX_BYTES:
             raise forms.ValidationError(_("Het bestand is groter dan 50 MB."))
+        # the reading guards (size, encoding, zip, columns, quoting) before the file is queued
+        from django.utils.translation import get_language
+
+        from .bulk import ImportFileError, read_table
+
+        data = f.read()
+        f.seek(0)
+        try:
+            read_table(f.name, data)
+        except ImportFileError as exc:
+            raise forms.ValidationError(exc.nl if (get_language() or "nl").startswith("nl") else exc.en) from None
         return f
 
 

@@ -301,10 +301,13 @@ def _item_to(i: MachinetagItem) -> dict[str, Any]:
 def import_machinetag(data: Mapping[str, Any] | str | bytes) -> MachinetagTaxonomy:
     """Read a MISP machinetag taxonomy (a dict or JSON text)."""
     if isinstance(data, str | bytes):
-        try:
-            data = json.loads(data)
-        except json.JSONDecodeError as exc:
-            raise TaxonomyError(f"not JSON: {exc}") from exc
+        from cyberbeeld import inputs
+
+        try:  # the shared reading guards: size, encoding, nesting, duplicate keys, finite numbers
+            data = inputs.load_json(data, "machinetag.json")
+        except inputs.InputRefused as exc:
+            prefix = "not JSON: " if "JSON" in exc.reason_en else ""
+            raise TaxonomyError(f"{prefix}{exc.reason_en}") from None
     if not isinstance(data, Mapping):
         raise TaxonomyError("a machinetag must be a JSON object")
     for key in ("namespace", "description", "version", "predicates"):

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from cyberbeeld import inputs
 from cyberbeeld.sharing import exchange
 
 from ._common import organisation_and_member
@@ -29,11 +30,11 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"Bestand niet gevonden: {path}")
         try:
-            data = exchange.load_json(path.read_bytes())
+            data = inputs.load_json(path.read_bytes(), path.name)  # size, nesting, duplicate keys, NaN
             if isinstance(data, dict) and data.get("type") == "bundle":
                 cases = exchange.import_stix(data, organisation=org, by=member)
             else:
                 cases = exchange.import_misp(data, organisation=org, by=member)
-        except exchange.ExchangeError as exc:
+        except (exchange.ExchangeError, inputs.InputRefused) as exc:
             raise CommandError(f"Niets ingelezen: {exc}") from exc
         self.stdout.write(f"{len(cases)} casussen ingelezen voor {org.slug}")
