@@ -628,8 +628,8 @@ def import_file(path: Path | str, *, by: Any = None, progress: ProgressFn | None
         raise AreaImportError([RowError(str(path), 0, "-", "bestand bestaat niet")])
     fmt = sniff(path)
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
-    _ensure_peer_groups()
     with transaction.atomic():
+        _ensure_peer_groups()
         imp = _Importer(path, by, progress)
         imp.result.file_format = fmt
         IMPORTERS[fmt](imp)

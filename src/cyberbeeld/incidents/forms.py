@@ -93,7 +93,9 @@ class ImportForm(StyledFormMixin, forms.Form):
         data = f.read()
         f.seek(0)
         try:
-            read_table(f.name, data)
+            _header, rows = read_table(f.name, data)
+            for _row in rows:  # reading every record is cheap and finds bad quoting and huge fields now
+                pass
         except ImportFileError as exc:
             raise forms.ValidationError(exc.nl if (get_language() or "nl").startswith("nl") else exc.en) from None
         return f

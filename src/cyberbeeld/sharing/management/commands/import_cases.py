@@ -31,6 +31,7 @@ class Command(BaseCommand):
             raise CommandError(f"Bestand niet gevonden: {path}")
         try:
             data = inputs.load_json(path.read_bytes(), path.name)  # size, nesting, duplicate keys, NaN
+            _check_shape(data, path.name)
             if isinstance(data, dict) and data.get("type") == "bundle":
                 cases = exchange.import_stix(data, organisation=org, by=member)
             else:
@@ -38,3 +39,19 @@ class Command(BaseCommand):
         except (exchange.ExchangeError, inputs.InputRefused) as exc:
             raise CommandError(f"Niets ingelezen: {exc}") from exc
         self.stdout.write(f"{len(cases)} casussen ingelezen voor {org.slug}")
+
+
+def _check_shape(data: Any, name: str) -> None:
+    """The outline a STIX bundle or a MISP export must have, before the exchange reads it."""
+    if isinstance(data, dict) and data.get("type") == "bundle":
+        objects = data.get("objects", [])
+        if not isinstance(objects, list):
+            raise exchange.ExchangeError(f"{name}: 'objects' is geen lijst")
+        for i, obj in enumerate(objects, start=1):
+            if not isinstance(obj, dict) or not isinstance(obj.get("type"), str):
+                raise exchange.ExchangeError(f"{name}: object {i} in 'objects' is geen STIX-object (met 'type')")
+        return
+    events = data if isinstance(data, list) else [data]
+    for i, ev in enumerate(events, start=1):
+        if not isinstance(ev, dict):
+            raise exchange.ExchangeError(f"{name}: item {i} is geen MISP-event (object)")
