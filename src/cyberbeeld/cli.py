@@ -81,6 +81,9 @@ def _operator_error(exc: BaseException) -> str | None:
     from django.core.exceptions import ImproperlyConfigured
     from django.db import DatabaseError, InterfaceError, OperationalError
 
+    if isinstance(exc, ModuleNotFoundError) and "settings" in str(exc):
+        return (f"instellingen niet gevonden (DJANGO_SETTINGS_MODULE) / settings module not found: "
+                f"{_one_line(exc)}")
     if isinstance(exc, ImproperlyConfigured):
         return f"instellingen onvolledig / settings incomplete: {_one_line(exc)}"
     if isinstance(exc, DatabaseError) and ("no such table" in str(exc) or "does not exist" in str(exc)):
@@ -143,7 +146,7 @@ def _django(command: str, rest: list[str]) -> int:
         return 0
     commands = get_commands()
     if name not in commands:
-        sys.stderr.write(f"cyberbeeld: onbekende opdracht / unknown command '{command}' (cyberbeeld --help)\n")
+        sys.stderr.write(f"cyberbeeld {command}: onbekende opdracht / unknown command (cyberbeeld --help)\n")
         return EXIT_INPUT
     cmd = load_command_class(commands[name], name) if isinstance(commands[name], str) else commands[name]
     parser = cmd.create_parser("cyberbeeld", name)
