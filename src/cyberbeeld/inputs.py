@@ -349,12 +349,3 @@ def finite(value: Any) -> bool:
         return math.isfinite(float(value))
     except (TypeError, ValueError, OverflowError):
         return False
-
-
-def is_formula(cell: Any) -> bool:
-    """A text cell a spreadsheet would run as a formula when exported again (CSV injection)."""
-    return isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r") and len(cell) > 1 \
-        and not _NUMBER.match(cell)
-
-
-_NUMBER = re.compile(r"^[+-]?\d[\d.,]*$")
