@@ -30,8 +30,6 @@ class Command(BaseCommand):
             try:
                 result = import_file(path, progress=progress)
             except AreaImportError as exc:
-                if len(exc.errors) == 1:  # one failure, one line: file, row, field and reason
-                    raise CommandError(f"{exc.errors[0]}; niets gewijzigd") from exc
                 for err in exc.errors[:20]:
                     self.stderr.write(str(err))
                 raise CommandError(f"{path.name}: niets gewijzigd ({len(exc.errors)} fouten)") from exc
