@@ -129,3 +129,27 @@ def test_survey_upload_with_all_zero_weights(world):
         "period": "2025", "file": SimpleUploadedFile("enquete.csv", buf.getvalue().encode())})
     assert r.status_code == 200 and Observation.objects.count() == 0
     assert "rij 2" in r.content.decode()
+
+
+@pytest.mark.parametrize("body", [
+    b"[" * 50_000 + b"]" * 50_000,
+    b'{"objects": [1, 2]}',
+    b'{"objects": "x"}',
+    b'{"objects": [{"type": 5}]}',
+    b'{"objects": [], "objects": [{"type": "incident"}]}',
+    b'{"objects": [{"type": "incident", "x": NaN}]}',
+    b"\xff\xfe garbage",
+])
+def test_taxii_post_with_a_malformed_envelope_is_400(world, body):
+    import base64
+
+    from cyberbeeld.sharing.models import Case
+
+    auth = "Basic " + base64.b64encode(f"zoe:{world.password}".encode()).decode()
+    before = Case.objects.count()
+    r = Client(raise_request_exception=False).post(
+        f"/api/taxii2/cyberbeeld/collections/{world.zaanstad.uuid}/objects/", body,
+        content_type="application/taxii+json;version=2.1", HTTP_AUTHORIZATION=auth,
+        HTTP_ACCEPT="application/taxii+json;version=2.1")
+    assert r.status_code == 400, r.content[:300]
+    assert Case.objects.count() == before

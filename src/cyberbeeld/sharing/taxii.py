@@ -31,6 +31,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
+from cyberbeeld import inputs
 from cyberbeeld.accounts import policy
 from cyberbeeld.accounts.models import Organisation, Role
 
@@ -183,11 +184,13 @@ def _add_objects(request: HttpRequest, user: Any, org: Organisation) -> HttpResp
         return _error(403, "Forbidden", "no write access to this collection")
     if len(request.body) > MAX_CONTENT_LENGTH:
         return _error(413, "Request Entity Too Large")
-    try:
-        envelope = json.loads(request.body)
-        objs = envelope["objects"]
-    except (ValueError, KeyError, TypeError):
-        return _error(400, "Bad Request", "expected a TAXII envelope with 'objects'")
+    try:  # the shared reading guards: nesting limit, no duplicate keys, finite numbers only
+        envelope = inputs.load_json(request.body, "envelope")
+    except inputs.InputRefused as exc:
+        return _error(400, "Bad Request", exc.reason_en)
+    objs = envelope.get("objects") if isinstance(envelope, dict) else None
+    if not isinstance(objs, list) or not all(isinstance(o, dict) and isinstance(o.get("type"), str) for o in objs):
+        return _error(400, "Bad Request", "expected a TAXII envelope with 'objects': a list of STIX objects")
     bundle = {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": objs}
     status_id = str(uuid.uuid4())
     try:
