@@ -73,6 +73,7 @@ def small_files() -> dict[str, bytes]:
                         b' {"RegioS": "GM1903", "Perioden": "2024JJ00", "Waarde": Infinity}]}',
         "huge_number.json": b'{"value": [{"RegioS": "GM0935", "Perioden": "2024JJ00", "Waarde": 1e999}]}',
         "nan_values.csv": b"indicator;gebied;periode;waarde\nvm-cybercrime-totaal;GM0935;2024;NaN\n",
+        "overflow_value.csv": b"indicator;gebied;periode;waarde\nvm-cybercrime-totaal;GM0935;2024;1e30\n",
         "herindeling_cycle.csv": b"code_oud,code_nieuw,datum\nGM0935,GM1903,2027-01-01\nGM1903,GM0935,2027-01-01\n",
         "herindeling_self.csv": b"code_oud,code_nieuw,datum\nGM0935,GM0935,2027-01-01\n",
         "negative_population.csv": b"naam,nummer,bevolking,provincie\nMaastricht,0935,-5,Limburg\n",

@@ -76,6 +76,8 @@ EXPECTED = {
     ("import-cbs", "nan_inf.json"): "NaN",
     ("import-cbs", "huge_number.json"): "1e999",
     ("import-cbs", "zip_bomb.xlsx"): "max_",
+    ("import-cbs", "overflow_value.csv"): "bereik",
+    ("import-cbs", "nan_values.csv"): "geen enkele waarde",
     ("import-areas", "herindeling_cycle.csv"): "kring",
     ("import-areas", "herindeling_self.csv"): "zichzelf",
     ("import-areas", "negative_population.csv"): "negatief",
