@@ -32,8 +32,8 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Limits:
-    max_bytes: int = 50 * 1024 * 1024  # an uploaded or imported file
-    max_rows: int = 500_000
+    max_bytes: int = 200 * 1024 * 1024  # an imported file (web uploads: 50 MB, checked by their forms)
+    max_rows: int = 5_000_000
     max_columns: int = 500
     max_field_chars: int = 32_768
     max_json_depth: int = 64

@@ -206,8 +206,8 @@ CYBERBEELD_THEME_CLASS = env("CYBERBEELD_THEME_CLASS", "voorbeeld-theme")
 # Limits of every file Cyberbeeld reads (cyberbeeld/inputs.py: import commands and uploads alike).
 # Each refusal names the limit; raise one here (or with the environment variable) when a real file needs it.
 CYBERBEELD_INPUT_LIMITS = {
-    "max_bytes": int(env("CYBERBEELD_MAX_INPUT_BYTES", str(50 * 1024 * 1024))),
-    "max_rows": int(env("CYBERBEELD_MAX_INPUT_ROWS", "500000")),
+    "max_bytes": int(env("CYBERBEELD_MAX_INPUT_BYTES", str(200 * 1024 * 1024))),  # uploads: 50 MB (forms)
+    "max_rows": int(env("CYBERBEELD_MAX_INPUT_ROWS", "5000000")),
     "max_columns": int(env("CYBERBEELD_MAX_INPUT_COLUMNS", "500")),
     "max_field_chars": int(env("CYBERBEELD_MAX_INPUT_FIELD_CHARS", "32768")),
     "max_json_depth": int(env("CYBERBEELD_MAX_JSON_DEPTH", "64")),
