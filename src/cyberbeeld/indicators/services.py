@@ -111,6 +111,26 @@ def store_table(table: parsers.ParsedTable, *, path: Path, digest: str, by: Any 
     ]
     if problems:
         raise ImportFailed(problems[:100])
+    limit = Decimal(10) ** 12  # what value/ci_low/ci_high/se (18 digits, 6 decimals) can hold
+    for o in table.observations:
+        for name in ("value", "ci_low", "ci_high", "se"):
+            v = getattr(o, name)
+            if v is not None and not (v.is_finite() and abs(v) < limit):
+                problems.append({"file": path.name, "row": o.source_row, "column": name,
+                                 "reason": f"{v} valt buiten het bereik (kleiner dan 10^12)",
+                                 "reason_en": f"{v} is out of range (below 10^12)"})
+        if o.n is not None and not 0 <= o.n < 2**31:
+            problems.append({"file": path.name, "row": o.source_row, "column": "n",
+                             "reason": f"{o.n} valt buiten het bereik", "reason_en": f"{o.n} is out of range"})
+        if len(problems) >= 100:
+            break
+    if problems:
+        raise ImportFailed(problems[:100])
+    if not any(o.value is not None for o in table.observations):
+        # all cells empty or missing ('.', 'NaN', …): that is not "already imported", it is no data
+        raise ImportFailed([{"file": path.name, "row": None, "column": "waarde",
+                             "reason": "het bestand bevat geen enkele waarde (alle cellen leeg of ontbrekend, bijv. NaN)",
+                             "reason_en": "the file holds no value at all (every cell empty or missing, e.g. NaN)"}])
     batch = ImportBatch.objects.create(source=f"{meta.identifier or path.name}", sha256=digest, by=by,
                                        rows=len(table.observations), note=meta.title[:300])
     summary = ImportSummary(batch=batch, observations=len(table.observations))
