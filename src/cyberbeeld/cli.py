@@ -34,6 +34,7 @@ def _estimate(argv: list[str]) -> int:
 PURE: dict[str, Callable[[list[str]], int]] = {"redact": _redact, "classify": _classify, "estimate": _estimate}
 
 ALIASES = {"serve": "runserver"}
+LONG_RUNNING = {"runserver", "worker", "db_worker", "scheduler", "shell", "dbshell"}
 
 HELP = """Cyberbeeld — lokaal dreigingsbeeld cybercrime
 
@@ -71,6 +72,34 @@ Elke Django-beheeropdracht werkt ook (cyberbeeld help-django toont ze).
 """
 
 
+EXIT_INPUT = 2  # bad input or arguments: the message says which file, row and field
+EXIT_OPERATOR = 3  # the installation: database unreachable, missing secret, wrong settings
+EXIT_INTERNAL = 4  # a bug: the message names the exception; --traceback shows it
+
+
+def _one_line(text: object) -> str:
+    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
+    return " ".join(lines)[:2000] if lines else ""
+
+
+def _operator_error(exc: BaseException) -> str | None:
+    """The sentence for a failure of the installation rather than of the input, if it is one."""
+    from django.core.exceptions import ImproperlyConfigured
+    from django.db import DatabaseError, InterfaceError, OperationalError
+
+    if isinstance(exc, ModuleNotFoundError) and "settings" in str(exc):
+        return (f"instellingen niet gevonden (DJANGO_SETTINGS_MODULE) / settings module not found: "
+                f"{_one_line(exc)}")
+    if isinstance(exc, ImproperlyConfigured):
+        return f"instellingen onvolledig / settings incomplete: {_one_line(exc)}"
+    if isinstance(exc, DatabaseError) and ("no such table" in str(exc) or "does not exist" in str(exc)):
+        return f"database niet bijgewerkt (cyberbeeld migrate) / database not migrated: {_one_line(exc)}"
+    if isinstance(exc, OperationalError | InterfaceError):
+        return ("database niet bereikbaar (controleer DATABASE_URL en of de database draait) / database "
+                f"unreachable (check DATABASE_URL and that the database is running): {_one_line(exc)}")
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in {"-h", "--help", "help"}:
@@ -84,32 +113,68 @@ def main(argv: list[str] | None = None) -> int:
 
         return serve_production([a for a in rest if a != "--production"])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cyberbeeld.config.settings.dev")
-    from django.conf import settings
-    from django.core.exceptions import ImproperlyConfigured
-    from django.core.management import execute_from_command_line
-    from django.core.management.base import CommandError
-
     try:
-        settings.INSTALLED_APPS  # noqa: B018  (loads the settings: a refusal is one line, no traceback)
-    except ImproperlyConfigured as exc:
-        sys.stderr.write(f"cyberbeeld {command}: {exc}\n")
-        return 2
+        return _django(command, rest)
+    except KeyboardInterrupt:
+        sys.stderr.write(f"cyberbeeld {command}: afgebroken / interrupted\n")
+        return 130
+    except SystemExit:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - the one place that turns any failure into one line
+        if "--traceback" in rest:
+            raise
+        from cyberbeeld.inputs import InputRefused
+
+        if isinstance(exc, InputRefused | UnicodeError | ValueError) and _operator_error(exc) is None:
+            sys.stderr.write(f"cyberbeeld {command}: {_one_line(exc)}\n")
+            return EXIT_INPUT
+        operator = _operator_error(exc)
+        if operator is not None:
+            sys.stderr.write(f"cyberbeeld {command}: {operator}\n")
+            return EXIT_OPERATOR
+        sys.stderr.write(f"cyberbeeld {command}: interne fout / internal error: {type(exc).__name__}: "
+                         f"{_one_line(exc)} (--traceback toont de details / shows the details)\n")
+        return EXIT_INTERNAL
+
+
+def _django(command: str, rest: list[str]) -> int:
+    import django
+    from django.conf import settings
+
+    settings.INSTALLED_APPS  # noqa: B018 - loads the settings: a missing secret fails here (ImproperlyConfigured)
+    django.setup()
+    from django.core.management import execute_from_command_line, get_commands, load_command_class
+    from django.core.management.base import CommandError, handle_default_options
+    from django.db import connections
 
     if command == "help-django":
         execute_from_command_line(["cyberbeeld", "help"])
         return 0
     name = ALIASES.get(command, command.replace("-", "_"))
-    from django.db import OperationalError
-
-    try:
+    if name in LONG_RUNNING:  # the server and the worker keep Django's own start-up (autoreload)
         execute_from_command_line(["cyberbeeld", name, *rest])
-    except CommandError as exc:  # pragma: no cover - Django prints and exits itself normally
-        sys.stderr.write(f"cyberbeeld {command}: {exc}\n")
-        return 2
-    except OperationalError as exc:
-        reason = " ".join(str(exc).split())[:300]
-        sys.stderr.write(f"cyberbeeld {command}: database niet bereikbaar / unreachable: {reason}\n")
-        return 2
+        return 0
+    commands = get_commands()
+    if name not in commands:
+        sys.stderr.write(f"cyberbeeld {command}: onbekende opdracht / unknown command (cyberbeeld --help)\n")
+        return EXIT_INPUT
+    cmd = load_command_class(commands[name], name) if isinstance(commands[name], str) else commands[name]
+    parser = cmd.create_parser("cyberbeeld", name)
+    options = parser.parse_args(rest)  # argparse prints a one-line usage error and exits 2 itself
+    handle_default_options(options)
+    cmd_options = vars(options)
+    args = cmd_options.pop("args", ())
+    try:
+        cmd.execute(*args, **cmd_options)
+    except CommandError as exc:
+        if cmd_options.get("traceback"):
+            raise
+        sys.stderr.write(f"cyberbeeld {command}: {_one_line(exc)}\n")
+        return exc.returncode if exc.returncode not in (0, 1) else EXIT_INPUT
+    finally:
+        for conn in connections.all(initialized_only=True):
+            if not conn.in_atomic_block:  # (a caller's transaction, e.g. a test, stays open)
+                conn.close()
     return 0
 
 

@@ -56,7 +56,7 @@ def test_every_shareable_model_declares_its_free_text():
 
     not_shared = {  # kept by the owner, a professional contact by design, or generated/structured text
         "incidents.incident": {"raw_description", "postcode4", "external_id"},
-        "sharing.case": {"sectors", "form_index", "purpose", "external_id"},
+        "sharing.case": {"sectors", "form_index", "purpose", "external_id", "source_name", "source_ref"},
         "sharing.approach": {"sectors", "form_index", "purpose", "partners", "cost_capacity", "contact"},
         "risks.asset": {"operator", "location"},
         "risks.scenario": {"risk_owner", "method_id"},

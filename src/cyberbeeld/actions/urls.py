@@ -1,5 +1,7 @@
 from django.urls import path
 
+import cyberbeeld.web.converters  # noqa: F401 - registers the "key" converter
+
 from . import views
 
 app_name = "actions"
@@ -16,7 +18,7 @@ urlpatterns = [
     path("portefeuilles/nieuw/", views.portfolio_edit, name="portfolio_create"),
     path("portefeuilles/<uuid:uuid>/bewerken/", views.portfolio_edit, name="portfolio_edit"),
     path("bevoegdheden/", views.powers, name="powers"),
-    path("bevoegdheden/v<int:version>/", views.powers, name="powers_version"),
+    path("bevoegdheden/v<key:version>/", views.powers, name="powers_version"),
     path("bevoegdheden/<slug:code>/bewerken/", views.powers_edit, name="powers_edit"),
     path("bevoegdheden/scenario/<uuid:uuid>/", views.decision_aid, name="decision_aid"),
     path("oefeningen/", views.exercise_list, name="exercises"),

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from cyberbeeld.accounts import policy
 from cyberbeeld.accounts.models import Organisation, OrganisationKind, Role
 from cyberbeeld.risks.models import Scenario
+from cyberbeeld.web.params import uuid_param
 
 from . import exports, pdf, selectors, services
 from .forms import (
@@ -116,8 +117,9 @@ def measure_edit(request: HttpRequest, uuid: str | None = None) -> HttpResponse:
         measure = policy.get_changeable_or_404(request.user, Measure.objects.all(), uuid=uuid)
         org = measure.owner
     initial: dict[str, Any] = {}
-    if measure is None and request.GET.get("scenario"):
-        initial["scenarios"] = list(Scenario.objects.filter(owner=org, uuid=request.GET["scenario"]))
+    scenario_uuid = uuid_param(request, "scenario") if measure is None else None
+    if scenario_uuid is not None:
+        initial["scenarios"] = list(Scenario.objects.filter(owner=org, uuid=scenario_uuid))
     form = MeasureForm(request.POST or None, instance=measure, owner=org, viewer=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = _cleaned(form, services.MEASURE_FIELDS + services.MEASURE_M2M)
@@ -245,7 +247,8 @@ def powers_edit(request: HttpRequest, code: str) -> HttpResponse:
     if current is None:
         raise Http404
     instrument = get_object_or_404(current.instruments, code=code)
-    form = InstrumentForm(request.POST or None, instance=instrument)
+    # the date of the last check carries over unless the editor enters a new one
+    form = InstrumentForm(request.POST or None, instance=instrument, initial={"checked_on": current.checked_on})
     if request.method == "POST" and form.is_valid():
         changes = {f: form.cleaned_data[f] for f in INSTRUMENT_TEXT_FIELDS if f in form.cleaned_data}
         new = services.powers_new_version(by=request.user, note=form.cleaned_data["note"],
@@ -291,8 +294,9 @@ def exercise_list(request: HttpRequest) -> HttpResponse:
 def exercise_new(request: HttpRequest) -> HttpResponse:
     org = _require_writer(request)
     initial = {}
-    if request.GET.get("scenario"):
-        initial["scenario"] = Scenario.objects.filter(owner=org, uuid=request.GET["scenario"]).first()
+    scenario_uuid = uuid_param(request, "scenario")
+    if scenario_uuid is not None:
+        initial["scenario"] = Scenario.objects.filter(owner=org, uuid=scenario_uuid).first()
     if request.GET.get("template"):
         initial["template"] = request.GET["template"]
     form = ExerciseNewForm(request.POST or None, owner=org, viewer=request.user, templates=_template_choices(),
@@ -436,8 +440,9 @@ def exercise_action(request: HttpRequest, uuid: str, op: str) -> HttpResponse:
         elif op == "hervat":
             services.exercise_resume(by=request.user, exercise=ex)
         elif op == "overslaan":
-            if request.POST.get("inject"):
-                inject = get_object_or_404(Inject, exercise=ex, uuid=request.POST["inject"])
+            inject_uuid = uuid_param(request, "inject", source="POST")
+            if inject_uuid is not None:
+                inject = get_object_or_404(Inject, exercise=ex, uuid=inject_uuid)
             else:  # the next upcoming inject
                 nxt = services.exercise_schedule(ex).next
                 inject = get_object_or_404(Inject, exercise=ex, uuid=nxt.key) if nxt else None

@@ -26,3 +26,15 @@ class MappingForm(StyledFormMixin, forms.ModelForm):
         self.fields["politie_district"].queryset = qs.filter(kind=AreaKind.POLITIE_DISTRICT)
         self.fields["basisteam"].queryset = qs.filter(kind=AreaKind.BASISTEAM)
         self.fields["successor"].queryset = qs.filter(kind=AreaKind.GEMEENTE).current()
+
+    def clean_successor(self) -> Area | None:
+        from .importers import successor_cycle
+
+        successor = self.cleaned_data.get("successor")
+        if successor is not None and self.instance.pk:
+            if successor.pk == self.instance.pk:
+                raise forms.ValidationError(_("Een gemeente kan niet in zichzelf opgaan."))
+            cycle = successor_cycle(self.instance, successor, Area.objects.filter(kind=AreaKind.GEMEENTE))
+            if cycle:
+                raise forms.ValidationError(_("Deze opvolger maakt een kring: %(cycle)s") % {"cycle": " → ".join(cycle)})
+        return successor

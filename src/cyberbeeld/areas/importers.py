@@ -28,8 +28,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-import io
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +36,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.text import slugify
 
+from cyberbeeld import inputs
 from cyberbeeld.accounts import audit
 
 from .models import Area, AreaImport, AreaKind, PeerGroup
@@ -96,32 +95,51 @@ def _code(raw: str, prefix: str, width: int = 4) -> str:
     return f"{prefix}{int(raw):0{width}d}"
 
 
+def _refused(name: str, exc: inputs.InputRefused) -> AreaImportError:
+    return AreaImportError([RowError(name, exc.row or 0, exc.column or "-", exc.reason_nl)])
+
+
 def _read_text(path: Path) -> str:
-    data = path.read_bytes()
-    for enc in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise AreaImportError([RowError(path.name, 0, "-", "bestand is geen tekst (UTF-8 of Windows-1252)")])
+    """The file's text, through the shared reading guards (size, encoding)."""
+    try:
+        inputs.check_size(path.stat().st_size, path.name)
+        return inputs.decode(path.read_bytes(), path.name)[0]
+    except inputs.InputRefused as exc:
+        raise _refused(path.name, exc) from None
 
 
-def _csv_rows(text: str) -> tuple[list[str], list[dict[str, str]]]:
+def _load_json(path: Path) -> Any:
+    """JSON through the shared guards: nesting limit, no duplicate keys, finite numbers only."""
+    try:
+        return inputs.load_json(_read_text(path), path.name)
+    except inputs.InputRefused as exc:
+        raise _refused(path.name, exc) from None
+
+
+def _csv_rows(text: str, name: str = "-") -> tuple[list[str], list[dict[str, str]]]:
     sample = text[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    rows = list(reader)
-    return [h.strip() for h in (reader.fieldnames or [])], rows
+    try:
+        _delim, records = inputs.csv_rows(text, name, delimiter)
+        table = [row for _line, row in records]
+    except inputs.InputRefused as exc:
+        raise _refused(name, exc) from None
+    if not table:
+        return [], []
+    header = [h.strip() for h in table[0]]
+    rows = []
+    for line, row in enumerate(table[1:], start=2):
+        if len(row) > len(header) and any(c.strip() for c in row[len(header):]):
+            raise AreaImportError([RowError(name, line, "-", f"{len(row)} velden, maar de kop heeft er {len(header)}")])
+        rows.append({h: (row[i] if i < len(row) else "") for i, h in enumerate(table[0])})
+    return header, rows
 
 
 def sniff(path: Path) -> str:
     text = _read_text(path)
     stripped = text.lstrip()
     if stripped.startswith("{") or stripped.startswith("["):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise AreaImportError([RowError(path.name, exc.lineno, "-", f"ongeldige JSON: {exc.msg}")]) from exc
+        data = _load_json(path)
         if isinstance(data, dict) and data.get("type") == "Topology":
             return "topojson"
         if isinstance(data, dict) and data.get("type") == "FeatureCollection":
@@ -129,7 +147,7 @@ def sniff(path: Path) -> str:
         if isinstance(data, list) and data and isinstance(data[0], dict) and "gemcode" in data[0]:
             return "gemeente-veiligheidsregio"
         raise AreaImportError([RowError(path.name, 1, "-", "onbekend JSON-formaat voor gebieden")])
-    headers, _rows = _csv_rows(text)
+    headers, _rows = _csv_rows(text, path.name)
     h = {x.lower() for x in headers}
     if {"naam", "nummer", "provincie"} <= h:
         return "gemeenten"
@@ -223,14 +241,21 @@ def _int(raw: str, imp: _Importer, row: int, fieldname: str) -> int | None:
     if raw == "":
         return None
     try:
-        return int(float(raw.replace(".", "").replace(",", ".")) if "," in raw else float(raw))
+        value = float(raw.replace(".", "").replace(",", ".")) if "," in raw else float(raw)
     except ValueError:
         imp.err(row, fieldname, f"'{raw}' is geen getal")
         return None
+    if not inputs.finite(value) or value >= 2**31:
+        imp.err(row, fieldname, f"'{raw}' is geen eindig getal binnen het bereik")
+        return None
+    if value < 0:
+        imp.err(row, fieldname, f"'{raw}' is negatief: een aantal inwoners kan niet negatief zijn")
+        return None
+    return int(value)
 
 
 def _rows(imp: _Importer) -> list[dict[str, str]]:
-    _headers, rows = _csv_rows(_read_text(imp.path))
+    _headers, rows = _csv_rows(_read_text(imp.path), imp.name)
     return [{(k or "").strip().lower(): (v or "").strip() for k, v in r.items()} for r in rows]
 
 
@@ -352,10 +377,9 @@ def import_cbs_bevolking(imp: _Importer) -> None:
 
 
 def import_gemeente_vr(imp: _Importer) -> None:
-    try:
-        data = json.loads(_read_text(imp.path))
-    except json.JSONDecodeError as exc:
-        raise AreaImportError([RowError(imp.name, exc.lineno, "-", f"ongeldige JSON: {exc.msg}")]) from exc
+    data = _load_json(imp.path)
+    if not isinstance(data, list) or not all(isinstance(x, dict) for x in data):
+        raise AreaImportError([RowError(imp.name, 1, "-", "verwacht een JSON-lijst van objecten")])
     _ensure_vrs(imp)
     for i, item in enumerate(data, start=1):
         try:
@@ -420,16 +444,21 @@ def _decode_topology(topo: dict[str, Any], object_name: str) -> Iterable[tuple[d
 
 
 def import_topojson(imp: _Importer) -> None:
-    try:
-        topo = json.loads(_read_text(imp.path))
-    except json.JSONDecodeError as exc:
-        raise AreaImportError([RowError(imp.name, exc.lineno, "-", f"ongeldige JSON: {exc.msg}")]) from exc
+    topo = _load_json(imp.path)
     _ensure_vrs(imp)
     n = 0
+    objects = topo.get("objects")
+    if not isinstance(objects, dict) or not isinstance(topo.get("arcs"), list):
+        raise AreaImportError([RowError(imp.name, 1, "objects/arcs", "TopoJSON zonder 'objects' of 'arcs'")])
     for obj_name in ("gm_features", "vr_features"):
-        if obj_name not in topo.get("objects", {}):
+        if obj_name not in objects:
             continue
-        for i, (props, geom) in enumerate(_decode_topology(topo, obj_name), start=1):
+        try:
+            decoded = list(_decode_topology(topo, obj_name))
+        except (KeyError, TypeError, IndexError, ValueError, AttributeError) as exc:
+            raise AreaImportError([RowError(imp.name, 1, obj_name,
+                                            f"TopoJSON is beschadigd ({type(exc).__name__}: {exc})")]) from None
+        for i, (props, geom) in enumerate(decoded, start=1):
             n += 1
             code = str(props.get("code", "")).strip().upper()
             area = imp._cache.get(code)
@@ -444,11 +473,19 @@ def import_topojson(imp: _Importer) -> None:
 
 
 def import_geojson(imp: _Importer) -> None:
-    try:
-        data = json.loads(_read_text(imp.path))
-    except json.JSONDecodeError as exc:
-        raise AreaImportError([RowError(imp.name, exc.lineno, "-", f"ongeldige JSON: {exc.msg}")]) from exc
-    for i, feat in enumerate(data.get("features", []), start=1):
+    data = _load_json(imp.path)
+    features = data.get("features", [])
+    if not isinstance(features, list):
+        raise AreaImportError([RowError(imp.name, 1, "features", "GeoJSON 'features' is geen lijst")])
+    for i, feat in enumerate(features, start=1):
+        if not isinstance(feat, dict) or not isinstance(feat.get("properties") or {}, dict):
+            imp.err(i, "features", "geen GeoJSON-feature (object met properties)")
+            continue
+        geometry = feat.get("geometry")
+        if geometry is not None and not (isinstance(geometry, dict) and isinstance(geometry.get("type"), str)
+                                         and isinstance(geometry.get("coordinates"), list)):
+            imp.err(i, "geometry", "geometrie zonder type of coördinaten")
+            continue
         props = feat.get("properties") or {}
         code = str(props.get("statcode", "")).strip().upper()
         if not code.startswith("GM"):
@@ -519,11 +556,34 @@ def import_herindeling(imp: _Importer) -> None:
         if a.pk == b.pk:
             imp.err(i, "code_nieuw", "een gemeente kan niet in zichzelf opgaan")
             continue
+        cycle = successor_cycle(a, b, imp._cache.values())
+        if cycle:
+            imp.err(i, "code_nieuw", "herindeling maakt een kring: " + " → ".join(cycle))
+            continue
         if a.successor_id != b.pk or a.valid_to != date:
             a.successor, a.valid_to, a.superseded = b, date, True
             a.save(update_fields=["successor", "valid_to", "superseded"])
             imp.result.updated += 1
     imp.result.rows = len(rows)
+
+
+def successor_cycle(area: Area, successor: Area, areas: Iterable[Area]) -> list[str]:
+    """The codes of the cycle that making ``successor`` the successor of ``area`` would close
+    (empty when there is none): a gemeente cannot (indirectly) merge into itself."""
+    by_pk = {a.pk: a for a in areas}
+    path = [area.code, successor.code]
+    current: Area | None = successor
+    seen: set[int] = set()
+    while current is not None:
+        if current.pk == area.pk:
+            return path
+        if current.pk in seen or current.successor_id is None:
+            return []
+        seen.add(current.pk)
+        current = by_pk.get(current.successor_id) or Area.objects.filter(pk=current.successor_id).first()
+        if current is not None:
+            path.append(current.code)
+    return []
 
 
 def _report_missing(imp: _Importer) -> None:
@@ -568,8 +628,8 @@ def import_file(path: Path | str, *, by: Any = None, progress: ProgressFn | None
         raise AreaImportError([RowError(str(path), 0, "-", "bestand bestaat niet")])
     fmt = sniff(path)
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
-    _ensure_peer_groups()
     with transaction.atomic():
+        _ensure_peer_groups()
         imp = _Importer(path, by, progress)
         imp.result.file_format = fmt
         IMPORTERS[fmt](imp)

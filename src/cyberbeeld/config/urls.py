@@ -4,6 +4,7 @@ from django.views.generic.base import RedirectView
 
 from cyberbeeld.api.main import api
 
+handler400 = "cyberbeeld.web.views.error_400"
 handler404 = "cyberbeeld.web.views.error_404"
 handler403 = "cyberbeeld.web.views.error_403"
 

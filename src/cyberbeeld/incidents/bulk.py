@@ -13,7 +13,6 @@ The row key is the ``sleutel`` column (``external_id``), unique per owner organi
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections.abc import Callable, Iterator
@@ -24,6 +23,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from cyberbeeld import inputs
 from cyberbeeld.accounts import audit, policy, shared_text
 from cyberbeeld.accounts.models import AuditEvent, Organisation
 from cyberbeeld.accounts.tlp import TLP
@@ -101,42 +101,79 @@ def _norm_header(h: Any) -> str:
 
 
 def read_table(filename: str, data: bytes) -> tuple[list[str], Iterator[list[Any]]]:
-    """Header and rows of a CSV (comma or semicolon, UTF-8 with or without BOM, or Windows-1252),
-    XLSX or ODS file."""
+    """Header and rows of a CSV (comma or semicolon; UTF-8 with or without BOM, UTF-16 with BOM, or
+    plausible Windows-1252), XLSX or ODS file, within the limits of :mod:`cyberbeeld.inputs`."""
+    try:
+        return _read_table(filename, data)
+    except inputs.InputRefused as exc:
+        raise ImportFileError(exc.nl, exc.en) from None
+
+
+def _limited(name: str, header: list[Any], rows: Iterator[Any]) -> tuple[list[str], Iterator[list[Any]]]:
+    lim = inputs.limits()
+    if len(header) > lim.max_columns:
+        raise inputs.refuse(name, f"meer dan {lim.max_columns} kolommen (max_columns)",
+                            f"more than {lim.max_columns} columns (max_columns)", row=1)
+
+    def gen() -> Iterator[list[Any]]:
+        for n, r in enumerate(rows, start=2):
+            if n - 1 > lim.max_rows:
+                raise ImportFileError(f"{name}: meer dan {lim.max_rows} rijen (max_rows)",
+                                      f"{name}: more than {lim.max_rows} rows (max_rows)")
+            cells = list(r)[: lim.max_columns + 1]
+            for v in cells:
+                if isinstance(v, str) and len(v) > lim.max_field_chars:
+                    raise ImportFileError(f"{name}, rij {n}: een veld is langer dan {lim.max_field_chars} tekens "
+                                          "(max_field_chars)", f"{name}, row {n}: a field is longer than "
+                                          f"{lim.max_field_chars} characters (max_field_chars)")
+            yield cells
+
+    return [str(h or "") for h in header], gen()
+
+
+def _read_table(filename: str, data: bytes) -> tuple[list[str], Iterator[list[Any]]]:
     name = filename.lower()
+    inputs.check_size(len(data), filename)
     if name.endswith((".xlsx", ".xlsm")):
         import openpyxl
 
+        inputs.check_zip(data, filename)
         try:
             wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            rows = wb.worksheets[0].iter_rows(values_only=True)
+            header = next(rows, None)
         except Exception as exc:  # noqa: BLE001 - any unreadable workbook
             raise ImportFileError("Het Excel-bestand kan niet worden gelezen.", "The Excel file cannot be read.") from exc
-        rows = wb.worksheets[0].iter_rows(values_only=True)
-        header = next(rows, None)
         if header is None:
             raise ImportFileError("Het bestand is leeg.", "The file is empty.")
-        return [str(h or "") for h in header], (list(r) for r in rows)
+        return _limited(filename, list(header), rows)
     if name.endswith(".ods"):
         import tablib
 
+        inputs.check_zip(data, filename)
         try:
             ds = tablib.Dataset().load(data, format="ods")
         except Exception as exc:  # noqa: BLE001
             raise ImportFileError("Het ODS-bestand kan niet worden gelezen.", "The ODS file cannot be read.") from exc
-        return [str(h or "") for h in ds.headers or []], (list(r) for r in ds)
+        return _limited(filename, list(ds.headers or []), iter(ds))
     if not name.endswith((".csv", ".txt")):
         raise ImportFileError("Alleen CSV, XLSX en ODS worden ingelezen.", "Only CSV, XLSX and ODS can be imported.")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252")
+    text, _encoding = inputs.decode(data, filename)
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") >= first.count(",") and ";" in first else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = next(reader, None)
-    if not header:
+    _delim, records = inputs.csv_rows(text, filename, delimiter)
+    first_record = next(records, None)
+    if not first_record or not first_record[1]:
         raise ImportFileError("Het bestand is leeg.", "The file is empty.")
-    return header, (r for r in reader)
+
+    def rest() -> Iterator[list[Any]]:
+        try:
+            for _line, row in records:
+                yield row
+        except inputs.InputRefused as exc:
+            raise ImportFileError(exc.nl, exc.en) from None
+
+    return first_record[1], rest()
 
 
 # --------------------------------------------------------------------------- validating

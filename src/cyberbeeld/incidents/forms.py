@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from cyberbeeld.accounts.models import TLP_CHOICES
 from cyberbeeld.areas.models import Area
 from cyberbeeld.web.forms import StyledFormMixin, sharing_fields_for
+from cyberbeeld.web.params import parse_pk
 
 from . import questions
 from .models import Form, Incident, RetentionRule
@@ -50,7 +51,7 @@ class IncidentForm(StyledFormMixin, forms.ModelForm):
 
     def chosen_form_code(self) -> str | None:
         if self.is_bound:
-            pk = self.data.get(self.add_prefix("form"))
+            pk = parse_pk(self.data.get(self.add_prefix("form")))
             if pk:
                 return Form.objects.filter(pk=pk).values_list("code", flat=True).first()
             return None
@@ -86,6 +87,19 @@ class ImportForm(StyledFormMixin, forms.Form):
             raise forms.ValidationError(_("Alleen CSV, XLSX en ODS worden ingelezen."))
         if f.size > self.MAX_BYTES:
             raise forms.ValidationError(_("Het bestand is groter dan 50 MB."))
+        # the reading guards (size, encoding, zip, columns, quoting) before the file is queued
+        from django.utils.translation import get_language
+
+        from .bulk import ImportFileError, read_table
+
+        data = f.read()
+        f.seek(0)
+        try:
+            _header, rows = read_table(f.name, data)
+            for _row in rows:  # reading every record is cheap and finds bad quoting and huge fields now
+                pass
+        except ImportFileError as exc:
+            raise forms.ValidationError(exc.nl if (get_language() or "nl").startswith("nl") else exc.en) from None
         return f
 
 

@@ -301,17 +301,37 @@ def _item_to(i: MachinetagItem) -> dict[str, Any]:
 def import_machinetag(data: Mapping[str, Any] | str | bytes) -> MachinetagTaxonomy:
     """Read a MISP machinetag taxonomy (a dict or JSON text)."""
     if isinstance(data, str | bytes):
-        try:
-            data = json.loads(data)
-        except json.JSONDecodeError as exc:
-            raise TaxonomyError(f"not JSON: {exc}") from exc
+        from cyberbeeld import inputs
+
+        try:  # the shared reading guards: size, encoding, nesting, duplicate keys, finite numbers
+            data = inputs.load_json(data, "machinetag.json")
+        except inputs.InputRefused as exc:
+            prefix = "not JSON: " if "JSON" in exc.reason_en else ""
+            raise TaxonomyError(f"{prefix}{exc.reason_en}") from None
     if not isinstance(data, Mapping):
         raise TaxonomyError("a machinetag must be a JSON object")
     for key in ("namespace", "description", "version", "predicates"):
         if key not in data:
             raise TaxonomyError(f"machinetag without '{key}'")
+    for key in ("namespace", "description"):
+        if not isinstance(data[key], str):
+            raise TaxonomyError(f"machinetag '{key}' must be a string")
+    if not isinstance(data["version"], int) or isinstance(data["version"], bool) or not 0 <= data["version"] < 2**31:
+        raise TaxonomyError("machinetag 'version' must be a whole number from 0")
+    if not isinstance(data["predicates"], list):
+        raise TaxonomyError("machinetag 'predicates' must be a list")
+    if data.get("expanded") is not None and not isinstance(data["expanded"], str):
+        raise TaxonomyError("machinetag 'expanded' must be a string")
     values = None
     if "values" in data:
+        raw_values = data["values"]
+        if not isinstance(raw_values, list):
+            raise TaxonomyError("machinetag 'values' must be a list")
+        for i, v in enumerate(raw_values, start=1):
+            if not isinstance(v, Mapping) or not isinstance(v.get("predicate"), str):
+                raise TaxonomyError(f"machinetag 'values' item {i}: an object with a string 'predicate'")
+            if not isinstance(v.get("entry", []), list):
+                raise TaxonomyError(f"machinetag 'values' item {i}: 'entry' must be a list")
         values = tuple(
             MachinetagValues(
                 predicate=v["predicate"],
@@ -319,7 +339,7 @@ def import_machinetag(data: Mapping[str, Any] | str | bytes) -> MachinetagTaxono
                 extra={k: x for k, x in v.items() if k not in ("predicate", "entry")},
                 key_order=tuple(v.keys()),
             )
-            for v in data["values"]
+            for v in raw_values
         )
     known = ("namespace", "description", "version", "predicates", "values", "expanded")
     return MachinetagTaxonomy(

@@ -1,5 +1,7 @@
 from django.urls import path
 
+import cyberbeeld.web.converters  # noqa: F401 - registers the "key" converter
+
 from . import views
 
 app_name = "incidents"
@@ -12,7 +14,7 @@ urlpatterns = [
     path("importeren/", views.import_upload, name="import"),
     path("importeren/<uuid:uuid>/", views.import_job, name="import_job"),
     path("bewaartermijnen/", views.retention_overview, name="retention"),
-    path("bewaartermijnen/<int:pk>/verwijderen/", views.retention_rule_delete, name="retention_delete"),
+    path("bewaartermijnen/<key:pk>/verwijderen/", views.retention_rule_delete, name="retention_delete"),
     path("taxonomie/", views.taxonomy_overview, name="taxonomy"),
     path("taxonomie/machinetag.json", views.taxonomy_export, name="taxonomy_export"),
     path("vroegsignalering/", views.early_warning, name="early_warning"),

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from cyberbeeld.accounts import audit, policy
 from cyberbeeld.accounts.models import AuditEvent, Role
+from cyberbeeld.web.params import int_param, pk_param
 
 from . import bulk, questions, retention, selectors, services
 from .forms import DetailFieldsForm, ImportForm, IncidentForm, RetentionRuleForm, TaxonomyImportForm
@@ -85,7 +86,7 @@ def incident_edit(request: HttpRequest, uuid: str | None = None) -> HttpResponse
 @login_required
 def detail_fields(request: HttpRequest) -> HttpResponse:
     """htmx: the questions of the form chosen in the incident form."""
-    code = Form.objects.filter(pk=request.GET.get("form") or 0).values_list("code", flat=True).first()
+    code = Form.objects.filter(pk=pk_param(request, "form") or 0).values_list("code", flat=True).first()
     return render(request, "incidents/_detail_fields.html", {"details_form": DetailFieldsForm(form_code=code)})
 
 
@@ -204,8 +205,9 @@ def taxonomy_export(request: HttpRequest) -> HttpResponse:
     if lang not in ("en", "nl"):
         raise Http404
     version = None
-    if request.GET.get("version"):
-        version = get_object_or_404(TaxonomyVersion, version=request.GET["version"])
+    number = int_param(request, "version", minimum=1, maximum=2**31 - 1)  # a PositiveIntegerField
+    if number is not None:
+        version = get_object_or_404(TaxonomyVersion, version=number)
     try:
         text = services.taxonomy_export(version, lang)
     except ValueError as exc:

@@ -144,11 +144,11 @@ def checked_value(field: str, value: Decimal | None) -> tuple[Decimal | None, tu
         except ArithmeticError:
             return None, (f"'{value}' is geen getal", f"'{value}' is not a number")
     if not value.is_finite():
-        return None, (f"'{value}' is geen eindig getal", f"'{value}' is not a finite number")
+        return None, (f"'{value}' is geen eindig getal (buiten het bereik)", f"'{value}' is not a finite number (out of range)")
     digits, places = _limits(field)
     if abs(value) >= Decimal(10) ** (digits - places):
-        return None, (f"'{value}' is te groot: hoogstens {digits - places} cijfers voor de komma",
-                      f"'{value}' is too large: at most {digits - places} digits before the decimal point")
+        return None, (f"'{value}' valt buiten het bereik van de kolom: hoogstens {digits - places} cijfers voor de komma",
+                      f"'{value}' is out of the column's range: at most {digits - places} digits before the point")
     quantum = Decimal(1).scaleb(-places)
     stored = value.quantize(quantum, rounding=ROUND_HALF_EVEN) if value.as_tuple().exponent < -places else value  # type: ignore[operator]
     return stored, None
@@ -158,7 +158,7 @@ def checked_count(value: int | None) -> tuple[int | None, tuple[str, str] | None
     if value is None:
         return None, None
     if value < 0 or value > MAX_COUNT:
-        return None, (f"'{value}' past niet in het aantal (0 tot {MAX_COUNT})",
+        return None, (f"'{value}' valt buiten het bereik van het aantal (0 tot {MAX_COUNT})",
                       f"'{value}' does not fit the count (0 to {MAX_COUNT})")
     return value, None
 

@@ -36,3 +36,9 @@ class SurveyUploadForm(StyledFormMixin, forms.Form):
     cluster = forms.CharField(label=_("Kolom met clusters (optioneel)"), max_length=100, required=False)
     period = forms.RegexField(label=_("Periode (jaar)"), regex=r"^\d{4}$", max_length=4,
                               error_messages={"invalid": _("Vul een jaartal in, bijv. 2025.")})
+
+    def clean_file(self) -> Any:
+        f = self.cleaned_data["file"]
+        if f.size > MAX_UPLOAD:
+            raise forms.ValidationError(_("Het bestand is groter dan 50 MB."))
+        return f

@@ -147,7 +147,12 @@ def store_table(table: parsers.ParsedTable, *, path: Path, digest: str, writer: 
     ]
     if problems:
         raise ImportFailed(problems[:100])
-    adjusted = _checked_values(table, path)
+    adjusted = _checked_values(table, path)  # finite, within the columns (indicators.figures)
+    if not any(o.value is not None for o in table.observations):
+        # all cells empty or missing ('.', 'NaN', …): that is not "already imported", it is no data
+        raise ImportFailed([{"file": path.name, "row": None, "column": "waarde",
+                             "reason": "het bestand bevat geen enkele waarde (alle cellen leeg of ontbrekend, bijv. NaN)",
+                             "reason_en": "the file holds no value at all (every cell empty or missing, e.g. NaN)"}])
     batch = ImportBatch.objects.create(source=f"{meta.identifier or path.name}", sha256=digest, by=by,
                                        rows=len(table.observations), note=meta.title[:300])
     summary = ImportSummary(batch=batch, observations=len(table.observations))

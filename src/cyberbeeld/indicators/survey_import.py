@@ -18,6 +18,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.text import slugify
 
+from cyberbeeld import inputs
 from cyberbeeld.accounts import audit
 from cyberbeeld.accounts.models import Organisation
 from cyberbeeld.areas.models import Area, AreaKind
@@ -58,6 +59,36 @@ def _dec(x: Any, scale: float) -> Decimal | None:
     return Decimal(str(round(value * scale, 6)))
 
 
+def _check_parquet(path: Path, file_name: str) -> None:
+    """Columns and rows from the Parquet footer, before the table is read."""
+    import pyarrow.parquet as pq
+
+    lim = inputs.limits()
+    try:
+        meta = pq.ParquetFile(path).metadata
+    except Exception as exc:  # noqa: BLE001 - any unreadable footer is a file problem
+        raise SurveyImportError(f"{file_name}: het bestand is niet te lezen als Parquet ({exc}).") from exc
+    if meta.num_columns > lim.max_columns:
+        raise SurveyImportError(f"{file_name}: meer dan {lim.max_columns} kolommen (max_columns)")
+    if meta.num_rows > lim.max_rows:
+        raise SurveyImportError(f"{file_name}: meer dan {lim.max_rows} rijen (max_rows)")
+
+
+def _check_weights(frame: Any, column: str, file_name: str) -> None:
+    """Survey weights are finite numbers above zero: a weight of 0 (or all 0) leaves nothing to
+    estimate from and a NaN or infinite weight poisons every estimate."""
+    import numpy as np
+    import pandas as pd
+
+    values = pd.to_numeric(frame[column], errors="coerce")
+    bad = ~np.isfinite(values.to_numpy(dtype=float, na_value=np.nan)) | (values.to_numpy(dtype=float, na_value=np.nan) <= 0)
+    if bad.any():
+        position = int(np.argmax(bad))
+        raise SurveyImportError(
+            f"{file_name}, rij {position + 2}, kolom '{column}': gewicht '{frame[column].iloc[position]}' "
+            "is geen getal groter dan 0")
+
+
 def import_survey_estimates(
     *, by: Any, organisation: Organisation, content: bytes, file_name: str, weights: str, area_column: str,
     variables: list[str], period: str, strata: str = "", cluster: str = "", ci: str = "logit",
@@ -78,14 +109,28 @@ def import_survey_estimates(
     suffix = ".parquet" if file_name.lower().endswith(".parquet") else ".csv"
     with tempfile.TemporaryDirectory(prefix="cyberbeeld-survey-") as tmp:
         path = Path(tmp) / f"microdata{suffix}"
-        path.write_bytes(content)
         try:
-            frame = pd.read_parquet(path) if suffix == ".parquet" else pd.read_csv(path, sep=None, engine="python")
+            inputs.check_size(len(content), file_name)
+            if suffix == ".csv":
+                # encoding, strict quoting, column/row/field limits before pandas sees a byte
+                text, _encoding = inputs.decode(content, file_name)
+                delimiter, records = inputs.csv_rows(text, file_name)
+                for _record in records:
+                    pass
+                path.write_text(text, encoding="utf-8")
+            else:
+                path.write_bytes(content)
+                _check_parquet(path, file_name)
+        except inputs.InputRefused as exc:
+            raise SurveyImportError(exc.nl) from None
+        try:
+            frame = pd.read_parquet(path) if suffix == ".parquet" else pd.read_csv(path, sep=delimiter)
         except Exception as exc:  # noqa: BLE001 - any reader failure is a user-facing file problem
             raise SurveyImportError(f"{file_name}: het bestand is niet te lezen als CSV of Parquet ({exc}).") from exc
         for column in [weights, area_column, *variables, *([strata] if strata else []), *([cluster] if cluster else [])]:
             if column not in frame.columns:
                 raise SurveyImportError(f"kolom '{column}' ontbreekt in {file_name}")
+        _check_weights(frame, weights, file_name)
         areas = _area_map()
         keys = frame[area_column].astype(str).str.strip()
         unknown = ~keys.str.upper().isin(areas.keys()) & ~keys.str.lower().isin(areas.keys())

@@ -1,5 +1,7 @@
 from django.urls import path
 
+import cyberbeeld.web.converters  # noqa: F401 - registers the "key" converter
+
 from . import views
 
 app_name = "indicators"
@@ -9,7 +11,7 @@ urlpatterns = [
     path("vergelijk/", views.compare, name="compare"),
     path("kaart/<slug:code>/", views.map_page, name="map"),
     path("import/", views.import_upload, name="import"),
-    path("import/<int:pk>/", views.import_job, name="import_job"),
+    path("import/<key:pk>/", views.import_job, name="import_job"),
     path("eigen-onderzoek/", views.survey_upload, name="survey_upload"),
     path("<slug:gemeente>/<slug:code>/", views.indicator_page, name="indicator"),
     path("<slug:gemeente>/<slug:code>/download.<str:fmt>", views.indicator_download, name="download"),

@@ -25,6 +25,12 @@ class WebConfig(AppConfig):
     verbose_name = _("Webomgeving")
 
     def ready(self) -> None:
+        from django.conf import settings
+
+        from cyberbeeld import inputs
+
+        inputs.configure(**getattr(settings, "CYBERBEELD_INPUT_LIMITS", {}))
+
         from .navigation import register
 
         register("dashboard", _("Overzicht"), "web:dashboard", order=0)

@@ -16,8 +16,90 @@ _CLASSES = {
 }
 
 
+# What an HTML date/time control accepts as its value, whatever the page's language: a localised
+# value ("03-02-2027") is not a valid date string, so the browser shows an empty control and submits
+# nothing, and saving the form unchanged would wipe the stored value.
+ISO_DATE = "%Y-%m-%d"
+ISO_TIME = "%H:%M"
+ISO_TIME_SECONDS = "%H:%M:%S"
+
+
+class IsoDateTimeInput(forms.DateTimeInput):
+    """A ``datetime-local`` control with the value in the browser's format, to the minute, or to the
+    second when the stored value has seconds (so saving unchanged never rounds a value away)."""
+
+    input_type = "datetime-local"
+
+    def format_value(self, value: Any) -> Any:
+        if hasattr(value, "second") and hasattr(value, "date"):
+            fmt = f"{ISO_DATE}T{ISO_TIME_SECONDS if value.second or value.microsecond else ISO_TIME}"
+            return value.strftime(fmt)
+        return super().format_value(value)
+
+
+class IsoTimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def format_value(self, value: Any) -> Any:
+        if hasattr(value, "second") and not hasattr(value, "date"):
+            return value.strftime(ISO_TIME_SECONDS if value.second or value.microsecond else ISO_TIME)
+        return super().format_value(value)
+
+
+def iso_widgets(field: forms.Field) -> None:
+    """Give every date, datetime and time input of a form the HTML control and the ISO value it needs."""
+    widget = field.widget
+    if isinstance(widget, forms.DateTimeInput):
+        if not isinstance(widget, IsoDateTimeInput):
+            new: forms.Widget = IsoDateTimeInput(attrs=widget.attrs)
+            new.is_required = widget.is_required
+            field.widget = new
+    elif isinstance(widget, forms.DateInput):
+        widget.format = ISO_DATE
+        widget.input_type = "date"
+    elif isinstance(widget, forms.TimeInput) and not isinstance(widget, IsoTimeInput):
+        new = IsoTimeInput(attrs=widget.attrs)
+        new.is_required = widget.is_required
+        field.widget = new
+
+
+def _integer_keys(field: forms.ModelChoiceField) -> bool:
+    from django.db import models
+
+    key = field.to_field_name or field.queryset.model._meta.pk.name
+    return isinstance(field.queryset.model._meta.get_field(key), models.IntegerField | models.AutoField)
+
+
+def guard_model_choices(field: forms.Field) -> None:
+    """A submitted key that cannot be a row of the field's table ('abc', 10^23, a NUL byte) is an
+    invalid choice, found before the database sees it: otherwise the lookup raises (ValueError,
+    OverflowError on SQLite, a data error on PostgreSQL) and the request ends in a 500."""
+    from django.core.exceptions import ValidationError
+
+    from .params import parse_pk
+
+    if not isinstance(field, forms.ModelChoiceField) or getattr(field, "_keys_guarded", False):
+        return
+    original = field.clean
+
+    def clean(value: Any) -> Any:
+        values = value if isinstance(value, list | tuple) else [value]
+        for v in values:
+            if isinstance(v, str) and v not in field.empty_values:
+                bad = "\x00" in v or (_integer_keys(field) and parse_pk(v) is None)
+                if bad:
+                    raise ValidationError(field.error_messages["invalid_choice"], code="invalid_choice",
+                                          params={"value": v[:40]})
+        return original(value)
+
+    field.clean = clean  # type: ignore[method-assign]
+    field._keys_guarded = True  # type: ignore[attr-defined]
+
+
 def style(form: forms.BaseForm) -> None:
     for name, field in form.fields.items():
+        iso_widgets(field)
+        guard_model_choices(field)
         widget = field.widget
         css = next((c for t, c in _CLASSES.items() if isinstance(widget, t)), "utrecht-textbox utrecht-textbox--html-input")
         if css:

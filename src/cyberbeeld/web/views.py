@@ -25,6 +25,10 @@ def privacy(request: HttpRequest) -> HttpResponse:
     return render(request, "web/privacy.html")
 
 
+def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "400.html", status=400)
+
+
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "404.html", status=404)
 

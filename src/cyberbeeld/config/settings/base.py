@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "cyberbeeld.accounts.middleware.CurrentOrganisationMiddleware",
+    "cyberbeeld.web.middleware.RejectNulMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -117,6 +118,10 @@ if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
     if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         DATABASES["default"]["OPTIONS"] = dict(_SQLITE_OPTIONS)
+    if "postgresql" in DATABASES["default"]["ENGINE"]:
+        # a wrong host fails in seconds instead of the system's TCP timeout (minutes)
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", int(env("CYBERBEELD_DB_CONNECT_TIMEOUT", "5")))
 else:
     DATABASES = {
         "default": {
@@ -227,3 +232,15 @@ LOGGING = {
 
 # The NL Design System theme class set on <body>; a gemeente can load its own theme.
 CYBERBEELD_THEME_CLASS = env("CYBERBEELD_THEME_CLASS", "voorbeeld-theme")
+
+# Limits of every file Cyberbeeld reads (cyberbeeld/inputs.py: import commands and uploads alike).
+# Each refusal names the limit; raise one here (or with the environment variable) when a real file needs it.
+CYBERBEELD_INPUT_LIMITS = {
+    "max_bytes": int(env("CYBERBEELD_MAX_INPUT_BYTES", str(200 * 1024 * 1024))),  # uploads: 50 MB (forms)
+    "max_rows": int(env("CYBERBEELD_MAX_INPUT_ROWS", "5000000")),
+    "max_columns": int(env("CYBERBEELD_MAX_INPUT_COLUMNS", "500")),
+    "max_field_chars": int(env("CYBERBEELD_MAX_INPUT_FIELD_CHARS", "32768")),
+    "max_json_depth": int(env("CYBERBEELD_MAX_JSON_DEPTH", "64")),
+    "max_unzipped_bytes": int(env("CYBERBEELD_MAX_UNZIPPED_BYTES", str(200 * 1024 * 1024))),
+    "max_zip_ratio": int(env("CYBERBEELD_MAX_ZIP_RATIO", "100")),
+}

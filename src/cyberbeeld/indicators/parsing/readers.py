@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import itertools
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from cyberbeeld import inputs
 
 from .model import Problems
 
@@ -20,21 +19,23 @@ XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 JSON_SUFFIXES = frozenset({".json"})
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """Decode bytes: UTF-8 (with or without BOM) first, then Windows-1252 (Dutch Excel),
-    then Latin-1 as a last resort (it never fails)."""
-    try:
-        return data.decode("utf-8-sig"), "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "latin-1"
+def decode(data: bytes, name: str = "-") -> tuple[str, str]:
+    """Decode bytes through the shared guard (:func:`cyberbeeld.inputs.decode`): UTF-8 with or
+    without BOM, UTF-16/32 with BOM, plausible Windows-1252 (Dutch Excel); anything else is refused."""
+    text, encoding = inputs.decode(data, name)
+    if encoding == "utf-8-sig":
+        return text, "utf-8-sig"
+    return text, encoding
 
 
-def read_text(path: Path) -> tuple[str, str]:
-    return decode(path.read_bytes())
+def read_text(path: Path, problems: Problems | None = None) -> tuple[str, str]:
+    try:
+        inputs.check_size(path.stat().st_size, path.name)
+        return decode(path.read_bytes(), path.name)
+    except inputs.InputRefused as exc:
+        if problems is None:
+            raise
+        raise problems.fail(exc.row, exc.column, exc.reason_nl, exc.reason_en) from None
 
 
 def sniff_delimiter(text: str) -> str:
@@ -68,27 +69,18 @@ class Rows:
     is_text: bool = True
 
 
-def _csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    prev = 0
-    for row in reader:
-        start = prev + 1
-        prev = reader.line_num
-        yield start, row
-
-
 def read_csv(path: Path, problems: Problems, delimiter: str | None = None) -> Rows:
-    text, encoding = read_text(path)
+    text, encoding = read_text(path, problems)
     if not text.strip():
         raise problems.fail(None, None, "het bestand is leeg", "the file is empty")
     delim = delimiter or sniff_delimiter(text)
-    it = _csv_rows(text, delim)
     try:
+        _delim, it = inputs.csv_rows(text, path.name, delim)
         header_row, header = next(it)
     except StopIteration:
         raise problems.fail(None, None, "het bestand is leeg", "the file is empty") from None
-    except csv.Error as exc:
-        raise problems.fail(1, None, f"onleesbare CSV: {exc}", f"unreadable CSV: {exc}") from None
+    except inputs.InputRefused as exc:
+        raise problems.fail(exc.row, exc.column, exc.reason_nl, exc.reason_en) from None
     header = [h.strip() for h in header]
     total = max(text.count("\n") - header_row + (0 if text.endswith("\n") else 1), 0)
     return Rows(path, header, _guard(it, problems), total, encoding, delim, header_row, True)
@@ -97,8 +89,8 @@ def read_csv(path: Path, problems: Problems, delimiter: str | None = None) -> Ro
 def _guard(it: Iterator[tuple[int, list[str]]], problems: Problems) -> Iterator[tuple[int, list[str]]]:
     try:
         yield from it
-    except csv.Error as exc:
-        raise problems.fail(None, None, f"onleesbare CSV: {exc}", f"unreadable CSV: {exc}") from None
+    except inputs.InputRefused as exc:
+        raise problems.fail(exc.row, exc.column, exc.reason_nl, exc.reason_en) from None
 
 
 def read_xlsx(path: Path, problems: Problems, sheet: str | int | None = None) -> Rows:
@@ -106,6 +98,10 @@ def read_xlsx(path: Path, problems: Problems, sheet: str | int | None = None) ->
         import openpyxl
     except ImportError:  # pragma: no cover - openpyxl is a project dependency
         raise problems.fail(None, None, "openpyxl is niet geïnstalleerd", "openpyxl is not installed") from None
+    try:
+        inputs.check_zip(path.read_bytes(), path.name)  # zip bomb, XML entities: before openpyxl opens it
+    except inputs.InputRefused as exc:
+        raise problems.fail(None, None, exc.reason_nl, exc.reason_en) from None
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds
@@ -144,12 +140,20 @@ def read_xlsx(path: Path, problems: Problems, sheet: str | int | None = None) ->
         raise problems.fail(None, None, "het werkblad is leeg", "the sheet is empty")
     while header and not header[-1]:
         header.pop()
+    lim = inputs.limits()
+    if len(header) > lim.max_columns:
+        wb.close()
+        raise problems.fail(header_row, None, f"meer dan {lim.max_columns} kolommen (max_columns)",
+                            f"more than {lim.max_columns} columns (max_columns)")
     width = len(header)
     max_row = ws.max_row
 
     def gen() -> Iterator[tuple[int, list[Cell]]]:
         try:
             for number, values in enumerate(rows_iter, start=header_row + 1):
+                if number - header_row > lim.max_rows:
+                    raise problems.fail(number, None, f"meer dan {lim.max_rows} rijen (max_rows)",
+                                        f"more than {lim.max_rows} rows (max_rows)")
                 cells = ["" if v is None else v for v in values[:width]]
                 if len(cells) < width:
                     cells.extend([""] * (width - len(cells)))
@@ -168,13 +172,12 @@ def _header_text(v: object) -> str:
 
 
 def load_json(path: Path, problems: Problems) -> Any:
-    text, _ = read_text(path)
+    """JSON through the shared guard: nesting limit, no duplicate keys, finite numbers only."""
+    text, _ = read_text(path, problems)
     try:
-        return json.loads(text, parse_float=Decimal)
-    except json.JSONDecodeError as exc:
-        raise problems.fail(
-            exc.lineno, None, f"ongeldige JSON: {exc.msg} (kolom {exc.colno})", f"invalid JSON: {exc.msg} (column {exc.colno})"
-        ) from None
+        return inputs.load_json(text, path.name, parse_float=Decimal)
+    except inputs.InputRefused as exc:
+        raise problems.fail(exc.row, exc.column, exc.reason_nl, exc.reason_en) from None
 
 
 def json_records(data: Any) -> list[dict[str, Any]] | None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from cyberbeeld import inputs
 from cyberbeeld.sharing import exchange
 
 from ._common import organisation_and_member
@@ -29,11 +30,28 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"Bestand niet gevonden: {path}")
         try:
-            data = exchange.load_json(path.read_bytes())
+            data = inputs.load_json(path.read_bytes(), path.name)  # size, nesting, duplicate keys, NaN
+            _check_shape(data, path.name)
             if isinstance(data, dict) and data.get("type") == "bundle":
                 cases = exchange.import_stix(data, organisation=org, by=member)
             else:
                 cases = exchange.import_misp(data, organisation=org, by=member)
-        except exchange.ExchangeError as exc:
+        except (exchange.ExchangeError, inputs.InputRefused) as exc:
             raise CommandError(f"Niets ingelezen: {exc}") from exc
         self.stdout.write(f"{len(cases)} casussen ingelezen voor {org.slug}")
+
+
+def _check_shape(data: Any, name: str) -> None:
+    """The outline a STIX bundle or a MISP export must have, before the exchange reads it."""
+    if isinstance(data, dict) and data.get("type") == "bundle":
+        objects = data.get("objects", [])
+        if not isinstance(objects, list):
+            raise exchange.ExchangeError(f"{name}: 'objects' is geen lijst")
+        for i, obj in enumerate(objects, start=1):
+            if not isinstance(obj, dict) or not isinstance(obj.get("type"), str):
+                raise exchange.ExchangeError(f"{name}: object {i} in 'objects' is geen STIX-object (met 'type')")
+        return
+    events = data if isinstance(data, list) else [data]
+    for i, ev in enumerate(events, start=1):
+        if not isinstance(ev, dict):
+            raise exchange.ExchangeError(f"{name}: item {i} is geen MISP-event (object)")

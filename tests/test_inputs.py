@@ -1,0 +1,84 @@
+"""The shared reading guards (cyberbeeld/inputs.py), without Django."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from cyberbeeld import inputs
+
+
+@pytest.mark.parametrize(("data", "text", "encoding"), [
+    ("café;x\n".encode(), "café;x\n", "utf-8"),
+    (b"\xef\xbb\xbfcaf\xc3\xa9", "café", "utf-8-sig"),
+    ("\ufeffcafé".encode("utf-16-le"), "café", "utf-16"),
+    ("\ufeffcafé".encode("utf-16-be"), "café", "utf-16"),
+    ("café – “Zuid”".encode("cp1252"), "café – “Zuid”", "cp1252"),
+])
+def test_decode_accepts_the_encodings_people_save_in(data, text, encoding):
+    assert inputs.decode(data, "f.csv") == (text, encoding)
+
+
+@pytest.mark.parametrize(("data", "reason"), [
+    (b"caf\x81", "0x81"),
+    ("titel".encode("utf-16-le"), "UTF-16"),
+    (b"\x01\x02\x03\xff\xfe\x00\x00", "NUL"),
+    (b"a\x1bb", "U+001B"),
+])
+def test_decode_refuses_with_the_reason(data, reason):
+    with pytest.raises(inputs.InputRefused) as info:
+        inputs.decode(data, "f.csv")
+    assert reason in str(info.value) and "f.csv" in str(info.value)
+
+
+def test_unterminated_quote_names_the_row_where_it_starts():
+    _d, rows = inputs.csv_rows('a;b\n1;x\n2;"open\n3;y\n4;z\n', "f.csv")
+    with pytest.raises(inputs.InputRefused) as info:
+        list(rows)
+    assert info.value.row == 3 and "aanhalingsteken" in info.value.nl and "quote" in info.value.en
+
+
+def test_limits_are_configurable_and_named():
+    try:
+        inputs.configure(max_columns=3, max_field_chars=10, max_rows=2)
+        with pytest.raises(inputs.InputRefused, match="max_columns"):
+            inputs.csv_rows("a,b,c,d\n", "f.csv")
+        with pytest.raises(inputs.InputRefused, match="max_field_chars"):
+            list(inputs.csv_rows("a\n" + "x" * 11 + "\n", "f.csv")[1])
+        with pytest.raises(inputs.InputRefused, match="max_rows"):
+            list(inputs.csv_rows("a\n1\n2\n3\n", "f.csv")[1])
+        with pytest.raises(ValueError, match="unknown input limits"):
+            inputs.configure(max_colums=3)
+    finally:
+        inputs.configure()
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ('{"a": 1, "a": 2}', "twee keer"),
+    ('{"a": NaN}', "NaN"),
+    ('{"a": -Infinity}', "Infinity"),
+    ('{"a": 1e400}', "1e400"),
+    ("[" * 100 + "]" * 100, "max_json_depth"),
+    ('{"a": ', "ongeldige JSON"),
+])
+def test_json_refusals(text, reason):
+    with pytest.raises(inputs.InputRefused) as info:
+        inputs.load_json(text, "f.json")
+    assert reason in str(info.value)
+
+
+def test_json_depth_ignores_brackets_in_strings():
+    text = '{"a": "' + "[" * 100 + '\\"]"}'
+    assert inputs.load_json(text, "f") == {"a": "[" * 100 + '"]'}
+
+
+def test_zip_guard_reads_the_central_directory():
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/worksheets/sheet1.xml", b" " * (20 * 1024 * 1024))
+    with pytest.raises(inputs.InputRefused, match="max_zip_ratio"):
+        inputs.check_zip(buf.getvalue(), "bom.xlsx")
+    with pytest.raises(inputs.InputRefused, match="zip"):
+        inputs.check_zip(b"PK\x03\x04 nope", "x.xlsx")
