@@ -171,8 +171,8 @@ def bench_import_store() -> dict[str, float]:
     from django.db import connection, transaction
 
     from cyberbeeld.areas.models import Area, AreaKind
-    from cyberbeeld.indicators.figures import PLATFORM
     from cyberbeeld.indicators.models import ImportBatch, Indicator, Observation
+    from cyberbeeld.indicators.ownership import PLATFORM
     from cyberbeeld.indicators.services import import_observations
 
     Area.objects.bulk_create([Area(code=f"WK{i:06d}", kind=AreaKind.WIJK, name=f"Wijk {i}", slug=f"wijk-{i}")

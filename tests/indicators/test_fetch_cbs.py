@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from cyberbeeld.indicators import fetch
-from cyberbeeld.indicators.figures import PLATFORM
+from cyberbeeld.indicators.ownership import PLATFORM
 
 RECORDED = Path(__file__).parent / "fixtures" / "odata" / "83648NED"
 

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from cyberbeeld.indicators.figures import PLATFORM
 from cyberbeeld.indicators.models import Indicator, Observation, PublicTheme
+from cyberbeeld.indicators.ownership import PLATFORM
 from cyberbeeld.indicators.services import import_observations
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from cyberbeeld.areas.models import Area, AreaKind
-from cyberbeeld.indicators.figures import PLATFORM
 from cyberbeeld.indicators.models import ImportBatch, Observation
+from cyberbeeld.indicators.ownership import PLATFORM
 from cyberbeeld.indicators.services import ImportFailed, import_observations
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from typing import Any
 from cyberbeeld import refdata
 
 from .catalogue import seed
-from .figures import PLATFORM
 from .models import Indicator, Observation, PublicTheme
+from .ownership import PLATFORM
 from .services import ImportFailed, import_observations
 
 # CBS, Veiligheidsmonitor (DOMAIN §2.5): % of people aged 15+ who were victims of cybercrime (old series).

@@ -107,7 +107,7 @@ class Observation(models.Model):
     import_batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL)
     is_example = models.BooleanField(default=False)
     # Every figure belongs to an organisation (a gemeente's own figures) or to a reference source (national
-    # CBS/police tables, written by the platform); see ``indicators.figures`` for who may write which.
+    # CBS/police tables, written by the platform); see ``indicators.ownership`` for who may write which.
     # A figure without an owner is a reference figure: ``reference_source`` then names its source.
     owner = models.ForeignKey("accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT,
                               related_name="+", help_text=_("De organisatie waarvan dit cijfer is"))

@@ -20,9 +20,9 @@ from django.utils.text import slugify
 from cyberbeeld.accounts import audit
 from cyberbeeld.areas.models import Area
 
-from . import catalogue, figures, parsers
-from .figures import FigureWriter
+from . import catalogue, ownership, parsers
 from .models import ImportBatch, Indicator, Observation, Source, Unit
+from .ownership import FigureWriter
 
 POLICE_TABLES = {"47018NED", "47022NED", "47025NED", "83648NED"}
 
@@ -87,7 +87,7 @@ def import_observations(path: Path | str, *, writer: FigureWriter, by: Any = Non
     progress; storing (``store_progress(done, total)``) runs in one transaction. ``area_aliases``
     adds area names the area register spells differently (``{"Noardeast-Fryslân": "GM1970"}``). Cells that map onto
     the catalogue (e.g. police ``SoortMisdrijf`` 3.7.4) land on the catalogue indicator. ``writer`` says on whose
-    behalf the figures are written (``indicators.figures``): a cell it may not write refuses the whole file.
+    behalf the figures are written (``indicators.ownership``): a cell it may not write refuses the whole file.
     """
     path = Path(path)
     digest = _digest(path)
@@ -112,14 +112,14 @@ def _checked_values(table: parsers.ParsedTable, path: Path) -> dict[int, dict[st
             raw = getattr(rec, name)
             if raw is None:
                 continue
-            stored, why = figures.checked_value(name, raw)
+            stored, why = ownership.checked_value(name, raw)
             if why is not None:
-                problems.append({"file": path.name, "row": rec.source_row, "column": figures.COLUMN_NAMES[name],
+                problems.append({"file": path.name, "row": rec.source_row, "column": ownership.COLUMN_NAMES[name],
                                  "reason": why[0], "reason_en": why[1]})
             elif stored is not raw:
                 adjusted.setdefault(i, {})[name] = stored
         if rec.n is not None:
-            _, why = figures.checked_count(rec.n)
+            _, why = ownership.checked_count(rec.n)
             if why is not None:
                 problems.append({"file": path.name, "row": rec.source_row, "column": "n", "reason": why[0],
                                  "reason_en": why[1]})
@@ -135,7 +135,7 @@ def store_table(table: parsers.ParsedTable, *, path: Path, digest: str, writer: 
                 store_progress: Callable[[int, int], None] | None = None) -> ImportSummary:
     """Write a parsed table all-or-nothing; a table already stored changes nothing.
 
-    Every value is checked against its column, and every cell against ``writer`` (``indicators.figures``),
+    Every value is checked against its column, and every cell against ``writer`` (``indicators.ownership``),
     before anything is written.
     """
     meta = table.metadata
@@ -192,7 +192,7 @@ def store_table(table: parsers.ParsedTable, *, path: Path, digest: str, writer: 
     rows: list[tuple[Any, ...]] = []
     default_status = Observation.Status.DEFINITIVE
     owner = (writer.organisation.pk if writer.organisation is not None else None,
-             "" if writer.organisation is not None else (source_table[:300] or figures.REFERENCE))
+             "" if writer.organisation is not None else (source_table[:300] or ownership.REFERENCE))
     _store_rows(table, keys, existing, area_pk, periods, rows, to_update, summary, batch, source_table,
                 default_status, store_progress, path, adjusted, owner)
     if to_update:
@@ -229,9 +229,9 @@ def _check_cells(table: parsers.ParsedTable, keys: list[Indicator | None],
         area_id = area_pk[rec.area]
         obs = existing.get((indicator.pk, area_id, period)) if existing else None
         if (writer.organisation is not None and area_id == writer.gemeente_id and obs is None
-                and not indicator.code.startswith(figures.OWN_SURVEY_PREFIX)):
+                and not indicator.code.startswith(ownership.OWN_SURVEY_PREFIX)):
             continue  # the common case of an own upload, without a call
-        why = figures.cell_problem(writer, indicator_code=indicator.code, area_id=area_id, area_code=rec.area,
+        why = ownership.cell_problem(writer, indicator_code=indicator.code, area_id=area_id, area_code=rec.area,
                                    existing=(obs.owner_id, obs.reference_source) if obs is not None else None)
         if why is not None:
             problems.append({"file": path.name, "row": rec.source_row, "column": why[0], "reason": why[1],

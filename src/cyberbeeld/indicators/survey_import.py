@@ -23,7 +23,7 @@ from cyberbeeld.accounts import audit
 from cyberbeeld.accounts.models import Organisation
 from cyberbeeld.areas.models import Area, AreaKind
 
-from . import figures
+from . import ownership
 from .models import ImportBatch, Indicator, Observation, Source, Unit
 
 
@@ -96,13 +96,13 @@ def import_survey_estimates(
     """Estimate the share (%) of 1/true in each variable per gemeente and store the estimates.
 
     Own survey estimates are the organisation's own figures: only a bewerker of a gemeente organisation
-    uploads them, and only for that gemeente (``indicators.figures``).
+    uploads them, and only for that gemeente (``indicators.ownership``).
     """
     import pandas as pd
 
     from cyberbeeld.survey import Design, Request, SurveyDesignError, estimate
 
-    if figures.own_survey_writer(by, organisation) is None:
+    if ownership.own_survey_writer(by, organisation) is None:
         raise SurveyImportError("Alleen bewerkers van een gemeente lezen eigen onderzoek in, voor hun eigen gemeente.")
     if not variables:
         raise SurveyImportError("Kies minstens één variabele (kolom met 0/1 of ja/nee).")
@@ -185,14 +185,14 @@ def _store(*, by: Any, organisation: Organisation, table: Any, areas: dict[str, 
             "status": Observation.Status.DEFINITIVE, "source_table": indicator.source_table,
             "import_batch": batch, "owner": organisation, "reference_source": ""}
         for name in ("value", "ci_low", "ci_high", "se"):
-            values[name], why = figures.checked_value(name, values[name])
+            values[name], why = ownership.checked_value(name, values[name])
             if why is not None:
                 raise SurveyImportError(f"{file_name}, {area.code}, {variable}: {why[0]}")
         if values["value"] is None:
             raise SurveyImportError(f"{file_name}, {area.code}, {variable}: geen schatting")
         existing = Observation.objects.filter(indicator=indicator, area=area, period=period).values_list(
             "owner_id", "reference_source").first()
-        problem = figures.cell_problem(figures.FigureWriter(organisation), indicator_code=code, area_id=area.pk,
+        problem = ownership.cell_problem(ownership.FigureWriter(organisation), indicator_code=code, area_id=area.pk,
                                        area_code=area.code, existing=existing)
         if problem is not None:
             raise SurveyImportError(f"{file_name}, {area.code}, {variable}: {problem[1]}")

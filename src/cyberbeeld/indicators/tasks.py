@@ -8,8 +8,8 @@ from pathlib import Path
 
 from django_tasks import task
 
-from .figures import figure_writer
 from .models import ImportJob
+from .ownership import figure_writer
 from .services import ImportFailed, import_observations
 
 

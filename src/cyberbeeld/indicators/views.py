@@ -26,9 +26,9 @@ from cyberbeeld.reports.charts import render_svg
 
 from . import comparisons as cmp
 from . import downloads, monitor, selectors
-from .figures import figure_writer, own_survey_writer
 from .forms import ImportForm
 from .models import ImportJob, Indicator, Observation, PublicTheme, Source, Unit
+from .ownership import figure_writer, own_survey_writer
 
 SHARE_15_PLUS = 0.84  # CBS: about 84% of residents are 15 or older (used to turn a VM share into victims)
 ALLOWED_TAGS = {"p", "a", "em", "strong", "ul", "ol", "li", "h2", "h3", "h4", "blockquote", "code", "br", "abbr"}

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from cyberbeeld.indicators.fetch import FetchError, fetch_table
-from cyberbeeld.indicators.figures import PLATFORM
+from cyberbeeld.indicators.ownership import PLATFORM
 from cyberbeeld.indicators.services import ImportFailed, import_observations
 
 

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from cyberbeeld.indicators.fetch import TABLE_ID
-from cyberbeeld.indicators.figures import PLATFORM
+from cyberbeeld.indicators.ownership import PLATFORM
 from cyberbeeld.indicators.services import ImportFailed, import_observations
 
 
