@@ -147,7 +147,7 @@ def store_table(table: parsers.ParsedTable, *, path: Path, digest: str, writer: 
     ]
     if problems:
         raise ImportFailed(problems[:100])
-    adjusted = _checked_values(table, path)  # finite, within the columns (indicators.figures)
+    adjusted = _checked_values(table, path)  # finite, within the columns (indicators.ownership)
     if not any(o.value is not None for o in table.observations):
         # all cells empty or missing ('.', 'NaN', …): that is not "already imported", it is no data
         raise ImportFailed([{"file": path.name, "row": None, "column": "waarde",
