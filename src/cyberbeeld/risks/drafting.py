@@ -59,8 +59,13 @@ def _fmt(x: float, lang: str = "nl") -> str:
 
 
 def indicator_signals(owner: Organisation) -> list[dict[str, Any]]:
-    """Indicators of the owner's gemeente with a significant rise between the latest two periods."""
+    """Indicators of the owner's gemeente with a significant worsening between the latest two periods.
+
+    Through the one adapter (``indicators.figures``): the test fits the kind of number and no claim
+    spans a method break; a rise of something where more is better (cleared crimes) or neutral
+    (suspects) is no signal."""
     from cyberbeeld.indicators import comparisons as cmp
+    from cyberbeeld.indicators import figures
     from cyberbeeld.indicators.models import Observation, Polarity
 
     area = owner.area
@@ -75,26 +80,18 @@ def indicator_signals(owner: Organisation) -> list[dict[str, Any]]:
             continue
         ref, cur = rows[-2], rows[-1]
         ind = cur.indicator
-        if ind.polarity == Polarity.HIGHER_IS_BETTER:
+        if ind.polarity != Polarity.HIGHER_IS_WORSE:
             continue
-        kind = "count" if ind.unit == "count" else "estimate"
-
-        def pure(o: Any, ind: Any = ind, kind: str = kind) -> Any:
-            return cmp.Observation(
-                value=float(o.value), period=o.period, series=ind.series or ind.code,
-                ci_low=float(o.ci_low) if o.ci_low is not None else None,
-                ci_high=float(o.ci_high) if o.ci_high is not None else None,
-                se=float(o.se) if o.se is not None else None, area=area.code, area_name=area.name, kind=kind)
-
-        try:
-            ch = cmp.change(pure(ref), pure(cur), indicator=cmp.Indicator(
-                code=ind.code, subject_nl=ind.name_nl.lower(), subject_en=ind.name_en.lower(),
-                unit="%" if ind.unit == "percent" else "",
-                polarity="higher_is_worse" if ind.polarity == Polarity.HIGHER_IS_WORSE else "neutral"))
-        except (cmp.MethodBreakError, ValueError):
+        entry = figures.change(ind, ref, cur, "nl", area.name)
+        if not (entry["significant"] and (entry.get("estimate") or 0) > 0):
             continue
-        if ch.significant and ch.estimate > 0:
-            out.append({"indicator": ind, "reference": ref, "current": cur, "change": ch})
+        bases = figures.bases_for(ind, [ref, cur])
+        pops = figures.populations_for(ind, [ref, cur])
+        ch = cmp.change(
+            figures.pure(ref, ind, area.name, bases.get((ref.area_id, ref.period)), pops.get((ref.area_id, ref.period))),
+            figures.pure(cur, ind, area.name, bases.get((cur.area_id, cur.period)), pops.get((cur.area_id, cur.period))),
+            indicator=figures.pure_indicator(ind))
+        out.append({"indicator": ind, "reference": ref, "current": cur, "change": ch})
     return out
 
 
