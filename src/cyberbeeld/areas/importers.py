@@ -319,13 +319,13 @@ def import_cbs_regiocodes(imp: _Importer) -> None:
         if not code:
             imp.err(i, "Key", "code ontbreekt")
             continue
-        if kind is None or code in ("GM0998", "GM0999"):
+        if kind is None or code in ("RE99", "GM0998", "GM0999"):
             continue  # landsdelen, abroad/unknown gemeente: not areas here
         if not title:
             imp.err(i, "Title", "naam ontbreekt")
             continue
         name = title.replace(" (PV)", "").replace(" (RE)", "").replace(" (gemeente)", "").strip()
-        if code in ("PV99", "RE99"):
+        if code == "PV99":
             name = title  # "Niet in te delen (PV)": kept as such, so figures CBS could not allocate stay visible
         imp.name_seen(code if kind != AreaKind.LAND else "NL01", title)
         if kind == AreaKind.GEMEENTE:

@@ -16,8 +16,6 @@ from .services import ImportFailed, import_observations
 
 # CBS, Veiligheidsmonitor (DOMAIN §2.5): % of people aged 15+ who were victims of cybercrime (old series).
 NL_VM = {"2017": "11", "2019": "13"}
-# Names in 83648NED that the area register spells differently (official Frisian name; "c.a." spelled out).
-AREA_ALIASES = {"Noardeast-Fryslân": "GM1970", "Nuenen, Gerwen en Nederwetten": "GM0820"}
 
 NARRATIVE_NL = """*Voorbeeldtekst (demo): deze toelichting is verzonnen; de cijfers in de tabel zijn echt.*
 
@@ -63,12 +61,12 @@ def load(*, orgs: dict[str, Any], areas: dict[str, Any], log: Any) -> None:
             Observation.objects.get_or_create(indicator=vm, area=nl, period=period, defaults={
                 "value": Decimal(value), "source_table": "CBS Veiligheidsmonitor (landelijk)"})
         data = Path(settings.SHARED_DATA_DIR)
-        for path, options in ((data / "cbs-police-crime" / "NL_Crime_annual_2012_2023.csv", {"area": "NL01"}),
-                              (data / "cbs-83648NED" / "83648NED_gemeenten_totaal_2010_2020.csv", {})):
+        for path in (data / "cbs-police-crime" / "NL_Crime_annual_2012_2023.csv",
+                     data / "cbs-83648NED" / "83648NED_gemeenten_totaal_2010_2020.csv"):
             if not path.exists():
                 continue
-            try:
-                summary = import_observations(path, area_aliases=AREA_ALIASES, **options)
+            try:  # areas are matched by every name the register knows: no alias list here
+                summary = import_observations(path)
                 log(f"monitor: {path.name}: {summary.created} nieuwe waarnemingen")
             except ImportFailed as exc:  # e.g. only the minimal demo areas exist
                 log(f"monitor: {path.name} overgeslagen ({str(exc)[:120]})")
