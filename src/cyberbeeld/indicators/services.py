@@ -8,6 +8,7 @@ nothing the second time.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -354,3 +355,140 @@ def _differs(old: Any, new: Any) -> bool:
     if isinstance(old, Decimal) and new is not None:
         return old.quantize(_STORED) != Decimal(new).quantize(_STORED)
     return old != new
+
+
+# --- metadata files of a source table (TableInfos, DataProperties, code lists) -------------------
+
+_TABLE_PREFIX = re.compile(r"^(\d{5}[A-Z]{3}|\d{4}[a-z]{4})_")
+
+
+def _csv_records(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    import csv
+
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+        reader = csv.DictReader(fh)
+        rows = [{(k or "").strip(): (v or "").strip() for k, v in r.items()} for r in reader]
+        return [(h or "").strip() for h in (reader.fieldnames or [])], rows
+
+
+def metadata_kind(path: Path) -> str | None:
+    """``tableinfos``, ``dataproperties`` or ``codelist`` for a CBS metadata file, else None (a data file)."""
+    if not path.is_file() or path.suffix.lower() != ".csv":
+        return None
+    cols = set(_header(path))
+    cols = {c.strip().strip('"') for c in cols}
+    if {"Key", "Type", "Title"} <= cols and ("Unit" in cols or "Datatype" in cols):
+        return "dataproperties"
+    if {"Identifier", "Title"} <= cols and ("ShortTitle" in cols or "Modified" in cols):
+        return "tableinfos"
+    if {"Key", "Title"} <= cols and not (cols - {"", "Key", "Title", "Description", "CategoryGroupID", "Status",
+                                                  "Municipality", "DetailRegionCode"}):
+        return "codelist"
+    return None
+
+
+def _table_and_name(path: Path) -> tuple[str, str]:
+    m = _TABLE_PREFIX.match(path.name)
+    if m:
+        return m.group(1), path.stem[len(m.group(0)):]
+    table, _, name = path.stem.rpartition("_")
+    return table or path.stem, name or path.stem
+
+
+@dataclass
+class MetadataSummary:
+    kind: str
+    table: str
+    name: str
+    rows: int = 0
+    changed: bool = False
+    area_names_added: int = 0
+    indicators_updated: int = 0
+
+
+@transaction.atomic
+def import_metadata(path: Path | str, *, by: Any = None) -> MetadataSummary:
+    """Store a CBS metadata file as what it is: table information, measure properties, or a code list.
+
+    Code lists of region dimensions feed the area name register (a gemeente by every name CBS gives it);
+    DataProperties say what each measure is (unit, decimals, title, description) for later imports and
+    update the indicators already made from that table. A second import changes nothing."""
+    from cyberbeeld.areas.names import remember
+
+    from .models import SourceTable
+
+    path = Path(path)
+    kind = metadata_kind(path)
+    if kind is None:
+        raise ImportFailed([{"file": path.name, "row": 1, "column": None,
+                             "reason": "geen metadatabestand van een CBS-tabel", "reason_en": "not a CBS metadata file"}])
+    header, rows = _csv_records(path)
+    table, name = _table_and_name(path)
+    summary = MetadataSummary(kind=kind, table=table, name=name, rows=len(rows))
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    st, _created = SourceTable.objects.get_or_create(identifier=table)
+    info = catalogue.table_info(table)
+    changed: dict[str, Any] = {}
+    if kind == "tableinfos":
+        if not rows:
+            raise ImportFailed([{"file": path.name, "row": 2, "column": "Title", "reason": "het bestand is leeg",
+                                 "reason_en": "the file is empty"}])
+        r = rows[0]
+        if r.get("Identifier") and r["Identifier"] != table:
+            st_other, _ = SourceTable.objects.get_or_create(identifier=r["Identifier"])
+            st, table, summary.table = st_other, r["Identifier"], r["Identifier"]
+        changed = {"title": r.get("Title", "")[:500], "modified": r.get("Modified", "")[:40],
+                   "period": r.get("Period", "")[:100], "frequency": r.get("Frequency", "")[:40],
+                   "publisher": (r.get("Catalog") or info.get("publisher", ""))[:200]}
+    elif kind == "dataproperties":
+        measures = {}
+        for i, r in enumerate(rows, start=2):
+            if r.get("Type") != "Topic":
+                continue
+            if not r.get("Key"):
+                raise ImportFailed([{"file": path.name, "row": i, "column": "Key", "reason": "sleutel ontbreekt",
+                                     "reason_en": "key is missing"}])
+            dec = r.get("Decimals", "")
+            measures[r["Key"]] = {"title": r.get("Title", ""), "unit": r.get("Unit", ""),
+                                  "decimals": int(dec) if dec.isdigit() else None,
+                                  "description": r.get("Description", ""), "datatype": r.get("Datatype", "")}
+        changed = {"measures": measures}
+    else:
+        codes = {r["Key"]: r.get("Title", "") for r in rows if r.get("Key")}
+        lists = dict(st.code_lists or {})
+        lists[name] = codes
+        changed = {"code_lists": lists}
+        area_codes = {(parsers.normalise_area_code(k) or ""): t for k, t in codes.items()}
+        if any(c.startswith(("GM", "PV", "NL")) for c in area_codes):
+            areas = {a.code: a for a in Area.objects.filter(code__in=[c for c in area_codes if c])}
+            for code, title in area_codes.items():
+                if code in areas and title:
+                    summary.area_names_added += remember(areas[code], [title], source=path.name)
+    for k, v in changed.items():
+        if getattr(st, k) != v:
+            setattr(st, k, v)
+            summary.changed = True
+    files = [f for f in (st.files or []) if f.get("name") != path.name]
+    if [f for f in (st.files or []) if f.get("name") == path.name] != [{"name": path.name, "sha256": digest}]:
+        st.files = [*files, {"name": path.name, "sha256": digest}]
+        summary.changed = True
+    if summary.changed:
+        st.save()
+    if kind == "dataproperties":
+        for ind in Indicator.objects.filter(source_table=table, in_catalogue=False).exclude(source_measure=""):
+            m = st.measures.get(ind.source_measure)
+            if not m:
+                continue
+            mm = catalogue.measure_meta(table, ind.source_measure, unit=m["unit"], decimals=m["decimals"])
+            upd = {k: mm[k] for k in ("measure_type", "unit", "rate_per", "decimals") if k in mm
+                   and getattr(ind, k) != mm[k]}
+            if upd:
+                for k, v in upd.items():
+                    setattr(ind, k, v)
+                ind.save(update_fields=list(upd))
+                summary.indicators_updated += 1
+    if summary.changed or summary.area_names_added or summary.indicators_updated:
+        audit.record(user=by, action="import", object_type="indicators.sourcetable", object_repr=f"{table} {name}",
+                     changes={"file": path.name, "kind": kind, "rows": len(rows),
+                              "area_names_added": summary.area_names_added})
+    return summary

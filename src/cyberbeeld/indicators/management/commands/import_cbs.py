@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from cyberbeeld.indicators.services import ImportFailed, import_observations
+from cyberbeeld.indicators.services import ImportFailed, import_metadata, import_observations, metadata_kind
 
 
 class Command(BaseCommand):
@@ -22,6 +22,22 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{path} bestaat niet. Een tabel-id downloaden kan alleen met internet; deze machine heeft dat niet."
             )
+
+        kind = metadata_kind(path)
+        if kind is not None:  # TableInfos, DataProperties or a code list: what the table's figures mean
+            try:
+                meta = import_metadata(path)
+            except ImportFailed as exc:
+                raise CommandError(f"niets gewijzigd: {exc}") from exc
+            what = {"tableinfos": "tabelinformatie", "dataproperties": "onderwerpen (eenheid, decimalen)",
+                    "codelist": f"codelijst {meta.name}"}[kind]
+            if not (meta.changed or meta.area_names_added or meta.indicators_updated):
+                self.stdout.write(f"{path.name}: {what} van {meta.table} al ingelezen, niets gewijzigd")
+                return
+            self.stdout.write(f"{path.name}: {what} van {meta.table} ingelezen ({meta.rows} rijen; "
+                              f"{meta.area_names_added} gebiedsnamen toegevoegd, "
+                              f"{meta.indicators_updated} indicatoren bijgewerkt)")
+            return
 
         def progress(done: int, total: int | None) -> None:
             if sys.stderr.isatty():
@@ -45,5 +61,5 @@ class Command(BaseCommand):
             return
         self.stdout.write(
             f"{path.name}: {summary.created} nieuw, {summary.updated} gewijzigd, {summary.unchanged} ongewijzigd; "
-            f"{len(summary.indicators_created)} nieuwe indicatoren"
+            f"{len(summary.indicators_created)} nieuwe indicatoren, {len(set(summary.indicators_updated))} bijgewerkt"
         )
