@@ -30,7 +30,7 @@ from cyberbeeld.accounts.models import Organisation
 from .models import Asset, Proposal, ProposalKind, Scenario, ScenarioStatus, ScenarioTemplate
 
 FORM_GAP_MIN = 3
-SURGE_LAST_PERIODS = 2
+SURGE_LAST_PERIODS = 3  # kept for callers; the computation lives in incidents.earlywarning (LAST)
 
 
 def _form_names() -> dict[str, tuple[str, str, list[str], str]]:
@@ -96,26 +96,14 @@ def indicator_signals(owner: Organisation) -> list[dict[str, Any]]:
 
 
 def surge_signals(owner: Organisation, today: dt.date) -> list[dict[str, Any]]:
-    """Early-warning alerts in the newest periods of the owner's incident register, per form."""
-    from cyberbeeld.incidents import surveillance
-    from cyberbeeld.incidents.models import Incident
+    """Early-warning alerts of the owner's own incidents: the same computation as the early-warning page
+    (``incidents.earlywarning.compute``), so a proposal states the same expectation and threshold."""
+    from cyberbeeld.incidents import earlywarning
 
-    dates: dict[str, list[dt.date]] = defaultdict(list)
-    uuids: dict[str, list[str]] = defaultdict(list)
-    for inc in Incident.objects.filter(owner=owner, form__isnull=False).exclude(tlp="red").select_related("form"):
-        d = inc.occurred_on or inc.reported_on or inc.created_at.date()
-        dates[inc.form.code].append(d)
-        uuids[inc.form.code].append((d, str(inc.uuid)))  # type: ignore[arg-type]
     out = []
-    for code, ds in sorted(dates.items()):
-        periods, counts = surveillance.count_by_period(ds, freq=12, start=min(ds) - dt.timedelta(days=240), end=today)
-        if len(counts) < 8:
-            continue
-        alerts = surveillance.detect(counts, periods, key=code, freq=12, last=SURGE_LAST_PERIODS)
-        if alerts:
-            a = max(alerts, key=lambda x: x.score)
-            in_period = [u for d, u in uuids[code] if surveillance.period_label(d, 12) == a.period]  # type: ignore[misc]
-            out.append({"form": code, "alert": a, "incidents": in_period})
+    for a in earlywarning.alerts_for_owner(owner, today=today):
+        out.append({"form": a.form.code, "alert": a, "incidents": a.incidents,
+                    "area": a.area if a.area.pk != owner.area_id else None})
     return out
 
 
@@ -179,8 +167,9 @@ def generate(*, by: Any, owner: Organisation, today: dt.date | None = None) -> l
         code, a = sig["form"], sig["alert"]
         nl_name, en_name = forms.get(code, (code, code, [], ""))[:2]
         scen = _scenario_for_forms(owner, {code})
+        where = f":{sig['area'].code}" if sig.get("area") is not None else ""
         propose(
-            f"incident-surge:{code}:{a.period}", ProposalKind.INCIDENT_SURGE,
+            f"incident-surge:{code}:{a.period}{where}", ProposalKind.INCIDENT_SURGE,
             (f"Toename: {nl_name}", f"Surge: {en_name}"),
             (f"De vroegsignalering ({a.method}) ziet in {a.period} {int(a.observed)} incidenten '{nl_name}', "
              f"tegen {_fmt(a.expected)} verwacht (drempel {_fmt(a.threshold)})."
