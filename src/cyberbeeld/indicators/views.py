@@ -135,12 +135,13 @@ def indicator_download(request: HttpRequest, gemeente: str, code: str, fmt: str)
         raise Http404
     area = selectors.gemeente_or_404(gemeente)
     indicator = selectors.indicator_or_404(code)
-    own = list(Observation.objects.filter(indicator=indicator, area=area).select_related("area").order_by("period"))
+    own = list(Observation.objects.filter(indicator=indicator, area=area).select_related("area", "import_batch")
+               .order_by("period"))
     rows = downloads.rows_for(indicator, own)
     refs = [a for a in (area.veiligheidsregio_id, Area.objects.filter(code=selectors.NL_CODE).values_list(
         "pk", flat=True).first(), None if own else area.basisteam_id) if a]
     rows += downloads.rows_for(indicator, list(Observation.objects.filter(indicator=indicator, area_id__in=refs)
-                                                .select_related("area").order_by("area__code", "period")))
+                                                .select_related("area", "import_batch").order_by("area__code", "period")))
     return downloads.render(fmt, rows, f"{area.slug}-{indicator.code}")
 
 
