@@ -80,13 +80,35 @@ def indicator_context(area: Area, indicator: Indicator, lang: str) -> dict[str, 
     if shown:
         svg = render_svg(monitor.line_chart(indicator, shown_name, shown, refs, change_list, lang), lang)
     gaps = reporting_gaps(indicator, area, shown, lang)
-    return {"area": area, "indicator": indicator, "observations": shown, "basisteam": basisteam if not own else None,
+    source_tables, imported_on = _provenance(indicator, shown, refs)
+    return {"source_tables": source_tables, "imported_on": imported_on,"area": area, "indicator": indicator, "observations": shown, "basisteam": basisteam if not own else None,
             "shown_name": shown_name, "refs": refs, "ref_headers": ref_headers, "table": table,
             "changes": change_list, "ref_sentences": ref_sentences, "svg": svg, "gaps": gaps,
             "has_ci": any(o.ci_low is not None for o in shown), "breaks": indicator.method_breaks or [],
             "latest": latest, "no_margin": monitor.margins_unknown(change_list), "other_series": list(Indicator.objects.filter(form=indicator.form, source=indicator.source)
                                                    .exclude(series=indicator.series).order_by("code"))
             if indicator.form else []}
+
+
+def _provenance(indicator: Indicator, shown: list[Observation], refs: list[dict[str, Any]]) -> tuple[
+        list[dict[str, str]], Any]:
+    """The source tables the figures on the page come from (not the catalogue's default) and the latest
+    import date: "Bron: … (83648NED), ingelezen op …"."""
+    from . import catalogue
+    from .models import ImportBatch
+
+    obs = [*shown, *(o for r in refs for o in r.get("observations", []))]
+    names = sorted({o.source_table or indicator.source_table for o in obs if (o.source_table or indicator.source_table)})
+    if not names and indicator.source_table:
+        names = [indicator.source_table]
+    tables = []
+    for name in names:
+        info = catalogue.table_info(name)
+        url = info.get("url", "") or (indicator.source_url if name == indicator.source_table else "")
+        tables.append({"label": name, "url": url})
+    batch_ids = {o.import_batch_id for o in obs if o.import_batch_id}
+    latest = ImportBatch.objects.filter(pk__in=batch_ids).order_by("-at").values_list("at", flat=True).first()
+    return tables, latest
 
 
 def reporting_gaps(indicator: Indicator, area: Area, shown: list[Observation], lang: str) -> list[dict[str, Any]]:
