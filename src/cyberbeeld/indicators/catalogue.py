@@ -76,6 +76,16 @@ def table_info(identifier: str) -> dict[str, Any]:
     return dict(_raw().get("tables", {}).get(identifier, {}))
 
 
+def reporting_pairs(code: str) -> list[dict[str, Any]]:
+    """Like-for-like survey ↔ register pairs (documented in the catalogue) that ``code`` is part of."""
+    return [p for p in _raw().get("reporting", {}).get("pairs", []) if code in p["survey"] or code in p["register"]]
+
+
+def reporting_shares(series: str) -> list[dict[str, Any]]:
+    """Reporting rates CBS published for a survey series, with their source."""
+    return [s for s in _raw().get("reporting", {}).get("shares", []) if s.get("series") == series]
+
+
 def table_breaks(identifier: str) -> list[dict[str, Any]]:
     """The method breaks of every series of a source table (e.g. police registration changes)."""
     raw = _raw()

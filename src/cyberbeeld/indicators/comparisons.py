@@ -1028,6 +1028,17 @@ class ReportingGap:
     sentence_en: str = ""
 
 
+def round_significant(x: float, digits: int = 2) -> float:
+    """Round to what a survey estimate supports: two significant digits by default.
+
+    >>> round_significant(1_920_901), round_significant(4_380), round_significant(0)
+    (1900000.0, 4400.0, 0.0)
+    """
+    if x == 0 or not math.isfinite(x):
+        return float(x)
+    return float(round(x, digits - 1 - int(math.floor(math.log10(abs(x))))))
+
+
 def reporting_gap(
     survey: Observation,
     *,
@@ -1085,16 +1096,22 @@ def reporting_gap(
 
     pct = {lang: per100(r, lang) for lang in _LANGS}
     word = {"nl": "tot", "en": "to"}
+    has_margin = survey.ci_low is not None
     rng = {lang: f"{per100(r_lo, lang)} {word[lang]} {per100(r_hi, lang)}" for lang in _LANGS}
+    est = {lang: format_number(round_significant(victims), 0, lang) for lang in _LANGS}
+    tail_nl = f" (marge: {rng['nl']} per 100)." if has_margin else \
+        ". De foutmarge van het enquêtecijfer is niet bekend, dus ook die van deze verhouding niet."
+    tail_en = f" (range: {rng['en']} per 100)." if has_margin else \
+        ". The margin of the survey figure is unknown, so that of this ratio is too."
     sentence_nl = (
-        f"Voor {form_nl} registreerde de politie {format_number(registered, 0, 'nl')} misdrijven, tegen naar "
-        f"schatting {format_number(victims, 0, 'nl')} slachtoffers volgens de enquête: ruwweg {pct['nl']} per "
-        f"100 slachtoffers (marge: {rng['nl']} per 100)."
+        f"Voor {form_nl} registreerde de politie {format_number(registered, 0, 'nl')} "
+        f"{'misdrijf' if registered == 1 else 'misdrijven'}, tegen naar schatting ongeveer {est['nl']} slachtoffers "
+        f"volgens de enquête: ruwweg {pct['nl']} per 100 slachtoffers" + tail_nl
     )
     sentence_en = (
-        f"For {form_en_}, the police registered {format_number(registered, 0, 'en')} offences, against an "
-        f"estimated {format_number(victims, 0, 'en')} victims according to the survey: roughly {pct['en']} per "
-        f"100 victims (range: {rng['en']} per 100)."
+        f"For {form_en_}, the police registered {format_number(registered, 0, 'en')} "
+        f"{'offence' if registered == 1 else 'offences'}, against an estimated {est['en']} or so victims according "
+        f"to the survey: roughly {pct['en']} per 100 victims" + tail_en
     )
     return ReportingGap(
         form=form,

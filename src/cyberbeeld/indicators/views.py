@@ -27,7 +27,7 @@ from cyberbeeld.reports.charts import render_svg
 from . import comparisons as cmp
 from . import downloads, monitor, selectors
 from .forms import ImportForm
-from .models import ImportJob, Indicator, Observation, PublicTheme, Source, Unit
+from .models import ImportJob, Indicator, Observation, PublicTheme, Unit
 
 SHARE_15_PLUS = 0.84  # CBS: about 84% of residents are 15 or older (used to turn a VM share into victims)
 ALLOWED_TAGS = {"p", "a", "em", "strong", "ul", "ol", "li", "h2", "h3", "h4", "blockquote", "code", "br", "abbr"}
@@ -112,33 +112,50 @@ def _provenance(indicator: Indicator, shown: list[Observation], refs: list[dict[
 
 
 def reporting_gaps(indicator: Indicator, area: Area, shown: list[Observation], lang: str) -> list[dict[str, Any]]:
-    """Survey and register side by side: implied reporting rate where both describe the same form."""
+    """Survey and register side by side, for like-for-like pairs only (``catalogue.reporting_pairs``): the
+    implied reporting rate, with a margin only where the survey has one, victims rounded to what the survey
+    supports, and the reporting shares CBS published for that survey series."""
+    from . import catalogue
+
     out = []
     nl = Area.objects.filter(code=selectors.NL_CODE).first()
     candidates = [a for a in (area, nl) if a is not None]
-    for other in selectors.paired_indicators(indicator):
-        survey_ind, register_ind = (indicator, other) if indicator.source != Source.POLITIE else (other, indicator)
+    for pair in catalogue.reporting_pairs(indicator.code):
+        survey_codes = [indicator.code] if indicator.code in pair["survey"] else pair["survey"]
+        register_codes = [indicator.code] if indicator.code in pair["register"] else pair["register"]
+        found = None
         for place in candidates:
-            survey = {o.period: o for o in Observation.objects.filter(indicator=survey_ind, area=place)}
-            register = {o.period: o for o in Observation.objects.filter(indicator=register_ind, area=place)}
-            common = sorted(set(survey) & set(register))
-            if not common or not place.population:
+            if not place.population:
                 continue
-            p = common[-1]
-            s = survey[p]
-            try:
-                gap = cmp.reporting_gap(monitor.to_cmp(s, survey_ind, place.name),
-                                        population=int(place.population * SHARE_15_PLUS),
-                                        registered=int(register[p].value), form=survey_ind.name_nl.lower(),
-                                        form_en=survey_ind.name_en.lower())
-            except (cmp.ObservationError, ValueError):
-                continue
-            out.append({"place": place, "period": p, "survey": survey_ind, "register": register_ind,
-                        "survey_value": monitor.fmt(s.value, survey_ind, lang),
-                        "registered": monitor.fmt(register[p].value, register_ind, lang),
-                        "sentence": gap.sentence_en if lang == "en" else gap.sentence_nl,
-                        "caveat": gap.caveat_en if lang == "en" else gap.caveat_nl})
-            break
+            for s_ind in Indicator.objects.filter(code__in=survey_codes):
+                survey = {o.period: o for o in Observation.objects.filter(indicator=s_ind, area=place)}
+                for r_ind in Indicator.objects.filter(code__in=register_codes):
+                    register = {o.period: o for o in Observation.objects.filter(indicator=r_ind, area=place)}
+                    common = sorted(set(survey) & set(register))
+                    if common:
+                        found = (place, s_ind, r_ind, common[-1], survey[common[-1]], register[common[-1]])
+                        break
+                if found:
+                    break
+            if found:
+                break
+        if not found:
+            continue
+        place, survey_ind, register_ind, p, s, reg = found
+        try:
+            gap = cmp.reporting_gap(monitor.to_cmp(s, survey_ind, place.name),
+                                    population=int(place.population * SHARE_15_PLUS),
+                                    registered=int(reg.value), form=survey_ind.name_nl.lower(),
+                                    form_en=survey_ind.name_en.lower())
+        except (cmp.ObservationError, ValueError):
+            continue
+        out.append({"place": place, "period": p, "survey": survey_ind, "register": register_ind,
+                    "survey_value": monitor.fmt(s.value, survey_ind, lang),
+                    "registered": monitor.fmt(reg.value, register_ind, lang),
+                    "sentence": gap.sentence_en if lang == "en" else gap.sentence_nl,
+                    "caveat": gap.caveat_en if lang == "en" else gap.caveat_nl,
+                    "note": pair.get("note_en" if lang == "en" else "note_nl", ""),
+                    "shares": catalogue.reporting_shares(survey_ind.series)})
     return out
 
 
