@@ -206,9 +206,11 @@ def _indicators(area: Area, lang: str, dates: list[str]) -> list[dict[str, Any]]
     test and the same method-break rule as the monitor pages; no claim spans a break."""
     from cyberbeeld.indicators import figures
     from cyberbeeld.indicators.models import MeasureType, Observation
+    from cyberbeeld.indicators.monitor import fmt
 
     rows: dict[int, list[Any]] = defaultdict(list)
-    for o in Observation.objects.filter(area=area).select_related("indicator").order_by("indicator__code", "period"):
+    for o in Observation.objects.filter(area=area).select_related("indicator", "import_batch").order_by(
+            "indicator__code", "period"):
         rows[o.indicator_id].append(o)
     out = []
     for obs in rows.values():
@@ -225,9 +227,16 @@ def _indicators(area: Area, lang: str, dates: list[str]) -> list[dict[str, Any]]
             "code": ind.code, "name": ind.name_en if lang == "en" else ind.name_nl, "unit": ind.unit_label,
             "is_count": ind.measure_type == MeasureType.COUNT, "decimals": ind.shown_decimals,
             "source": ind.get_source_display(), "source_table": ind.source_table,
-            "rows": [{"period": o.period, "value": _num(o.value), "ci_low": _num(o.ci_low), "ci_high": _num(o.ci_high)}
+            "rows": [{"period": o.period, "value": _num(o.value), "ci_low": _num(o.ci_low), "ci_high": _num(o.ci_high),
+                      "text": fmt(o.value, ind, lang),
+                      "ci_text": (f"{fmt(o.ci_low, ind, lang)}–{fmt(o.ci_high, ind, lang)}"
+                                  if o.ci_low is not None and o.ci_high is not None else "")}
                      for o in obs[-6:]],
             "change": change,
+            # provenance: the tables the figures come from and the latest import
+            "tables": sorted({o.source_table or ind.source_table for o in obs if o.source_table or ind.source_table}),
+            "imported": max((o.import_batch.at.date().isoformat() for o in obs if o.import_batch_id and o.import_batch),
+                            default=""),
         })
     out.sort(key=lambda i: (not (i["change"] or {}).get("significant", False), i["name"]))
     return out
