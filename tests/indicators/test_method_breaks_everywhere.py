@@ -65,3 +65,16 @@ def test_count_is_charted_alone_and_not_compared_with_the_netherlands(client, wo
     page = client.get("/nl/monitor/maastricht/cbs-computervredebreuk/").content.decode()
     assert "dan in Nederland" not in page  # no sentence compares a gemeente count with a national count
     assert "Nederland (9.000)" not in page
+
+
+def test_counts_are_not_mapped_or_ranked_across_gemeenten(client, world):
+    seed()
+    count = Indicator.objects.get(code="cbs-computervredebreuk")
+    for area, k in ((world.gm_maastricht, "120"), (world.gm_zaanstad, "150"), (world.gm_eijsden, "9")):
+        Observation.objects.create(indicator=count, area=area, period="2018", value=Decimal(k))
+    client.force_login(world.anna)
+    html = client.get("/nl/monitor/kaart/cbs-computervredebreuk/?periode=2018").content.decode()
+    assert "kleurt deze kaart de gemeenten niet" in html and "/nl/monitor/kaart/cbs-computervredebreuk-per-1000/" in html
+    html = client.get("/nl/monitor/vergelijk/?indicator=cbs-computervredebreuk&periode=2018&g=maastricht&g=zaanstad"
+                      "&g=eijsden-margraten").content.decode()
+    assert "niet te vergelijken" in html and "<svg" not in html

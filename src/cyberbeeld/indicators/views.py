@@ -25,9 +25,9 @@ from cyberbeeld.areas.models import Area, AreaKind
 from cyberbeeld.reports.charts import render_svg
 
 from . import comparisons as cmp
-from . import downloads, monitor, selectors
+from . import downloads, figures, monitor, selectors
 from .forms import ImportForm
-from .models import ImportJob, Indicator, Observation, PublicTheme, Unit
+from .models import ImportJob, Indicator, MeasureType, Observation, PublicTheme, Unit
 
 SHARE_15_PLUS = 0.84  # CBS: about 84% of residents are 15 or older (used to turn a VM share into victims)
 ALLOWED_TAGS = {"p", "a", "em", "strong", "ul", "ol", "li", "h2", "h3", "h4", "blockquote", "code", "br", "abbr"}
@@ -236,12 +236,18 @@ def compare(request: HttpRequest) -> HttpResponse:
             obs = selectors.cross_section(indicator, period, Area.objects.gemeenten())[:60]
         if not chosen:
             chosen = [o.area.slug for o in obs]
-        cobs = [monitor.to_cmp(o, indicator, o.area.name) for o in obs]
+        bases = figures.bases_for(indicator, obs)
+        cobs = [figures.pure(o, indicator, o.area.name, bases.get((o.area_id, o.period))) for o in obs]
         try:
             ranks = {r.area: r for r in cmp.rank_ranges(cobs, indicator=monitor.cmp_indicator(indicator))}
         except cmp.ObservationError:
             ranks = {}
-            error = _("Zonder foutmarges kan geen eerlijke rangorde worden bepaald: alleen de waarden staan hieronder.")
+            if indicator.measure_type == MeasureType.COUNT:
+                error = _("Aantallen van gemeenten van verschillende grootte zijn niet te vergelijken: vergelijk een "
+                          "cijfer per 1.000 inwoners. Hieronder alleen de aantallen, op naam.")
+            else:
+                error = _("Zonder foutmarges kan geen eerlijke rangorde worden bepaald: alleen de waarden staan "
+                          "hieronder.")
         for o in obs:
             r = ranks.get(str(o.area_id))
             rows.append({"obs": o, "name": o.area.name, "slug": o.area.slug,
@@ -250,8 +256,10 @@ def compare(request: HttpRequest) -> HttpResponse:
                                 if o.ci_low is not None else ""),
                          "rank": r.label if r else "", "tied": r and len(r.tied_with) > 0,
                          "sentence": r.sentence(lang) if r else "", "point_rank": r.point_rank if r else 0})  # type: ignore[arg-type]
-        rows.sort(key=lambda x: (x["point_rank"], x["name"]) if ranks else (-float(x["obs"].value), x["name"]))
-        if rows:
+        count = indicator.measure_type == MeasureType.COUNT
+        rows.sort(key=lambda x: (x["point_rank"], x["name"]) if ranks else
+                  (x["name"],) if count else (-float(x["obs"].value), x["name"]))
+        if rows and not count:
             svg = render_svg(monitor.bar_chart(indicator, rows), lang)
     gemeenten = Area.objects.gemeenten().current().order_by("name").only("slug", "name")
     return render(request, "indicators/compare.html", {
@@ -266,13 +274,17 @@ def map_page(request: HttpRequest, code: str) -> HttpResponse:
     periods = selectors.periods(indicator)
     period = request.GET.get("periode") or (periods[-1] if periods else None)
     values = {o.area_id: o for o in selectors.cross_section(indicator, period)} if period else {}
-    svg, n_shapes = _map_svg(indicator, period, values, lang) if values else ("", 0)
+    # a count is not coloured across gemeenten of different size: the map of its rate is
+    is_count = indicator.measure_type == MeasureType.COUNT
+    rate = indicator.derived.filter(measure_type=MeasureType.RATE).first() if is_count else None
+    svg, n_shapes = _map_svg(indicator, period, values, lang) if values and not is_count else ("", 0)
     table = [{"name": o.area.name, "slug": o.area.slug, "value": monitor.fmt(o.value, indicator, lang),
               "ci": (f"{monitor.fmt(o.ci_low, indicator, lang)} – {monitor.fmt(o.ci_high, indicator, lang)}"
                      if o.ci_low is not None else "")}
              for o in sorted(values.values(), key=lambda o: o.area.name) if o.area.kind == AreaKind.GEMEENTE]
     return render(request, "indicators/map.html", {"indicator": indicator, "period": period, "periods": periods,
-                                                   "svg": svg, "table": table, "n_shapes": n_shapes})
+                                                   "svg": svg, "table": table, "n_shapes": n_shapes,
+                                                   "is_count": is_count, "rate": rate})
 
 
 def _map_svg(indicator: Indicator, period: str, values: dict[int, Observation], lang: str) -> tuple[str, int]:
@@ -361,7 +373,7 @@ def public_context(theme: PublicTheme, lang: str, *, css: list[str], other_url: 
             label_area = bt.name if bt else label_area
         if not obs:
             continue
-        unit = {Unit.PERCENT: "%", Unit.PER_1000: _("per 1.000 inwoners"), Unit.COUNT: _("aantal")}.get(ind.unit, "")
+        unit = "%" if ind.unit == Unit.PERCENT else ind.unit_label
         ch = monitor.changes(ind, obs, lang, label_area)
         chart = monitor.line_chart(ind, label_area, obs, [], ch, lang)
         tables.append({"indicator": ind, "name": ind.name_en if lang == "en" else ind.name_nl, "unit": unit,
