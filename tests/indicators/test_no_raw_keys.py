@@ -57,3 +57,17 @@ def test_monitor_pages_speak_dutch(client, real):
         check(text, url)
         m = DECIMAL_POINT.search(text)
         assert not m, (url, text[max(0, m.start() - 120):m.end() + 60])
+
+
+def test_maastricht_rate_is_compared_with_the_netherlands_on_the_page(client, real):
+    """The worked example on the page: 2020, Maastricht 56,3 per 1.000 against Nederland 46,4 per 1.000, tested on
+    the 6.840 and 808.030 registrations behind them (z ≈ 14,5): significantly higher. The count page makes no
+    such sentence."""
+    client.force_login(real.anna)
+    rate = Indicator.objects.get(code__startswith="83648ned-geregistreerdemisdrijvenper1000inw_3")
+    count = Indicator.objects.get(code__startswith="83648ned-totaalgeregistreerdemisdrijven_1")
+    text = visible_text(client.get(f"/nl/monitor/maastricht/{rate.code}/").content.decode())
+    assert ("is in Maastricht (56,3 per 1.000 inwoners) significant hoger dan in Nederland (46,4 per 1.000 "
+            "inwoners)") in text
+    text = visible_text(client.get(f"/nl/monitor/maastricht/{count.code}/").content.decode())
+    assert "dan in Nederland" not in text and "808.030" not in text

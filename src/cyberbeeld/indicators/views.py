@@ -53,7 +53,8 @@ def indicator_context(area: Area, indicator: Indicator, lang: str) -> dict[str, 
         basisteam, bt_obs = selectors.basisteam_series(indicator, area)
     shown = own or bt_obs
     shown_name = basisteam.name if basisteam and not own else area.name
-    refs = selectors.references(indicator, area)
+    # a count is shown without the counts of the region or the Netherlands beside it: areas of another size
+    refs = selectors.references(indicator, area) if indicator.measure_type != MeasureType.COUNT else []
     change_list = monitor.changes(indicator, shown, lang, shown_name)
     latest = shown[-1] if shown else None
     ref_sentences = monitor.reference_sentences(indicator, latest, refs, lang, shown_name)
