@@ -69,5 +69,10 @@ def test_maastricht_rate_is_compared_with_the_netherlands_on_the_page(client, re
     text = visible_text(client.get(f"/nl/monitor/maastricht/{rate.code}/").content.decode())
     assert ("is in Maastricht (56,3 per 1.000 inwoners) significant hoger dan in Nederland (46,4 per 1.000 "
             "inwoners)") in text
+    # and the change 2019 → 2020 on the rate, tested on its registrations (z ≈ −16,3)
+    assert ("is ten opzichte van 2019 significant gedaald, van 73,1 per 1.000 inwoners naar 56,3 per 1.000 "
+            "inwoners in 2020") in text
     text = visible_text(client.get(f"/nl/monitor/maastricht/{count.code}/").content.decode())
+    # the count of one area over time: Poisson, with the population change stated
+    assert "Het aantal inwoners veranderde in die tijd van" in text
     assert "dan in Nederland" not in text and "808.030" not in text
