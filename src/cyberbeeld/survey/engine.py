@@ -29,6 +29,7 @@ from cyberbeeld.survey.errors import SurveyDesignError
 
 __all__ = [
     "DuckDBTable",
+    "column_names",
     "EngineName",
     "Session",
     "open_session",
@@ -116,8 +117,11 @@ class DuckDBSession:
                 self.con.execute(f"CREATE OR REPLACE TEMP VIEW {TABLE_NAME} AS SELECT * FROM {src}")
         arrow_schema = self.con.sql(f"SELECT * FROM {TABLE_NAME} LIMIT 0").to_arrow_table().schema
         self.table = ibis.table(ibis.Schema.from_pyarrow(arrow_schema), name=TABLE_NAME)
+        self.names = _renamed(_original_names(self.con, data), list(arrow_schema.names))
 
     _parquet: str | None = None
+    #: The data's column names that DuckDB knows by another name (original -> DuckDB's).
+    names: dict[str, str]
 
     def column_stats(self, columns: Sequence[str]) -> dict[str, tuple[float | None, float | None, int]]:
         """Minimum, maximum and number of nulls per column from Parquet metadata (no scan).
@@ -161,6 +165,43 @@ class DuckDBSession:
             self.con.execute(f"DROP VIEW IF EXISTS {TABLE_NAME}")
         except duckdb.Error:  # pragma: no cover - best effort
             pass
+
+
+def _original_names(con: duckdb.DuckDBPyConnection, data: DataSource) -> list[str] | None:
+    """The column names as the data has them (DuckDB renames ``Nh`` to ``Nh_1`` next to ``nh``)."""
+    if isinstance(data, pd.DataFrame):
+        return [str(c) for c in data.columns]
+    if isinstance(data, DuckDBTable):
+        return None  # a DuckDB table's names are already DuckDB's
+    path = Path(data)
+    quoted = str(path).replace("'", "''")
+    try:
+        if _file_kind(path) == "csv":
+            row = con.sql(f"SELECT * FROM read_csv('{quoted}', header = false, all_varchar = true) LIMIT 1")
+            first = row.fetchone()
+            return None if first is None else [str(v) for v in first]
+        files = sorted(path.rglob("*.parquet")) if path.is_dir() else [path]
+        if not files:
+            return None
+        first_file = str(files[0]).replace("'", "''")
+        rows = con.sql(f"SELECT name, num_children FROM parquet_schema('{first_file}')").fetchall()
+    except duckdb.Error:  # pragma: no cover - the names stay DuckDB's
+        return None
+    if any(children for _, children in rows[1:]):
+        return None  # nested columns: no renaming to undo
+    return [str(name) for name, _ in rows[1:]]
+
+
+def _renamed(original: list[str] | None, engine: list[str]) -> dict[str, str]:
+    """Original -> engine name of the columns whose names differ (matched by position)."""
+    if original is None or len(original) != len(engine):
+        return {}
+    return {o: e for o, e in zip(original, engine, strict=True) if o != e}
+
+
+def column_names(session: Session) -> dict[str, str]:
+    """The data's column names that the engine knows by another name (original -> engine)."""
+    return dict(getattr(session, "names", None) or {})
 
 
 def spark_available() -> bool:

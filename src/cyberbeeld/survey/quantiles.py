@@ -21,7 +21,7 @@ import pandas as pd
 from scipy import stats
 
 from cyberbeeld.survey.design import Design
-from cyberbeeld.survey.engine import DataSource, EngineName, open_session
+from cyberbeeld.survey.engine import DataSource, EngineName, column_names, open_session
 from cyberbeeld.survey.errors import SurveyDesignError
 from cyberbeeld.survey.estimators import Request, estimate
 
@@ -165,7 +165,8 @@ def _load(data: DataSource, design: Design, columns: Sequence[str]) -> pd.DataFr
         return data[needed]
     with open_session(data) as session:
         t = session.table
+        names = column_names(session)  # columns that differ only in case have other names there
         for col in needed:
-            if col not in t.columns:
+            if names.get(col, col) not in t.columns:
                 raise SurveyDesignError("column not found in the data", column=col)
-        return session.execute(t.select(*needed))
+        return session.execute(t.select(**{col: t[names.get(col, col)] for col in needed}))

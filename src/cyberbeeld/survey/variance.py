@@ -255,6 +255,7 @@ def stage_covariance_from_totals(
     if lonely.any() and lonely_psu == "fail":
         which = int(np.argmax(lonely))
         label = stage.stratum_labels[which]
+        label = label.item() if isinstance(label, np.generic) else label  # 83, not np.int64(83)
         unit = "PSU" if stage.stage == 1 else "SSU"
         first_unit = int(np.argmax(sou == which))
         rows = np.flatnonzero(stage.unit_of_row == first_unit)
