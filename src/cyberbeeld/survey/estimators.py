@@ -27,7 +27,7 @@ import ibis.expr.types as ir
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import stats
+from scipy import special  # ndtri, stdtrit, betaincinv: scipy.stats's own, without its import cost
 
 from cyberbeeld.survey.design import Design
 from cyberbeeld.survey.engine import (
@@ -42,6 +42,7 @@ from cyberbeeld.survey.engine import (
 )
 from cyberbeeld.survey.errors import SurveyDesignError
 from cyberbeeld.survey.moments import Estimand, StageMoments, domain_variances
+from cyberbeeld.survey.options import CI_METHODS, CIMethod
 
 __all__ = [
     "CIMethod",
@@ -55,7 +56,6 @@ __all__ = [
 ]
 
 Statistic = Literal["mean", "total", "proportion", "ratio"]
-CIMethod = Literal["logit", "beta", "wilson", "wald"]
 FloatArray = npt.NDArray[np.float64]
 RESULT_COLUMNS = ["variable", "statistic", "estimate", "se", "ci_low", "ci_high", "deff", "cv", "n", "df"]
 _W = "__cb_weight"
@@ -384,7 +384,7 @@ def estimate(
         ``<by>, variable, statistic, estimate, se, ci_low, ci_high, deff, cv, n, df``.
     """
     by_cols = [by] if isinstance(by, str) else list(by or [])
-    if ci not in ("logit", "beta", "wilson", "wald"):
+    if ci not in CI_METHODS:
         raise SurveyDesignError(f"unknown interval method {ci!r}")
     if not 0 < level < 1:
         raise SurveyDesignError(f"confidence level must be between 0 and 1, not {level}")
@@ -635,7 +635,7 @@ def _assemble(
     degf = dsum("m") - np.bincount(d1, minlength=n_dom)
     W = dsum("sum_w")
     alpha = 1.0 - level
-    zq = stats.norm.ppf(1 - alpha / 2)
+    zq = special.ndtri(1 - alpha / 2)  # stats.norm.ppf
     frames = []
     for label, statistic, est, y, x in plan.estimands:
         assert y is not None
@@ -718,7 +718,7 @@ def _prop_ci(
 ) -> tuple[FloatArray, FloatArray]:
     """Interval for a proportion, as R's ``svyciprop`` (t quantile with the design df)."""
     df = np.where(degf > 0, degf, np.nan)
-    tq = stats.t.ppf(1 - alpha / 2, df)
+    tq = special.stdtrit(df, 1 - alpha / 2)  # stats.t.ppf(q, df)
     se = np.sqrt(var)
     with np.errstate(divide="ignore", invalid="ignore"):
         if method == "wald":
@@ -729,9 +729,9 @@ def _prop_ci(
             return _expit(eta - tq * se_eta), _expit(eta + tq * se_eta)
         n_eff = p * (1 - p) / var
         if method == "beta":
-            n_eff = n_eff * (stats.t.ppf(alpha / 2, n_rows - 1) / stats.t.ppf(alpha / 2, df)) ** 2
-            lo = stats.beta.ppf(alpha / 2, n_eff * p, n_eff * (1 - p) + 1)
-            hi = stats.beta.ppf(1 - alpha / 2, n_eff * p + 1, n_eff * (1 - p))
+            n_eff = n_eff * (special.stdtrit(n_rows - 1, alpha / 2) / special.stdtrit(df, alpha / 2)) ** 2
+            lo = special.betaincinv(n_eff * p, n_eff * (1 - p) + 1, alpha / 2)  # stats.beta.ppf(q, a, b)
+            hi = special.betaincinv(n_eff * p + 1, n_eff * (1 - p), 1 - alpha / 2)
             return np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
         # Wilson score interval with the effective sample size.
         z2 = tq**2
@@ -936,7 +936,7 @@ def domain_difference(
     var = float(domain_variances(stages, est, coefs, 1, design.lonely_psu)[0])
     se = math.sqrt(var)
     degf = float(st1["m"].sum() - len(st1))
-    zq = float(stats.norm.ppf(1 - (1 - level) / 2))
+    zq = float(special.ndtri(1 - (1 - level) / 2))
     tstat = diff / se if se > 0 else math.inf
-    p_value = float(2 * stats.t.sf(abs(tstat), degf)) if degf > 0 else math.nan
+    p_value = float(2 * special.stdtr(degf, -abs(tstat))) if degf > 0 else math.nan  # 2 t.sf(|t|)
     return Difference(diff, se, diff - zq * se, diff + zq * se, tstat, degf, p_value)

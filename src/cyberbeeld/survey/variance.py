@@ -43,13 +43,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from cyberbeeld.survey.errors import SurveyDesignError
+from cyberbeeld.survey.options import LONELY_PSU_OPTIONS, LonelyPSU
 
 __all__ = [
     "LONELY_PSU_OPTIONS",
@@ -61,8 +61,6 @@ __all__ = [
     "stage_covariance_from_totals",
 ]
 
-LonelyPSU = Literal["fail", "remove", "adjust", "average", "certainty"]
-LONELY_PSU_OPTIONS: tuple[str, ...] = get_args(LonelyPSU)
 
 ArrayLike = npt.ArrayLike
 FloatArray = npt.NDArray[np.float64]
