@@ -57,3 +57,29 @@ def test_page_and_dashboard_card(client, world, series):
     client.force_login(world.zoe)
     assert "Geen ongewone stijgingen" in client.get("/en/incidenten/vroegsignalering/").content.decode() or \
         "No unusual" in client.get("/en/incidenten/vroegsignalering/").content.decode()
+
+
+def test_one_computation_for_page_and_drafted_picture(world, series):
+    """The early-warning page and the drafted picture state the same expectation, threshold and method."""
+    from cyberbeeld.risks import drafting
+    from cyberbeeld.risks.models import Proposal
+
+    page = earlywarning.alerts_for(world.anna, world.maastricht)
+    drafting.generate(by=world.anna, owner=world.maastricht)
+    surge = Proposal.objects.get(owner=world.maastricht, kind="incident-surge")
+    a = page[0]
+    assert surge.data["expected"] == a.expected and surge.data["threshold"] == a.threshold
+    assert surge.data["period"] == a.period and a.method in surge.reason_nl
+    assert len(surge.data["incidents"]) == 25
+
+
+def test_threshold_is_never_zero_when_history_holds_incidents():
+    """EARS-C3 after a spike: the earlier terms alone exceed the limit. The old code reported a threshold of 0
+    (and alarmed on any count ≥ 3); now the month itself must exceed its baseline mean + sd."""
+    from cyberbeeld.incidents import surveillance
+
+    counts = [4, 5, 3, 4, 4, 5, 4, 3, 4, 4, 30, 4, 4]
+    for t in (len(counts) - 2, len(counts) - 1):
+        chk = surveillance.ears(counts, t, variant="C3")
+        assert chk is not None and chk.threshold >= chk.expected > 0
+        assert not chk.alarm  # back to normal: no alert because an earlier month was high

@@ -301,8 +301,12 @@ def test_reporting_gap() -> None:
     assert g.implied_reporting_rate_low == pytest.approx(690 / 15_600)
     assert g.implied_reporting_rate_high == pytest.approx(690 / 12_000)
     assert not g.exceeds_one
-    assert "13.800 slachtoffers" in g.sentence_nl and "5,0 per 100" in g.sentence_nl
-    assert "13,800 victims" in g.sentence_en and "5.0 per 100" in g.sentence_en
+    # the victim estimate is rounded to what a survey supports (two significant digits), not to the person
+    assert "ongeveer 14.000 slachtoffers" in g.sentence_nl and "5,0 per 100" in g.sentence_nl
+    assert "14,000 or so victims" in g.sentence_en and "5.0 per 100" in g.sentence_en
+    assert "marge: 4,4 tot 5,8 per 100" in g.sentence_nl
+    no_margin = reporting_gap(Observation(13.8, 2019, OLD), population=100_000, registered=690)
+    assert "marge:" not in no_margin.sentence_nl and "niet bekend" in no_margin.sentence_nl
     assert "geen echte aangiftebereidheid" in g.caveat_nl and "not a true reporting rate" in g.caveat_en
     assert reporting_gap(Observation(0.1, 2019, OLD, 0.0, 0.3), population=1000, registered=5).exceeds_one
     with pytest.raises(ValueError):

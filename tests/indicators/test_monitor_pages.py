@@ -87,8 +87,17 @@ def test_indicator_page_sentences_and_reporting_gap(client, monitor):
     html = client.get("/nl/monitor/maastricht/vm-cybercrime-hacken/").content.decode()
     assert "significant" in html and "gestegen" in html
     assert "/nl/monitor/maastricht/vm-online-hacken/" in html  # the 2021+ series, linked but never mixed
+    # total cyber victimisation (which includes purchase fraud) is not paired with police code 3.7.4 alone
     html = client.get("/en/monitor/maastricht/vm-cybercrime-totaal/").content.decode()
-    assert "registered" in html and "10,000" in html  # survey and register side by side (NL 2019)
+    assert "10,000" not in html
+    # a like-for-like pair: hacking in the survey, computer intrusion in the register (Maastricht 2019)
+    from cyberbeeld.indicators.models import Indicator as Ind
+
+    Observation.objects.create(indicator=Ind.objects.get(code="cbs-computervredebreuk"), area=monitor.gm_maastricht,
+                               period="2019", value=Decimal("300"))
+    html = client.get("/nl/monitor/maastricht/vm-cybercrime-hacken/").content.decode()
+    assert "registreerde de politie 300 misdrijven" in html and "art. 138ab" in html
+    assert "Veiligheidsmonitor 2019" in html and "8%" in html  # CBS's published reporting share, with source
 
 
 def test_basisteam_figure_is_labelled_for_small_gemeente(client, monitor):

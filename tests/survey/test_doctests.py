@@ -12,6 +12,7 @@ MODULES = [
     "cyberbeeld.survey.variance",
     "cyberbeeld.survey.design",
     "cyberbeeld.survey.quantiles",
+    "cyberbeeld.survey.hadamard",
 ]
 
 

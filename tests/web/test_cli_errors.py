@@ -73,7 +73,8 @@ def test_unmigrated_database_says_so(tmp_path):
 
 def test_missing_secret_is_one_line_with_exit_code_3(tmp_path):
     env = {k: v for k, v in os.environ.items() if k == "PATH"}
-    code, err, _ = run(["migrate"], tmp_path, DJANGO_SETTINGS_MODULE="cyberbeeld.config.settings.production", **env)
+    code, err, _ = run(["migrate"], tmp_path, DJANGO_SETTINGS_MODULE="cyberbeeld.config.settings.production",
+                       DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3", **env)  # (a missing URL is refused first)
     assert code == 3
     assert_one_line(err, "DJANGO_SECRET_KEY")
 

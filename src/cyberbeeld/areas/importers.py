@@ -80,6 +80,7 @@ class ImportResult:
     rows: int = 0
     created: int = 0
     updated: int = 0
+    names_added: int = 0
     missing: list[str] = field(default_factory=list)
 
 
@@ -171,6 +172,20 @@ class _Importer:
         self.errors: list[RowError] = []
         self.result = ImportResult(file=self.name, file_format="")
         self._cache: dict[str, Area] = {a.code: a for a in Area.objects.all()}
+        self.seen_names: dict[str, list[str]] = {}
+
+    def name_seen(self, code: str, name: str) -> None:
+        """Keep every spelling a file gives an area (``areas.names``: importers match on all of them)."""
+        if name and name.strip():
+            self.seen_names.setdefault(code, []).append(name.strip())
+
+    def store_names(self) -> None:
+        from .names import remember
+
+        for code, names in self.seen_names.items():
+            area = self._cache.get(code) or Area.objects.filter(code=code).first()
+            if area is not None:
+                self.result.names_added += remember(area, names, source=self.name)
 
     def err(self, row: int, fieldname: str, reason: str) -> None:
         self.errors.append(RowError(self.name, row, fieldname, reason))
@@ -272,6 +287,7 @@ def import_gemeenten(imp: _Importer) -> None:
             imp.err(i, "naam", "naam ontbreekt")
             continue
         pop = _int(r.get("bevolking", ""), imp, i, "bevolking")
+        imp.name_seen(code, r["naam"])
         prov = _province_by_name(imp, r.get("provincie", ""))
         values: dict[str, Any] = {"kind": AreaKind.GEMEENTE, "name": r["naam"], "slug": slugify(r["naam"]),
                                   "superseded": False}
@@ -328,12 +344,15 @@ def import_cbs_regiocodes(imp: _Importer) -> None:
         if not code:
             imp.err(i, "Key", "code ontbreekt")
             continue
-        if kind is None or code in ("RE99", "PV99", "GM0998", "GM0999"):
-            continue  # landsdelen, "niet in te delen": not areas of their own here
+        if kind is None or code in ("RE99", "GM0998", "GM0999"):
+            continue  # landsdelen, abroad/unknown gemeente: not areas here
         if not title:
             imp.err(i, "Title", "naam ontbreekt")
             continue
         name = title.replace(" (PV)", "").replace(" (RE)", "").replace(" (gemeente)", "").strip()
+        if code == "PV99":
+            name = title  # "Niet in te delen (PV)": kept as such, so figures CBS could not allocate stay visible
+        imp.name_seen(code if kind != AreaKind.LAND else "NL01", title)
         if kind == AreaKind.GEMEENTE:
             if code not in imp._cache:
                 imp.upsert(code, kind=kind, name=name, slug=slugify(name))
@@ -358,6 +377,7 @@ def import_cbs_bevolking(imp: _Importer) -> None:
         name = r.get("regio", "").replace(" (PV)", "").strip()
         if kind == AreaKind.LAND:
             code = "NL01"
+        imp.name_seen(code, r.get("regio", ""))
         values: dict[str, Any] = {"kind": kind, "name": name}
         if pop is not None:
             values.update(population=pop, population_year=2022)
@@ -395,6 +415,7 @@ def import_gemeente_vr(imp: _Importer) -> None:
         area = imp._cache.get(code)
         if area is None:
             name = str(item.get("name", "")).strip()
+            imp.name_seen(str(item.get("gemcode", "")).strip().upper(), name)
             if not name:
                 imp.err(i, "name", "naam ontbreekt")
                 continue
@@ -633,13 +654,15 @@ def import_file(path: Path | str, *, by: Any = None, progress: ProgressFn | None
         imp = _Importer(path, by, progress)
         imp.result.file_format = fmt
         IMPORTERS[fmt](imp)
+        if not imp.errors:
+            imp.store_names()
         if imp.errors:
             transaction.set_rollback(True)
             raise AreaImportError(imp.errors)
         AreaImport.objects.create(file_name=path.name, sha256=sha, file_format=fmt, rows=imp.result.rows,
                                   created=imp.result.created, updated=imp.result.updated,
                                   missing=imp.result.missing)
-        if imp.result.created or imp.result.updated:
+        if imp.result.created or imp.result.updated or imp.result.names_added:
             audit.record(user=by, action="import", object_type="areas.area", object_id=sha[:16],
                          object_repr=path.name,
                          changes={"format": fmt, "rows": imp.result.rows, "created": imp.result.created,

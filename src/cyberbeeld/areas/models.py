@@ -151,3 +151,23 @@ class AreaImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.file_format})"
+
+
+class AreaName(models.Model):
+    """Every name an area has had in a reference file: official Dutch and Frisian spellings, CBS titles
+    with their "(gemeente)" or "(PV)" suffix, names of former gemeenten. Importers match by code first,
+    then by any of these names (``areas.names``)."""
+
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="names")
+    name = models.CharField(max_length=200)
+    key = models.CharField(max_length=200, db_index=True, help_text=_("Genormaliseerde naam om op te zoeken"))
+    source = models.CharField(max_length=200, blank=True, help_text=_("Het bestand waaruit de naam komt"))
+
+    class Meta:
+        ordering = ["area", "name"]
+        constraints = [models.UniqueConstraint(fields=["area", "name"], name="one_row_per_area_name")]
+        verbose_name = _("gebiedsnaam")
+        verbose_name_plural = _("gebiedsnamen")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.area_id})"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q
@@ -37,6 +37,7 @@ class AlertView:
     score: float
     periods: list[str]
     counts: list[float]
+    incidents: list[str] = field(default_factory=list)
 
     @property
     def rows(self) -> list[tuple[str, int]]:
@@ -60,22 +61,42 @@ def organisation_areas(organisation: Any) -> list[Any]:
 
 
 def alerts_for(user: Any, organisation: Any, *, today: dt.date | None = None, last: int = LAST) -> list[AlertView]:
-    from . import surveillance
-
+    """Alerts on the incidents ``user`` may see in the organisation's areas (the early-warning page)."""
     areas = {a.pk: a for a in organisation_areas(organisation)}
     if not areas:
         return []
-    today = today or timezone.localdate()
     qs = policy.visible(user, Incident.objects.filter(area_id__in=list(areas), form__isnull=False))
+    return compute(qs, areas, today=today, last=last)
+
+
+def alerts_for_owner(organisation: Any, *, today: dt.date | None = None, last: int = LAST) -> list[AlertView]:
+    """Alerts on the organisation's own incidents (TLP:RED excluded) in its areas: what a drafted picture of
+    that organisation may rest on. The same computation as the page (:func:`compute`)."""
+    areas = {a.pk: a for a in organisation_areas(organisation)}
+    if not areas:
+        return []
+    qs = Incident.objects.filter(owner=organisation, area_id__in=list(areas), form__isnull=False).exclude(tlp="red")
+    return compute(qs, areas, today=today, last=last)
+
+
+def compute(qs: Any, areas: dict[int, Any], *, today: dt.date | None = None, last: int = LAST) -> list[AlertView]:
+    """THE early-warning computation (page, dashboard, drafted picture): monthly counts per form × gemeente
+    from the first incident to this month, series with at least ``MIN_INCIDENTS``, the last ``last`` months
+    judged by ``surveillance.detect_many`` (Farrington with two years of history, else EARS-C3)."""
+    from . import surveillance
+
+    today = today or timezone.localdate()
     by_key: dict[tuple[str, int], list[dt.date]] = defaultdict(list)
+    ids: dict[tuple[str, int], list[tuple[dt.date, str]]] = defaultdict(list)
     forms: dict[str, Form] = {}
     first: dt.date | None = None
-    for code, form_id, area_id, occurred, reported, created in qs.values_list(
-            "form__code", "form_id", "area_id", "occurred_on", "reported_on", "created_at"):
+    for code, form_id, area_id, occurred, reported, created, uuid in qs.values_list(
+            "form__code", "form_id", "area_id", "occurred_on", "reported_on", "created_at", "uuid"):
         d = occurred or reported or timezone.localdate(created)
         if d > today:
             continue
         by_key[(code, area_id)].append(d)
+        ids[(code, area_id)].append((d, str(uuid)))
         forms.setdefault(code, form_id)
         first = d if first is None or d < first else first
     if first is None:
@@ -91,9 +112,11 @@ def alerts_for(user: Any, organisation: Any, *, today: dt.date | None = None, la
         code, area_id = a.key  # type: ignore[misc]
         periods, counts = series[a.key]
         upto = periods.index(a.period) + 1
-        out.append(AlertView(form=form_objs[forms[code]], area=areas[area_id], period=a.period, method=a.method,
-                             observed=a.observed, expected=a.expected, threshold=a.threshold, score=a.score,
-                             periods=list(periods[:upto]), counts=list(counts[:upto])))
+        view = AlertView(form=form_objs[forms[code]], area=areas[area_id], period=a.period, method=a.method,
+                         observed=a.observed, expected=a.expected, threshold=a.threshold, score=a.score,
+                         periods=list(periods[:upto]), counts=list(counts[:upto]))
+        view.incidents = [u for d, u in ids[a.key] if surveillance.period_label(d, 12) == a.period]
+        out.append(view)
     return out
 
 

@@ -335,11 +335,14 @@ def ears(
         raise SurveillanceError(f"unknown EARS variant: {variant}")
     # the count above which the statistic (with the earlier terms of C3 fixed) exceeds the limit
     if variant == "C3":
+        # the count above which the statistic (earlier terms fixed) exceeds the limit; when the earlier
+        # periods alone already exceed it, this period still has to be raised itself (above mean + sd):
+        # the threshold is never below the baseline, so never 0 when the history holds incidents
         need = lim - (score - max(0.0, stat - 1.0))
-        threshold = mean + sd * (1.0 + need) if need >= 0 else 0.0
+        threshold = mean + sd * (1.0 + max(need, 0.0))
     else:
         threshold = mean + sd * lim
-    alarm = score > lim and y[t] >= min_count
+    alarm = score > lim and y[t] >= min_count and y[t] > threshold
     return Check(t, f"ears-{variant.lower()}", float(y[t]), mean, float(threshold), float(score), bool(alarm), lim,
                  1.0, False, idx)
 

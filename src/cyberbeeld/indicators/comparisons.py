@@ -16,6 +16,19 @@ Statistical rules (DOMAIN §2.3–§2.4)
   series raises :class:`MethodBreakError`, unless the caller explicitly asks for
   ``allow_method_break=True``; the result then has ``method_break=True``, is never significant and
   its sentence says the figures cannot be compared.
+* **What a number is decides how it is tested** (``Observation.kind``):
+
+  - ``estimate`` (a survey percentage): its margins (``se`` or the 95 % interval);
+  - ``count`` (registrations of one area): Poisson, ``se = sqrt(k)``; a change over time states the
+    population change when the populations are given (then the rates ``k/P`` are tested). A count is
+    **never** compared with the count of another area (:func:`compare_to` refuses it): areas differ
+    in size, so compare a rate;
+  - ``rate`` (e.g. per 1,000 inhabitants): Poisson on the events behind it,
+    ``se = rate / sqrt(events)``; without its events it cannot be tested;
+  - ``proportion`` (a percentage of ``n`` registrations, e.g. the clearance rate): binomial,
+    ``se = sqrt(p(100 − p)/n)``.
+
+  When nothing can be tested, :class:`ObservationError` says why; callers say so plainly.
 * Area vs region / peer group / the Netherlands uses the same test. The samples overlap (a
   gemeente's respondents are part of the national sample), so the two estimates are positively
   correlated and ``se₁² + se₂²`` *overstates* the variance of the difference: the test is
@@ -103,18 +116,20 @@ def format_number(x: float, decimals: int = 1, lang: Lang = "nl") -> str:
 
 def _with_unit(x: float, indicator: Indicator, lang: Lang) -> str:
     num = format_number(x, indicator.decimals, lang)
-    if not indicator.unit:
+    unit = indicator.unit_in(lang)
+    if not unit:
         return num
-    if indicator.unit == "%":
+    if unit == "%":
         return f"{num}%"
-    return f"{num} {indicator.unit}"
+    return f"{num} {unit}"
 
 
 def _diff_with_unit(x: float, indicator: Indicator, lang: Lang) -> str:
     num = format_number(x, indicator.decimals, lang)
-    if indicator.unit == "%":
+    unit = indicator.unit_in(lang)
+    if unit == "%":
         return f"{num} {'procentpunt' if lang == 'nl' else 'percentage points'}"
-    return f"{num} {indicator.unit}".rstrip()
+    return f"{num} {unit}".rstrip()
 
 
 def _cap(s: str) -> str:
@@ -149,6 +164,11 @@ class Indicator:
     unit: str = "%"
     decimals: int = 1
     polarity: Polarity = "neutral"
+    unit_en: str | None = None
+
+    def unit_in(self, lang: Lang) -> str:
+        """The unit in ``lang`` (``unit_en`` when given for English)."""
+        return self.unit_en if lang == "en" and self.unit_en is not None else self.unit
 
     def subject(self, lang: Lang) -> str:
         """The subject noun phrase in ``lang``."""
@@ -178,9 +198,14 @@ class Observation:
         Number of respondents (informative).
     area, area_name : str, optional
         Area code (``GM0935``) and display name (``Maastricht``).
-    kind : {"estimate", "count"}
+    kind : {"estimate", "count", "rate", "proportion"}
         ``count`` (registrations) without SE/interval uses the Poisson approximation
-        ``se = sqrt(value)``.
+        ``se = sqrt(value)``; ``rate`` uses ``value / sqrt(events)``; ``proportion`` (a percentage
+        of ``n`` registrations) uses ``sqrt(p(100 − p)/n)``.
+    events : float, optional
+        For a rate: the number of events (e.g. registered crimes) it was computed from.
+    population : float, optional
+        The population the figure refers to (stated when a count changes).
     """
 
     value: float
@@ -192,7 +217,9 @@ class Observation:
     n: int | None = None
     area: str | None = None
     area_name: str | None = None
-    kind: Literal["estimate", "count"] = "estimate"
+    kind: Literal["estimate", "count", "rate", "proportion"] = "estimate"
+    events: float | None = None
+    population: float | None = None
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.value):
@@ -218,6 +245,16 @@ class Observation:
             return (self.ci_high - self.ci_low) / CI_WIDTH_IN_SE
         if self.kind == "count":
             return math.sqrt(max(self.value, 0.0))
+        if self.kind == "rate":
+            if self.events is None or not self.events > 0:
+                raise ObservationError(
+                    f"rate {self.area or ''} {self.period}: the number of events behind it is unknown or 0")
+            return self.value / math.sqrt(self.events)
+        if self.kind == "proportion":
+            if not self.n or not 0 <= self.value <= 100:
+                raise ObservationError(
+                    f"percentage {self.area or ''} {self.period}: no base count, or not a share of it (0–100)")
+            return math.sqrt(self.value * (100 - self.value) / self.n)
         raise ObservationError(f"observation {self.area or ''} {self.period} has neither se nor an interval")
 
     @property
@@ -369,6 +406,21 @@ def change(
     diff = current.value - reference.value
     se = math.hypot(reference.standard_error, current.standard_error)
     z, p, significant = _z_test(diff, se, alpha)
+    population_nl = population_en = ""
+    if reference.kind == "count" and current.kind == "count":
+        if reference.population and current.population:
+            # Poisson test of the rates k/P: a count can change because the population changed
+            r0, r1 = reference.value / reference.population, current.value / current.population
+            se_r = math.hypot(math.sqrt(max(reference.value, 0.0)) / reference.population,
+                              math.sqrt(max(current.value, 0.0)) / current.population)
+            z, p, significant = _z_test(r1 - r0, se_r, alpha)
+            p0, p1 = format_number(reference.population, 0), format_number(current.population, 0)
+            e0, e1 = format_number(reference.population, 0, "en"), format_number(current.population, 0, "en")
+            population_nl = f" Het aantal inwoners veranderde in die tijd van {p0} naar {p1}; de toets houdt daar rekening mee."
+            population_en = f" The population changed from {e0} to {e1} in that time; the test allows for it."
+        else:
+            population_nl = " Het aantal inwoners is niet bekend; de toets neemt aan dat het gelijk bleef."
+            population_en = " The population is not known; the test assumes it stayed the same."
     sign = (diff > 0) - (diff < 0)
     subj = {lang: ind.subject(lang) for lang in _LANGS}
     rp, cp = reference.period, current.period
@@ -409,6 +461,8 @@ def change(
             else:
                 nl += "."
                 en += "."
+        nl += population_nl
+        en += population_en
     return Change(
         reference=reference,
         current=current,
@@ -524,6 +578,12 @@ def compare_to(
         raise ObservationError(
             f"compare the same period: {observation.period} vs {reference.period} (use change() over time)"
         )
+    if "count" in (observation.kind, reference.kind):
+        raise ObservationError(
+            "a count is not compared with the count of another area (they differ in size): compare a rate"
+        )
+    if observation.kind != reference.kind:
+        raise ObservationError(f"cannot compare a {observation.kind} with a {reference.kind}")
     se_a, se_r = observation.standard_error, reference.standard_error
     var = se_a**2 + se_r**2
     if area_share is not None:
@@ -845,6 +905,8 @@ def rank_ranges(
     ObservationError
         Missing/duplicate areas or different periods.
     """
+    if any(o.kind == "count" for o in observations):
+        raise ObservationError("counts of areas of different size are not ranked: rank a rate")
     if not observations:
         return ()
     if len({o.series for o in observations}) > 1:
@@ -966,6 +1028,17 @@ class ReportingGap:
     sentence_en: str = ""
 
 
+def round_significant(x: float, digits: int = 2) -> float:
+    """Round to what a survey estimate supports: two significant digits by default.
+
+    >>> round_significant(1_920_901), round_significant(4_380), round_significant(0)
+    (1900000.0, 4400.0, 0.0)
+    """
+    if x == 0 or not math.isfinite(x):
+        return float(x)
+    return float(round(x, digits - 1 - int(math.floor(math.log10(abs(x))))))
+
+
 def reporting_gap(
     survey: Observation,
     *,
@@ -1023,16 +1096,22 @@ def reporting_gap(
 
     pct = {lang: per100(r, lang) for lang in _LANGS}
     word = {"nl": "tot", "en": "to"}
+    has_margin = survey.ci_low is not None
     rng = {lang: f"{per100(r_lo, lang)} {word[lang]} {per100(r_hi, lang)}" for lang in _LANGS}
+    est = {lang: format_number(round_significant(victims), 0, lang) for lang in _LANGS}
+    tail_nl = f" (marge: {rng['nl']} per 100)." if has_margin else \
+        ". De foutmarge van het enquêtecijfer is niet bekend, dus ook die van deze verhouding niet."
+    tail_en = f" (range: {rng['en']} per 100)." if has_margin else \
+        ". The margin of the survey figure is unknown, so that of this ratio is too."
     sentence_nl = (
-        f"Voor {form_nl} registreerde de politie {format_number(registered, 0, 'nl')} misdrijven, tegen naar "
-        f"schatting {format_number(victims, 0, 'nl')} slachtoffers volgens de enquête: ruwweg {pct['nl']} per "
-        f"100 slachtoffers (marge: {rng['nl']} per 100)."
+        f"Voor {form_nl} registreerde de politie {format_number(registered, 0, 'nl')} "
+        f"{'misdrijf' if registered == 1 else 'misdrijven'}, tegen naar schatting ongeveer {est['nl']} slachtoffers "
+        f"volgens de enquête: ruwweg {pct['nl']} per 100 slachtoffers" + tail_nl
     )
     sentence_en = (
-        f"For {form_en_}, the police registered {format_number(registered, 0, 'en')} offences, against an "
-        f"estimated {format_number(victims, 0, 'en')} victims according to the survey: roughly {pct['en']} per "
-        f"100 victims (range: {rng['en']} per 100)."
+        f"For {form_en_}, the police registered {format_number(registered, 0, 'en')} "
+        f"{'offence' if registered == 1 else 'offences'}, against an estimated {est['en']} or so victims according "
+        f"to the survey: roughly {pct['en']} per 100 victims" + tail_en
     )
     return ReportingGap(
         form=form,

@@ -19,7 +19,8 @@ def monitor_card(request: HttpRequest, organisation: Any) -> Card | None:
     if area is not None:
         lang = monitor.lang_of(get_language())
         for ind, obs in selectors.indicators_for_area(area)[:4]:
-            text = f"{ind.name}: {monitor.fmt(obs[-1].value, ind, lang)} ({obs[-1].period})"
+            unit = "%" if ind.unit == "percent" else f" {ind.unit_label}" if ind.measure_type == "rate" else ""
+            text = f"{ind.name}: {monitor.fmt(obs[-1].value, ind, lang)}{unit} ({obs[-1].period})"
             ch = monitor.changes(ind, obs[-2:], lang, area.name) if len(obs) > 1 else []
             if ch and ch[-1]["significant"]:
                 text += " — " + _("significant veranderd")

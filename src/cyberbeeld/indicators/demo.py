@@ -16,8 +16,6 @@ from .services import ImportFailed, import_observations
 
 # CBS, Veiligheidsmonitor (DOMAIN §2.5): % of people aged 15+ who were victims of cybercrime (old series).
 NL_VM = {"2017": "11", "2019": "13"}
-# Names in 83648NED that the area register spells differently (official Frisian name; "c.a." spelled out).
-AREA_ALIASES = {"Noardeast-Fryslân": "GM1970", "Nuenen, Gerwen en Nederwetten": "GM0820"}
 
 NARRATIVE_NL = """*Voorbeeldtekst (demo): deze toelichting is verzonnen; de cijfers in de tabel zijn echt.*
 
@@ -62,13 +60,13 @@ def load(*, orgs: dict[str, Any], areas: dict[str, Any], log: Any) -> None:
         for period, value in NL_VM.items():
             Observation.objects.get_or_create(indicator=vm, area=nl, period=period, defaults={
                 "value": Decimal(value), "source_table": "CBS Veiligheidsmonitor (landelijk)"})
-        for rel, options in (("cbs-police-crime/NL_Crime_annual_2012_2023.csv", {"area": "NL01"}),
-                             ("cbs-83648NED/83648NED_gemeenten_totaal_2010_2020.csv", {})):
+        for rel in ("cbs-police-crime/NL_Crime_annual_2012_2023.csv",
+                    "cbs-83648NED/83648NED_gemeenten_totaal_2010_2020.csv"):
             path = refdata.path(rel)
             if path is None:  # bundled with Cyberbeeld: missing means a damaged install
                 raise refdata.ReferenceDataError(f"referentiebestand ontbreekt: {rel}")
-            try:
-                summary = import_observations(path, writer=PLATFORM, area_aliases=AREA_ALIASES, **options)
+            try:  # areas are matched by every name the register knows: no alias list here
+                summary = import_observations(path, writer=PLATFORM)
                 log(f"monitor: {path.name}: {summary.created} nieuwe waarnemingen")
             except ImportFailed as exc:  # e.g. only the minimal demo areas exist
                 log(f"monitor: {path.name} overgeslagen ({str(exc)[:120]})")

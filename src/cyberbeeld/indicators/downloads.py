@@ -23,12 +23,13 @@ FORMATS = {
     "ods": ("application/vnd.oasis.opendocument.spreadsheet", "ods"),
 }
 HEADERS = ["gemeente_code", "gemeente", "indicator", "indicator_naam", "periode", "waarde", "ondergrens_95",
-           "bovengrens_95", "se", "n", "status", "reeks", "bron"]
+           "bovengrens_95", "se", "n", "status", "reeks", "bron", "bronregel", "ingelezen"]
 
 
 def rows_for(indicator: Any, observations: Sequence[Any], area_name: str | None = None) -> list[list[Any]]:
     return [[o.area.code, area_name or o.area.name, indicator.code, indicator.name_nl, o.period, o.value, o.ci_low,
-             o.ci_high, o.se, o.n, o.status, indicator.series, o.source_table or indicator.source_table]
+             o.ci_high, o.se, o.n, o.status, indicator.series, o.source_table or indicator.source_table,
+             o.source_row, o.import_batch.at.date().isoformat() if o.import_batch_id and o.import_batch else ""]
             for o in observations]
 
 

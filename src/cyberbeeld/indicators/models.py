@@ -14,6 +14,26 @@ class Unit(models.TextChoices):
     PERCENT = "percent", _("%")
     COUNT = "count", _("aantal")
     PER_1000 = "per-1000", _("per 1.000 inwoners")
+    PER_100000 = "per-100000", _("per 100.000 inwoners")
+    INDEX = "index", _("index")
+    MEAN = "mean", _("gemiddelde")
+
+
+class MeasureType(models.TextChoices):
+    """What a number is; it decides how it may be compared (``comparisons.py``)."""
+
+    COUNT = "count", _("aantal")
+    RATE = "rate", _("aantal per inwoners")
+    PERCENTAGE = "percentage", _("percentage")
+    INDEX = "index", _("indexcijfer")
+    MEAN = "mean", _("gemiddelde")
+
+
+class Frequency(models.TextChoices):
+    YEAR = "year", _("per jaar")
+    HALFYEAR = "halfyear", _("per halfjaar")
+    QUARTER = "quarter", _("per kwartaal")
+    MONTH = "month", _("per maand")
 
 
 class Polarity(models.TextChoices):
@@ -55,6 +75,19 @@ class Indicator(models.Model):
         help_text=_("Vorm van criminaliteit: een enquêtecijfer en een registratie met dezelfde vorm staan naast elkaar"),
     )
     in_catalogue = models.BooleanField(default=False, help_text=_("Uit de vaste catalogus (niet automatisch aangemaakt)"))
+    measure_type = models.CharField(max_length=20, choices=MeasureType.choices, default=MeasureType.COUNT)
+    rate_per = models.PositiveIntegerField(null=True, blank=True, help_text=_("Bij een aantal per inwoners: per hoeveel (1.000)"))
+    denominator_nl = models.CharField(max_length=200, blank=True, help_text=_("Waarover een aandeel of cijfer per … gaat"))
+    denominator_en = models.CharField(max_length=200, blank=True)
+    decimals = models.PositiveSmallIntegerField(null=True, blank=True, help_text=_("Decimalen zoals de bron publiceert"))
+    frequency = models.CharField(max_length=10, choices=Frequency.choices, default=Frequency.YEAR)
+    subject_nl = models.CharField(max_length=200, blank=True, help_text=_("Onderwerp in een zin, bijv. 'het aantal geregistreerde misdrijven'"))
+    subject_en = models.CharField(max_length=200, blank=True)
+    basis = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="derived",
+        help_text=_("Het aantal waarop dit cijfer berust (misdrijven achter een cijfer per 1.000 inwoners; "
+                    "de noemer van een percentage van registraties)"))
+    source_measure = models.CharField(max_length=100, blank=True, help_text=_("Onderwerp in de brontabel (intern)"))
 
     class Meta:
         ordering = ["code"]
@@ -67,6 +100,49 @@ class Indicator(models.Model):
     @property
     def name(self) -> str:
         return self.name_en if (get_language() or "nl").startswith("en") else self.name_nl
+
+    @property
+    def definition(self) -> str:
+        return self.definition_en if (get_language() or "nl").startswith("en") else self.definition_nl
+
+    @property
+    def unit_label(self) -> str:
+        """What the numbers are, for a person: "%", "aantal", "per 1.000 inwoners"."""
+        if self.measure_type == MeasureType.RATE and self.rate_per:
+            from cyberbeeld.indicators.comparisons import format_number
+
+            lang = "en" if (get_language() or "nl").startswith("en") else "nl"
+            per = format_number(self.rate_per, 0, lang)  # type: ignore[arg-type]
+            den = (self.denominator_en if lang == "en" else self.denominator_nl) or str(_("inwoners"))
+            return f"per {per} {den}"
+        return str(self.get_unit_display())
+
+    @property
+    def shown_decimals(self) -> int:
+        if self.decimals is not None:
+            return int(self.decimals)
+        return 0 if self.measure_type == MeasureType.COUNT else 1
+
+
+class SourceTable(models.Model):
+    """What Cyberbeeld knows about a source table (CBS TableInfos, DataProperties, code lists)."""
+
+    identifier = models.CharField(max_length=100, unique=True)
+    title = models.CharField(max_length=500, blank=True)
+    publisher = models.CharField(max_length=200, blank=True)
+    modified = models.CharField(max_length=40, blank=True)
+    period = models.CharField(max_length=100, blank=True)
+    frequency = models.CharField(max_length=40, blank=True)
+    url = models.URLField(blank=True)
+    measures = models.JSONField(default=dict, blank=True)
+    code_lists = models.JSONField(default=dict, blank=True)
+    files = models.JSONField(default=list, blank=True, help_text=_("Ingelezen metadatabestanden (naam, sha256)"))
+
+    class Meta:
+        ordering = ["identifier"]
+
+    def __str__(self) -> str:
+        return self.identifier
 
 
 class ImportBatch(models.Model):
@@ -105,6 +181,7 @@ class Observation(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DEFINITIVE)
     source_table = models.CharField(max_length=100, blank=True)
     import_batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL)
+    source_row = models.PositiveIntegerField(null=True, blank=True, help_text=_("Regel in het bronbestand"))
     is_example = models.BooleanField(default=False)
     # Every figure belongs to an organisation (a gemeente's own figures) or to a reference source (national
     # CBS/police tables, written by the platform); see ``indicators.ownership`` for who may write which.

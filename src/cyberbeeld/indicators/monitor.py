@@ -9,13 +9,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from . import comparisons as cmp
-from .models import Indicator, Observation, Source, Unit
+from . import figures
+from .models import Indicator, MeasureType, Observation, Unit
 
-_POLARITY = {"higher-worse": "higher_is_worse", "higher-better": "higher_is_better", "neutral": "neutral"}
 MAIN_COLOR = "#1f5fa8"
 REF_COLORS = {"regio": "#8a4f00", "peergroep": "#5a3e8c", "nederland": "#333333", "basisteam": "#1f5fa8"}
 
@@ -34,70 +33,26 @@ def as_published(value: Decimal | float | None, lang: str) -> str:
 
 
 def fmt(value: Decimal | float | None, indicator: Indicator, lang: str) -> str:
+    """A value rounded to the decimals the source publishes, Dutch or English number format."""
     if value is None:
         return "–"
-    if indicator.unit == Unit.COUNT:
-        return cmp.format_number(float(value), 0, lang)  # type: ignore[arg-type]
-    return as_published(value, lang)
+    if indicator.decimals is None and indicator.measure_type != MeasureType.COUNT and indicator.unit != Unit.COUNT:
+        return as_published(value, lang)  # decimals unknown: exactly the digits stored
+    return cmp.format_number(float(value), indicator.shown_decimals, lang)  # type: ignore[arg-type]
 
 
 def cmp_indicator(indicator: Indicator) -> cmp.Indicator:
-    survey = indicator.source in (Source.VEILIGHEIDSMONITOR, Source.OWN_SURVEY)
-    unit = {"percent": "%", "per-1000": "per 1.000", "count": ""}.get(indicator.unit, "")
-    return cmp.Indicator(
-        code=indicator.code,
-        subject_nl="het slachtofferschap" if survey else "het aantal geregistreerde misdrijven",
-        subject_en="victimisation" if survey else "the number of registered crimes",
-        unit=unit, decimals=1 if indicator.unit != Unit.COUNT else 0,
-        polarity=_POLARITY.get(indicator.polarity, "neutral"),  # type: ignore[arg-type]
-    )
+    return figures.pure_indicator(indicator)
 
 
 def to_cmp(o: Observation, indicator: Indicator, area_name: str = "") -> cmp.Observation:
-    def f(x: Decimal | None) -> float | None:
-        return float(x) if x is not None else None
-
-    return cmp.Observation(
-        value=float(o.value), period=o.period, series=indicator.series or indicator.code, ci_low=f(o.ci_low),
-        ci_high=f(o.ci_high), se=f(o.se), n=o.n, area=str(o.area_id), area_name=area_name,
-        kind="count" if indicator.unit == Unit.COUNT else "estimate",
-    )
-
-
-def _break_between(indicator: Indicator, before: str, after: str) -> dict[str, Any] | None:
-    try:
-        a, b = int(before[:4]), int(after[:4])
-    except ValueError:
-        return None
-    for brk in indicator.method_breaks or []:
-        if a < int(brk.get("year", 0)) <= b:
-            return brk
-    return None
+    """Kept for callers outside this module: see ``figures.pure`` (the one adapter)."""
+    return figures.pure(o, indicator, area_name)
 
 
 def changes(indicator: Indicator, observations: list[Observation], lang: str, area_name: str = "") -> list[dict[str, Any]]:
     """One entry per consecutive pair of periods: the comparison's sentence and significance."""
-    ind = cmp_indicator(indicator)
-    out = []
-    for prev, cur in zip(observations, observations[1:], strict=False):
-        entry: dict[str, Any] = {"from": prev.period, "to": cur.period, "significant": False, "direction": None}
-        brk = _break_between(indicator, prev.period, cur.period)
-        try:
-            result = cmp.change(to_cmp(prev, indicator, area_name), to_cmp(cur, indicator, area_name), indicator=ind)
-            entry.update(sentence=result.sentence(lang), significant=result.significant,  # type: ignore[arg-type]
-                         direction=result.direction if result.significant else None)
-        except cmp.ObservationError:
-            pct = "%" if indicator.unit == Unit.PERCENT else ""
-            with translation.override(lang):
-                entry["sentence"] = _("Van %(va)s in %(a)s naar %(vb)s in %(b)s.") % {
-                    "a": prev.period, "va": fmt(prev.value, indicator, lang) + pct, "b": cur.period,
-                    "vb": fmt(cur.value, indicator, lang) + pct}
-            entry["no_margin"] = True
-        if brk:
-            entry["break_note"] = brk.get("note_en" if lang == "en" else "note_nl", "")
-            entry["significant"] = False
-        out.append(entry)
-    return out
+    return figures.changes(indicator, observations, lang, area_name)
 
 
 def margins_unknown(change_list: list[dict[str, Any]]) -> bool:
@@ -106,7 +61,8 @@ def margins_unknown(change_list: list[dict[str, Any]]) -> bool:
 
 def reference_sentences(indicator: Indicator, obs: Observation | None, refs: list[dict[str, Any]], lang: str,
                         area_name: str) -> list[str]:
-    """The latest value against region / Netherlands in the same period (where both exist)."""
+    """The latest value against region / Netherlands in the same period (where both exist and a test is
+    honest: never a count against a count of another area)."""
     if obs is None:
         return []
     out = []
@@ -114,26 +70,27 @@ def reference_sentences(indicator: Indicator, obs: Observation | None, refs: lis
         other = next((r for r in ref.get("observations", []) if r.period == obs.period), None)
         if other is None:
             continue
-        try:
-            d = cmp.compare_to(to_cmp(obs, indicator, area_name), to_cmp(other, indicator, ref["name"]),
-                               kind=ref["kind"], indicator=cmp_indicator(indicator))
-            out.append(d.sentence(lang))  # type: ignore[arg-type]
-        except (cmp.ObservationError, cmp.MethodBreakError):
-            continue
+        sentence = figures.compare(indicator, obs, other, ref["kind"], lang, area_name, ref["name"])
+        if sentence:
+            out.append(sentence)
     return out
 
 
 def year_of(period: str) -> float:
-    try:
-        return float(period[:4]) + (0.5 if "-" in period else 0.0)
-    except ValueError:
-        return 0.0
+    """A period as a position on a time axis: ``2019`` → 2019, ``2019-03`` → 2019.167, ``2019-Q3`` → 2019.5."""
+    y, m = figures._start(period)
+    return float(y) + (m - 1) / 12 if y else 0.0
 
 
 def line_chart(indicator: Indicator, area_name: str, observations: list[Observation], refs: list[dict[str, Any]],
                change_list: list[dict[str, Any]], lang: str) -> dict[str, Any]:
-    """Line with 95% band, reference lines, markers for significant changes, method breaks annotated."""
-    unit = {"percent": "%", "per-1000": _("per 1.000 inwoners"), "count": _("aantal")}.get(indicator.unit, "")
+    """Line with 95% band, reference lines, markers for significant changes, method breaks annotated.
+
+    A count is drawn alone: the count of a region or the Netherlands is of another scale and would
+    flatten the area's line (compare a rate instead)."""
+    if indicator.measure_type == MeasureType.COUNT:
+        refs = []
+    unit = indicator.unit_label
     rows = [{"jaar": year_of(o.period), "waarde": float(o.value), "reeks": area_name,
              "laag": float(o.ci_low) if o.ci_low is not None else None,
              "hoog": float(o.ci_high) if o.ci_high is not None else None} for o in observations]
@@ -171,7 +128,9 @@ def line_chart(indicator: Indicator, area_name: str, observations: list[Observat
                                                              "color": "#b00020"},
                            "encoding": {"x": x, "y": {"field": "waarde", "type": "quantitative"},
                                         "text": {"field": "teken"}}})
-    breaks = [{"jaar": int(b["year"]) - 0.5, "tekst": _("methodebreuk %(j)s") % {"j": b["year"]}}
+    monthly = any(len(o.period) > 4 for o in observations)
+    breaks = [{"jaar": (int(b["year"]) + (int(b.get("month", 1) or 1) - 1) / 12 - 1 / 24) if monthly
+               else int(b["year"]) - 0.5, "tekst": _("methodebreuk %(j)s") % {"j": b["year"]}}
               for b in indicator.method_breaks or []]
     span = [r["jaar"] for r in rows]
     breaks = [b for b in breaks if span and min(span) < b["jaar"] < max(span)]

@@ -78,15 +78,6 @@ def basisteam_series(indicator: Indicator, area: Area) -> tuple[Area | None, lis
     return area.basisteam, series(indicator, area.basisteam_id)
 
 
-def paired_indicators(indicator: Indicator) -> QuerySet[Indicator]:
-    """Survey ↔ register indicators describing the same form of crime (counts only for registers)."""
-    if not indicator.form:
-        return Indicator.objects.none()
-    other = Source.POLITIE if indicator.source == Source.VEILIGHEIDSMONITOR else Source.VEILIGHEIDSMONITOR
-    qs = Indicator.objects.filter(form=indicator.form, source=other)
-    return qs.filter(unit="count") if other == Source.POLITIE else qs
-
-
 def indicators_for_area(area: Area) -> list[tuple[Indicator, list[Observation]]]:
     """Every indicator with observations for the area, with its series (for the monitor index)."""
     rows: dict[int, list[Observation]] = defaultdict(list)

@@ -8,6 +8,7 @@ nothing the second time.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,7 +22,7 @@ from cyberbeeld.accounts import audit
 from cyberbeeld.areas.models import Area
 
 from . import catalogue, ownership, parsers
-from .models import ImportBatch, Indicator, Observation, Source, Unit
+from .models import Frequency, ImportBatch, Indicator, MeasureType, Observation, Source, Unit
 from .ownership import FigureWriter
 
 POLICE_TABLES = {"47018NED", "47022NED", "47025NED", "83648NED"}
@@ -48,20 +49,13 @@ class ImportSummary:
     updated: int = 0
     unchanged: int = 0
     indicators_created: list[str] = field(default_factory=list)
+    indicators_updated: list[str] = field(default_factory=list)
     already_imported: bool = False
 
 
 def _indicator_code(table: str, measure: str, dims: dict[str, str]) -> str:
     parts = [table or "tabel", measure, *[f"{k}-{v}" for k, v in sorted(dims.items())]]
     return slugify("-".join(p for p in parts if p))[:100]
-
-
-def _area_lookup() -> dict[str, str]:
-    lookup: dict[str, str] = {}
-    for code, name in Area.objects.values_list("code", "name"):
-        lookup.setdefault(name, code)
-        lookup.setdefault(f"{name} (gemeente)", code)
-    return lookup
 
 
 def _period(p: parsers.Period) -> str:
@@ -76,6 +70,18 @@ def _digest(path: Path) -> str:
     for p in sorted(q for q in path.iterdir() if q.is_file()):
         h.update(p.name.encode() + b"\0" + hashlib.sha256(p.read_bytes()).digest())
     return h.hexdigest()
+def _header(path: Path) -> list[str]:
+    """The column names of a CSV file (empty for anything else)."""
+    if not path.is_file() or path.suffix.lower() not in (".csv", ".txt"):
+        return []
+    import csv
+
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+        first = fh.readline()
+    try:
+        return next(csv.reader([first], delimiter=";" if first.count(";") > first.count(",") else ","))
+    except StopIteration:
+        return []
 
 
 def import_observations(path: Path | str, *, writer: FigureWriter, by: Any = None, progress: Callable[[int, int | None], None] | None = None,
@@ -84,16 +90,28 @@ def import_observations(path: Path | str, *, writer: FigureWriter, by: Any = Non
     """Store every observation of one file, or nothing.
 
     Parsing (``progress(done, total)``) runs before the transaction, so a caller can report its
-    progress; storing (``store_progress(done, total)``) runs in one transaction. ``area_aliases``
-    adds area names the area register spells differently (``{"Noardeast-Fryslân": "GM1970"}``). Cells that map onto
-    the catalogue (e.g. police ``SoortMisdrijf`` 3.7.4) land on the catalogue indicator. ``writer`` says on whose
-    behalf the figures are written (``indicators.ownership``): a cell it may not write refuses the whole file.
+    progress; storing (``store_progress(done, total)``) runs in one transaction. Areas are matched by
+    code first, then by any name the area register knows (``areas.names``); ``area_aliases`` adds
+    names for one import. A known extract (``catalogue.known_file``: e.g. the national police files)
+    gets its table id, national area and skipped columns without options. Cells that map onto the
+    catalogue (e.g. police ``SoortMisdrijf`` 3.7.4) land on the catalogue indicator.
+    ``writer`` says on whose behalf the figures are written (``indicators.ownership``): a cell it may
+    not write refuses the whole file.
     """
+    from cyberbeeld.areas.names import AreaNames
+
     path = Path(path)
+    known = catalogue.known_file(_header(path))
+    if known:
+        options.setdefault("source_table", known["table"])
+        if known.get("area"):
+            options.setdefault("area", known["area"])
+        if known.get("ignore_columns"):
+            options.setdefault("ignore_columns", tuple(known["ignore_columns"]))
     digest = _digest(path)
+    names = AreaNames.load(extra=area_aliases)
     try:
-        table = parsers.parse(path, area_lookup={**_area_lookup(), **(area_aliases or {})}, on_progress=progress,
-                              **options)
+        table = parsers.parse(path, area_lookup=names, on_progress=progress, **options)
     except parsers.ParseError as exc:
         raise ImportFailed([{"file": p.file, "row": p.row, "column": p.column, "reason": p.reason_nl,
                              "reason_en": p.reason_en} for p in exc.problems]) from exc
@@ -159,23 +177,24 @@ def store_table(table: parsers.ParsedTable, *, path: Path, digest: str, writer: 
     indicators: dict[str, Indicator] = {i.code: i for i in Indicator.objects.all()}
     source_table = meta.identifier or path.name
     # pass 1: which indicator each (measure, dimensions) combination lands on
-    resolved: dict[tuple[str, tuple[tuple[str, str], ...]], Indicator] = {}
+    resolved: dict[tuple[str, tuple[tuple[str, str], ...], str], Indicator] = {}
     keys: list[Indicator | None] = []
-    by_id: dict[tuple[str, int], Indicator] = {}
+    by_id: dict[tuple[str, int, str], Indicator] = {}
     for rec in table.observations:
         if rec.value is None:
             keys.append(None)
             continue
-        fast = (rec.measure_code, id(rec.dimensions))  # the parser shares identical dimension mappings
+        fast = (rec.measure_code, id(rec.dimensions), rec.period.kind)  # the parser shares dimension mappings
         indicator = by_id.get(fast)
         if indicator is None:
-            key = (rec.measure_code, tuple(sorted(rec.dimensions.items())))
+            key = (rec.measure_code, tuple(sorted(rec.dimensions.items())), rec.period.kind)
             indicator = resolved.get(key)
             if indicator is None:
                 indicator = _resolve_indicator(rec, meta, path, indicators, summary)
                 resolved[key] = indicator
             by_id[fast] = indicator
         keys.append(indicator)
+    _link_table_bases(resolved, meta, summary)
     created_now = set(summary.indicators_created)
     old_ids = {i.pk for i in resolved.values() if i.code not in created_now}
     existing: dict[tuple[int, int, str], Observation] = {}
@@ -199,7 +218,7 @@ def store_table(table: parsers.ParsedTable, *, path: Path, digest: str, writer: 
         Observation.objects.bulk_update(to_update, [*_VALUE_FIELDS, "reference_source", "import_batch"],
                                         batch_size=_CHUNK)
     summary.updated = len(to_update)
-    if not (summary.created or summary.updated or summary.indicators_created):
+    if not (summary.created or summary.updated or summary.indicators_created or summary.indicators_updated):
         summary.already_imported = True
         transaction.set_rollback(True)  # nothing changed: not even a batch row
         summary.batch = None
@@ -211,8 +230,9 @@ def store_table(table: parsers.ParsedTable, *, path: Path, digest: str, writer: 
 
 
 _CHUNK = 5000
-_VALUE_FIELDS = ("value", "ci_low", "ci_high", "se", "n", "status", "source_table")
-_INSERT_FIELDS = ("indicator", "area", "period", *_VALUE_FIELDS, "import_batch", "owner", "reference_source")
+_VALUE_FIELDS = ("value", "ci_low", "ci_high", "se", "n", "status", "source_table", "source_row")
+_INSERT_FIELDS = ("indicator", "area", "period", *_VALUE_FIELDS, "import_batch", "owner",
+                  "reference_source")  # source_row is in _VALUE_FIELDS
 
 
 def _check_cells(table: parsers.ParsedTable, keys: list[Indicator | None],
@@ -263,7 +283,8 @@ def _store_rows(table: parsers.ParsedTable, keys: list[Indicator | None], existi
             fix.get("se", rec.se))
         if obs is None:
             rows.append((indicator.pk, area_id, period, value, ci_low, ci_high, se, rec.n,
-                         rec.status or default_status, source_table, batch.pk, owner_id, reference_source, False))
+                         rec.status or default_status, source_table, rec.source_row or None, batch.pk,
+                         owner_id, reference_source, False))
             if len(rows) >= _CHUNK:
                 _insert(rows, path)
                 summary.created += len(rows)
@@ -273,7 +294,7 @@ def _store_rows(table: parsers.ParsedTable, keys: list[Indicator | None], existi
             continue
         values = {"value": value, "ci_low": ci_low, "ci_high": ci_high, "se": se, "n": rec.n,
                   "status": rec.status or default_status, "source_table": source_table,
-                  "reference_source": reference_source}
+                  "source_row": rec.source_row or None, "reference_source": reference_source}
         changed = {k: v for k, v in values.items() if _differs(getattr(obs, k), v)}
         if changed:
             for k, v in changed.items():
@@ -302,29 +323,96 @@ def _insert(rows: list[tuple[Any, ...]], path: Path) -> None:
                              "reason_en": "an observation (indicator, area, period) occurs twice"}]) from exc
 
 
+_FREQ_NL = {"month": "per maand", "quarter": "per kwartaal", "halfyear": "per halfjaar"}
+_FREQ_EN = {"month": "per month", "quarter": "per quarter", "halfyear": "per half year"}
+
+
+def humanise(key: str) -> str:
+    """A readable name for a source key a person should never see raw: ``TotaalGeregistreerdeMisdrijven_1``
+    → ``Totaal geregistreerde misdrijven``, ``incident_count`` → ``Incident count``."""
+    import re
+
+    text = re.sub(r"_\d+$", "", key).replace("_", " ")
+    text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text).strip().lower()
+    return text[:1].upper() + text[1:]
+
+
+def _is_total(title: str) -> bool:
+    t = title.strip().lower()
+    return t.startswith("totaal") or t.endswith(", totaal") or t.endswith(" totaal")
+
+
+def _measure_fields(meta: Any, measure_code: str, dims: dict[str, str], frequency: str) -> dict[str, Any]:
+    """Name, definition, measure type, unit, decimals, polarity and frequency of an indicator that is
+    not in the catalogue: from the table's metadata with the catalogue's ``tables`` entry overriding."""
+    info = meta.measures.get(measure_code)
+    title = info.title if info and info.title and info.title != measure_code else ""
+    mm = catalogue.measure_meta(meta.identifier, measure_code, unit=info.unit if info else "",
+                                decimals=info.decimals if info else None, title=title,
+                                description=info.description if info else "")
+    name_nl = mm.get("name_nl") or humanise(measure_code)
+    name_en = mm.get("name_en") or name_nl
+    dim_titles = []
+    for key, value in sorted(dims.items()):
+        dinfo = meta.dimensions.get(key)
+        item = dinfo.codes.get(value) if dinfo else None
+        dim_titles.append(item.title if item and item.title else value)
+    detail = [t for t in dim_titles if t]
+    subject_nl = mm.get("subject_nl") or name_nl[:1].lower() + name_nl[1:]
+    subject_en = mm.get("subject_en") or name_en[:1].lower() + name_en[1:]
+    specific = [t for t in detail if not _is_total(t)]
+    if specific:
+        subject_nl += f" ({', '.join(t.lower() for t in specific)})"
+        subject_en += f" ({', '.join(specific)})"
+    if detail:
+        name_nl += " — " + ", ".join(detail)
+        name_en += " — " + ", ".join(detail)
+    if frequency in _FREQ_NL:
+        name_nl += f", {_FREQ_NL[frequency]}"
+        name_en += f", {_FREQ_EN[frequency]}"
+    mtype = mm.get("measure_type") or MeasureType.COUNT
+    unit = mm.get("unit") or {MeasureType.PERCENTAGE: Unit.PERCENT, MeasureType.INDEX: Unit.INDEX,
+                              MeasureType.MEAN: Unit.MEAN}.get(mtype, Unit.COUNT)
+    return {
+        "name_nl": name_nl[:300], "name_en": name_en[:300], "definition_nl": mm.get("definition_nl", ""),
+        "definition_en": mm.get("definition_en", ""), "measure_type": mtype, "unit": unit,
+        "rate_per": mm.get("rate_per"), "decimals": mm.get("decimals"),
+        "polarity": mm.get("polarity", "neutral"), "denominator_nl": mm.get("denominator_nl", ""),
+        "denominator_en": mm.get("denominator_en", ""), "subject_nl": subject_nl[:200],
+        "subject_en": subject_en[:200], "frequency": frequency if frequency in dict(Frequency.choices) else "year",
+        "source_measure": measure_code[:100],
+        "method_breaks": catalogue.table_breaks(meta.identifier),
+    }
+
+
 def _resolve_indicator(rec: Any, meta: Any, path: Path, indicators: dict[str, Indicator],
                        summary: ImportSummary) -> Indicator:
     dims = dict(rec.dimensions)
-    code = catalogue.match(rec.measure_code, dims)
+    frequency = rec.period.kind
+    code = catalogue.match(rec.measure_code, dims, frequency)
     if code is None:
-        code = rec.measure_code if rec.measure_code in indicators and not dims else _indicator_code(
-            meta.identifier, rec.measure_code, dims)
+        if rec.measure_code in indicators and not dims and frequency == "year":
+            code = rec.measure_code
+        else:
+            code = _indicator_code(meta.identifier, rec.measure_code, dims)
+            if frequency != "year":
+                code = f"{code[:90]}-{frequency}"
     indicator = indicators.get(code)
     if indicator is not None:
+        if not indicator.in_catalogue and code != rec.measure_code:  # an indicator this importer named
+            fields = _measure_fields(meta, rec.measure_code, dims, frequency)
+            changed = {k: v for k, v in fields.items() if getattr(indicator, k) != v}
+            if changed:
+                for k, v in changed.items():
+                    setattr(indicator, k, v)
+                indicator.save(update_fields=list(changed))
+                summary.indicators_updated.append(code)
         return indicator
     if code in catalogue.entries():
         indicator = catalogue.ensure(code)
     else:
-        measure = meta.measures.get(rec.measure_code)
-        titles = [measure.title if measure else rec.measure_code]
-        for key, value in sorted(dims.items()):
-            info = meta.dimensions.get(key)
-            item = info.codes.get(value) if info else None
-            titles.append(item.title if item else value)
-        unit_text = (measure.unit if measure else "").lower()
         indicator = Indicator.objects.create(
-            code=code, name_nl=" — ".join(titles)[:300], name_en=" — ".join(titles)[:300],
-            unit=Unit.PERCENT if "%" in unit_text or "procent" in unit_text else Unit.COUNT,
+            code=code, **_measure_fields(meta, rec.measure_code, dims, frequency),
             source=Source.POLITIE if meta.identifier in POLICE_TABLES else Source.OWN_SURVEY,
             series=slugify(meta.identifier or path.stem)[:100], source_table=meta.identifier or path.name,
         )
@@ -333,7 +421,165 @@ def _resolve_indicator(rec: Any, meta: Any, path: Path, indicators: dict[str, In
     return indicator
 
 
+def _link_table_bases(resolved: dict[tuple[str, tuple[tuple[str, str], ...], str], Indicator], meta: Any,
+                      summary: ImportSummary) -> None:
+    """A rate rests on the count of the same table, dimensions and frequency (its events); a percentage of
+    registrations on the count it is a share of. Link them so comparisons can use the count."""
+    for (measure, dims, freq), ind in resolved.items():
+        if ind.in_catalogue:
+            continue
+        basis_measure = catalogue.measure_meta(meta.identifier, measure).get("basis")
+        basis = resolved.get((basis_measure, dims, freq)) if basis_measure else None
+        if basis is not None and ind.basis_id != basis.pk:
+            ind.basis = basis
+            ind.save(update_fields=["basis"])
+            if ind.code not in summary.indicators_created:
+                summary.indicators_updated.append(ind.code)
+
+
+_STORED = Decimal("0.000001")  # Observation values are stored with 6 decimals
+
+
 def _differs(old: Any, new: Any) -> bool:
+    """Whether a stored value differs from a new one as the database would store it (so float noise
+    such as ``195.89999999999998`` in an extract does not count as a change on a second import)."""
     if isinstance(old, Decimal) and new is not None:
-        return old != Decimal(new)
+        return old.quantize(_STORED) != Decimal(new).quantize(_STORED)
     return old != new
+
+
+# --- metadata files of a source table (TableInfos, DataProperties, code lists) -------------------
+
+_TABLE_PREFIX = re.compile(r"^(\d{5}[A-Z]{3}|\d{4}[a-z]{4})_")
+
+
+def _csv_records(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    import csv
+
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+        reader = csv.DictReader(fh)
+        rows = [{(k or "").strip(): (v or "").strip() for k, v in r.items()} for r in reader]
+        return [(h or "").strip() for h in (reader.fieldnames or [])], rows
+
+
+def metadata_kind(path: Path) -> str | None:
+    """``tableinfos``, ``dataproperties`` or ``codelist`` for a CBS metadata file, else None (a data file)."""
+    if not path.is_file() or path.suffix.lower() != ".csv":
+        return None
+    cols = set(_header(path))
+    cols = {c.strip().strip('"') for c in cols}
+    if {"Key", "Type", "Title"} <= cols and ("Unit" in cols or "Datatype" in cols):
+        return "dataproperties"
+    if {"Identifier", "Title"} <= cols and ("ShortTitle" in cols or "Modified" in cols):
+        return "tableinfos"
+    if {"Key", "Title"} <= cols and not (cols - {"", "Key", "Title", "Description", "CategoryGroupID", "Status",
+                                                  "Municipality", "DetailRegionCode"}):
+        return "codelist"
+    return None
+
+
+def _table_and_name(path: Path) -> tuple[str, str]:
+    m = _TABLE_PREFIX.match(path.name)
+    if m:
+        return m.group(1), path.stem[len(m.group(0)):]
+    table, _, name = path.stem.rpartition("_")
+    return table or path.stem, name or path.stem
+
+
+@dataclass
+class MetadataSummary:
+    kind: str
+    table: str
+    name: str
+    rows: int = 0
+    changed: bool = False
+    area_names_added: int = 0
+    indicators_updated: int = 0
+
+
+@transaction.atomic
+def import_metadata(path: Path | str, *, by: Any = None) -> MetadataSummary:
+    """Store a CBS metadata file as what it is: table information, measure properties, or a code list.
+
+    Code lists of region dimensions feed the area name register (a gemeente by every name CBS gives it);
+    DataProperties say what each measure is (unit, decimals, title, description) for later imports and
+    update the indicators already made from that table. A second import changes nothing."""
+    from cyberbeeld.areas.names import remember
+
+    from .models import SourceTable
+
+    path = Path(path)
+    kind = metadata_kind(path)
+    if kind is None:
+        raise ImportFailed([{"file": path.name, "row": 1, "column": None,
+                             "reason": "geen metadatabestand van een CBS-tabel", "reason_en": "not a CBS metadata file"}])
+    header, rows = _csv_records(path)
+    table, name = _table_and_name(path)
+    summary = MetadataSummary(kind=kind, table=table, name=name, rows=len(rows))
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    st, _created = SourceTable.objects.get_or_create(identifier=table)
+    info = catalogue.table_info(table)
+    changed: dict[str, Any] = {}
+    if kind == "tableinfos":
+        if not rows:
+            raise ImportFailed([{"file": path.name, "row": 2, "column": "Title", "reason": "het bestand is leeg",
+                                 "reason_en": "the file is empty"}])
+        r = rows[0]
+        if r.get("Identifier") and r["Identifier"] != table:
+            st_other, _ = SourceTable.objects.get_or_create(identifier=r["Identifier"])
+            st, table, summary.table = st_other, r["Identifier"], r["Identifier"]
+        changed = {"title": r.get("Title", "")[:500], "modified": r.get("Modified", "")[:40],
+                   "period": r.get("Period", "")[:100], "frequency": r.get("Frequency", "")[:40],
+                   "publisher": (r.get("Catalog") or info.get("publisher", ""))[:200]}
+    elif kind == "dataproperties":
+        measures = {}
+        for i, r in enumerate(rows, start=2):
+            if r.get("Type") != "Topic":
+                continue
+            if not r.get("Key"):
+                raise ImportFailed([{"file": path.name, "row": i, "column": "Key", "reason": "sleutel ontbreekt",
+                                     "reason_en": "key is missing"}])
+            dec = r.get("Decimals", "")
+            measures[r["Key"]] = {"title": r.get("Title", ""), "unit": r.get("Unit", ""),
+                                  "decimals": int(dec) if dec.isdigit() else None,
+                                  "description": r.get("Description", ""), "datatype": r.get("Datatype", "")}
+        changed = {"measures": measures}
+    else:
+        codes = {r["Key"]: r.get("Title", "") for r in rows if r.get("Key")}
+        lists = dict(st.code_lists or {})
+        lists[name] = codes
+        changed = {"code_lists": lists}
+        area_codes = {(parsers.normalise_area_code(k) or ""): t for k, t in codes.items()}
+        if any(c.startswith(("GM", "PV", "NL")) for c in area_codes):
+            areas = {a.code: a for a in Area.objects.filter(code__in=[c for c in area_codes if c])}
+            for code, title in area_codes.items():
+                if code in areas and title:
+                    summary.area_names_added += remember(areas[code], [title], source=path.name)
+    for k, v in changed.items():
+        if getattr(st, k) != v:
+            setattr(st, k, v)
+            summary.changed = True
+    files = [f for f in (st.files or []) if f.get("name") != path.name]
+    if [f for f in (st.files or []) if f.get("name") == path.name] != [{"name": path.name, "sha256": digest}]:
+        st.files = [*files, {"name": path.name, "sha256": digest}]
+        summary.changed = True
+    if summary.changed:
+        st.save()
+    if kind == "dataproperties":
+        for ind in Indicator.objects.filter(source_table=table, in_catalogue=False).exclude(source_measure=""):
+            m = st.measures.get(ind.source_measure)
+            if not m:
+                continue
+            mm = catalogue.measure_meta(table, ind.source_measure, unit=m["unit"], decimals=m["decimals"])
+            upd = {k: mm[k] for k in ("measure_type", "unit", "rate_per", "decimals") if k in mm
+                   and getattr(ind, k) != mm[k]}
+            if upd:
+                for k, v in upd.items():
+                    setattr(ind, k, v)
+                ind.save(update_fields=list(upd))
+                summary.indicators_updated += 1
+    if summary.changed or summary.area_names_added or summary.indicators_updated:
+        audit.record(user=by, action="import", object_type="indicators.sourcetable", object_repr=f"{table} {name}",
+                     changes={"file": path.name, "kind": kind, "rows": len(rows),
+                              "area_names_added": summary.area_names_added})
+    return summary

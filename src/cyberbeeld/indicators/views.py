@@ -25,9 +25,9 @@ from cyberbeeld.areas.models import Area, AreaKind
 from cyberbeeld.reports.charts import render_svg
 
 from . import comparisons as cmp
-from . import downloads, monitor, selectors
+from . import downloads, figures, monitor, selectors
 from .forms import ImportForm
-from .models import ImportJob, Indicator, Observation, PublicTheme, Source, Unit
+from .models import ImportJob, Indicator, MeasureType, Observation, PublicTheme, Unit
 from .ownership import figure_writer, own_survey_writer
 
 SHARE_15_PLUS = 0.84  # CBS: about 84% of residents are 15 or older (used to turn a VM share into victims)
@@ -54,7 +54,8 @@ def indicator_context(area: Area, indicator: Indicator, lang: str) -> dict[str, 
         basisteam, bt_obs = selectors.basisteam_series(indicator, area)
     shown = own or bt_obs
     shown_name = basisteam.name if basisteam and not own else area.name
-    refs = selectors.references(indicator, area)
+    # a count is shown without the counts of the region or the Netherlands beside it: areas of another size
+    refs = selectors.references(indicator, area) if indicator.measure_type != MeasureType.COUNT else []
     change_list = monitor.changes(indicator, shown, lang, shown_name)
     latest = shown[-1] if shown else None
     ref_sentences = monitor.reference_sentences(indicator, latest, refs, lang, shown_name)
@@ -81,7 +82,8 @@ def indicator_context(area: Area, indicator: Indicator, lang: str) -> dict[str, 
     if shown:
         svg = render_svg(monitor.line_chart(indicator, shown_name, shown, refs, change_list, lang), lang)
     gaps = reporting_gaps(indicator, area, shown, lang)
-    return {"area": area, "indicator": indicator, "observations": shown, "basisteam": basisteam if not own else None,
+    source_tables, imported_on = _provenance(indicator, shown, refs)
+    return {"source_tables": source_tables, "imported_on": imported_on,"area": area, "indicator": indicator, "observations": shown, "basisteam": basisteam if not own else None,
             "shown_name": shown_name, "refs": refs, "ref_headers": ref_headers, "table": table,
             "changes": change_list, "ref_sentences": ref_sentences, "svg": svg, "gaps": gaps,
             "has_ci": any(o.ci_low is not None for o in shown), "breaks": indicator.method_breaks or [],
@@ -90,34 +92,72 @@ def indicator_context(area: Area, indicator: Indicator, lang: str) -> dict[str, 
             if indicator.form else []}
 
 
+def _provenance(indicator: Indicator, shown: list[Observation], refs: list[dict[str, Any]]) -> tuple[
+        list[dict[str, str]], Any]:
+    """The source tables the figures on the page come from (not the catalogue's default) and the latest
+    import date: "Bron: … (83648NED), ingelezen op …"."""
+    from . import catalogue
+    from .models import ImportBatch
+
+    obs = [*shown, *(o for r in refs for o in r.get("observations", []))]
+    names = sorted({o.source_table or indicator.source_table for o in obs if (o.source_table or indicator.source_table)})
+    if not names and indicator.source_table:
+        names = [indicator.source_table]
+    tables = []
+    for name in names:
+        info = catalogue.table_info(name)
+        url = info.get("url", "") or (indicator.source_url if name == indicator.source_table else "")
+        tables.append({"label": name, "url": url})
+    batch_ids = {o.import_batch_id for o in obs if o.import_batch_id}
+    latest = ImportBatch.objects.filter(pk__in=batch_ids).order_by("-at").values_list("at", flat=True).first()
+    return tables, latest
+
+
 def reporting_gaps(indicator: Indicator, area: Area, shown: list[Observation], lang: str) -> list[dict[str, Any]]:
-    """Survey and register side by side: implied reporting rate where both describe the same form."""
+    """Survey and register side by side, for like-for-like pairs only (``catalogue.reporting_pairs``): the
+    implied reporting rate, with a margin only where the survey has one, victims rounded to what the survey
+    supports, and the reporting shares CBS published for that survey series."""
+    from . import catalogue
+
     out = []
     nl = Area.objects.filter(code=selectors.NL_CODE).first()
     candidates = [a for a in (area, nl) if a is not None]
-    for other in selectors.paired_indicators(indicator):
-        survey_ind, register_ind = (indicator, other) if indicator.source != Source.POLITIE else (other, indicator)
+    for pair in catalogue.reporting_pairs(indicator.code):
+        survey_codes = [indicator.code] if indicator.code in pair["survey"] else pair["survey"]
+        register_codes = [indicator.code] if indicator.code in pair["register"] else pair["register"]
+        found = None
         for place in candidates:
-            survey = {o.period: o for o in Observation.objects.filter(indicator=survey_ind, area=place)}
-            register = {o.period: o for o in Observation.objects.filter(indicator=register_ind, area=place)}
-            common = sorted(set(survey) & set(register))
-            if not common or not place.population:
+            if not place.population:
                 continue
-            p = common[-1]
-            s = survey[p]
-            try:
-                gap = cmp.reporting_gap(monitor.to_cmp(s, survey_ind, place.name),
-                                        population=int(place.population * SHARE_15_PLUS),
-                                        registered=int(register[p].value), form=survey_ind.name_nl.lower(),
-                                        form_en=survey_ind.name_en.lower())
-            except (cmp.ObservationError, ValueError):
-                continue
-            out.append({"place": place, "period": p, "survey": survey_ind, "register": register_ind,
-                        "survey_value": monitor.fmt(s.value, survey_ind, lang),
-                        "registered": monitor.fmt(register[p].value, register_ind, lang),
-                        "sentence": gap.sentence_en if lang == "en" else gap.sentence_nl,
-                        "caveat": gap.caveat_en if lang == "en" else gap.caveat_nl})
-            break
+            for s_ind in Indicator.objects.filter(code__in=survey_codes):
+                survey = {o.period: o for o in Observation.objects.filter(indicator=s_ind, area=place)}
+                for r_ind in Indicator.objects.filter(code__in=register_codes):
+                    register = {o.period: o for o in Observation.objects.filter(indicator=r_ind, area=place)}
+                    common = sorted(set(survey) & set(register))
+                    if common:
+                        found = (place, s_ind, r_ind, common[-1], survey[common[-1]], register[common[-1]])
+                        break
+                if found:
+                    break
+            if found:
+                break
+        if not found:
+            continue
+        place, survey_ind, register_ind, p, s, reg = found
+        try:
+            gap = cmp.reporting_gap(monitor.to_cmp(s, survey_ind, place.name),
+                                    population=int(place.population * SHARE_15_PLUS),
+                                    registered=int(reg.value), form=survey_ind.name_nl.lower(),
+                                    form_en=survey_ind.name_en.lower())
+        except (cmp.ObservationError, ValueError):
+            continue
+        out.append({"place": place, "period": p, "survey": survey_ind, "register": register_ind,
+                    "survey_value": monitor.fmt(s.value, survey_ind, lang),
+                    "registered": monitor.fmt(reg.value, register_ind, lang),
+                    "sentence": gap.sentence_en if lang == "en" else gap.sentence_nl,
+                    "caveat": gap.caveat_en if lang == "en" else gap.caveat_nl,
+                    "note": pair.get("note_en" if lang == "en" else "note_nl", ""),
+                    "shares": catalogue.reporting_shares(survey_ind.series)})
     return out
 
 
@@ -136,12 +176,13 @@ def indicator_download(request: HttpRequest, gemeente: str, code: str, fmt: str)
         raise Http404
     area = selectors.gemeente_or_404(gemeente)
     indicator = selectors.indicator_or_404(code)
-    own = list(Observation.objects.filter(indicator=indicator, area=area).select_related("area").order_by("period"))
+    own = list(Observation.objects.filter(indicator=indicator, area=area).select_related("area", "import_batch")
+               .order_by("period"))
     rows = downloads.rows_for(indicator, own)
     refs = [a for a in (area.veiligheidsregio_id, Area.objects.filter(code=selectors.NL_CODE).values_list(
         "pk", flat=True).first(), None if own else area.basisteam_id) if a]
     rows += downloads.rows_for(indicator, list(Observation.objects.filter(indicator=indicator, area_id__in=refs)
-                                                .select_related("area").order_by("area__code", "period")))
+                                                .select_related("area", "import_batch").order_by("area__code", "period")))
     return downloads.render(fmt, rows, f"{area.slug}-{indicator.code}")
 
 
@@ -197,12 +238,18 @@ def compare(request: HttpRequest) -> HttpResponse:
             obs = selectors.cross_section(indicator, period, Area.objects.gemeenten())[:60]
         if not chosen:
             chosen = [o.area.slug for o in obs]
-        cobs = [monitor.to_cmp(o, indicator, o.area.name) for o in obs]
+        bases = figures.bases_for(indicator, obs)
+        cobs = [figures.pure(o, indicator, o.area.name, bases.get((o.area_id, o.period))) for o in obs]
         try:
             ranks = {r.area: r for r in cmp.rank_ranges(cobs, indicator=monitor.cmp_indicator(indicator))}
         except cmp.ObservationError:
             ranks = {}
-            error = _("Zonder foutmarges kan geen eerlijke rangorde worden bepaald: alleen de waarden staan hieronder.")
+            if indicator.measure_type == MeasureType.COUNT:
+                error = _("Aantallen van gemeenten van verschillende grootte zijn niet te vergelijken: vergelijk een "
+                          "cijfer per 1.000 inwoners. Hieronder alleen de aantallen, op naam.")
+            else:
+                error = _("Zonder foutmarges kan geen eerlijke rangorde worden bepaald: alleen de waarden staan "
+                          "hieronder.")
         for o in obs:
             r = ranks.get(str(o.area_id))
             rows.append({"obs": o, "name": o.area.name, "slug": o.area.slug,
@@ -211,8 +258,10 @@ def compare(request: HttpRequest) -> HttpResponse:
                                 if o.ci_low is not None else ""),
                          "rank": r.label if r else "", "tied": r and len(r.tied_with) > 0,
                          "sentence": r.sentence(lang) if r else "", "point_rank": r.point_rank if r else 0})  # type: ignore[arg-type]
-        rows.sort(key=lambda x: (x["point_rank"], x["name"]) if ranks else (-float(x["obs"].value), x["name"]))
-        if rows:
+        count = indicator.measure_type == MeasureType.COUNT
+        rows.sort(key=lambda x: (x["point_rank"], x["name"]) if ranks else
+                  (x["name"],) if count else (-float(x["obs"].value), x["name"]))
+        if rows and not count:
             svg = render_svg(monitor.bar_chart(indicator, rows), lang)
     gemeenten = Area.objects.gemeenten().current().order_by("name").only("slug", "name")
     return render(request, "indicators/compare.html", {
@@ -227,13 +276,17 @@ def map_page(request: HttpRequest, code: str) -> HttpResponse:
     periods = selectors.periods(indicator)
     period = request.GET.get("periode") or (periods[-1] if periods else None)
     values = {o.area_id: o for o in selectors.cross_section(indicator, period)} if period else {}
-    svg, n_shapes = _map_svg(indicator, period, values, lang) if values else ("", 0)
+    # a count is not coloured across gemeenten of different size: the map of its rate is
+    is_count = indicator.measure_type == MeasureType.COUNT
+    rate = indicator.derived.filter(measure_type=MeasureType.RATE).first() if is_count else None
+    svg, n_shapes = _map_svg(indicator, period, values, lang) if values and not is_count else ("", 0)
     table = [{"name": o.area.name, "slug": o.area.slug, "value": monitor.fmt(o.value, indicator, lang),
               "ci": (f"{monitor.fmt(o.ci_low, indicator, lang)} – {monitor.fmt(o.ci_high, indicator, lang)}"
                      if o.ci_low is not None else "")}
              for o in sorted(values.values(), key=lambda o: o.area.name) if o.area.kind == AreaKind.GEMEENTE]
     return render(request, "indicators/map.html", {"indicator": indicator, "period": period, "periods": periods,
-                                                   "svg": svg, "table": table, "n_shapes": n_shapes})
+                                                   "svg": svg, "table": table, "n_shapes": n_shapes,
+                                                   "is_count": is_count, "rate": rate})
 
 
 def _map_svg(indicator: Indicator, period: str, values: dict[int, Observation], lang: str) -> tuple[str, int]:
@@ -322,7 +375,7 @@ def public_context(theme: PublicTheme, lang: str, *, css: list[str], other_url: 
             label_area = bt.name if bt else label_area
         if not obs:
             continue
-        unit = {Unit.PERCENT: "%", Unit.PER_1000: _("per 1.000 inwoners"), Unit.COUNT: _("aantal")}.get(ind.unit, "")
+        unit = "%" if ind.unit == Unit.PERCENT else ind.unit_label
         ch = monitor.changes(ind, obs, lang, label_area)
         chart = monitor.line_chart(ind, label_area, obs, [], ch, lang)
         tables.append({"indicator": ind, "name": ind.name_en if lang == "en" else ind.name_nl, "unit": unit,

@@ -207,42 +207,41 @@ def _cls(v: Any) -> str:
 
 
 def _indicators(area: Area, lang: str, dates: list[str]) -> list[dict[str, Any]]:
-    from cyberbeeld.indicators import comparisons as cmp
-    from cyberbeeld.indicators.models import Observation, Polarity
+    """Indicators with their latest change, through the one adapter (``indicators.figures``): the same
+    test and the same method-break rule as the monitor pages; no claim spans a break."""
+    from cyberbeeld.indicators import figures
+    from cyberbeeld.indicators.models import MeasureType, Observation
+    from cyberbeeld.indicators.monitor import fmt
 
     rows: dict[int, list[Any]] = defaultdict(list)
-    for o in Observation.objects.filter(area=area).select_related("indicator").order_by("indicator__code", "period"):
+    for o in Observation.objects.filter(area=area).select_related("indicator", "import_batch").order_by(
+            "indicator__code", "period"):
         rows[o.indicator_id].append(o)
     out = []
     for obs in rows.values():
         ind = obs[-1].indicator
-        kind = "count" if ind.unit == "count" else "estimate"
-
-        def pure(o: Any, ind: Any = ind, kind: str = kind) -> Any:
-            return cmp.Observation(value=float(o.value), period=o.period, series=ind.series or ind.code,
-                                   ci_low=_num(o.ci_low), ci_high=_num(o.ci_high), se=_num(o.se), kind=kind,
-                                   area=area.code, area_name=area.name)
-
         change = None
         if len(obs) >= 2:
-            try:
-                ch = cmp.change(pure(obs[-2]), pure(obs[-1]), allow_method_break=True, indicator=cmp.Indicator(
-                    code=ind.code, subject_nl=ind.name_nl[:1].lower() + ind.name_nl[1:],
-                    subject_en=ind.name_en[:1].lower() + ind.name_en[1:], unit="%" if ind.unit == "percent" else "",
-                    polarity={Polarity.HIGHER_IS_WORSE: "higher_is_worse",
-                              Polarity.HIGHER_IS_BETTER: "higher_is_better"}.get(ind.polarity, "neutral")))
-                change = {"sentence": ch.sentence(lang), "significant": ch.significant,  # type: ignore[arg-type]
-                          "direction": ch.direction if lang == "nl" else ch.direction_en,
-                          "estimate": round(ch.estimate, 6)}
-            except ValueError:
-                change = None
+            ch = figures.change(ind, obs[-2], obs[-1], lang, area.name)
+            change = {"sentence": ch["sentence"], "significant": ch["significant"],
+                      "direction": (ch.get("direction") if lang == "nl" else ch.get("direction_en")) or "",
+                      "estimate": round(ch["estimate"], 6) if ch.get("estimate") is not None else None,
+                      "break_note": ch.get("break_note", "")}
         dates.append(str(obs[-1].period)[:4] + "-12-31")
         out.append({
-            "code": ind.code, "name": ind.name_en if lang == "en" else ind.name_nl, "unit": ind.get_unit_display(), "is_count": ind.unit == "count",
+            "code": ind.code, "name": ind.name_en if lang == "en" else ind.name_nl, "unit": ind.unit_label,
+            "is_count": ind.measure_type == MeasureType.COUNT, "decimals": ind.shown_decimals,
             "source": ind.get_source_display(), "source_table": ind.source_table,
-            "rows": [{"period": o.period, "value": _num(o.value), "ci_low": _num(o.ci_low), "ci_high": _num(o.ci_high)}
+            "rows": [{"period": o.period, "value": _num(o.value), "ci_low": _num(o.ci_low), "ci_high": _num(o.ci_high),
+                      "text": fmt(o.value, ind, lang),
+                      "ci_text": (f"{fmt(o.ci_low, ind, lang)}–{fmt(o.ci_high, ind, lang)}"
+                                  if o.ci_low is not None and o.ci_high is not None else "")}
                      for o in obs[-6:]],
             "change": change,
+            # provenance: the tables the figures come from and the latest import
+            "tables": sorted({o.source_table or ind.source_table for o in obs if o.source_table or ind.source_table}),
+            "imported": max((o.import_batch.at.date().isoformat() for o in obs if o.import_batch_id and o.import_batch),
+                            default=""),
         })
     out.sort(key=lambda i: (not (i["change"] or {}).get("significant", False), i["name"]))
     return out

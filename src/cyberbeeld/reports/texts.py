@@ -38,6 +38,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "interval": ("95%-interval", "95% interval"),
     "change": ("Verandering", "Change"),
     "indicator_table": ("Indicatortabel", "Indicator table"),
+    "imported": ("ingelezen op", "imported on"),
     "no_indicators": ("Er zijn nog geen indicatorgegevens voor dit gebied.", "There are no indicator data for this area yet."),
     "form": ("Vorm", "Form"),
     "category": ("Categorie", "Category"),

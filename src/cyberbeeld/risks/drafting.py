@@ -31,7 +31,7 @@ from cyberbeeld.accounts.tlp import TLP
 from .models import Asset, Proposal, ProposalKind, Scenario, ScenarioStatus, ScenarioTemplate
 
 FORM_GAP_MIN = 3
-SURGE_LAST_PERIODS = 2
+SURGE_LAST_PERIODS = 3  # kept for callers; the computation lives in incidents.earlywarning (LAST)
 
 
 def _form_names() -> dict[str, tuple[str, str, list[str], str]]:
@@ -60,8 +60,13 @@ def _fmt(x: float, lang: str = "nl") -> str:
 
 
 def indicator_signals(owner: Organisation) -> list[dict[str, Any]]:
-    """Indicators of the owner's gemeente with a significant rise between the latest two periods."""
+    """Indicators of the owner's gemeente with a significant worsening between the latest two periods.
+
+    Through the one adapter (``indicators.figures``): the test fits the kind of number and no claim
+    spans a method break; a rise of something where more is better (cleared crimes) or neutral
+    (suspects) is no signal."""
     from cyberbeeld.indicators import comparisons as cmp
+    from cyberbeeld.indicators import figures
     from cyberbeeld.indicators.models import Observation, Polarity
 
     area = owner.area
@@ -76,50 +81,30 @@ def indicator_signals(owner: Organisation) -> list[dict[str, Any]]:
             continue
         ref, cur = rows[-2], rows[-1]
         ind = cur.indicator
-        if ind.polarity == Polarity.HIGHER_IS_BETTER:
+        if ind.polarity != Polarity.HIGHER_IS_WORSE:
             continue
-        kind = "count" if ind.unit == "count" else "estimate"
-
-        def pure(o: Any, ind: Any = ind, kind: str = kind) -> Any:
-            return cmp.Observation(
-                value=float(o.value), period=o.period, series=ind.series or ind.code,
-                ci_low=float(o.ci_low) if o.ci_low is not None else None,
-                ci_high=float(o.ci_high) if o.ci_high is not None else None,
-                se=float(o.se) if o.se is not None else None, area=area.code, area_name=area.name, kind=kind)
-
-        try:
-            ch = cmp.change(pure(ref), pure(cur), indicator=cmp.Indicator(
-                code=ind.code, subject_nl=ind.name_nl.lower(), subject_en=ind.name_en.lower(),
-                unit="%" if ind.unit == "percent" else "",
-                polarity="higher_is_worse" if ind.polarity == Polarity.HIGHER_IS_WORSE else "neutral"))
-        except (cmp.MethodBreakError, ValueError):
+        entry = figures.change(ind, ref, cur, "nl", area.name)
+        if not (entry["significant"] and (entry.get("estimate") or 0) > 0):
             continue
-        if ch.significant and ch.estimate > 0:
-            out.append({"indicator": ind, "reference": ref, "current": cur, "change": ch})
+        bases = figures.bases_for(ind, [ref, cur])
+        pops = figures.populations_for(ind, [ref, cur])
+        ch = cmp.change(
+            figures.pure(ref, ind, area.name, bases.get((ref.area_id, ref.period)), pops.get((ref.area_id, ref.period))),
+            figures.pure(cur, ind, area.name, bases.get((cur.area_id, cur.period)), pops.get((cur.area_id, cur.period))),
+            indicator=figures.pure_indicator(ind))
+        out.append({"indicator": ind, "reference": ref, "current": cur, "change": ch})
     return out
 
 
 def surge_signals(owner: Organisation, today: dt.date) -> list[dict[str, Any]]:
-    """Early-warning alerts in the newest periods of the owner's incident register, per form."""
-    from cyberbeeld.incidents import surveillance
-    from cyberbeeld.incidents.models import Incident
+    """Early-warning alerts of the owner's own incidents: the same computation as the early-warning page
+    (``incidents.earlywarning.compute``), so a proposal states the same expectation and threshold."""
+    from cyberbeeld.incidents import earlywarning
 
-    dates: dict[str, list[dt.date]] = defaultdict(list)
-    uuids: dict[str, list[str]] = defaultdict(list)
-    for inc in Incident.objects.filter(owner=owner, form__isnull=False).exclude(tlp="red").select_related("form"):
-        d = inc.occurred_on or inc.reported_on or inc.created_at.date()
-        dates[inc.form.code].append(d)
-        uuids[inc.form.code].append((d, str(inc.uuid)))  # type: ignore[arg-type]
     out = []
-    for code, ds in sorted(dates.items()):
-        periods, counts = surveillance.count_by_period(ds, freq=12, start=min(ds) - dt.timedelta(days=240), end=today)
-        if len(counts) < 8:
-            continue
-        alerts = surveillance.detect(counts, periods, key=code, freq=12, last=SURGE_LAST_PERIODS)
-        if alerts:
-            a = max(alerts, key=lambda x: x.score)
-            in_period = [u for d, u in uuids[code] if surveillance.period_label(d, 12) == a.period]  # type: ignore[misc]
-            out.append({"form": code, "alert": a, "incidents": in_period})
+    for a in earlywarning.alerts_for_owner(owner, today=today):
+        out.append({"form": a.form.code, "alert": a, "incidents": a.incidents,
+                    "area": a.area if a.area.pk != owner.area_id else None})
     return out
 
 
@@ -188,8 +173,9 @@ def generate(*, by: Any, owner: Organisation, today: dt.date | None = None) -> l
         code, a = sig["form"], sig["alert"]
         nl_name, en_name = forms.get(code, (code, code, [], ""))[:2]
         scen = _scenario_for_forms(owner, {code})
+        where = f":{sig['area'].code}" if sig.get("area") is not None else ""
         propose(
-            f"incident-surge:{code}:{a.period}", ProposalKind.INCIDENT_SURGE,
+            f"incident-surge:{code}:{a.period}{where}", ProposalKind.INCIDENT_SURGE,
             (f"Toename: {nl_name}", f"Surge: {en_name}"),
             (f"De vroegsignalering ({a.method}) ziet in {a.period} {int(a.observed)} incidenten '{nl_name}', "
              f"tegen {_fmt(a.expected)} verwacht (drempel {_fmt(a.threshold)})."

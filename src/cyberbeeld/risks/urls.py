@@ -21,6 +21,7 @@ urlpatterns = [
     path("objecten/nieuw/", views.asset_edit, name="asset_create"),
     path("objecten/<uuid:uuid>/", views.asset_detail, name="asset"),
     path("objecten/<uuid:uuid>/bewerken/", views.asset_edit, name="asset_edit"),
+    path("methode/", views.method_page, name="method"),
     path("voorstellen/", views.proposals, name="proposals"),
     path("voorstellen/genereren/", views.generate, name="generate"),
     path("voorstellen/<uuid:uuid>/besluit/", views.decide, name="decide"),

@@ -368,3 +368,50 @@ def decide(request: HttpRequest, uuid: str) -> HttpResponse:
         return redirect("risks:scenario_edit", uuid=p.scenario.uuid)
     messages.success(request, _("Voorstel overgenomen."))
     return redirect("risks:scenario", uuid=p.scenario.uuid) if p.scenario else redirect("risks:proposals")
+
+
+# --------------------------------------------------------------------------------- method description
+
+
+def _unverified_reason(path: str) -> str:
+    if path.startswith("settings."):
+        return _("De instelling staat niet vast in de bronnen die Cyberbeeld kon controleren (verschilt per editie "
+                 "van de methode); daarom is zij instelbaar.")
+    if ".bands" in path or path.startswith("criteria."):
+        return _("De grenzen per klasse komen niet uit een gecontroleerde primaire bron (Leidraad 2008, Handreiking "
+                 "RRP); het zijn indicatieve waarden die een regio zelf vaststelt.")
+    return _("Niet gecontroleerd tegen de officiële bron; instelbaar.")
+
+
+@login_required
+def method_page(request: HttpRequest) -> HttpResponse:
+    """How risks are scored: the method version, its settings and criteria, the likelihood scale, the risk
+    bands (Cyberbeeld's own choice) and every value that is not verified, with the reason."""
+    ids = scoring.available_methods()
+    chosen = request.GET.get("m", "")
+    method_id = chosen if chosen in ids else (ids[0] if ids else "")
+    if not method_id:
+        raise Http404
+    m = services.method(method_id)
+    lang = _lang()
+    unverified = set(m.unverified)
+    bands = []
+    for total in range(2, 11):
+        zone = scoring.risk_zone(total // 2, total - total // 2)
+        bands.append({"sum": total, "zone": scoring.ZONE_LABELS[zone]["en" if lang == "en" else "nl"]})
+    zones = []
+    for zone in scoring.ZONES:
+        sums = [b["sum"] for b in bands if b["zone"] == scoring.ZONE_LABELS[zone]["en" if lang == "en" else "nl"]]
+        zones.append({"zone": scoring.ZONE_LABELS[zone]["en" if lang == "en" else "nl"],
+                      "from": min(sums), "to": max(sums)})
+    points = [(cls, m.class_base ** i) for i, cls in enumerate(scoring.IMPACT_CLASSES)]
+    return render(request, "risks/method.html", {
+        "m": m, "ids": ids, "method_id": method_id, "zones": zones, "points": points,
+        "criteria": [{"c": c, "name": c.name_en if lang == "en" else c.name_nl,
+                      "verified": f"criteria.{c.code}" not in unverified and c.verified} for c in m.criteria],
+        "likelihood": [{"code": lc.code, "label": lc.label_en if lang == "en" else lc.label_nl,
+                        "descriptor": (lc.descriptor_en if lang == "en" else lc.descriptor_nl) or ""}
+                       for lc in m.likelihood_threat.classes],
+        "unverified": [{"path": p, "reason": _unverified_reason(p)} for p in sorted(unverified)],
+        "settings_unverified": any(p.startswith("settings.") for p in unverified),
+    })

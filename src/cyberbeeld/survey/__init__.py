@@ -8,7 +8,11 @@ The modules are
 - :mod:`cyberbeeld.survey.quantiles` -- quantiles with Woodruff intervals (``svyquantile``);
 - :mod:`cyberbeeld.survey.moments` -- from per-stratum power sums to variances;
 - :mod:`cyberbeeld.survey.engine` -- the per-row work, compiled by Ibis for DuckDB or Spark;
+- :mod:`cyberbeeld.survey.hadamard` -- R's default Hadamard matrices for BRR;
+- :mod:`cyberbeeld.survey.options` -- option names (light: no NumPy/pandas);
 - :mod:`cyberbeeld.survey.cli` -- the ``cyberbeeld estimate`` command.
+
+The names below load their modules on first use.
 
 Example
 -------
@@ -21,20 +25,44 @@ Example
 0    2.6667  0.7454
 """
 
-from cyberbeeld.survey.design import Design
-from cyberbeeld.survey.errors import SurveyDesignError
-from cyberbeeld.survey.estimators import (
-    Difference,
-    Request,
-    domain_difference,
-    estimate,
-    svymean,
-    svyproportion,
-    svyratio,
-    svytotal,
-)
-from cyberbeeld.survey.quantiles import svyquantile
-from cyberbeeld.survey.variance import DesignStructure, design_covariance
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cyberbeeld.survey.design import Design
+    from cyberbeeld.survey.errors import SurveyDesignError
+    from cyberbeeld.survey.estimators import (
+        Difference,
+        Request,
+        domain_difference,
+        estimate,
+        svymean,
+        svyproportion,
+        svyratio,
+        svytotal,
+    )
+    from cyberbeeld.survey.quantiles import svyquantile
+    from cyberbeeld.survey.variance import DesignStructure, design_covariance
+
+# Loaded on first use (PEP 562), so that ``cyberbeeld estimate --help`` (whose modules live in
+# this package) does not pay for pandas, Ibis and SciPy.
+_LAZY = {
+    "Design": "design",
+    "DesignStructure": "variance",
+    "Difference": "estimators",
+    "Request": "estimators",
+    "SurveyDesignError": "errors",
+    "design_covariance": "variance",
+    "domain_difference": "estimators",
+    "estimate": "estimators",
+    "svymean": "estimators",
+    "svyproportion": "estimators",
+    "svyquantile": "quantiles",
+    "svyratio": "estimators",
+    "svytotal": "estimators",
+}
 
 __all__ = [
     "Design",
@@ -51,3 +79,16 @@ __all__ = [
     "svyratio",
     "svytotal",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

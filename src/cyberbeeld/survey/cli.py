@@ -19,13 +19,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn, cast
 
-import duckdb
-
-from cyberbeeld.survey.design import Design
-from cyberbeeld.survey.engine import EngineName
+# Only light modules here: ``--help`` and usage errors must not wait for pandas, Ibis, DuckDB or
+# SciPy (imported in main() once the arguments are known to be usable).
 from cyberbeeld.survey.errors import SurveyDesignError
-from cyberbeeld.survey.estimators import CIMethod, Request, estimate
-from cyberbeeld.survey.variance import LONELY_PSU_OPTIONS, LonelyPSU
+from cyberbeeld.survey.options import CI_METHODS, LONELY_PSU_OPTIONS, CIMethod, EngineName, LonelyPSU
 
 __all__ = ["OUTPUT_COLUMNS", "build_parser", "main"]
 
@@ -49,7 +46,8 @@ class _AppendRequest(argparse.Action):
         values: str | Sequence[object] | None,
         option_string: str | None = None,
     ) -> None:
-        requests: list[Request] = list(getattr(namespace, "requests", None) or [])
+        # (statistic, variable, denominator); made Requests in main(), after parsing
+        requests: list[tuple[str, str, str | None]] = list(getattr(namespace, "requests", None) or [])
         statistic = cast(str, self.const)
         for value in str(values).split(","):
             value = value.strip()
@@ -59,9 +57,9 @@ class _AppendRequest(argparse.Action):
                 num, sep, den = value.partition(":")
                 if not sep or not num or not den:
                     raise _UsageError(f"--ratio needs NUMERATOR:DENOMINATOR, not {value!r}")
-                requests.append(Request("ratio", num, den))
+                requests.append(("ratio", num, den))
             else:
-                requests.append(Request(statistic, value))  # type: ignore[arg-type]
+                requests.append((statistic, value, None))
         namespace.requests = requests
 
 
@@ -92,9 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--ratio", action=_AppendRequest, const="ratio", metavar="NUM:DEN", help="estimate a ratio"
     )
     p.add_argument("--by", help="domain columns: COL[,COL]")
-    p.add_argument(
-        "--ci", choices=["logit", "beta", "wilson", "wald"], default="logit", help="interval for proportions"
-    )
+    p.add_argument("--ci", choices=CI_METHODS, default="logit", help="interval for proportions")
     p.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
     p.add_argument("--lonely-psu", choices=LONELY_PSU_OPTIONS, default="fail", help="strata with one PSU")
     p.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb")
@@ -120,12 +116,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         args_list = args_list[1:]
     try:
         args = build_parser().parse_args(args_list)
-        requests: list[Request] = getattr(args, "requests", None) or []
-        if not requests:
+        wanted: list[tuple[str, str, str | None]] = getattr(args, "requests", None) or []
+        if not wanted:
             raise _UsageError("give at least one of --mean, --total, --proportion or --ratio")
         out = Path(args.out)
         if out.suffix.lower() not in (".csv", ".parquet"):
             raise _UsageError(f"--out must end in .csv or .parquet, not {out.name!r}")
+    except _UsageError as exc:
+        print(f"cyberbeeld estimate: error: {exc}", file=sys.stderr)
+        return 2
+    return _run(args, wanted, out)
+
+
+def _run(args: argparse.Namespace, wanted: list[tuple[str, str, str | None]], out: Path) -> int:
+    """Estimate and write (the heavy modules load here)."""
+    import duckdb
+
+    from cyberbeeld.survey.design import Design
+    from cyberbeeld.survey.estimators import Request, estimate
+
+    try:
+        requests = [Request(stat, var, den) for stat, var, den in wanted]  # type: ignore[arg-type]
         design = Design(
             weights=args.weights,
             ids=tuple(_columns(args.cluster)),

@@ -18,7 +18,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Protocol, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 import duckdb
 import ibis
@@ -26,9 +26,11 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from cyberbeeld.survey.errors import SurveyDesignError
+from cyberbeeld.survey.options import EngineName
 
 __all__ = [
     "DuckDBTable",
+    "column_names",
     "EngineName",
     "Session",
     "open_session",
@@ -38,7 +40,6 @@ __all__ = [
     "stratum_info",
 ]
 
-EngineName = Literal["duckdb", "spark"]
 TABLE_NAME = "cyberbeeld_survey_src"
 
 
@@ -82,11 +83,20 @@ def _file_kind(path: Path) -> str:
 
 
 class DuckDBSession:
-    """A data source registered as a view in a DuckDB connection."""
+    """A data source in a DuckDB connection.
+
+    Parquet files, data frames and DuckDB tables are registered as a view: DuckDB reads
+    them column by column, as fast as from its own storage.  A CSV file is parsed once and
+    loaded into a temporary table (DuckDB's own storage), because every pass over a view on a
+    CSV file would parse the whole file again -- unless ``single_pass`` says that one pass
+    is all there will be.
+    """
 
     engine: EngineName = "duckdb"
+    #: What the data is in DuckDB: "view" or "table".
+    kind: str = "view"
 
-    def __init__(self, data: DataSource, *, threads: int | None = None) -> None:
+    def __init__(self, data: DataSource, *, threads: int | None = None, single_pass: bool = False) -> None:
         if isinstance(data, DuckDBTable):
             con = data.database if isinstance(data.database, duckdb.DuckDBPyConnection) else None
             if con is None:
@@ -113,11 +123,15 @@ class DuckDBSession:
                     )
                 else:
                     src = f"read_csv_auto('{quoted}', header = true)"
-                self.con.execute(f"CREATE OR REPLACE TEMP VIEW {TABLE_NAME} AS SELECT * FROM {src}")
+                    self.kind = "view" if single_pass else "table"
+                self.con.execute(f"CREATE OR REPLACE TEMP {self.kind.upper()} {TABLE_NAME} AS SELECT * FROM {src}")
         arrow_schema = self.con.sql(f"SELECT * FROM {TABLE_NAME} LIMIT 0").to_arrow_table().schema
         self.table = ibis.table(ibis.Schema.from_pyarrow(arrow_schema), name=TABLE_NAME)
+        self.names = _renamed(_original_names(self.con, data), list(arrow_schema.names))
 
     _parquet: str | None = None
+    #: The data's column names that DuckDB knows by another name (original -> DuckDB's).
+    names: dict[str, str]
 
     def column_stats(self, columns: Sequence[str]) -> dict[str, tuple[float | None, float | None, int]]:
         """Minimum, maximum and number of nulls per column from Parquet metadata (no scan).
@@ -156,11 +170,48 @@ class DuckDBSession:
         return self.con.sql(sql).df()
 
     def close(self) -> None:
-        """Drop the view (the connection stays open when it was given to us)."""
+        """Drop the view or table (the connection stays open when it was given to us)."""
         try:
-            self.con.execute(f"DROP VIEW IF EXISTS {TABLE_NAME}")
+            self.con.execute(f"DROP {self.kind.upper()} IF EXISTS {TABLE_NAME}")
         except duckdb.Error:  # pragma: no cover - best effort
             pass
+
+
+def _original_names(con: duckdb.DuckDBPyConnection, data: DataSource) -> list[str] | None:
+    """The column names as the data has them (DuckDB renames ``Nh`` to ``Nh_1`` next to ``nh``)."""
+    if isinstance(data, pd.DataFrame):
+        return [str(c) for c in data.columns]
+    if isinstance(data, DuckDBTable):
+        return None  # a DuckDB table's names are already DuckDB's
+    path = Path(data)
+    quoted = str(path).replace("'", "''")
+    try:
+        if _file_kind(path) == "csv":
+            row = con.sql(f"SELECT * FROM read_csv('{quoted}', header = false, all_varchar = true) LIMIT 1")
+            first = row.fetchone()
+            return None if first is None else [str(v) for v in first]
+        files = sorted(path.rglob("*.parquet")) if path.is_dir() else [path]
+        if not files:
+            return None
+        first_file = str(files[0]).replace("'", "''")
+        rows = con.sql(f"SELECT name, num_children FROM parquet_schema('{first_file}')").fetchall()
+    except duckdb.Error:  # pragma: no cover - the names stay DuckDB's
+        return None
+    if any(children for _, children in rows[1:]):
+        return None  # nested columns: no renaming to undo
+    return [str(name) for name, _ in rows[1:]]
+
+
+def _renamed(original: list[str] | None, engine: list[str]) -> dict[str, str]:
+    """Original -> engine name of the columns whose names differ (matched by position)."""
+    if original is None or len(original) != len(engine):
+        return {}
+    return {o: e for o, e in zip(original, engine, strict=True) if o != e}
+
+
+def column_names(session: Session) -> dict[str, str]:
+    """The data's column names that the engine knows by another name (original -> engine)."""
+    return dict(getattr(session, "names", None) or {})
 
 
 def spark_available() -> bool:
@@ -259,11 +310,14 @@ def open_session(data: DataSource, engine: EngineName = "duckdb", **options: Any
     engine : {"duckdb", "spark"}
         Where the per-row work runs.
     **options
-        ``threads`` for DuckDB, ``spark`` (a SparkSession) for Spark.
+        ``threads`` for DuckDB, ``spark`` (a SparkSession) for Spark; ``single_pass=True``
+        when the caller reads the data only once (a CSV file then stays a view, not a table).
     """
     session: DuckDBSession | SparkSession_
     if engine == "duckdb":
-        session = DuckDBSession(data, threads=options.get("threads"))
+        session = DuckDBSession(
+            data, threads=options.get("threads"), single_pass=bool(options.get("single_pass", False))
+        )
     elif engine == "spark":
         session = SparkSession_(data, spark=options.get("spark"))
     else:

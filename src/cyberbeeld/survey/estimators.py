@@ -27,13 +27,14 @@ import ibis.expr.types as ir
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import stats
+from scipy import special  # ndtri, stdtrit, betaincinv: scipy.stats's own, without its import cost
 
 from cyberbeeld.survey.design import Design
 from cyberbeeld.survey.engine import (
     DataSource,
     EngineName,
     Session,
+    column_names,
     open_session,
     run_moments,
     stage_moments,
@@ -41,6 +42,7 @@ from cyberbeeld.survey.engine import (
 )
 from cyberbeeld.survey.errors import SurveyDesignError
 from cyberbeeld.survey.moments import Estimand, StageMoments, domain_variances
+from cyberbeeld.survey.options import CI_METHODS, CIMethod
 
 __all__ = [
     "CIMethod",
@@ -54,7 +56,6 @@ __all__ = [
 ]
 
 Statistic = Literal["mean", "total", "proportion", "ratio"]
-CIMethod = Literal["logit", "beta", "wilson", "wald"]
 FloatArray = npt.NDArray[np.float64]
 RESULT_COLUMNS = ["variable", "statistic", "estimate", "se", "ci_low", "ci_high", "deff", "cv", "n", "df"]
 _W = "__cb_weight"
@@ -95,6 +96,8 @@ class _Plan:
     values: dict[str, ir.NumericValue] = field(default_factory=dict)  # name -> per-row value (y)
     binary: set[str] = field(default_factory=set)  # values known to be 0/1
     shift: dict[str, float] = field(default_factory=dict)  # value name -> c, the factor is y - c
+    # value name of a centred y -> value name of y itself (a total's score is w * y, uncentred)
+    raw: dict[str, str] = field(default_factory=dict)
     estimands: list[tuple[str, str, Estimand, str | None, str | None]] = field(default_factory=list)
     # (label, statistic, estimand, value name of y, value name of x or "1")
 
@@ -381,7 +384,7 @@ def estimate(
         ``<by>, variable, statistic, estimate, se, ci_low, ci_high, deff, cv, n, df``.
     """
     by_cols = [by] if isinstance(by, str) else list(by or [])
-    if ci not in ("logit", "beta", "wilson", "wald"):
+    if ci not in CI_METHODS:
         raise SurveyDesignError(f"unknown interval method {ci!r}")
     if not 0 < level < 1:
         raise SurveyDesignError(f"confidence level must be between 0 and 1, not {level}")
@@ -389,47 +392,117 @@ def estimate(
         raise SurveyDesignError("nothing to estimate")
     data = _prepare_data(data, design)
     with open_session(data, engine, **engine_options) as session:
-        t = session.table
-        numeric = [r.variable for r in requests if r.statistic != "proportion"]
-        numeric += [r.denominator for r in requests if r.denominator]
-        categorical = [r.variable for r in requests if r.statistic == "proportion"]
-        checked = _validate(session, design, numeric, [*categorical, *by_cols])
-        plan = _Plan()
-        for r in requests:
-            if r.statistic == "proportion":
-                binary, levels = _levels(session, r.variable)
-                for lev in levels:
-                    label = r.variable if binary else f"{r.variable}={lev}"
-                    col = t[r.variable]
-                    expr = (
-                        (col == ibis.literal(lev)).ifelse(1.0, 0.0)
-                        if not binary or lev is not True
-                        else (col.ifelse(1.0, 0.0))
-                    )
-                    name = plan.value(f"p{len(plan.values)}", expr)
-                    plan.binary.add(name)
-                    plan.estimands.append((label, "proportion", Estimand((_qname(name), "w")), name, "1"))
-                continue
-            name = plan.value(f"v{len(plan.values)}", _as_number(t[r.variable]))
-            plan.centre_value(name, r.variable, checked)
-            if r.statistic == "total":
-                plan.estimands.append((r.variable, "total", Estimand((_qname(name), "w")), name, None))
-            elif r.statistic == "mean":
-                plan.estimands.append((r.variable, "mean", Estimand((_qname(name), "w")), name, "1"))
-            else:
-                assert r.denominator is not None
-                den = plan.value(f"v{len(plan.values)}", _as_number(t[r.denominator]))
-                plan.centre_value(den, r.denominator, checked)
-                plan.estimands.append(
-                    (
-                        f"{r.variable}/{r.denominator}",
-                        "ratio",
-                        Estimand((_qname(name), _qname(den), "w")),
-                        name,
-                        den,
-                    )
+        names = column_names(session)
+        if not names:
+            return _estimate(session, design, requests, requests, by_cols, ci, level)
+        # Columns that differ only in case (nh, Nh): the engine knows one by another name.
+        reverse = {v: k for k, v in names.items()}
+        try:
+            out = _estimate(
+                session,
+                _rename_design(design, names),
+                [_rename_request(r, names) for r in requests],
+                requests,
+                [names.get(c, c) for c in by_cols],
+                ci,
+                level,
+            )
+        except SurveyDesignError as error:
+            raise _renamed_error(error, reverse) from None
+        return out.rename(columns=reverse)
+
+
+def _rename_design(design: Design, names: dict[str, str]) -> Design:
+    def rn(col: str | None) -> str | None:
+        return None if col is None else names.get(col, col)
+
+    return Design(
+        weights=rn(design.weights),
+        ids=tuple(names.get(c, c) for c in design.ids),
+        strata=rn(design.strata),
+        fpc=tuple(names.get(c, c) for c in design.fpc),
+        nest=design.nest,
+        lonely_psu=design.lonely_psu,
+        one_stage=design.one_stage,
+    )
+
+
+def _rename_request(request: Request, names: dict[str, str]) -> Request:
+    den = request.denominator
+    return Request(
+        request.statistic,
+        names.get(request.variable, request.variable),
+        None if den is None else names.get(den, den),
+    )
+
+
+def _renamed_error(error: SurveyDesignError, reverse: dict[str, str]) -> SurveyDesignError:
+    """The error with the user's column name in place of the engine's."""
+    if error.column is None or error.column not in reverse:
+        return error
+    renamed = SurveyDesignError(error.reason, column=reverse[error.column], row=error.row)
+    renamed.stratum, renamed.strata = error.stratum, error.strata
+    return renamed
+
+
+def _estimate(
+    session: Session,
+    design: Design,
+    requests: Sequence[Request],
+    labels: Sequence[Request],
+    by_cols: list[str],
+    ci: CIMethod,
+    level: float,
+) -> pd.DataFrame:
+    """:func:`estimate` on an open session; ``labels`` are the requests in the user's column names."""
+    t = session.table
+    numeric = [r.variable for r in requests if r.statistic != "proportion"]
+    numeric += [r.denominator for r in requests if r.denominator]
+    categorical = [r.variable for r in requests if r.statistic == "proportion"]
+    checked = _validate(session, design, numeric, [*categorical, *by_cols])
+    plan = _Plan()
+    for r, shown in zip(requests, labels, strict=True):
+        if r.statistic == "proportion":
+            binary, levels = _levels(session, r.variable)
+            for lev in levels:
+                label = shown.variable if binary else f"{shown.variable}={lev}"
+                col = t[r.variable]
+                expr = (
+                    (col == ibis.literal(lev)).ifelse(1.0, 0.0)
+                    if not binary or lev is not True
+                    else (col.ifelse(1.0, 0.0))
                 )
-        return _run(session, design, plan, by_cols, ci, level, positive_weights=checked.positive_weights)
+                name = plan.value(f"p{len(plan.values)}", expr)
+                plan.binary.add(name)
+                plan.estimands.append((label, "proportion", Estimand((_qname(name), "w")), name, "1"))
+            continue
+        name = plan.value(f"v{len(plan.values)}", _as_number(t[r.variable]))
+        plan.centre_value(name, r.variable, checked)
+        if r.statistic == "total":
+            # The score of a total is w * y itself.  Written as w * (y - c) + c * w (the centred
+            # factor) its variance would be a difference of terms ~c**2 var(w): all lost when
+            # w * y hardly varies while w does (PPS-like weights).
+            raw = name
+            if name in plan.shift:
+                raw = plan.value(f"v{len(plan.values)}", _as_number(t[r.variable]))
+                plan.raw[name] = raw
+            plan.estimands.append((shown.variable, "total", Estimand((_qname(raw),)), name, None))
+        elif r.statistic == "mean":
+            plan.estimands.append((shown.variable, "mean", Estimand((_qname(name), "w")), name, "1"))
+        else:
+            assert r.denominator is not None
+            den = plan.value(f"v{len(plan.values)}", _as_number(t[r.denominator]))
+            plan.centre_value(den, r.denominator, checked)
+            plan.estimands.append(
+                (
+                    f"{shown.variable}/{shown.denominator}",
+                    "ratio",
+                    Estimand((_qname(name), _qname(den), "w")),
+                    name,
+                    den,
+                )
+            )
+    return _run(session, design, plan, by_cols, ci, level, positive_weights=checked.positive_weights)
 
 
 def _locate_stratum(session: Session, design: Design, error: SurveyDesignError) -> SurveyDesignError:
@@ -562,7 +635,7 @@ def _assemble(
     degf = dsum("m") - np.bincount(d1, minlength=n_dom)
     W = dsum("sum_w")
     alpha = 1.0 - level
-    zq = stats.norm.ppf(1 - alpha / 2)
+    zq = special.ndtri(1 - alpha / 2)  # stats.norm.ppf
     frames = []
     for label, statistic, est, y, x in plan.estimands:
         assert y is not None
@@ -591,10 +664,11 @@ def _assemble(
                 den = s_x + cx * W
                 point = ratio = num / den
                 dd = (cy * s_x - cx * s_y) / den
-            if x is None:  # total: z = q_y = q_y' + cy w
-                point = num
-                est = Estimand((_qname(y), "w"))
-                coefs: list[FloatArray] = [np.ones(n_dom), np.full(n_dom, cy)]
+            if x is None:  # total: z = q_y (uncentred)
+                raw = plan.raw.get(y, y)
+                point = dsum(f"sum_{_qname(raw)}")
+                est = Estimand((_qname(raw),))
+                coefs: list[FloatArray] = [np.ones(n_dom)]
             elif x == "1":  # mean: z = (q_y' + e w) / W
                 est = Estimand((_qname(y), "w"))
                 coefs = [1.0 / den, dd / den]
@@ -644,7 +718,7 @@ def _prop_ci(
 ) -> tuple[FloatArray, FloatArray]:
     """Interval for a proportion, as R's ``svyciprop`` (t quantile with the design df)."""
     df = np.where(degf > 0, degf, np.nan)
-    tq = stats.t.ppf(1 - alpha / 2, df)
+    tq = special.stdtrit(df, 1 - alpha / 2)  # stats.t.ppf(q, df)
     se = np.sqrt(var)
     with np.errstate(divide="ignore", invalid="ignore"):
         if method == "wald":
@@ -655,9 +729,9 @@ def _prop_ci(
             return _expit(eta - tq * se_eta), _expit(eta + tq * se_eta)
         n_eff = p * (1 - p) / var
         if method == "beta":
-            n_eff = n_eff * (stats.t.ppf(alpha / 2, n_rows - 1) / stats.t.ppf(alpha / 2, df)) ** 2
-            lo = stats.beta.ppf(alpha / 2, n_eff * p, n_eff * (1 - p) + 1)
-            hi = stats.beta.ppf(1 - alpha / 2, n_eff * p + 1, n_eff * (1 - p))
+            n_eff = n_eff * (special.stdtrit(n_rows - 1, alpha / 2) / special.stdtrit(df, alpha / 2)) ** 2
+            lo = special.betaincinv(n_eff * p, n_eff * (1 - p) + 1, alpha / 2)  # stats.beta.ppf(q, a, b)
+            hi = special.betaincinv(n_eff * p + 1, n_eff * (1 - p), 1 - alpha / 2)
             return np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
         # Wilson score interval with the effective sample size.
         z2 = tq**2
@@ -767,9 +841,17 @@ def domain_difference(
         raise SurveyDesignError("domain differences of ratios are not supported", column=request.variable)
     data = _prepare_data(data, design)
     with open_session(data, engine, **engine_options) as session:
+        names = column_names(session)
+        if names:  # columns that differ only in case: use the engine's names
+            design = _rename_design(design, names)
+            request = _rename_request(request, names)
+            by_cols = [names.get(c, c) for c in by_cols]
         t = session.table
         numeric = request.statistic != "proportion"
-        checked = _validate(session, design, [request.variable] if numeric else [], by_cols)
+        try:
+            checked = _validate(session, design, [request.variable] if numeric else [], by_cols)
+        except SurveyDesignError as error:
+            raise _renamed_error(error, {v: k for k, v in names.items()}) from None
         w = _weights_expr(t, design)
         col = t[request.variable]
         y = (
@@ -778,7 +860,9 @@ def domain_difference(
             else col.cast("float64")
         )
         # Centred on its mid-range, as in estimate(): y = y' + cy (power sums lose no precision).
-        cy = checked.centre.get(request.variable, 0.0) if numeric else 0.0
+        # Not for a total: its score is w * y, uncentred, with a stable co-moment (see estimate()).
+        total = request.statistic == "total"
+        cy = checked.centre.get(request.variable, 0.0) if numeric and not total else 0.0
         if cy:
             y = y - cy
 
@@ -852,7 +936,7 @@ def domain_difference(
     var = float(domain_variances(stages, est, coefs, 1, design.lonely_psu)[0])
     se = math.sqrt(var)
     degf = float(st1["m"].sum() - len(st1))
-    zq = float(stats.norm.ppf(1 - (1 - level) / 2))
+    zq = float(special.ndtri(1 - (1 - level) / 2))
     tstat = diff / se if se > 0 else math.inf
-    p_value = float(2 * stats.t.sf(abs(tstat), degf)) if degf > 0 else math.nan
+    p_value = float(2 * special.stdtr(degf, -abs(tstat))) if degf > 0 else math.nan  # 2 t.sf(|t|)
     return Difference(diff, se, diff - zq * se, diff + zq * se, tstat, degf, p_value)

@@ -110,6 +110,13 @@ def _comoment(
     return power - s_a * s_b / m, np.abs(power)
 
 
+def _label(value: object) -> str:
+    """A stratum label as the user wrote it: ``83``, not ``83.0`` (a float that is a whole number)."""
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def point_estimates(stage1: pd.DataFrame, n_domains: int, quantities: Sequence[str]) -> dict[str, FloatArray]:
     """Domain totals of each quantity from the stage-one moments."""
     idx = stage1["__domain"].to_numpy()
@@ -179,8 +186,9 @@ def domain_variances(
         census = f < _CENSUS_TOL
         lonely = (n_h == 1) & ~census
         if lonely.any() and lonely_psu == "fail":
-            rows = tab.loc[lonely]
-            labels = [", ".join(str(r[c]) for c in st.label_columns) for _, r in rows.iterrows()]
+            # Column by column (iterrows() would turn an integer stratum 83 into 83.0).
+            records = tab.loc[lonely, list(st.label_columns)].to_dict("records")
+            labels = [", ".join(_label(r[c]) for c in st.label_columns) for r in records]
             unit = "PSU" if st.stage == 1 else "SSU"
             which = f"stratum {labels[0]}" if len(labels) == 1 else (
                 f"{len(labels)} strata ({'; '.join(labels[:3])}{'; …' if len(labels) > 3 else ''})")
@@ -189,7 +197,7 @@ def domain_variances(
                 "(lonely_psu='fail'); use lonely_psu='adjust', 'average', 'remove' or 'certainty'"
             )
             # every lonely stratum: the caller names the first offending row among all of them
-            error.strata = [{c: r[c] for c in st.label_columns} for _, r in rows.iterrows()]
+            error.strata = [{c: r[c] for c in st.label_columns} for r in records]
             error.stratum = error.strata[0]
             raise error
         with np.errstate(divide="ignore", invalid="ignore"):

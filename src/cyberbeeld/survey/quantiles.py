@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from cyberbeeld.survey.design import Design
-from cyberbeeld.survey.engine import DataSource, EngineName, open_session
+from cyberbeeld.survey.engine import DataSource, EngineName, column_names, open_session
 from cyberbeeld.survey.errors import SurveyDesignError
 from cyberbeeld.survey.estimators import Request, estimate
 
@@ -130,7 +130,7 @@ def svyquantile(
         for g, idx in enumerate(members):
             rec = part.iloc[g]
             df = float(rec["df"])
-            tq = float(stats.t.ppf(1 - alpha / 2, df)) if df > 0 else float("nan")
+            tq = float(special.stdtrit(df, 1 - alpha / 2)) if df > 0 else float("nan")  # stats.t.ppf
             lo_p = rec["estimate"] - tq * rec["se"]
             hi_p = rec["estimate"] + tq * rec["se"]
             lower = (
@@ -163,9 +163,10 @@ def _load(data: DataSource, design: Design, columns: Sequence[str]) -> pd.DataFr
         if missing:
             raise SurveyDesignError("column not found in the data", column=missing[0])
         return data[needed]
-    with open_session(data) as session:
+    with open_session(data, single_pass=True) as session:  # one select: no need to load a CSV
         t = session.table
+        names = column_names(session)  # columns that differ only in case have other names there
         for col in needed:
-            if col not in t.columns:
+            if names.get(col, col) not in t.columns:
                 raise SurveyDesignError("column not found in the data", column=col)
-        return session.execute(t.select(*needed))
+        return session.execute(t.select(**{col: t[names.get(col, col)] for col in needed}))

@@ -29,6 +29,8 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from cyberbeeld.survey.hadamard import r_hadamard
+
 __all__ = [
     "ReplicateDesign",
     "ReplicateEstimate",
@@ -506,8 +508,8 @@ def sylvester_hadamard(min_order: int) -> npt.NDArray[np.int64]:
     """Sylvester Hadamard matrix of the smallest power-of-two order >= ``min_order``.
 
     R's ``survey:::hadamard()`` picks from a library of matrices (often of smaller
-    order); pass R's matrix to :func:`brr_design` to reproduce its replicates exactly.
-    For linear statistics any Hadamard matrix gives the same BRR variance.
+    order); :func:`brr_design` uses that one (:func:`~cyberbeeld.survey.hadamard.r_hadamard`)
+    by default.  For linear statistics any Hadamard matrix gives the same BRR variance.
     """
     h = np.array([[1]], dtype=np.int64)
     while h.shape[0] < min_order:
@@ -539,8 +541,10 @@ def brr_design(
     strata, psu : array_like, shape (n,)
         Exactly two PSUs per stratum.
     hadamard : array_like, shape (m, m), optional
-        Hadamard matrix (two distinct values) with ``m >= n_strata + 1``; default
-        :func:`sylvester_hadamard` ``(n_strata + 1)``.
+        Hadamard matrix (two distinct values) with ``m >= n_strata + 1``, read as R reads
+        ``hadamard.matrix``.  Default: R's own default, ``survey:::hadamard(n_strata)``
+        (:func:`~cyberbeeld.survey.hadamard.r_hadamard`), so that the half-samples -- and
+        nonlinear statistics such as ratios -- are R's.
     fay_rho : float, default 0
         Fay's coefficient; 0 gives plain BRR.
     mse : bool, default False
@@ -570,16 +574,22 @@ def brr_design(
         if psu_k[j] not in seen:
             is_first[j] = True
             seen.add(int(psu_k[j]))
-    hm = np.asarray(sylvester_hadamard(len(labels) + 1) if hadamard is None else hadamard)
-    if hm.ndim != 2 or hm.shape[0] < len(labels) + 1:
-        raise ValueError("hadamard must be a matrix with at least n_strata + 1 rows")
-    values = list(dict.fromkeys(hm.ravel(order="F").tolist()))
-    if len(values) != 2:
-        raise ValueError("hadamard must have exactly two distinct values")
-    h01 = (hm != values[0]).astype(np.intp)
-    h01c = 2 * h01 - 1
-    if not np.array_equal(h01c.T @ h01c, hm.shape[0] * np.eye(hm.shape[1], dtype=np.intp)):
-        raise ValueError("hadamard is not a Hadamard matrix")
+    if hadamard is None:
+        # R's default: survey:::hadamard(n) used as it is (1 -> second column), no relabelling
+        hm = r_hadamard(len(labels))
+        h01 = hm.astype(np.intp)
+    else:
+        hm = np.asarray(hadamard)
+        if hm.ndim != 2 or hm.shape[0] < len(labels) + 1:
+            raise ValueError("hadamard must be a matrix with at least n_strata + 1 rows")
+        values = list(dict.fromkeys(hm.ravel(order="F").tolist()))
+        if len(values) != 2:
+            raise ValueError("hadamard must have exactly two distinct values")
+        # R: H <- ifelse(hadamard.matrix == values[1], 0, 1)
+        h01 = (hm != values[0]).astype(np.intp)
+        h01c = 2 * h01 - 1
+        if not np.array_equal(h01c.T @ h01c, hm.shape[0] * np.eye(hm.shape[1], dtype=np.intp)):
+            raise ValueError("hadamard is not a Hadamard matrix")
     sel = h01[1 + psu_k]  # (n_psu, m): 0 -> column 1, 1 -> column 2
     # column 1: first PSU 0, second 1; column 2: first 1, second 0
     wa = np.where(sel == 0, np.where(is_first[:, None], 0.0, 1.0), np.where(is_first[:, None], 1.0, 0.0))
@@ -607,7 +617,7 @@ def as_replicate_design(
     """Replicate weights for a (stratified) cluster design, like R's ``as.svrepdesign``.
 
     ``type="auto"`` picks JK1 without strata and JKn with strata. BRR/Fay use the
-    given Hadamard matrix (default :func:`sylvester_hadamard`). The finite population correction (population PSU counts per
+    given Hadamard matrix (default R's ``survey:::hadamard``, as ``as.svrepdesign``). The finite population correction (population PSU counts per
     row, as R's ``design$fpc$popsize``) is used by the jackknives and dropped for BRR.
     """
     if type == "auto":

@@ -43,13 +43,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from cyberbeeld.survey.errors import SurveyDesignError
+from cyberbeeld.survey.options import LONELY_PSU_OPTIONS, LonelyPSU
 
 __all__ = [
     "LONELY_PSU_OPTIONS",
@@ -61,8 +61,6 @@ __all__ = [
     "stage_covariance_from_totals",
 ]
 
-LonelyPSU = Literal["fail", "remove", "adjust", "average", "certainty"]
-LONELY_PSU_OPTIONS: tuple[str, ...] = get_args(LonelyPSU)
 
 ArrayLike = npt.ArrayLike
 FloatArray = npt.NDArray[np.float64]
@@ -255,6 +253,7 @@ def stage_covariance_from_totals(
     if lonely.any() and lonely_psu == "fail":
         which = int(np.argmax(lonely))
         label = stage.stratum_labels[which]
+        label = label.item() if isinstance(label, np.generic) else label  # 83, not np.int64(83)
         unit = "PSU" if stage.stage == 1 else "SSU"
         first_unit = int(np.argmax(sou == which))
         rows = np.flatnonzero(stage.unit_of_row == first_unit)

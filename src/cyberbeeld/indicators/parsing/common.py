@@ -179,6 +179,7 @@ def code_items(records: list[dict[str, Any]]) -> dict[str, CodeItem]:
 
 
 _LEADING_NUMBER = re.compile(r"^\d+(?:\.\d+)*\s+")
+_TRAILING_QUALIFIER = re.compile(r"\s*\((?:overig|overige)\)$")
 
 
 class CodeMapper:
@@ -211,6 +212,13 @@ class CodeMapper:
             bare = _LEADING_NUMBER.sub("", title)
             if bare != title and bare not in self._folded:
                 self._bare[bare] = None if bare in self._bare and self._bare[bare] != key else key
+        # 'Misdrijven WvSr' (a CBS extract) is '4 Misdrijven WvSr (overig)' in the code list; only when unambiguous
+        self._short: dict[str, str | None] = {}
+        for title, key in list(self._folded.items()):
+            bare = _LEADING_NUMBER.sub("", title)
+            short = _TRAILING_QUALIFIER.sub("", bare)
+            if short != bare:
+                self._short[short] = None if short in self._short and self._short[short] != key else key
         self._cache: dict[object, str] = {}
 
     def __call__(self, cell: object) -> str:
@@ -226,7 +234,10 @@ class CodeMapper:
                 raise CellError(f"waarde voor {self.dimension} ontbreekt", f"value for {self.dimension} is missing")
             result = text
         else:
-            found = self._map.get(text) or self._folded.get(text.casefold()) or self._bare.get(text.casefold())
+            folded = text.casefold()
+            found = self._map.get(text) or self._folded.get(folded) or self._bare.get(folded)
+            if found is None and folded not in self._bare:
+                found = self._short.get(folded)
             if found is None:
                 t = text if len(text) <= 40 else text[:39] + "…"
                 raise CellError(
@@ -254,4 +265,4 @@ def header_key(name: str) -> str:
     return re.sub(r"[\s\-/.]+", "_", name.strip().lower()).strip("_")
 
 
-IGNORED_HEADER = re.compile(r"^(?:unnamed:?_?\d+|index|level_\d+|)$", re.I)
+IGNORED_HEADER = re.compile(r"^(?:unnamed:?[_ ]?\d+|index|level_\d+|)$", re.I)

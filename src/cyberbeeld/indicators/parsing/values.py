@@ -366,6 +366,11 @@ class AreaResolver:
                     f"'{t}' is geen gebiedscode (GMxxxx, PVxx, WKxxxxxx, NL01) en er is geen naamlijst opgegeven",
                     f"'{t}' is not an area code (GMxxxx, PVxx, WKxxxxxx, NL01) and no name lookup was given",
                 )
+            suggest = getattr(self._lookup, "suggest", None)
+            hint = suggest(str(cell)) if callable(suggest) else None
+            if hint:
+                raise CellError(f"onbekend gebied '{t}'; bedoelt u '{hint[0]}' ({hint[1]})?",
+                                f"unknown area '{t}'; did you mean '{hint[0]}' ({hint[1]})?")
             raise CellError(f"onbekend gebied '{t}'", f"unknown area '{t}'")
         try:
             self._cache[cell] = code

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from cyberbeeld.indicators.fetch import TABLE_ID
 from cyberbeeld.indicators.ownership import PLATFORM
-from cyberbeeld.indicators.services import ImportFailed, import_observations
+from cyberbeeld.indicators.services import ImportFailed, import_metadata, import_observations, metadata_kind
 
 
 class Command(BaseCommand):
@@ -27,6 +27,22 @@ class Command(BaseCommand):
                 call_command("fetch_cbs", opts["source"], **({"area": opts["area"]} if opts.get("area") else {}))
                 return
             raise CommandError(f"{path} bestaat niet (geen bestand, map of CBS-tabelnummer)")
+
+        kind = metadata_kind(path)
+        if kind is not None:  # TableInfos, DataProperties or a code list: what the table's figures mean
+            try:
+                meta = import_metadata(path)
+            except ImportFailed as exc:
+                raise CommandError(f"niets gewijzigd: {exc}") from exc
+            what = {"tableinfos": "tabelinformatie", "dataproperties": "onderwerpen (eenheid, decimalen)",
+                    "codelist": f"codelijst {meta.name}"}[kind]
+            if not (meta.changed or meta.area_names_added or meta.indicators_updated):
+                self.stdout.write(f"{path.name}: {what} van {meta.table} al ingelezen, niets gewijzigd")
+                return
+            self.stdout.write(f"{path.name}: {what} van {meta.table} ingelezen ({meta.rows} rijen; "
+                              f"{meta.area_names_added} gebiedsnamen toegevoegd, "
+                              f"{meta.indicators_updated} indicatoren bijgewerkt)")
+            return
 
         def progress(done: int, total: int | None) -> None:
             if sys.stderr.isatty():
@@ -50,5 +66,5 @@ class Command(BaseCommand):
             return
         self.stdout.write(
             f"{path.name}: {summary.created} nieuw, {summary.updated} gewijzigd, {summary.unchanged} ongewijzigd; "
-            f"{len(summary.indicators_created)} nieuwe indicatoren"
+            f"{len(summary.indicators_created)} nieuwe indicatoren, {len(set(summary.indicators_updated))} bijgewerkt"
         )

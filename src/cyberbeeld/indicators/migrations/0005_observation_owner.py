@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0001_initial'),
         ('areas', '0001_initial'),
-        ('indicators', '0002_indicator_form_indicator_in_catalogue_importjob_and_more'),
+        ('indicators', '0004_indicator_measure_type_data'),
     ]
 
     operations = [
