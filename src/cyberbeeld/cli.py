@@ -33,14 +33,15 @@ def _estimate(argv: list[str]) -> int:
 # Commands that need no Django: each takes argv and returns an exit code.
 PURE: dict[str, Callable[[list[str]], int]] = {"redact": _redact, "classify": _classify, "estimate": _estimate}
 
-ALIASES = {"serve": "runserver", "worker": "db_worker"}
+ALIASES: dict[str, str] = {}  # ``serve`` and ``worker`` are own commands (web/management/commands)
 
 HELP = """Cyberbeeld — lokaal dreigingsbeeld cybercrime
 
 Gebruik / usage: cyberbeeld <opdracht> [opties]
 
-  serve [ADRES:POORT]                  webapplicatie starten / start the web app
-  worker                               achtergrondtaken uitvoeren / run background tasks
+  serve [ADRES:POORT] [--no-worker]    webapplicatie starten, met achtergrondverwerker / start the
+                                       web app with a background worker beside it
+  worker                               achtergrondtaken uitvoeren (zonder serve) / run background tasks
   demo                                 demogemeente laden (idempotent) / load the demo
   migrate                              database bijwerken / migrate the database
   import-areas [BESTAND...]            gemeenten en regio's inlezen / import areas
