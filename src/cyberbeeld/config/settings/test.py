@@ -23,3 +23,6 @@ if not DATABASE_URL:
         }
     }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# In-process tests run jobs inside the test's transaction, which a heartbeat thread (another connection)
+# cannot see; the subprocess tests set a short heartbeat.
+JOB_HEARTBEAT_INTERVAL = float(env("CYBERBEELD_JOB_HEARTBEAT", "3600"))
