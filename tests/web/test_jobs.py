@@ -258,3 +258,16 @@ def test_indicator_job_cancel_is_404_for_another_organisation(client, world):
     assert client.post(f"/nl/monitor/import/{job.pk}/annuleren/").status_code == 404
     job.refresh_from_db()
     assert job.state == "queued"
+
+
+def test_a_write_refused_for_a_busy_database_is_a_503_page_with_a_message(rf):
+    """When SQLite's write lock stays taken past the busy timeout, the user gets a sentence, not a 500."""
+    from django.db import OperationalError
+
+    from cyberbeeld.web.middleware import DatabaseBusyMiddleware
+
+    mw = DatabaseBusyMiddleware(lambda request: None)
+    response = mw.process_exception(rf.post("/nl/incidenten/nieuw/"), OperationalError("database is locked"))
+    assert response.status_code == 503 and response["Retry-After"]
+    assert "Er is niets opgeslagen" in response.content.decode() and "Nothing was saved" in response.content.decode()
+    assert mw.process_exception(rf.get("/"), OperationalError("no such table: x")) is None  # a real error stays one

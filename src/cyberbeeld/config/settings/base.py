@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "cyberbeeld.accounts.middleware.CurrentOrganisationMiddleware",
     "axes.middleware.AxesMiddleware",
+    "cyberbeeld.web.middleware.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "cyberbeeld.config.urls"
