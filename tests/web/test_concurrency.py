@@ -119,5 +119,7 @@ def test_eight_writers_after_start_and_during_a_20k_import_get_no_server_error(w
     assert all(a[2] in (200, 503) and a[3] for a in refused), refused[:3]  # refused with a page that says why
     done = len(creates) - len(refused)
     assert done == Incident.objects.filter(owner=world.maastricht, external_id="").count() and done > 0
+    print(f"{len(creates)} creates ({done} done, {len(refused)} refused), {len(answers)} answers, "
+          f"saving observed: {bool(saving)}")
     if saving:  # writers were answered while the import saved (it may also have saved between two polls)
         assert any(saving[0] <= a[0] <= ended for a in creates), "no write during the import's saving phase"
