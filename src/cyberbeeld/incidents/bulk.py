@@ -57,6 +57,18 @@ COMPARED = ["title", "raw_description", "occurred_on", "reported_on", "area_id",
             "victim_type", "modus", "impact", "source", "status", "tlp", "details"]
 MAX_ERRORS = 500
 CHUNK = 2000
+# SQLite: a pause after each committed chunk, in which a waiting writer (retrying its BEGIN IMMEDIATE every
+# few ms, ``config/sqlite``) takes the lock; without it the next chunk takes it again at once.
+CHUNK_PAUSE = 0.01
+
+
+def _pause() -> None:
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        import time
+
+        time.sleep(CHUNK_PAUSE)
 
 
 @dataclass
@@ -433,6 +445,7 @@ def _in_chunks(qs: QuerySet[Incident], fn: Callable[[QuerySet[Incident]], Any]) 
     for start in range(0, len(pks), CHUNK):
         with transaction.atomic():
             fn(Incident._base_manager.filter(pk__in=pks[start:start + CHUNK]))
+        _pause()
 
 
 def discard_staged(job_id: Any) -> None:
@@ -530,6 +543,7 @@ def save_rows(owner: Organisation, by: Any, rows: list[dict[str, Any]], result: 
             check()
             with transaction.atomic():
                 Incident.objects.bulk_create(new[start:start + CHUNK], batch_size=500)
+            _pause()
             if progress:
                 progress(min(start + CHUNK, len(new)), len(new) + len(changed), "save")
         check()
@@ -556,6 +570,7 @@ def save_rows(owner: Organisation, by: Any, rows: list[dict[str, Any]], result: 
     for start in range(0, len(events), CHUNK):
         with transaction.atomic():
             AuditEvent.objects.bulk_create(events[start:start + CHUNK], batch_size=500)
+        _pause()
     _unstage_done(owner)
     if own_job:
         ImportJob.objects.filter(pk=job.pk).delete()

@@ -99,7 +99,8 @@ TEMPLATES = [
 # Database: embedded SQLite (WAL) unless DATABASE_URL points elsewhere (PostgreSQL in production).
 # SQLite has one writer at a time: every write transaction starts with BEGIN IMMEDIATE (so it takes the
 # write lock first instead of failing on upgrade), and a writer that finds the lock taken waits up to
-# CYBERBEELD_SQLITE_BUSY_TIMEOUT seconds (SQLite's busy handler retries the BEGIN) instead of erroring.
+# CYBERBEELD_SQLITE_BUSY_TIMEOUT seconds (``config/sqlite``: the BEGIN is retried every few ms, so a
+# waiting writer gets in between two chunks of a bulk import) instead of erroring.
 # WAL lets readers go on while a writer holds the lock. Write transactions are kept short (no model
 # loading, redaction, classification or rendering inside them; bulk imports commit in chunks).
 SQLITE_BUSY_TIMEOUT = float(env("CYBERBEELD_SQLITE_BUSY_TIMEOUT", "30"))
@@ -115,6 +116,7 @@ DATABASE_URL = env("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        DATABASES["default"]["ENGINE"] = "cyberbeeld.config.sqlite"  # fair BEGIN IMMEDIATE retries
         DATABASES["default"]["OPTIONS"] = dict(SQLITE_OPTIONS)
         DATABASES["default"]["CONN_MAX_AGE"] = 0
     else:  # a connection the server closed is noticed before it is reused (worker, web)
@@ -122,7 +124,7 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "cyberbeeld.config.sqlite",  # Django's, with fair BEGIN IMMEDIATE retries
             "NAME": str(DATA_DIR / "cyberbeeld.sqlite3"),
             "OPTIONS": dict(SQLITE_OPTIONS),
         }

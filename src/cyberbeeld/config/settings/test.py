@@ -16,7 +16,7 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 if not DATABASE_URL:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "cyberbeeld.config.sqlite",
             "NAME": str(DATA_DIR / "test.sqlite3"),
             "OPTIONS": {"init_command": "PRAGMA foreign_keys=ON;", "transaction_mode": "IMMEDIATE", "timeout": 30},
             "TEST": {"NAME": str(DATA_DIR / "test-db.sqlite3")},
