@@ -62,6 +62,9 @@ CHUNK = 2000
 CHUNK_PAUSE = 0.01
 
 
+CHUNK_SECONDS = 0.1  # the aimed-for length of one write transaction of a bulk import
+
+
 def _pause() -> None:
     from django.db import connection
 
@@ -69,6 +72,28 @@ def _pause() -> None:
         import time
 
         time.sleep(CHUNK_PAUSE)
+
+
+def _write_in_chunks(items: list[Any], write: Callable[[list[Any]], Any], *, check: Callable[[], None] | None = None,
+                     progress: Callable[[int], None] | None = None) -> None:
+    """``write`` successive slices of ``items``, each in its own transaction of about ``CHUNK_SECONDS``:
+    the slice grows or shrinks with the time the last one took (between 100 and ``CHUNK`` items), so that a
+    busy machine makes the transactions smaller, not longer."""
+    import time
+
+    size, low, i = min(500, CHUNK), min(100, CHUNK), 0
+    while i < len(items):
+        if check:
+            check()
+        start = time.monotonic()
+        with transaction.atomic():
+            write(items[i:i + size])
+        took = time.monotonic() - start
+        i += size
+        _pause()
+        if progress:
+            progress(min(i, len(items)))
+        size = max(low, min(CHUNK, int(size * CHUNK_SECONDS / max(took, 0.001))))
 
 
 @dataclass
@@ -442,10 +467,7 @@ def _update_rows(changed: list[Incident]) -> None:
 def _in_chunks(qs: QuerySet[Incident], fn: Callable[[QuerySet[Incident]], Any]) -> None:
     """Apply ``fn`` to ``qs`` in chunks of primary keys, each chunk its own short transaction."""
     pks = list(qs.values_list("pk", flat=True))
-    for start in range(0, len(pks), CHUNK):
-        with transaction.atomic():
-            fn(Incident._base_manager.filter(pk__in=pks[start:start + CHUNK]))
-        _pause()
+    _write_in_chunks(pks, lambda part: fn(Incident._base_manager.filter(pk__in=part)))
 
 
 def discard_staged(job_id: Any) -> None:
@@ -468,8 +490,9 @@ def save_rows(owner: Organisation, by: Any, rows: list[dict[str, Any]], result: 
     """Write checked rows, all-or-nothing to every reader, in short write transactions:
 
     1. without a transaction: compare with what is stored; prepare new rows, changed rows, audit events;
-    2. new rows are written in chunks of ``CHUNK``, each chunk its own transaction, hidden from every query
-       (``staged_job``; see ``IncidentManager``) — a writer waits at most one chunk for the lock;
+    2. new rows are written in chunks (``_write_in_chunks``: about ``CHUNK_SECONDS`` each), each chunk its
+       own transaction, hidden from every query (``staged_job``; see ``IncidentManager``) — another writer
+       waits at most one chunk for the lock;
     3. one short transaction: the changed rows are updated, the job is marked done (this makes the new
        rows visible, all at once) and the import is audited;
     4. the audit event of every created or updated row, in chunks.
@@ -539,13 +562,8 @@ def save_rows(owner: Organisation, by: Any, rows: list[dict[str, Any]], result: 
         result.updated += 1
     # 2. new rows, staged in short transactions
     try:
-        for start in range(0, len(new), CHUNK):
-            check()
-            with transaction.atomic():
-                Incident.objects.bulk_create(new[start:start + CHUNK], batch_size=500)
-            _pause()
-            if progress:
-                progress(min(start + CHUNK, len(new)), len(new) + len(changed), "save")
+        _write_in_chunks(new, lambda part: Incident.objects.bulk_create(part, batch_size=500), check=check,
+                         progress=(lambda done: progress(done, len(new) + len(changed), "save")) if progress else None)
         check()
         # 3. swap in: one short transaction
         counts = {"total": result.total, "processed": result.total, "created": result.created,
@@ -567,10 +585,7 @@ def save_rows(owner: Organisation, by: Any, rows: list[dict[str, Any]], result: 
             discard_staged(job.pk)
         raise
     # 4. the per-row audit trail, and the rows no longer need their job link
-    for start in range(0, len(events), CHUNK):
-        with transaction.atomic():
-            AuditEvent.objects.bulk_create(events[start:start + CHUNK], batch_size=500)
-        _pause()
+    _write_in_chunks(events, lambda part: AuditEvent.objects.bulk_create(part, batch_size=500))
     _unstage_done(owner)
     if own_job:
         ImportJob.objects.filter(pk=job.pk).delete()
