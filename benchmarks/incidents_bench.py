@@ -535,7 +535,7 @@ def _probe_writer(path: str, stop: Any, out: Any) -> None:
 
     con = sqlite3.connect(path, timeout=600, isolation_level=None)
     con.execute("PRAGMA busy_timeout=0")
-    waits: list[tuple[float, float]] = []
+    waits: list[tuple[float, float, float]] = []  # (start, wait until committed, of which the COMMIT)
     while not stop.is_set():
         t0 = time.perf_counter()
         step = 0.0005
@@ -547,8 +547,10 @@ def _probe_writer(path: str, stop: Any, out: Any) -> None:
                 time.sleep(step * (0.5 + random.random()))  # noqa: S311
                 step = min(step * 2, 0.005)
         con.execute("INSERT INTO bench_probe (at) VALUES (?)", (t0,))
-        con.execute("COMMIT")
-        waits.append((t0, time.perf_counter() - t0))
+        t1 = time.perf_counter()
+        con.execute("COMMIT")  # may run a WAL checkpoint (every 1000 pages written, by whoever commits)
+        t2 = time.perf_counter()
+        waits.append((t0, t2 - t0, t2 - t1))
         time.sleep(0.01)
     con.close()
     out.put(waits)
@@ -597,7 +599,7 @@ def _lock_window_worker(n: int) -> dict[str, float]:
     connection.close()
     ctx = multiprocessing.get_context("fork")
 
-    def measured(run: Callable[[], object]) -> tuple[float, list[tuple[float, float]], tuple[float, float]]:
+    def measured(run: Callable[[], object]) -> tuple[float, list[tuple[float, float, float]], tuple[float, float]]:
         stop, out = ctx.Event(), ctx.Queue()
         probe = ctx.Process(target=_probe_writer, args=(db, stop, out))
         probe.start()
@@ -611,10 +613,22 @@ def _lock_window_worker(n: int) -> dict[str, float]:
         probe.join()
         return t1 - t0, waits, (t0, t1)
 
-    total, waits, (t0, t1) = measured(lambda: bulk.import_file(org, None, "bench.csv", data))
+    marks: dict[str, float] = {}
+
+    def progress(done: int, total: int, phase: str) -> None:
+        marks.setdefault(f"{phase}_first", time.perf_counter())
+        marks[f"{phase}_last"] = time.perf_counter()
+
+    total, waits, (t0, t1) = measured(lambda: bulk.import_file(org, None, "bench.csv", data, progress=progress))
     assert Incident.objects.count() == n
-    during = sorted(wait for at, wait in waits if t0 - 1 <= at <= t1)
+    during = sorted(wait for at, wait, _ in waits if t0 - 1 <= at <= t1)
+    commits = sorted(c for at, _, c in waits if t0 - 1 <= at <= t1)
     Incident.objects.all().delete()
+    if os.environ.get("LOCKBENCH_NO_BASELINE"):
+        worst = max((w for w in waits if t0 - 1 <= w[0] <= t1), key=lambda w: w[1])
+        return {"rows": n, "import_s": total, "max_wait_s": worst[1], "max_commit_s": commits[-1],
+                "worst_at_s": worst[0] - t0, "worst_commit_s": worst[2],
+                **{k: v - t0 for k, v in marks.items()}}
 
     def one_transaction() -> None:  # the former save: every row in one write transaction
         rows, result = bulk.check_file(org, "bench.csv", data)
@@ -622,10 +636,10 @@ def _lock_window_worker(n: int) -> dict[str, float]:
             bulk.save_rows(org, None, rows, result, filename="bench.csv")
 
     base_total, base_waits, (b0, b1) = measured(one_transaction)
-    base_during = sorted(wait for at, wait in base_waits if b0 - 1 <= at <= b1)
+    base_during = sorted(wait for at, wait, _ in base_waits if b0 - 1 <= at <= b1)
     pct = lambda xs, q: xs[min(len(xs) - 1, int(q * len(xs)))] if xs else float("nan")  # noqa: E731
     return {"rows": n, "import_s": total, "max_wait_s": during[-1] if during else float("nan"),
-            "p99_wait_s": pct(during, 0.99), "probe_writes": len(during),
+            "p99_wait_s": pct(during, 0.99), "probe_writes": len(during), "max_commit_s": commits[-1],
             "baseline_import_s": base_total, "baseline_max_wait_s": base_during[-1] if base_during else float("nan"),
             "baseline_probe_writes": len(base_during)}
 

@@ -560,7 +560,12 @@ def save_rows(owner: Organisation, by: Any, rows: list[dict[str, Any]], result: 
         changed.append(inc)
         events.append(_audit_event(user, owner, inc, {"file": filename, **diff}))
         result.updated += 1
-    # 2. new rows, staged in short transactions
+    # 2. new rows, staged in short transactions. The garbage collector's full passes over the objects just
+    # built (100,000 rows: millions of objects, seconds) must not fall inside a write transaction.
+    import gc
+
+    gc.collect()
+    gc.freeze()
     try:
         _write_in_chunks(new, lambda part: Incident.objects.bulk_create(part, batch_size=500), check=check,
                          progress=(lambda done: progress(done, len(new) + len(changed), "save")) if progress else None)
@@ -581,12 +586,16 @@ def save_rows(owner: Organisation, by: Any, rows: list[dict[str, Any]], result: 
     except BaseException as exc:  # stopped (cancelled, timed out) or failed: the staged rows go, nothing was visible
         requeued = isinstance(exc, JobStopped) and exc.reason == "lost" and ImportJob.objects.filter(
             pk=job.pk, state__in=[ImportJob.State.WAITING, ImportJob.State.CHECKING, ImportJob.State.SAVING]).exists()
+        gc.unfreeze()
         if not requeued:  # a job queued again (its worker was taken for dead) is cleaned by its next run
             discard_staged(job.pk)
         raise
     # 4. the per-row audit trail, and the rows no longer need their job link
-    _write_in_chunks(events, lambda part: AuditEvent.objects.bulk_create(part, batch_size=500))
-    _unstage_done(owner)
+    try:
+        _write_in_chunks(events, lambda part: AuditEvent.objects.bulk_create(part, batch_size=500))
+        _unstage_done(owner)
+    finally:
+        gc.unfreeze()
     if own_job:
         ImportJob.objects.filter(pk=job.pk).delete()
     if progress:
