@@ -33,16 +33,17 @@ def _estimate(argv: list[str]) -> int:
 # Commands that need no Django: each takes argv and returns an exit code.
 PURE: dict[str, Callable[[list[str]], int]] = {"redact": _redact, "classify": _classify, "estimate": _estimate}
 
-ALIASES = {"serve": "runserver"}
-LONG_RUNNING = {"runserver", "worker", "db_worker", "scheduler", "shell", "dbshell"}
+ALIASES: dict[str, str] = {}  # ``serve`` and ``worker`` are own commands (web/management/commands)
+LONG_RUNNING = {"serve", "runserver", "worker", "db_worker", "scheduler", "shell", "dbshell"}
 
 HELP = """Cyberbeeld — lokaal dreigingsbeeld cybercrime
 
 Gebruik / usage: cyberbeeld <opdracht> [opties]
 
-  serve [ADRES:POORT]                  webapplicatie starten (ontwikkelserver) / start the web app
+  serve [ADRES:POORT] [--no-worker]    webapplicatie starten, met achtergrondverwerker / start the
+                                       web app with a background worker beside it
+  worker                               achtergrondtaken uitvoeren (zonder serve) / run background tasks
   serve --production [ADRES:POORT]     productieserver (gunicorn), verzamelt statische bestanden
-  worker                               achtergrondtaken uitvoeren / run background tasks
   scheduler [--once]                   geplande taken (bewaartermijnen, opschonen) / scheduled jobs
   backup --out BESTAND.tar.gz          database, bijlagen en manifest / back up everything
   restore BESTAND.tar.gz               backup terugzetten in een lege installatie / restore

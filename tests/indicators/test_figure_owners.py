@@ -191,13 +191,13 @@ def test_own_survey_only_for_the_own_gemeente(client, figures):
 
 
 def test_migration_makes_existing_rows_reference_figures_and_own_surveys_owned(figures):
-    """The data step of migration 0005: rows get their source table as reference source; own-survey
+    """The data step of migration 0006: rows get their source table as reference source; own-survey
     estimates of an organisation's own gemeente become that organisation's figures."""
     import importlib
 
     from django.apps import apps
 
-    step = importlib.import_module("cyberbeeld.indicators.migrations.0005_observation_owner").assign_owners
+    step = importlib.import_module("cyberbeeld.indicators.migrations.0006_observation_owner").assign_owners
     own = Indicator.objects.create(code="eigen-gemeente-maastricht-phishing", name_nl="p", name_en="p",
                                    unit="percent", source="eigen-onderzoek", series="eigen-gemeente-maastricht")
     Observation.objects.create(indicator=own, area=figures.gm_maastricht, period="2025", value=Decimal("5"))

@@ -191,6 +191,7 @@ def test_import_upload_runs_task_and_reports_rows(client, monitor, shared_data):
         r = client.post("/nl/monitor/import/", {"file": fh, "area": "NL01"})
     job = ImportJob.objects.get()
     assert r.status_code == 302 and job.state == "done"
+    assert bytes(job.content) == b""  # the uploaded file is deleted when its job ends (issue 13)
     cyber = Observation.objects.get(indicator__code="politie-3-7-4-cybercrime", area=nl, period="2021")
     assert cyber.value == Decimal("14174")
     html = client.get(f"/nl/monitor/import/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()

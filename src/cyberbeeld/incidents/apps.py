@@ -13,6 +13,14 @@ class IncidentsConfig(AppConfig):
 
         register("incidents", _("Incidenten"), "incidents:list", order=30)
 
+        from cyberbeeld.web import jobs
+
+        jobs.register(jobs.JobKind(
+            key="incidents.import", model="incidents.ImportJob", task="cyberbeeld.incidents.tasks.run_import_job",
+            queued="wachtend", running=("controleren", "opslaan"), done="klaar", failed="mislukt",
+            cancelled="geannuleerd", payload_field="data", on_end="cyberbeeld.incidents.bulk.discard_staged",
+            reset={"processed": 0, "created": 0, "updated": 0, "unchanged": 0, "errors": []}))
+
         from . import dashboard  # noqa: F401  (dashboard card)
         from .demo import load, load_history
 

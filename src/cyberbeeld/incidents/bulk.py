@@ -5,8 +5,10 @@ Import is all-or-nothing and idempotent:
 1. *check* — every row is read, validated and prepared (redaction, classification of rows without a
    form) outside any transaction; errors name the row (as numbered in a spreadsheet: the header is
    row 1), the column and the reason in Dutch and English. One bad row: nothing is written.
-2. *save* — one transaction: new keys are created, known keys with changed values are updated, known
-   keys with the same values are left alone. The same file twice changes nothing.
+2. *save* — new keys are created, known keys with changed values are updated, known keys with the same
+   values are left alone. The same file twice changes nothing. New rows are written in short chunks that
+   stay invisible until one short final transaction swaps them in (``save_rows``): other writers wait at
+   most one chunk, and a crash leaves nothing visible.
 
 The row key is the ``sleutel`` column (``external_id``), unique per owner organisation.
 """
@@ -55,6 +57,43 @@ COMPARED = ["title", "raw_description", "occurred_on", "reported_on", "area_id",
             "victim_type", "modus", "impact", "source", "status", "tlp", "details"]
 MAX_ERRORS = 500
 CHUNK = 2000
+# SQLite: a pause after each committed chunk, in which a waiting writer (retrying its BEGIN IMMEDIATE every
+# few ms, ``config/sqlite``) takes the lock; without it the next chunk takes it again at once.
+CHUNK_PAUSE = 0.01
+
+
+CHUNK_SECONDS = 0.1  # the aimed-for length of one write transaction of a bulk import
+
+
+def _pause() -> None:
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        import time
+
+        time.sleep(CHUNK_PAUSE)
+
+
+def _write_in_chunks(items: list[Any], write: Callable[[list[Any]], Any], *, check: Callable[[], None] | None = None,
+                     progress: Callable[[int], None] | None = None) -> None:
+    """``write`` successive slices of ``items``, each in its own transaction of about ``CHUNK_SECONDS``:
+    the slice grows or shrinks with the time the last one took (between 100 and ``CHUNK`` items), so that a
+    busy machine makes the transactions smaller, not longer."""
+    import time
+
+    size, low, i = min(500, CHUNK), min(100, CHUNK), 0
+    while i < len(items):
+        if check:
+            check()
+        start = time.monotonic()
+        with transaction.atomic():
+            write(items[i:i + size])
+        took = time.monotonic() - start
+        i += size
+        _pause()
+        if progress:
+            progress(min(i, len(items)))
+        size = max(low, min(CHUNK, int(size * CHUNK_SECONDS / max(took, 0.001))))
 
 
 @dataclass
@@ -436,90 +475,174 @@ def _values(inc: Incident) -> dict[str, Any]:
     return {k: getattr(inc, k) for k in COMPARED}
 
 
+def _audit_event(user: Any, owner: Organisation, inc: Incident, changes: dict[str, Any]) -> AuditEvent:
+    return AuditEvent(user=user, username=user.get_username() if user else "", organisation=owner, action="import",
+                      object_type="incidents.incident", object_id=str(inc.uuid), object_repr=inc.title[:300],
+                      changes=changes)
+
+
+UPDATED_FIELDS = [*COMPARED, "redacted_description", "closed_at", "updated_at"]
+
+
+def _update_rows(changed: list[Incident]) -> None:
+    """Plain ``UPDATE … WHERE id = %s`` per changed row, in one executemany (far faster than bulk_update's
+    CASE expressions, so the final transaction stays short)."""
+    from django.db import connections
+
+    using = Incident._base_manager.db
+    conn = connections[using]
+    fields = [Incident._meta.get_field(name) for name in UPDATED_FIELDS]
+    qn = conn.ops.quote_name
+    sql = (f"UPDATE {qn(Incident._meta.db_table)} SET " + ", ".join(f"{qn(f.column)} = %s" for f in fields)
+           + f" WHERE {qn(Incident._meta.pk.column)} = %s")
+    with conn.cursor() as cur:
+        for start in range(0, len(changed), CHUNK):
+            cur.executemany(sql, [[f.get_db_prep_save(getattr(inc, f.attname), conn) for f in fields] + [inc.pk]
+                                  for inc in changed[start:start + CHUNK]])
+
+
+def _in_chunks(qs: QuerySet[Incident], fn: Callable[[QuerySet[Incident]], Any]) -> None:
+    """Apply ``fn`` to ``qs`` in chunks of primary keys, each chunk its own short transaction."""
+    pks = list(qs.values_list("pk", flat=True))
+    _write_in_chunks(pks, lambda part: fn(Incident._base_manager.filter(pk__in=part)))
+
+
+def discard_staged(job_id: Any) -> None:
+    """Delete the rows an unfinished import staged (a failed, cancelled or killed job; or before a rerun)."""
+    _in_chunks(Incident._base_manager.filter(staged_job_id=job_id), lambda qs: qs._raw_delete(qs.db))
+
+
+def _unstage_done(owner: Organisation) -> None:
+    """Rows of finished imports no longer need their job link (they are visible either way)."""
+    from .models import ImportJob
+
+    _in_chunks(Incident._base_manager.filter(owner=owner, staged_job__state=ImportJob.State.DONE),
+               lambda qs: qs.update(staged_job=None))
+
+
 def save_rows(owner: Organisation, by: Any, rows: list[dict[str, Any]], result: ImportResult, *,
-              filename: str = "", progress: Progress | None = None, is_example: bool = False) -> ImportResult:
-    """Write checked rows in ONE transaction (create new keys, update changed ones); audited."""
+              filename: str = "", progress: Progress | None = None, is_example: bool = False,
+              job: Any = None, check: Callable[[], None] | None = None,
+              finish: Callable[[dict[str, Any]], bool] | None = None) -> ImportResult:
+    """Write checked rows, all-or-nothing to every reader, in short write transactions:
+
+    1. without a transaction: compare with what is stored; prepare new rows, changed rows, audit events;
+    2. new rows are written in chunks (``_write_in_chunks``: about ``CHUNK_SECONDS`` each), each chunk its
+       own transaction, hidden from every query (``staged_job``; see ``IncidentManager``) — another writer
+       waits at most one chunk for the lock;
+    3. one short transaction: the changed rows are updated, the job is marked done (this makes the new
+       rows visible, all at once) and the import is audited;
+    4. the audit event of every created or updated row, in chunks.
+
+    A crash before 3 leaves nothing visible; the rerun deletes the staged rows first, so it is idempotent.
+    ``job``: the :class:`ImportJob` (without one, e.g. from the command line, a job row holds the staged rows
+    while the import runs — waiting, so that no worker touches it — and is removed afterwards); ``check`` runs
+    between chunks (a cancelled or timed-out job stops there); ``finish(counts)`` marks the job done inside
+    the final transaction and returns False when the job is no longer this run's (nothing is written)."""
+    from cyberbeeld.web.jobs import JobStopped
+
+    from .models import ImportJob
+
     user = by if getattr(by, "is_authenticated", False) else None
     now = timezone.now()
-    with transaction.atomic():
-        existing = {i.external_id: i for i in Incident.objects.filter(owner=owner).exclude(external_id="")}
-        new: list[Incident] = []
-        changed: list[Incident] = []
-        events: list[AuditEvent] = []
-        done = 0
+    own_job = job is None
+    if job is None:
+        job = ImportJob.objects.create(owner=owner, created_by=user, filename=filename[:255], data=b"",
+                                       state=ImportJob.State.WAITING, total=result.total, processed=result.total)
+    if finish is None:
+        def finish(fields: dict[str, Any]) -> bool:
+            return bool(ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.DONE, data=b"",
+                                                                   finished_at=timezone.now(), **fields))
+    check = check or (lambda: None)
+    discard_staged(job.pk)
+    _unstage_done(owner)
+    # 1. compare (reads only)
+    existing = {i.external_id: i for i in Incident.objects.filter(owner=owner).exclude(external_id="")}
+    new: list[Incident] = []
+    changed: list[Incident] = []
+    events: list[AuditEvent] = []
+    for r in rows:
+        inc = existing.get(r["external_id"])
+        data = {k: r[k] for k in ("title", "raw_description", "occurred_on", "reported_on", "postcode4", "sector",
+                                  "victim_type", "modus", "impact", "source", "status", "tlp", "details")}
+        for k in Incident.shared_text_fields:  # stored without personal data, as every save does
+            if k in data:
+                data[k] = shared_text.redact(data[k])
+        data["area_id"] = r["area"].pk if r["area"] else None
+        if r["form"] is not None:
+            data["form_id"] = r["form"].pk
+        if inc is None:
+            inc = Incident(owner=owner, created_by=user, external_id=r["external_id"], is_example=is_example,
+                           redacted_description=r["redacted_description"], staged_job=job,
+                           suggested_form=r.get("suggested_form"),
+                           suggestion_probability=r.get("suggestion_probability"), **data)
+            if inc.status == Status.AFGESLOTEN:
+                inc.closed_at = now
+            new.append(inc)
+            events.append(_audit_event(user, owner, inc, {"file": filename, "created": True}))
+            result.created += 1
+            continue
+        # an import never relabels an existing incident: relabelling is sharing (a coördinator, through the
+        # share service); an empty label cell (= AMBER) would even lower a RED one
+        data["tlp"] = inc.tlp
+        before = _values(inc)
+        diff = {k: [str(before[k]), str(v)] for k, v in data.items() if before[k] != v}
+        if not diff:
+            result.unchanged += 1
+            continue
+        for k, v in data.items():
+            setattr(inc, k, v)
+        inc.redacted_description = r["redacted_description"]
+        inc.updated_at = now
+        if inc.status == Status.AFGESLOTEN and inc.closed_at is None:
+            inc.closed_at = now
+        elif inc.status != Status.AFGESLOTEN:
+            inc.closed_at = None
+        if "raw_description" in diff:
+            diff["raw_description"] = ["…", "…"]
+        changed.append(inc)
+        events.append(_audit_event(user, owner, inc, {"file": filename, **diff}))
+        result.updated += 1
+    # 2. new rows, staged in short transactions. The garbage collector's full passes over the objects just
+    # built (100,000 rows: millions of objects, seconds) must not fall inside a write transaction.
+    import gc
 
-        def flush() -> None:
-            if new:
-                Incident.objects.bulk_create(new, batch_size=1000)
-                for inc in new:
-                    events.append(AuditEvent(user=user, username=user.get_username() if user else "",
-                                             organisation=owner, action="import", object_type="incidents.incident",
-                                             object_id=str(inc.uuid), object_repr=inc.title[:300],
-                                             changes={"file": filename, "created": True}))
-                new.clear()
+    gc.collect()
+    gc.freeze()
+    try:
+        _write_in_chunks(new, lambda part: Incident.objects.bulk_create(part, batch_size=500), check=check,
+                         progress=(lambda done: progress(done, len(new) + len(changed), "save")) if progress else None)
+        check()
+        # 3. swap in: one short transaction
+        counts = {"total": result.total, "processed": result.total, "created": result.created,
+                  "updated": result.updated, "unchanged": result.unchanged, "errors": []}
+        with transaction.atomic():
             if changed:
-                Incident.objects.bulk_update(changed, [c for c in COMPARED] + ["redacted_description", "closed_at",
-                                                                              "updated_at"], batch_size=1000)
-                changed.clear()
-            if events:
-                AuditEvent.objects.bulk_create(events, batch_size=1000)
-                events.clear()
-
-        for r in rows:
-            inc = existing.get(r["external_id"])
-            data = {k: r[k] for k in ("title", "raw_description", "occurred_on", "reported_on", "postcode4", "sector",
-                                      "victim_type", "modus", "impact", "source", "status", "tlp", "details")}
-            for k in Incident.shared_text_fields:  # stored without personal data, as every save does
-                if k in data:
-                    data[k] = shared_text.redact(data[k])
-            data["area_id"] = r["area"].pk if r["area"] else None
-            if r["form"] is not None:
-                data["form_id"] = r["form"].pk
-            if inc is None:
-                inc = Incident(owner=owner, created_by=user, external_id=r["external_id"], is_example=is_example,
-                               redacted_description=r["redacted_description"],
-                               suggested_form=r.get("suggested_form"),
-                               suggestion_probability=r.get("suggestion_probability"), **data)
-                if inc.status == Status.AFGESLOTEN:
-                    inc.closed_at = now
-                new.append(inc)
-                result.created += 1
-            else:
-                # an import never relabels an existing incident: relabelling is sharing (a coördinator,
-                # through the share service); an empty label cell (= AMBER) would even lower a RED one
-                data["tlp"] = inc.tlp
-                before = _values(inc)
-                diff = {k: [str(before[k]), str(v)] for k, v in data.items() if before[k] != v}
-                if not diff:
-                    result.unchanged += 1
-                else:
-                    for k, v in data.items():
-                        setattr(inc, k, v)
-                    inc.redacted_description = r["redacted_description"]
-                    inc.updated_at = now
-                    if inc.status == Status.AFGESLOTEN and inc.closed_at is None:
-                        inc.closed_at = now
-                    elif inc.status != Status.AFGESLOTEN:
-                        inc.closed_at = None
-                    if "raw_description" in diff:
-                        diff["raw_description"] = ["…", "…"]
-                    changed.append(inc)
-                    events.append(AuditEvent(user=user, username=user.get_username() if user else "",
-                                             organisation=owner, action="import", object_type="incidents.incident",
-                                             object_id=str(inc.uuid), object_repr=inc.title[:300],
-                                             changes={"file": filename, **diff}))
-                    result.updated += 1
-            done += 1
-            if len(new) + len(changed) >= CHUNK:
-                flush()
-            if progress and (done % CHUNK == 0 or done == len(rows)):
-                progress(done, len(rows), "save")
-        flush()
-        if result.created or result.updated:  # an import that changes nothing writes nothing, not even a log line
-            audit.record(user=by, action="bulk-import", organisation=owner, object_type="incidents.import",
-                         object_repr=filename[:300], changes={"file": filename, "rows": result.total,
-                                                              "created": result.created, "updated": result.updated,
-                                                              "unchanged": result.unchanged})
+                _update_rows(changed)
+            if not finish(counts):
+                raise JobStopped("lost")
+            if result.created or result.updated:  # an import that changes nothing writes nothing, not even a log line
+                audit.record(user=by, action="bulk-import", organisation=owner, object_type="incidents.import",
+                             object_repr=filename[:300], changes={"file": filename, "rows": result.total,
+                                                                  "created": result.created, "updated": result.updated,
+                                                                  "unchanged": result.unchanged})
+    except BaseException as exc:  # stopped (cancelled, timed out) or failed: the staged rows go, nothing was visible
+        requeued = isinstance(exc, JobStopped) and exc.reason == "lost" and ImportJob.objects.filter(
+            pk=job.pk, state__in=[ImportJob.State.WAITING, ImportJob.State.CHECKING, ImportJob.State.SAVING]).exists()
+        gc.unfreeze()
+        if not requeued:  # a job queued again (its worker was taken for dead) is cleaned by its next run
+            discard_staged(job.pk)
+        raise
+    # 4. the per-row audit trail, and the rows no longer need their job link
+    try:
+        _write_in_chunks(events, lambda part: AuditEvent.objects.bulk_create(part, batch_size=500))
+        _unstage_done(owner)
+    finally:
+        gc.unfreeze()
+    if own_job:
+        ImportJob.objects.filter(pk=job.pk).delete()
+    if progress:
+        progress(len(rows), len(rows), "save")
     return result
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cyberbeeld.accounts.models import Shareable
+from cyberbeeld.web.jobs import JobFields
 
 
 def _pick(nl: str, en: str) -> str:
@@ -106,8 +107,20 @@ class Status(models.TextChoices):
     AFGESLOTEN = "afgesloten", _("afgesloten")
 
 
+class IncidentManager(models.Manager["Incident"]):
+    """Hides the rows a bulk import is still saving: they are written in short chunks while the import
+    runs (``staged_job`` set) and become visible together, when their job is marked done (one UPDATE of the
+    job row). A killed or failed import leaves nothing visible, and its rows are deleted on the rerun."""
+
+    def get_queryset(self) -> models.QuerySet[Incident]:
+        done = ImportJob.objects.filter(state=ImportJob.State.DONE).values("pk")
+        return super().get_queryset().filter(models.Q(staged_job__isnull=True) | models.Q(staged_job__in=done))
+
+
 class Incident(Shareable):
     """One registered incident. ``raw_description`` never leaves the owning organisation."""
+
+    objects = IncidentManager()
 
     title = models.CharField(_("titel"), max_length=300)
     raw_description = models.TextField(_("beschrijving (intern)"), blank=True)
@@ -130,6 +143,8 @@ class Incident(Shareable):
                                help_text=_("Antwoorden op de vragen die bij de gekozen vorm horen"))
     closed_at = models.DateTimeField(_("afgesloten op"), null=True, blank=True)
     anonymised_at = models.DateTimeField(_("geanonimiseerd op"), null=True, blank=True)
+    staged_job = models.ForeignKey("ImportJob", null=True, blank=True, editable=False, on_delete=models.CASCADE,
+                                   related_name="+")
 
     # free text that may leave the owner: stored without personal data (accounts.shared_text)
     shared_text_fields = ("title", "modus", "victim_type", "redacted_description")
@@ -178,8 +193,8 @@ class FormFeedback(models.Model):
         return f"{self.chosen_form} ← {self.suggested_form or '?'}: {self.title[:60]}"
 
 
-class ImportJob(models.Model):
-    """A bulk import of incidents (CSV/XLSX), run as a background task, all-or-nothing."""
+class ImportJob(JobFields):
+    """A bulk import of incidents (CSV/XLSX), run as a background task, all-or-nothing (``web.jobs``)."""
 
     class State(models.TextChoices):
         WAITING = "wachtend", _("wachtend")
@@ -187,6 +202,7 @@ class ImportJob(models.Model):
         SAVING = "opslaan", _("bezig met opslaan")
         DONE = "klaar", _("klaar")
         FAILED = "mislukt", _("mislukt: niets gewijzigd")
+        CANCELLED = "geannuleerd", _("geannuleerd: niets gewijzigd")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     owner = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
@@ -216,7 +232,7 @@ class ImportJob(models.Model):
 
     @property
     def finished(self) -> bool:
-        return self.state in (self.State.DONE, self.State.FAILED)
+        return self.state in (self.State.DONE, self.State.FAILED, self.State.CANCELLED)
 
 
 class RetentionTarget(models.TextChoices):

@@ -106,14 +106,16 @@ def current_forms() -> Any:
     return Form.objects.filter(taxonomy=version).select_related("category")
 
 
-@transaction.atomic
 def incident_save(*, by: Any, owner: Organisation, data: dict[str, Any], incident: Incident | None = None,
                   is_example: bool = False) -> Incident:
     """Create or update an incident. The shareable text is always re-derived from the raw text.
 
     A suggestion is made whenever the text is new or changed; it fills the form only when the user
     chose none and the classifier is sure. When the user's choice differs from the suggestion (or the
-    suggestion was unsure), the choice is kept as :class:`FormFeedback` for retraining."""
+    suggestion was unsure), the choice is kept as :class:`FormFeedback` for retraining.
+
+    Redaction, classification (and loading their models) and validation run BEFORE the write
+    transaction, which holds only the writes: on SQLite every other writer waits while it is open."""
     from django.utils import timezone
 
     from . import questions
@@ -151,14 +153,15 @@ def incident_save(*, by: Any, owner: Organisation, data: dict[str, Any], inciden
     elif incident.status != Status.AFGESLOTEN:
         incident.closed_at = None
     incident.full_clean(exclude=["owner", "created_by"])
-    incident.save()
-    after = {f: getattr(incident, f) for f in INCIDENT_FIELDS}
-    changes = audit.diff(before, after)
-    if "raw_description" in changes:  # the audit log never holds the raw text itself
-        changes["raw_description"] = ["…", "…"]
-    audit.record(user=by, action=action, obj=incident, changes=changes)
-    give_sharing(by=by, obj=incident, wanted=wanted)
-    _keep_feedback(incident, before, suggestion)
+    with transaction.atomic():
+        incident.save()
+        after = {f: getattr(incident, f) for f in INCIDENT_FIELDS}
+        changes = audit.diff(before, after)
+        if "raw_description" in changes:  # the audit log never holds the raw text itself
+            changes["raw_description"] = ["…", "…"]
+        audit.record(user=by, action=action, obj=incident, changes=changes)
+        give_sharing(by=by, obj=incident, wanted=wanted)
+        _keep_feedback(incident, before, suggestion)
     return incident
 
 
@@ -227,28 +230,32 @@ def import_job_create(*, by: Any, owner: Organisation, filename: str, data: byte
     return job
 
 
-def import_job_run(job_id: int) -> dict[str, Any]:
-    """Run an import job: progress is committed while checking; saving is one transaction."""
-    from django.utils import timezone
-
+def import_job_run(run: Any, job: Any) -> dict[str, Any]:
+    """Run an import job (claimed by ``web.jobs.run_job``): progress is committed while checking; saving
+    writes short chunks that become visible together (``bulk.save_rows``)."""
     from . import bulk
     from .models import ImportJob
 
-    job = ImportJob.objects.select_related("owner", "created_by").get(pk=job_id)
-    if job.finished:
-        return {"state": job.state}
-    ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.CHECKING)
+    job = ImportJob.objects.select_related("owner", "created_by").get(pk=job.pk)
 
     def progress(done: int, total: int, phase: str) -> None:
+        run.check()
         if phase == "check":
-            ImportJob.objects.filter(pk=job.pk).update(processed=done, total=total)
+            run.mine().update(processed=done, total=total)
+
+    def finish(fields: dict[str, Any]) -> bool:
+        run.assert_owned()
+        return run.finish(ImportJob.State.DONE, **fields)
 
     try:
         rows, result = bulk.check_file(job.owner, job.filename, bytes(job.data), progress=progress)
         if result.ok:
-            ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.SAVING, processed=result.total,
-                                                      total=result.total)
-            result = bulk.save_rows(job.owner, job.created_by, rows, result, filename=job.filename)
+            run.check()
+            run.mine().update(state=ImportJob.State.SAVING, processed=result.total, total=result.total)
+            result = bulk.save_rows(job.owner, job.created_by, rows, result, filename=job.filename, job=job,
+                                    check=run.check, finish=finish)
+            return {"state": ImportJob.State.DONE, "created": result.created, "updated": result.updated,
+                    "unchanged": result.unchanged, "errors": 0}
         errors = [e.as_dict() for e in result.errors]
         extra = result.error_count - len(errors)
     except bulk.ImportFileError as exc:
@@ -256,16 +263,10 @@ def import_job_run(job_id: int) -> dict[str, Any]:
         result.error_count = 1
     if extra > 0:
         errors.append({"row": 0, "column": "", "nl": f"en nog {extra} fouten", "en": f"and {extra} more errors"})
-    state = ImportJob.State.DONE if result.ok else ImportJob.State.FAILED
-    ImportJob.objects.filter(pk=job.pk).update(
-        state=state, total=result.total, processed=result.total if result.ok else job.processed,
-        created=result.created, updated=result.updated, unchanged=result.unchanged, errors=errors,
-        finished_at=timezone.now(), data=b"")
-    if not result.ok:
+    if run.finish(ImportJob.State.FAILED, total=result.total, errors=errors):
         audit.record(user=job.created_by, action="import-refused", obj=job, organisation=job.owner,
                      changes={"errors": result.error_count})
-    return {"state": state, "created": result.created, "updated": result.updated, "unchanged": result.unchanged,
-            "errors": result.error_count}
+    return {"state": ImportJob.State.FAILED, "errors": result.error_count}
 
 
 # --------------------------------------------------------------------------- taxonomy maintenance

@@ -9,9 +9,11 @@ from django_tasks import task
 
 @task()
 def run_import_job(job_id: int) -> dict[str, Any]:
+    from cyberbeeld.web import jobs
+
     from .services import import_job_run
 
-    return import_job_run(job_id)
+    return jobs.run_job("incidents.import", job_id, import_job_run)  # type: ignore[no-any-return]
 
 
 @task()

@@ -123,13 +123,54 @@ def import_upload(request: HttpRequest) -> HttpResponse:
                                                      "form_codes": services.current_forms()})
 
 
-@login_required
-def import_job(request: HttpRequest, uuid: str) -> HttpResponse:
+def _import_job_or_404(request: HttpRequest, uuid: str) -> ImportJob:
     job = get_object_or_404(ImportJob.objects.defer("data"), uuid=uuid)
     if job.owner_id not in policy.actor_for(request.user).org_ids:
         raise Http404
+    return job
+
+
+@login_required
+def import_job(request: HttpRequest, uuid: str) -> HttpResponse:
+    job = _import_job_or_404(request, uuid)
     template = "incidents/_import_status.html" if getattr(request, "htmx", False) else "incidents/import_job.html"
-    return render(request, template, {"job": job})
+    return render(request, template, {"job": job, "may_manage": policy.actor_for(request.user).has_role(
+        job.owner_id, Role.BEWERKER)})
+
+
+def _manageable_job(request: HttpRequest, uuid: str) -> ImportJob:
+    """The job of the user's organisation (else 404), for a bewerker of it (else 404)."""
+    job = _import_job_or_404(request, uuid)
+    if not policy.actor_for(request.user).has_role(job.owner_id, Role.BEWERKER):
+        raise Http404
+    return job
+
+
+@login_required
+@require_POST
+def import_job_cancel(request: HttpRequest, uuid: str) -> HttpResponse:
+    from cyberbeeld.web import jobs
+
+    job = _manageable_job(request, uuid)
+    if jobs.cancel(job, by=request.user):
+        messages.success(request, _("Import geannuleerd: er is niets ingelezen."))
+    else:
+        messages.info(request, _("Deze import was al klaar of gestopt."))
+    return redirect("incidents:import_job", uuid=job.uuid)
+
+
+@login_required
+@require_POST
+def import_job_retry(request: HttpRequest, uuid: str) -> HttpResponse:
+    """Run a failed or cancelled import again. Its uploaded file was deleted when it ended (it may hold
+    personal data): then the owner chooses the file again."""
+    from cyberbeeld.web import jobs
+
+    job = _manageable_job(request, uuid)
+    if jobs.retry(job, by=request.user):
+        return redirect("incidents:import_job", uuid=job.uuid)
+    messages.info(request, _("Het bestand van deze import is na afloop verwijderd: kies het bestand opnieuw."))
+    return redirect("incidents:import")
 
 
 # --------------------------------------------------------------------------- retention

@@ -13,6 +13,14 @@ class IndicatorsConfig(AppConfig):
 
         register("monitor", _("Monitor"), "indicators:index", order=20)
 
+        from cyberbeeld.web import jobs
+
+        jobs.register(jobs.JobKind(
+            key="indicators.import", model="indicators.ImportJob", task="cyberbeeld.indicators.tasks.run_import_job",
+            queued="queued", running=("running",), done="done", failed="failed", cancelled="cancelled",
+            payload_field="content", finished_field=None,
+            reset={"done": 0, "total": None, "message": "", "problems": []}))
+
         from . import dashboard  # noqa: F401  (dashboard card)
         from .demo import load
 

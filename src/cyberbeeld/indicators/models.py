@@ -8,6 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cyberbeeld.accounts.models import Shareable
+from cyberbeeld.web.jobs import JobFields
 
 
 class Unit(models.TextChoices):
@@ -206,7 +207,7 @@ class Observation(models.Model):
         return f"{self.indicator_id} {self.area_id} {self.period}: {self.value}"
 
 
-class ImportJob(models.Model):
+class ImportJob(JobFields):
     """An import started in the web interface, run as a background task (progress for htmx polling)."""
 
     class State(models.TextChoices):
@@ -214,6 +215,7 @@ class ImportJob(models.Model):
         RUNNING = "running", _("bezig")
         DONE = "done", _("klaar")
         FAILED = "failed", _("mislukt")
+        CANCELLED = "cancelled", _("geannuleerd")
 
     created_at = models.DateTimeField(auto_now_add=True)
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
@@ -244,7 +246,7 @@ class ImportJob(models.Model):
 
     @property
     def finished(self) -> bool:
-        return self.state in (self.State.DONE, self.State.FAILED)
+        return self.state in (self.State.DONE, self.State.FAILED, self.State.CANCELLED)
 
 
 class PublicTheme(Shareable):

@@ -7,6 +7,7 @@ from typing import Any
 
 import markdown
 import nh3
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db.models import Count, Max
@@ -18,6 +19,7 @@ from django.urls import reverse
 from django.utils.http import http_date, quote_etag
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from cyberbeeld.accounts import policy
 from cyberbeeld.accounts.models import Role
@@ -351,7 +353,34 @@ def _job_summary(job: ImportJob) -> dict[str, Any]:
 def import_job(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job_or_404(request, pk)
     template = "indicators/_job_status.html" if getattr(request, "htmx", False) else "indicators/import_job.html"
-    return render(request, template, {"job": job, "summary": _job_summary(job)})
+    return render(request, template, {"job": job, "summary": _job_summary(job), "may_manage": _may_import(request)})
+
+
+@login_required
+@require_POST
+def import_job_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    from cyberbeeld.web import jobs
+
+    job = _job_or_404(request, pk)
+    if not _may_import(request):
+        raise Http404
+    if jobs.cancel(job, by=request.user):
+        messages.success(request, _("Inlezen geannuleerd: er is niets ingelezen."))
+    return redirect("indicators:import_job", pk=job.pk)
+
+
+@login_required
+@require_POST
+def import_job_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    from cyberbeeld.web import jobs
+
+    job = _job_or_404(request, pk)
+    if not _may_import(request):
+        raise Http404
+    if jobs.retry(job, by=request.user):
+        return redirect("indicators:import_job", pk=job.pk)
+    messages.info(request, _("Het bestand van deze import is na afloop verwijderd: kies het bestand opnieuw."))
+    return redirect("indicators:import")
 
 
 # --- public theme page ----------------------------------------------------------------------------

@@ -11,3 +11,10 @@ class ReportsConfig(AppConfig):
         from cyberbeeld.web.navigation import register
 
         register("reports", _("Rapport"), "reports:list", order=80)
+
+        from cyberbeeld.web import jobs
+
+        jobs.register(jobs.JobKind(
+            key="reports.build", model="reports.Report", task="cyberbeeld.reports.tasks.build_report",
+            state_field="status", queued="queued", running=("running",), done="done", failed="failed",
+            cancelled="cancelled", reset={"progress": 0, "progress_message": "in de wachtrij", "error": ""}))

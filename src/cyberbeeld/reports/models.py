@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cyberbeeld.accounts.models import Shareable
+from cyberbeeld.web.jobs import JobFields
 
 
 class ReportFormat(models.TextChoices):
@@ -18,9 +19,10 @@ class ReportStatus(models.TextChoices):
     RUNNING = "running", _("bezig")
     DONE = "done", _("klaar")
     FAILED = "failed", _("mislukt")
+    CANCELLED = "cancelled", _("geannuleerd")
 
 
-class Report(Shareable):
+class Report(JobFields, Shareable):
     """One generated threat-picture document.
 
     ``snapshot`` holds every input the document is built from (JSON, canonical); the document is

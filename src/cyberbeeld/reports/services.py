@@ -45,34 +45,51 @@ def report_request(*, by: Any, owner: Organisation, area: Area, lang: str, fmt: 
     return report
 
 
-def _progress(report: Report, outer: Progress | None) -> Progress:
+def _progress(report: Report, outer: Progress | None, run: Any = None) -> Progress:
     def step(pct: int, message: str) -> None:
-        Report.objects.filter(pk=report.pk).update(progress=pct, progress_message=message[:300],
-                                                   status=ReportStatus.RUNNING)
+        if run is not None:  # a background job: stop when cancelled or past its time limit
+            run.check()
+            run.mine().update(progress=pct, progress_message=message[:300])
+        else:
+            Report.objects.filter(pk=report.pk).update(progress=pct, progress_message=message[:300],
+                                                       status=ReportStatus.RUNNING)
         if outer is not None:
             outer(pct, message)
 
     return step
 
 
-def report_build(report: Report, *, progress: Progress | None = None, as_user: bool = True) -> Report:
+def report_build(report: Report, *, progress: Progress | None = None, as_user: bool = True, run: Any = None) -> Report:
     """Build the document of a requested report. With ``as_user`` the snapshot holds exactly what
-    the requesting user may see; otherwise what the area's organisations own (command line)."""
-    step = _progress(report, progress)
+    the requesting user may see; otherwise what the area's organisations own (command line).
+
+    The snapshot is read and the document rendered before the one short write transaction that stores
+    it. ``run``: the background job (``web.jobs``), which records a failure and owns the final write."""
+    step = _progress(report, progress, run)
     user = report.created_by if as_user else None
     try:
         snap, content = build_document(report.area, lang=report.lang, fmt=report.format, user=user,
                                        organisation=report.owner, progress=step)
     except Exception as exc:
-        Report.objects.filter(pk=report.pk).update(status=ReportStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000])
+        if run is None:
+            Report.objects.filter(pk=report.pk).update(status=ReportStatus.FAILED,
+                                                       error=f"{type(exc).__name__}: {exc}"[:2000])
+        else:
+            from cyberbeeld.web.jobs import JobStopped
+
+            if not isinstance(exc, JobStopped):
+                run.mine().update(error=f"{type(exc).__name__}: {exc}"[:2000])
         report.refresh_from_db()
         raise
     step(95, "opslaan")
-    return _store(report, snap, content)
+    return _store(report, snap, content, run)
 
 
 @transaction.atomic
-def _store(report: Report, snap: dict[str, Any], content: bytes) -> Report:
+def _store(report: Report, snap: dict[str, Any], content: bytes, run: Any = None) -> Report:
+    if run is not None:
+        run.assert_owned()  # cancelled or reaped meanwhile: write nothing
+        report.refresh_from_db(fields=["attempts", "started_at"])
     h = snapshot.snapshot_hash(snap)
     prev = Report.objects.filter(owner=report.owner, area=report.area, lang=report.lang,
                                  status=ReportStatus.DONE).exclude(pk=report.pk)
@@ -89,6 +106,7 @@ def _store(report: Report, snap: dict[str, Any], content: bytes) -> Report:
     report.progress = 100
     report.progress_message = "klaar"
     report.finished_at = timezone.now()
+    report.heartbeat_at = None
     report.save()
     audit.record(user=report.created_by, action="report-generate", obj=report,
                  changes={"version": version, "snapshot_sha256": h, "content_sha256": report.content_sha256,

@@ -1,15 +1,24 @@
-"""Background work: build a report (django-tasks; the database worker in production, immediate in tests)."""
+"""Background work: build a report (django-tasks; the database worker in production, immediate in tests).
+Claimed, heartbeat, retried and reaped by ``web.jobs``."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django_tasks import task
 
 
-@task()
-def build_report(report_id: int) -> str:
+def _run(run: Any, report: Any) -> str:
     from .models import Report
     from .services import report_build
 
-    report = Report.objects.select_related("area", "owner", "created_by").get(pk=report_id)
-    report = report_build(report)
-    return report.content_sha256
+    report = Report.objects.select_related("area", "owner", "created_by").get(pk=report.pk)
+    report = report_build(report, run=run)
+    return str(report.content_sha256)
+
+
+@task()
+def build_report(report_id: int) -> Any:
+    from cyberbeeld.web import jobs
+
+    return jobs.run_job("reports.build", report_id, _run)

@@ -11,4 +11,5 @@ urlpatterns = [
     path("<uuid:uuid>/download/", views.report_download, name="download"),
     path("<uuid:uuid>/bekijken/", views.report_view, name="view"),
     path("<uuid:uuid>/opnieuw/", views.report_retry, name="retry"),
+    path("<uuid:uuid>/annuleren/", views.report_cancel, name="cancel"),
 ]

@@ -64,7 +64,8 @@ def _get(request: HttpRequest, uuid: str) -> Report:
 @login_required
 def report_detail(request: HttpRequest, uuid: str) -> HttpResponse:
     report = _get(request, uuid)
-    return render(request, "reports/detail.html", {"report": report, "may_export": policy.may_export(request.user, report)})
+    return render(request, "reports/detail.html", {"report": report, "may_export": policy.may_export(request.user, report),
+                                                   "may_change": policy.can_change(request.user, report)})
 
 
 @login_required
@@ -72,7 +73,8 @@ def report_status(request: HttpRequest, uuid: str) -> HttpResponse:
     """The progress fragment, polled with htmx while the background task runs."""
     report = _get(request, uuid)
     return render(request, "reports/_status.html", {"report": report,
-                                                    "may_export": policy.may_export(request.user, report)})
+                                                    "may_export": policy.may_export(request.user, report),
+                                                    "may_change": policy.can_change(request.user, report)})
 
 
 @login_required
@@ -99,9 +101,23 @@ def report_view(request: HttpRequest, uuid: str) -> HttpResponse:
 
 @login_required
 @require_POST
+def report_cancel(request: HttpRequest, uuid: str) -> HttpResponse:
+    """Stop a queued or running report (its owner's editors); another organisation's report is a 404."""
+    from cyberbeeld.web import jobs
+
+    report = _get(request, uuid)
+    if not policy.can_change(request.user, report):
+        raise Http404
+    jobs.cancel(report, by=request.user)
+    return redirect("reports:detail", uuid=report.uuid)
+
+
+@login_required
+@require_POST
 def report_retry(request: HttpRequest, uuid: str) -> HttpResponse:
     report = _get(request, uuid)
-    if not policy.can_change(request.user, report) or report.status != ReportStatus.FAILED:
+    if not policy.can_change(request.user, report) or report.status not in (ReportStatus.FAILED,
+                                                                            ReportStatus.CANCELLED):
         raise Http404
     new = services.report_request(by=request.user, owner=report.owner, area=report.area, lang=report.lang,
                                   fmt=report.format)

@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "cyberbeeld.accounts.middleware.CurrentOrganisationMiddleware",
     "cyberbeeld.web.middleware.RejectNulMiddleware",
     "axes.middleware.AxesMiddleware",
+    "cyberbeeld.web.middleware.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "cyberbeeld.config.urls"
@@ -106,18 +107,30 @@ TEMPLATES = [
 ]
 
 # Database: embedded SQLite (WAL) unless DATABASE_URL points elsewhere (PostgreSQL in production).
-DATABASE_URL = env("DATABASE_URL", "")
-_SQLITE_OPTIONS = {
+# SQLite has one writer at a time: every write transaction starts with BEGIN IMMEDIATE (so it takes the
+# write lock first instead of failing on upgrade), and a writer that finds the lock taken waits up to
+# CYBERBEELD_SQLITE_BUSY_TIMEOUT seconds (``config/sqlite``: the BEGIN is retried every few ms, so a
+# waiting writer gets in between two chunks of a bulk import) instead of erroring.
+# WAL lets readers go on while a writer holds the lock. Write transactions are kept short (no model
+# loading, redaction, classification or rendering inside them; bulk imports commit in chunks).
+SQLITE_BUSY_TIMEOUT = float(env("CYBERBEELD_SQLITE_BUSY_TIMEOUT", "30"))
+SQLITE_OPTIONS = {
     "init_command": (
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-        " PRAGMA busy_timeout=5000;"
+        f" PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT * 1000)};"
     ),
     "transaction_mode": "IMMEDIATE",
+    "timeout": SQLITE_BUSY_TIMEOUT,
 }
+DATABASE_URL = env("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
-    if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-        DATABASES["default"]["OPTIONS"] = dict(_SQLITE_OPTIONS)
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        DATABASES["default"]["ENGINE"] = "cyberbeeld.config.sqlite"  # fair BEGIN IMMEDIATE retries
+        DATABASES["default"]["OPTIONS"] = dict(SQLITE_OPTIONS)
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+    else:  # a connection the server closed is noticed before it is reused (worker, web)
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     if "postgresql" in DATABASES["default"]["ENGINE"]:
         # a wrong host fails in seconds instead of the system's TCP timeout (minutes)
         DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
@@ -125,9 +138,9 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "cyberbeeld.config.sqlite",  # Django's, with fair BEGIN IMMEDIATE retries
             "NAME": str(DATA_DIR / "cyberbeeld.sqlite3"),
-            "OPTIONS": dict(_SQLITE_OPTIONS),
+            "OPTIONS": dict(SQLITE_OPTIONS),
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -181,6 +194,16 @@ DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", "cyberbeeld@localhost")
 
 # Background work: django-tasks with the database worker (`cyberbeeld worker`).
 TASKS = {"default": {"BACKEND": env("CYBERBEELD_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# Every job (imports, reports) has a heartbeat written by the worker while it runs. A job whose
+# heartbeat is older than CYBERBEELD_JOB_STALE seconds lost its worker: the reaper (run by every worker
+# on start and every CYBERBEELD_JOB_REAP_INTERVAL seconds) queues it again, at most
+# CYBERBEELD_JOB_MAX_ATTEMPTS times in all, then marks it failed. A job running longer than
+# CYBERBEELD_JOB_TIMEOUT seconds is stopped and marked failed.
+JOB_HEARTBEAT_INTERVAL = float(env("CYBERBEELD_JOB_HEARTBEAT", "5"))
+JOB_STALE_AFTER = float(env("CYBERBEELD_JOB_STALE", "60"))
+JOB_TIMEOUT = float(env("CYBERBEELD_JOB_TIMEOUT", "3600"))
+JOB_MAX_ATTEMPTS = int(env("CYBERBEELD_JOB_MAX_ATTEMPTS", "3"))
+JOB_REAP_INTERVAL = float(env("CYBERBEELD_JOB_REAP_INTERVAL", "30"))
 
 # Security headers. CSP without 'unsafe-inline': every script is a file, inline JSON uses
 # <script type="application/json"> data blocks which are not executed.

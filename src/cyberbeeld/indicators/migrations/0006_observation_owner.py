@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0001_initial'),
         ('areas', '0001_initial'),
-        ('indicators', '0004_indicator_measure_type_data'),
+        ('indicators', '0005_jobs_heartbeat_retry_cancel'),
     ]
 
     operations = [
