@@ -58,7 +58,7 @@ def test_every_shareable_model_declares_its_free_text():
         "incidents.incident": {"raw_description", "postcode4", "external_id"},
         "sharing.case": {"sectors", "form_index", "purpose", "external_id", "source_name", "source_ref"},
         "sharing.approach": {"sectors", "form_index", "purpose", "partners", "cost_capacity", "contact"},
-        "risks.asset": {"operator", "location"},
+        "risks.asset": {"operator", "location", "name"},  # name: of an object or service, not of a person
         "risks.scenario": {"risk_owner", "method_id"},
         "risks.proposal": {"key", "title_nl", "title_en", "reason_nl", "reason_en"},
         "reports.report": {"lang", "progress_message", "error", "snapshot_sha256", "content_sha256", "failure_nl",

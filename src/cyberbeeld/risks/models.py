@@ -100,8 +100,10 @@ class Asset(Shareable):
     latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
 
-    # free text that may leave the owner: stored without personal data (accounts.shared_text)
-    shared_text_fields = ("name", "description")
+    # free text that may leave the owner: stored without personal data (accounts.shared_text). The name is
+    # the name of a physical object or service (a lock, a bridge, an application), not a field for people;
+    # redacting it turned "Sluis Bosscherveld" into "[NAAM]" for its own owner.
+    shared_text_fields = ("description",)
 
     class Meta:
         ordering = ["name"]
