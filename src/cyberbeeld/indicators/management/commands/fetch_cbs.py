@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from cyberbeeld.indicators.fetch import FetchError, fetch_table
-from cyberbeeld.indicators.ownership import PLATFORM
-from cyberbeeld.indicators.services import ImportFailed, import_observations
 
 
 class Command(BaseCommand):
@@ -40,22 +38,5 @@ class Command(BaseCommand):
                           f"opgehaald naar {result.directory}")
         if opts["download_only"]:
             return
-        options = {"area": opts["area"]} if opts.get("area") else {}
-
-        def stored(done: int, total: int) -> None:
-            if sys.stderr.isatty():
-                sys.stderr.write(f"\r{result.table_id}: {done}/{total} opgeslagen   ")
-
-        try:
-            summary = import_observations(result.directory, writer=PLATFORM, store_progress=stored, **options)
-        except ImportFailed as exc:
-            for p in exc.problems[:20]:
-                self.stderr.write(f"{p.get('file')}, rij {p.get('row')}, kolom '{p.get('column')}': {p['reason']}")
-            raise CommandError(f"{result.table_id}: niets gewijzigd: {exc}") from exc
-        if sys.stderr.isatty():
-            sys.stderr.write("\n")
-        if summary.already_imported:
-            self.stdout.write(f"{result.table_id}: al ingelezen, niets gewijzigd ({summary.observations} waarnemingen)")
-            return
-        self.stdout.write(f"{result.table_id}: {summary.created} nieuw, {summary.updated} gewijzigd, "
-                          f"{summary.unchanged} ongewijzigd")
+        # the fetched folder is a CBS table like any other: import-cbs reports its progress, errors and summary
+        call_command("import_cbs", str(result.directory), **({"area": opts["area"]} if opts.get("area") else {}))
