@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import ibis
 import ibis.expr.types as ir
@@ -43,6 +43,12 @@ from cyberbeeld.survey.engine import (
 from cyberbeeld.survey.errors import SurveyDesignError
 from cyberbeeld.survey.moments import Estimand, StageMoments, domain_variances
 from cyberbeeld.survey.options import CI_METHODS, CIMethod
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from cyberbeeld.survey.poststratify import PostStratified
+    from cyberbeeld.survey.pps import PPS
 
 __all__ = [
     "CIMethod",
@@ -344,13 +350,14 @@ def _levels(session: Session, column: str) -> tuple[bool, list[Any]]:
 
 def estimate(
     data: DataSource,
-    design: Design,
+    design: Design | PostStratified | PPS,
     requests: Sequence[Request],
     *,
     by: Sequence[str] | str | None = None,
     ci: CIMethod = "logit",
     level: float = 0.95,
     engine: EngineName = "duckdb",
+    na_rm: bool = False,
     **engine_options: Any,
 ) -> pd.DataFrame:
     """Estimate several statistics in one pass per stage.
@@ -359,15 +366,18 @@ def estimate(
     ----------
     data : pandas.DataFrame, str, Path or DuckDBTable
         The microdata.
-    design : Design
-        The sampling design.
+    design : Design, PostStratified or PPS
+        The sampling design.  A :class:`~cyberbeeld.survey.poststratify.PostStratified` or
+        :class:`~cyberbeeld.survey.pps.PPS` design is estimated from per-row scores in NumPy
+        (:mod:`cyberbeeld.survey.linearized`; ``engine`` does not apply).
     requests : sequence of Request
         What to estimate.
     by : str or sequence of str, optional
         Domain columns (R's ``svyby``); ``None`` for the whole sample.
-    ci : {"logit", "beta", "wilson", "wald"}
-        Interval for proportions: ``"logit"`` and ``"beta"`` (Korn-Graubard) are R's
-        ``svyciprop`` methods, ``"wald"`` is ``svyciprop(method="mean")``; ``"wilson"`` is the
+    ci : {"logit", "xlogit", "asin", "beta", "mean", "wald", "wilson"}
+        Interval for proportions: ``"logit"``, ``"xlogit"``, ``"asin"``, ``"beta"``
+        (Korn-Graubard) and ``"mean"`` are R's ``svyciprop`` methods (``"wald"`` is another name
+        for ``"mean"``; ``"likelihood"`` is not offered); ``"wilson"`` is the
         Wilson score interval with the effective sample size ``p(1-p)/var``.  All use a
         t quantile with the design degrees of freedom of the domain, as ``svyciprop`` does.
         Means, totals and ratios get R's ``confint()`` normal interval.
@@ -375,6 +385,11 @@ def estimate(
         Confidence level.
     engine : {"duckdb", "spark"}
         Where the per-row work runs.
+    na_rm : bool
+        R's ``na.rm = TRUE``: rows with a missing value in a request's variable (or, for a
+        ratio, in either variable) are left out of that estimate as a domain of the full design
+        (R's ``subset()``), per request.  Without it a missing value is an error.  Rows with a
+        missing ``by`` value are always left out of the domains, as ``svyby`` does.
     **engine_options
         Passed to :func:`cyberbeeld.survey.engine.open_session`.
 
@@ -384,6 +399,14 @@ def estimate(
         ``<by>, variable, statistic, estimate, se, ci_low, ci_high, deff, cv, n, df``.
     """
     by_cols = [by] if isinstance(by, str) else list(by or [])
+    if not isinstance(design, Design):  # post-stratified and PPS designs: per-row scores in NumPy
+        if ci not in CI_METHODS:
+            raise SurveyDesignError(f"unknown interval method {ci!r}")
+        if not requests:
+            raise SurveyDesignError("nothing to estimate")
+        return design_module(design).svy_estimate(
+            data, design, requests, by=by_cols, ci=ci, level=level, na_rm=na_rm
+        )
     if ci not in CI_METHODS:
         raise SurveyDesignError(f"unknown interval method {ci!r}")
     if not 0 < level < 1:
@@ -394,11 +417,11 @@ def estimate(
     with open_session(data, engine, **engine_options) as session:
         names = column_names(session)
         if not names:
-            return _estimate(session, design, requests, requests, by_cols, ci, level)
+            return _estimate_na(session, design, requests, requests, by_cols, ci, level, na_rm)
         # Columns that differ only in case (nh, Nh): the engine knows one by another name.
         reverse = {v: k for k, v in names.items()}
         try:
-            out = _estimate(
+            out = _estimate_na(
                 session,
                 _rename_design(design, names),
                 [_rename_request(r, names) for r in requests],
@@ -406,10 +429,22 @@ def estimate(
                 [names.get(c, c) for c in by_cols],
                 ci,
                 level,
+                na_rm,
             )
         except SurveyDesignError as error:
             raise _renamed_error(error, reverse) from None
         return out.rename(columns=reverse)
+
+
+def design_module(design: object) -> ModuleType:
+    """The module that estimates on a design that is not a plain :class:`Design`."""
+    import importlib
+
+    kind = type(design).__name__
+    module = {"PostStratified": "poststratify", "PPS": "pps"}.get(kind)
+    if module is None:
+        raise SurveyDesignError(f"unknown design type {kind}")
+    return importlib.import_module(f"cyberbeeld.survey.{module}")
 
 
 def _rename_design(design: Design, names: dict[str, str]) -> Design:
@@ -443,6 +478,91 @@ def _renamed_error(error: SurveyDesignError, reverse: dict[str, str]) -> SurveyD
     renamed = SurveyDesignError(error.reason, column=reverse[error.column], row=error.row)
     renamed.stratum, renamed.strata = error.stratum, error.strata
     return renamed
+
+
+class _DerivedSession:
+    """A session whose table is an expression on another session's table (same connection)."""
+
+    def __init__(self, session: Session, table: ir.Table) -> None:
+        self._session = session
+        self.table = table
+        self.engine = session.engine
+
+    def execute(self, expr: ir.Table) -> pd.DataFrame:
+        return self._session.execute(expr)
+
+
+_OK = "__cb_ok"
+
+
+def _estimate_na(
+    session: Session,
+    design: Design,
+    requests: Sequence[Request],
+    labels: Sequence[Request],
+    by_cols: list[str],
+    ci: CIMethod,
+    level: float,
+    na_rm: bool,
+) -> pd.DataFrame:
+    """:func:`_estimate` with R's rules for missing values.
+
+    A row with a missing ``by`` value belongs to no domain (``svyby``); with ``na_rm`` a row with a
+    missing analysis value is left out of that request (``na.rm = TRUE``).  Both are domains of
+    the full design (R's ``subset()``): one more domain key, ``__cb_ok``, no extra pass over the
+    data per domain.  Without missing values this is :func:`_estimate` itself.
+    """
+    t = session.table
+    schema = t.schema()
+    analysis = [c for r in requests for c in (r.variable, r.denominator) if c] if na_rm else []
+    candidates = [c for c in dict.fromkeys([*by_cols, *analysis]) if c in schema]
+    if not candidates:
+        return _estimate(session, design, requests, labels, by_cols, ci, level)
+    stats_of = getattr(session, "column_stats", None)
+    known: dict[str, tuple[float | None, float | None, int]] = stats_of(candidates) if stats_of else {}
+    unknown = [c for c in candidates if c not in known]
+    nulls = {c: known[c][2] for c in candidates if c in known}
+    if unknown:
+        counts = session.execute(
+            t.aggregate(__rows=t.count(), **{f"n{i}": t[c].count() for i, c in enumerate(unknown)})
+        ).iloc[0]
+        nulls.update({c: int(counts["__rows"]) - int(counts[f"n{i}"]) for i, c in enumerate(unknown)})
+    with_na = {c for c, k in nulls.items() if k > 0}
+    if not with_na:
+        return _estimate(session, design, requests, labels, by_cols, ci, level)
+    by_na = [c for c in by_cols if c in with_na]
+    # Runs of consecutive requests with the same columns to drop rows for keep the output order.
+    runs: list[tuple[tuple[str, ...], list[int]]] = []
+    for i, r in enumerate(requests):
+        cols = tuple(c for c in (r.variable, r.denominator) if c and c in with_na and na_rm)
+        if runs and runs[-1][0] == cols:
+            runs[-1][1].append(i)
+        else:
+            runs.append((cols, [i]))
+    fill_cols = list(dict.fromkeys([*by_na, *(c for cols, _ in runs for c in cols)]))
+    # A missing value is replaced by one the column has (so that no level appears that the
+    # data lacks); the row is outside every reported domain anyway.
+    present = session.execute(
+        t.aggregate(**{f"v{i}": t[c].min() for i, c in enumerate(fill_cols)})
+    ).iloc[0]
+    filled = {
+        c: t[c].fill_null(ibis.literal(_py(present[f"v{i}"]), type=schema[c])) for i, c in enumerate(fill_cols)
+    }
+    frames = []
+    for cols, idx in runs:
+        ok: ir.BooleanValue = ibis.literal(True)
+        for c in [*by_na, *cols]:
+            ok = ok & t[c].notnull()
+        derived = _DerivedSession(session, t.mutate(**filled, **{_OK: ok}))
+        out = _estimate(
+            derived, design, [requests[i] for i in idx], [labels[i] for i in idx], [*by_cols, _OK], ci, level
+        )
+        frames.append(out[out[_OK].astype(bool)].drop(columns=_OK))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _py(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _estimate(
@@ -721,9 +841,13 @@ def _prop_ci(
     tq = special.stdtrit(df, 1 - alpha / 2)  # stats.t.ppf(q, df)
     se = np.sqrt(var)
     with np.errstate(divide="ignore", invalid="ignore"):
-        if method == "wald":
+        if method in ("wald", "mean"):
             return p - tq * se, p + tq * se
-        if method == "logit":
+        if method == "asin":  # svyciprop(method="asin"): delta method on asin(sqrt(p))
+            eta = np.arcsin(np.sqrt(p))
+            se_eta = se / (2.0 * np.sqrt(p * (1 - p)))
+            return np.sin(eta - tq * se_eta) ** 2, np.sin(eta + tq * se_eta) ** 2
+        if method in ("logit", "xlogit"):  # xlogit: the delta method on the logit, as logit
             eta = np.log(p / (1 - p))
             se_eta = se / (p * (1 - p))
             return _expit(eta - tq * se_eta), _expit(eta + tq * se_eta)
