@@ -17,10 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cyberbeeld.survey import Design, SurveyDesignError, estimate
-from cyberbeeld.survey.estimators import Request
-from cyberbeeld.survey.poststratify import PostStratified
-from cyberbeeld.survey.pps import PPS
+from cyberbeeld.survey import PPS, Design, PostStratified, Request, SurveyDesignError, estimate, svyglm
 
 DATA = Path(__file__).parent / "data"
 SCRIPT = Path(__file__).parent / "r" / "make_references_s4.R"
@@ -98,9 +95,8 @@ def test_svyciprop_methods(method: str, apistrat: pd.DataFrame, apiclus1: pd.Dat
         assert_r(got, f"ciprop_{name}_{method}")
 
 
-# Not "beta": with na.rm R's Korn-Graubard df uses nrow(design), the rows *with* the missing
-# values; the engine uses the rows it estimates from (the handoff lists this difference).
-@pytest.mark.parametrize("method", ["logit", "xlogit", "asin", "mean"])
+# "beta": with na.rm R's Korn-Graubard df uses nrow(design), the rows *with* the missing values.
+@pytest.mark.parametrize("method", ["logit", "xlogit", "asin", "beta", "mean"])
 def test_svyciprop_with_na_rm(method: str, nhanes: pd.DataFrame) -> None:
     out = estimate(nhanes, DNHANES, [Request("proportion", "HI_CHOL")], ci=method, na_rm=True)  # type: ignore[arg-type]
     assert_r(out[["estimate", "se", "ci_low", "ci_high"]].iloc[0], f"ciprop_nhanes_{method}")
@@ -292,6 +288,16 @@ def test_committed_s4_references_are_rs(r_available: None, tmp_path: Path) -> No
         )
 
 
+def test_poststratify_docstring_example_runs() -> None:
+    import doctest
+
+    import cyberbeeld.survey.poststratify as module
+
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0
+    assert result.failed == 0
+
+
 # --------------------------------------------------------------------------- svyglm
 
 
@@ -302,8 +308,6 @@ def assert_glm(out: pd.DataFrame, name: str) -> None:
 
 
 def test_svyglm_linear_and_logistic(apistrat: pd.DataFrame, apiclus1: pd.DataFrame) -> None:
-    from cyberbeeld.survey.glm import svyglm
-
     out = svyglm(apistrat, DSTRAT, "api00", ["ell", "meals"])
     assert out["term"].tolist() == ["(Intercept)", "ell", "meals"]
     assert_glm(out, "glm_strat_lin")
@@ -315,8 +319,6 @@ def test_svyglm_linear_and_logistic(apistrat: pd.DataFrame, apiclus1: pd.DataFra
 def test_svyglm_missing_values_poststratified_and_pps(
     nhanes: pd.DataFrame, apistrat: pd.DataFrame, apiclus1: pd.DataFrame, election: pd.DataFrame
 ) -> None:
-    from cyberbeeld.survey.glm import svyglm
-
     out = svyglm(nhanes, DNHANES, "HI_CHOL", ["race", "RIAGENDR"], family="quasibinomial")
     assert_glm(out, "glm_nhanes_logit")
     assert_glm(svyglm(apistrat, DSTRAT, "api00", ["acs.46", "meals"]), "glm_strat_lin_na")
@@ -326,10 +328,34 @@ def test_svyglm_missing_values_poststratified_and_pps(
 
 
 def test_svyglm_bad_input(apistrat: pd.DataFrame) -> None:
-    from cyberbeeld.survey.glm import svyglm
-
     with pytest.raises(SurveyDesignError, match="between 0 and 1"):
         svyglm(apistrat, DSTRAT, "api00", "ell", family="quasibinomial")
     with pytest.raises(SurveyDesignError) as info:
         svyglm(apistrat, DSTRAT, "stype", "ell")
     assert (info.value.column, info.value.row) == ("stype", 0)
+
+
+def test_svyciprop_beta_by_domain_with_na_rm(nhanes: pd.DataFrame) -> None:
+    out = estimate(nhanes, DNHANES, [Request("proportion", "HI_CHOL")], by="race", ci="beta", na_rm=True)
+    got = np.concatenate([out[c].to_numpy() for c in ("estimate", "se", "ci_low", "ci_high")])
+    assert_r(got, "ciprop_nhanes_by_race_beta")
+
+
+@pytest.mark.parametrize("method", ["logit", "beta", "asin"])
+def test_svyciprop_on_poststratified_design(method: str, apiclus1: pd.DataFrame) -> None:
+    ps = PostStratified(DCLUS1, ("stype",), POP_TYPES)
+    out = estimate(apiclus1, ps, [Request("proportion", "yes")], ci=method)  # type: ignore[arg-type]
+    assert_r(out[["estimate", "se", "ci_low", "ci_high"]].iloc[0], f"ciprop_ps_{method}")
+
+
+def test_svyciprop_beta_by_domain_on_poststratified_design(apiclus1: pd.DataFrame) -> None:
+    ps = PostStratified(DCLUS1, ("stype",), POP_TYPES)
+    out = estimate(apiclus1, ps, [Request("proportion", "yes")], by="stype", ci="beta")
+    got = np.concatenate([out[c].to_numpy() for c in ("estimate", "se", "ci_low", "ci_high")])
+    assert_r(got, "ciprop_ps_by_stype_beta")
+
+
+@pytest.mark.parametrize("name,design", _pps_designs())
+def test_svyciprop_beta_on_pps_designs(name: str, design: PPS, election: pd.DataFrame) -> None:
+    out = estimate(election, design, [Request("proportion", "nader")], ci="beta")
+    assert_r(out[["estimate", "se", "ci_low", "ci_high"]].iloc[0], f"ciprop_{name}_beta")

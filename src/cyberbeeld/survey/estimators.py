@@ -518,6 +518,11 @@ def _estimate_na(
     candidates = [c for c in dict.fromkeys([*by_cols, *analysis]) if c in schema]
     if not candidates:
         return _estimate(session, design, requests, labels, by_cols, ci, level)
+    try:  # the common case, at no extra cost: validation finds no missing value
+        return _estimate(session, design, requests, labels, by_cols, ci, level)
+    except SurveyDesignError as error:
+        if not (error.reason.startswith("missing value") and error.column in candidates):
+            raise
     stats_of = getattr(session, "column_stats", None)
     known: dict[str, tuple[float | None, float | None, int]] = stats_of(candidates) if stats_of else {}
     unknown = [c for c in candidates if c not in known]
@@ -542,11 +547,10 @@ def _estimate_na(
     fill_cols = list(dict.fromkeys([*by_na, *(c for cols, _ in runs for c in cols)]))
     # A missing value is replaced by one the column has (so that no level appears that the
     # data lacks); the row is outside every reported domain anyway.
-    present = session.execute(
-        t.aggregate(**{f"v{i}": t[c].min() for i, c in enumerate(fill_cols)})
-    ).iloc[0]
+    present = session.execute(t.aggregate(**{f"v{i}": t[c].min() for i, c in enumerate(fill_cols)})).iloc[0]
     filled = {
-        c: t[c].fill_null(ibis.literal(_py(present[f"v{i}"]), type=schema[c])) for i, c in enumerate(fill_cols)
+        c: t[c].fill_null(ibis.literal(_py(present[f"v{i}"]), type=schema[c]))
+        for i, c in enumerate(fill_cols)
     }
     frames = []
     for cols, idx in runs:
@@ -557,8 +561,62 @@ def _estimate_na(
         out = _estimate(
             derived, design, [requests[i] for i in idx], [labels[i] for i in idx], [*by_cols, _OK], ci, level
         )
-        frames.append(out[out[_OK].astype(bool)].drop(columns=_OK))
+        out = out[out[_OK].astype(bool)].drop(columns=_OK).reset_index(drop=True)
+        if cols:
+            out = _ciprop_with_all_rows(session, design, out, by_cols, by_na, ci, level)
+        frames.append(out)
     return pd.concat(frames, ignore_index=True)
+
+
+def _ciprop_with_all_rows(
+    session: Session,
+    design: Design,
+    out: pd.DataFrame,
+    by_cols: list[str],
+    by_na: list[str],
+    ci: CIMethod,
+    level: float,
+) -> pd.DataFrame:
+    """Proportion intervals with R's ``degf(design)`` and ``nrow(design)`` of the domain.
+
+    ``svyciprop(..., na.rm = TRUE)`` drops the rows with a missing value for the estimate, but
+    its degrees of freedom (and the Korn-Graubard row count) are those of the design it was
+    given: the ``by`` domain with the rows with missing values.
+    """
+    prop = (out["statistic"] == "proportion").to_numpy()
+    if not prop.any():
+        return out
+    t = session.table
+    keep: ir.BooleanValue = ibis.literal(True)
+    for c in by_na:
+        keep = keep & t[c].notnull()
+    rows = t.filter(keep)
+    stratum = rows[design.strata] if design.strata else ibis.literal(1)
+    psu = rows[design.psu] if design.psu else ibis.row_number()
+    keyed = rows.mutate(__cb_s=stratum, __cb_p=psu, __cb_nz=(_weights_expr(rows, design) != 0).ifelse(1, 0))
+    per_psu = keyed.group_by([*by_cols, "__cb_s", "__cb_p"]).aggregate(
+        __n=keyed.count(), __nz=keyed["__cb_nz"].sum()
+    )
+    used = per_psu["__nz"] > 0  # R's degf counts the PSUs and strata with a non-zero weight
+    aggs = {
+        "__rows": per_psu["__n"].sum(),
+        "__psus": used.ifelse(1, 0).sum(),
+        "__strata": per_psu["__cb_s"].nunique(where=used),
+    }
+    if by_cols:
+        counts = session.execute(per_psu.group_by(by_cols).aggregate(**aggs))
+        table = out[by_cols].merge(counts, on=by_cols, how="left")
+    else:
+        table = pd.concat([session.execute(per_psu.aggregate(**aggs))] * len(out), ignore_index=True)
+    n_all = table["__rows"].to_numpy(dtype=np.float64)
+    degf = (table["__psus"] - table["__strata"]).to_numpy(dtype=np.float64)
+    p = out["estimate"].to_numpy(dtype=np.float64)[prop]
+    var = out["se"].to_numpy(dtype=np.float64)[prop] ** 2
+    lo, hi = _prop_ci(p, var, degf[prop], n_all[prop], 1.0 - level, ci)
+    out.loc[prop, "ci_low"] = lo
+    out.loc[prop, "ci_high"] = hi
+    out.loc[prop, "df"] = degf[prop].astype(np.int64)
+    return out
 
 
 def _py(value: Any) -> Any:

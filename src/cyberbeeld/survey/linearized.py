@@ -251,11 +251,16 @@ def estimate_linearized(
                     degf = float(model.degf(m))
                     n_rows = int(m.sum())
                     if request.statistic == "proportion":
+                        # Korn-Graubard uses R's nrow(design): a subset of a calibrated or PPS
+                        # design keeps all rows; otherwise the domain's rows, missing values included.
+                        n_design = len(frame) if getattr(model, "keeps_rows", False) else int(dmask.sum())
+                        # ... and R's degf(design) of the domain, rows with missing values included
+                        degf = float(model.degf(dmask & (w != 0)))
                         lo, hi = _prop_ci(
                             np.array([point]),
                             np.array([var]),
                             np.array([degf]),
-                            np.array([float(n_rows)]),
+                            np.array([float(n_design)]),
                             alpha,
                             ci,
                         )

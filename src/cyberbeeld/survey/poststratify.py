@@ -141,6 +141,8 @@ class PostStratifiedModel:
     old_weights: FloatArray
     cell: npt.NDArray[np.intp]
     n_cells: int
+    #: R keeps the rows outside a domain of a calibrated design (with weight zero).
+    keeps_rows: bool = True
 
     def adjust(self, scores: FloatArray) -> FloatArray:
         """R's ``svyrecvar`` post-stratum step: ``x - psw * mean_g(x oldw / psw)`` (oldw-weighted)."""

@@ -99,6 +99,8 @@ class PPSModel:
     structure: DesignStructure
     weights: FloatArray
     probs: FloatArray
+    #: R keeps the rows outside a domain of a PPS design (with weight zero).
+    keeps_rows: bool = True
 
     def covariance(self, scores: FloatArray, domain: BoolArray | None) -> FloatArray:
         # R keeps the rows outside a domain of a PPS design (weight zero): scores there are zero.

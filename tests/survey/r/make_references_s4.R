@@ -66,8 +66,21 @@ for (m in c("logit", "likelihood", "asin", "beta", "mean", "xlogit")) {
   put(paste0("ciprop_nhanes_", m), c(coef(ci), SE(ci), attr(ci, "ci")))
 }
 
+# svyciprop by domains (svyby(..., svyciprop, vartype = c("se", "ci"))): estimate, se, lower, upper.
+ciby <- function(name, b) {
+  b <- as.data.frame(b)
+  put(name, unlist(b[, (ncol(b) - 3):ncol(b)]))
+}
+ciby("ciprop_nhanes_by_race_beta",
+     svyby(~HI_CHOL, ~race, dnh, svyciprop, method = "beta", na.rm = TRUE, vartype = c("se", "ci")))
+
 # 3. postStratify (its own variance).
 dps <- postStratify(dclus1, ~stype, pop_types)
+for (m in c("logit", "beta", "asin")) {
+  ci <- svyciprop(~yes, dps, method = m)
+  put(paste0("ciprop_ps_", m), c(coef(ci), SE(ci), attr(ci, "ci")))
+}
+ciby("ciprop_ps_by_stype_beta", svyby(~yes, ~stype, dps, svyciprop, method = "beta", vartype = c("se", "ci")))
 est("ps_mean_api00", svymean(~api00, dps))
 est("ps_total_enroll", svytotal(~enroll, dps))
 est("ps_mean_api00_api99", svymean(~api00 + api99, dps))
@@ -99,6 +112,8 @@ for (d in c("dbrewer", "doverton", "dppsmat")) {
   put(paste0(d, "_ratio_est"), coef(r)); put(paste0(d, "_ratio_se"), SE(r))
   est(paste0(d, "_by_total"), svyby(~Kerry, ~I(Nader > 0), des, svytotal))
   put(paste0(d, "_degf"), degf(des))
+  ci <- svyciprop(~I(Nader > 0), des, method = "beta")
+  put(paste0("ciprop_", d, "_beta"), c(coef(ci), SE(ci), attr(ci, "ci")))
 }
 
 # 5. svyglm: linear (gaussian) and logistic (quasibinomial), design-based SEs.
