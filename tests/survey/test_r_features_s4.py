@@ -87,7 +87,7 @@ POP_TYPES = pd.DataFrame({"stype": ["E", "H", "M"], "Freq": [4421, 755, 1018]})
 # --------------------------------------------------------------------------- svyciprop
 
 
-@pytest.mark.parametrize("method", ["logit", "xlogit", "asin", "beta", "mean"])
+@pytest.mark.parametrize("method", ["logit", "likelihood", "xlogit", "asin", "beta", "mean"])
 def test_svyciprop_methods(method: str, apistrat: pd.DataFrame, apiclus1: pd.DataFrame) -> None:
     for name, data, design in (("dstrat", apistrat, DSTRAT), ("dclus1", apiclus1, DCLUS1)):
         out = estimate(data, design, [Request("proportion", "yes")], ci=method)  # type: ignore[arg-type]
@@ -96,7 +96,7 @@ def test_svyciprop_methods(method: str, apistrat: pd.DataFrame, apiclus1: pd.Dat
 
 
 # "beta": with na.rm R's Korn-Graubard df uses nrow(design), the rows *with* the missing values.
-@pytest.mark.parametrize("method", ["logit", "xlogit", "asin", "beta", "mean"])
+@pytest.mark.parametrize("method", ["logit", "likelihood", "xlogit", "asin", "beta", "mean"])
 def test_svyciprop_with_na_rm(method: str, nhanes: pd.DataFrame) -> None:
     out = estimate(nhanes, DNHANES, [Request("proportion", "HI_CHOL")], ci=method, na_rm=True)  # type: ignore[arg-type]
     assert_r(out[["estimate", "se", "ci_low", "ci_high"]].iloc[0], f"ciprop_nhanes_{method}")
@@ -359,3 +359,40 @@ def test_svyciprop_beta_by_domain_on_poststratified_design(apiclus1: pd.DataFram
 def test_svyciprop_beta_on_pps_designs(name: str, design: PPS, election: pd.DataFrame) -> None:
     out = estimate(election, design, [Request("proportion", "nader")], ci="beta")
     assert_r(out[["estimate", "se", "ci_low", "ci_high"]].iloc[0], f"ciprop_{name}_beta")
+
+
+def test_svyciprop_likelihood_by_domains_and_levels(
+    nhanes: pd.DataFrame, apistrat: pd.DataFrame, apiclus1: pd.DataFrame
+) -> None:
+    def flat(out: pd.DataFrame) -> np.ndarray:
+        return np.concatenate([out[c].to_numpy() for c in ("estimate", "se", "ci_low", "ci_high")])
+
+    out = estimate(
+        nhanes, DNHANES, [Request("proportion", "HI_CHOL")], by="race", ci="likelihood", na_rm=True
+    )
+    assert_r(flat(out), "ciprop_nhanes_by_race_likelihood")
+    out = estimate(apistrat, DSTRAT, [Request("proportion", "yes")], by="stype", ci="likelihood")
+    assert_r(flat(out), "ciprop_dstrat_by_stype_likelihood")
+    out = estimate(
+        apiclus1, DCLUS1, [Request("proportion", "stype"), Request("mean", "api00")], ci="likelihood"
+    )
+    assert out["variable"].tolist() == ["stype=E", "stype=H", "stype=M", "api00"]
+    for i, lev in enumerate("EHM"):
+        assert_r(out[["estimate", "se", "ci_low", "ci_high"]].iloc[i], f"ciprop_dclus1_stype{lev}_likelihood")
+    # the mean keeps its normal interval
+    api00 = out.iloc[3]
+    assert float(api00["ci_high"] - api00["estimate"]) == pytest.approx(
+        1.959963984540054 * float(api00["se"])
+    )
+
+
+def test_svyciprop_likelihood_from_a_file_and_not_for_calibrated_designs(
+    apistrat: pd.DataFrame, apiclus1: pd.DataFrame, tmp_path: Path
+) -> None:
+    path = tmp_path / "apistrat.parquet"
+    apistrat.to_parquet(path)
+    out = estimate(path, DSTRAT, [Request("proportion", "yes")], ci="likelihood")
+    assert_r(out[["estimate", "se", "ci_low", "ci_high"]].iloc[0], "ciprop_dstrat_likelihood")
+    ps = PostStratified(DCLUS1, ("stype",), POP_TYPES)
+    with pytest.raises(SurveyDesignError, match="plain designs"):
+        estimate(apiclus1, ps, [Request("proportion", "yes")], ci="likelihood")

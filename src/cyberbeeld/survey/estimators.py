@@ -374,10 +374,11 @@ def estimate(
         What to estimate.
     by : str or sequence of str, optional
         Domain columns (R's ``svyby``); ``None`` for the whole sample.
-    ci : {"logit", "xlogit", "asin", "beta", "mean", "wald", "wilson"}
-        Interval for proportions: ``"logit"``, ``"xlogit"``, ``"asin"``, ``"beta"``
-        (Korn-Graubard) and ``"mean"`` are R's ``svyciprop`` methods (``"wald"`` is another name
-        for ``"mean"``; ``"likelihood"`` is not offered); ``"wilson"`` is the
+    ci : {"logit", "likelihood", "xlogit", "asin", "beta", "mean", "wald", "wilson"}
+        Interval for proportions: ``"logit"``, ``"likelihood"`` (profile likelihood; computed
+        from the rows in NumPy, see :mod:`cyberbeeld.survey.ciprop`; plain designs only),
+        ``"xlogit"``, ``"asin"``, ``"beta"`` (Korn-Graubard) and ``"mean"`` are R's
+        ``svyciprop`` methods (``"wald"`` is another name for ``"mean"``); ``"wilson"`` is the
         Wilson score interval with the effective sample size ``p(1-p)/var``.  All use a
         t quantile with the design degrees of freedom of the domain, as ``svyciprop`` does.
         Means, totals and ratios get R's ``confint()`` normal interval.
@@ -402,6 +403,8 @@ def estimate(
     if not isinstance(design, Design):  # post-stratified and PPS designs: per-row scores in NumPy
         if ci not in CI_METHODS:
             raise SurveyDesignError(f"unknown interval method {ci!r}")
+        if ci == "likelihood":
+            raise SurveyDesignError("likelihood intervals are offered for plain designs only")
         if not requests:
             raise SurveyDesignError("nothing to estimate")
         return design_module(design).svy_estimate(
@@ -413,6 +416,21 @@ def estimate(
         raise SurveyDesignError(f"confidence level must be between 0 and 1, not {level}")
     if not requests:
         raise SurveyDesignError("nothing to estimate")
+    if ci == "likelihood" and any(r.statistic == "proportion" for r in requests):
+        from cyberbeeld.survey.ciprop import with_likelihood_intervals
+
+        out = estimate(
+            data,
+            design,
+            requests,
+            by=by_cols,
+            ci="logit",
+            level=level,
+            engine=engine,
+            na_rm=na_rm,
+            **engine_options,
+        )
+        return with_likelihood_intervals(out, data, design, requests, by_cols, level)
     data = _prepare_data(data, design)
     with open_session(data, engine, **engine_options) as session:
         names = column_names(session)

@@ -73,6 +73,14 @@ ciby <- function(name, b) {
 }
 ciby("ciprop_nhanes_by_race_beta",
      svyby(~HI_CHOL, ~race, dnh, svyciprop, method = "beta", na.rm = TRUE, vartype = c("se", "ci")))
+ciby("ciprop_nhanes_by_race_likelihood",
+     svyby(~HI_CHOL, ~race, dnh, svyciprop, method = "likelihood", na.rm = TRUE, vartype = c("se", "ci")))
+ciby("ciprop_dstrat_by_stype_likelihood",
+     svyby(~yes, ~stype, dstrat, svyciprop, method = "likelihood", vartype = c("se", "ci")))
+for (lev in c("E", "H", "M")) {
+  ci <- eval(bquote(svyciprop(~I(stype == .(lev)), dclus1, method = "likelihood")))
+  put(paste0("ciprop_dclus1_stype", lev, "_likelihood"), c(coef(ci), SE(ci), attr(ci, "ci")))
+}
 
 # 3. postStratify (its own variance).
 dps <- postStratify(dclus1, ~stype, pop_types)
