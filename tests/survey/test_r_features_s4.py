@@ -396,3 +396,22 @@ def test_svyciprop_likelihood_from_a_file_and_not_for_calibrated_designs(
     ps = PostStratified(DCLUS1, ("stype",), POP_TYPES)
     with pytest.raises(SurveyDesignError, match="plain designs"):
         estimate(apiclus1, ps, [Request("proportion", "yes")], ci="likelihood")
+
+
+# --------------------------------------------------------------------------- command line
+
+
+@pytest.mark.parametrize("method", ["likelihood", "asin", "xlogit"])
+def test_cli_offers_the_new_interval_methods(method: str, tmp_path: Path) -> None:
+    from cyberbeeld.survey.cli import main
+
+    out = tmp_path / "est.csv"
+    code = main(
+        [
+            "estimate", str(DATA / "apistrat_s4.csv"), "--weights", "pw", "--strata", "stype",
+            "--fpc", "fpc", "--proportion", "yes", "--ci", method, "--out", str(out),
+        ]
+    )  # fmt: skip
+    assert code == 0
+    table = pd.read_csv(out)
+    assert_r(table[["estimate", "se", "ci_low", "ci_high"]].iloc[0], f"ciprop_dstrat_{method}")

@@ -12,6 +12,7 @@ The modules are
 - :mod:`cyberbeeld.survey.poststratify` -- post-stratification (``postStratify``);
 - :mod:`cyberbeeld.survey.pps` -- PPS without replacement (Brewer, Overton, Horvitz-Thompson);
 - :mod:`cyberbeeld.survey.glm` -- linear and logistic models (``svyglm``);
+- :mod:`cyberbeeld.survey.ciprop` -- the profile-likelihood interval of ``svyciprop``;
 - :mod:`cyberbeeld.survey.linearized` -- estimates from per-row scores, for those designs;
 - :mod:`cyberbeeld.survey.options` -- option names (light: no NumPy/pandas);
 - :mod:`cyberbeeld.survey.cli` -- the ``cyberbeeld estimate`` command.
