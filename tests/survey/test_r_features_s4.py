@@ -415,3 +415,12 @@ def test_cli_offers_the_new_interval_methods(method: str, tmp_path: Path) -> Non
     assert code == 0
     table = pd.read_csv(out)
     assert_r(table[["estimate", "se", "ci_low", "ci_high"]].iloc[0], f"ciprop_dstrat_{method}")
+
+
+def test_na_rm_proportions_of_a_categorical_column(apistrat: pd.DataFrame) -> None:
+    out = estimate(apistrat, DSTRAT, [Request("proportion", "band")], na_rm=True)
+    assert out["variable"].tolist() == ["band=(0,18]", "band=(18,20]", "band=(20,Inf]"]
+    assert_est_se(out, "apistrat_mean_band")
+    pop = pd.read_csv(DATA / "apipop_types_s4.csv")
+    ps = PostStratified(DSTRAT, ("sch.wide",), pop[pop["stype"] == "E"][["sch.wide", "Freq"]])
+    assert_est_se(estimate(apistrat, ps, [Request("proportion", "band")], na_rm=True), "strat_ps_mean_band")

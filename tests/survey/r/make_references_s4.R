@@ -52,6 +52,7 @@ est("apistrat_total_acs46", svytotal(~acs.46, dstrat, na.rm = TRUE))
 r <- svyratio(~acs.k3, ~acs.46, dstrat, na.rm = TRUE)
 put("apistrat_ratio_k3_46_est", coef(r)); put("apistrat_ratio_k3_46_se", SE(r))
 est("apiclus1_mean_acs46", svymean(~acs.46, dclus1, na.rm = TRUE))
+est("apistrat_mean_band", svymean(~band, dstrat, na.rm = TRUE))  # proportions of a factor with NA
 # NA in a by column: svyby drops that group.
 est("apistrat_by_band_mean_api00", svyby(~api00, ~band, dstrat, svymean))
 est("apistrat_by_band_mean_acs46", svyby(~acs.46, ~band, dstrat, svymean, na.rm = TRUE))
@@ -102,6 +103,7 @@ est("ps2_mean_api00", svymean(~api00, dps2))
 est("ps2_total_enroll", svytotal(~enroll, dps2))
 est("ps2_by_stype_mean_api00", svyby(~api00, ~stype, dps2, svymean))
 dstratps <- postStratify(dstrat, ~sch.wide, pop_two[pop_two$stype == "E", c("sch.wide", "Freq")])
+est("strat_ps_mean_band", svymean(~band, dstratps, na.rm = TRUE))
 est("strat_ps_mean_api00", svymean(~api00, dstratps))
 est("strat_ps_mean_acs46", svymean(~acs.46, dstratps, na.rm = TRUE))
 # a one-margin rake gives the same estimate but not the same SE
