@@ -424,3 +424,21 @@ def test_na_rm_proportions_of_a_categorical_column(apistrat: pd.DataFrame) -> No
     pop = pd.read_csv(DATA / "apipop_types_s4.csv")
     ps = PostStratified(DSTRAT, ("sch.wide",), pop[pop["stype"] == "E"][["sch.wide", "Freq"]])
     assert_est_se(estimate(apistrat, ps, [Request("proportion", "band")], na_rm=True), "strat_ps_mean_band")
+
+
+@pytest.mark.spark
+def test_na_rm_on_spark_equals_r(nhanes: pd.DataFrame, apistrat: pd.DataFrame, tmp_path: Path) -> None:
+    from cyberbeeld.survey.engine import spark_available
+
+    if not spark_available():
+        pytest.skip("pyspark is not installed")
+    path = tmp_path / "nhanes.parquet"
+    nhanes.to_parquet(path)
+    out = estimate(path, DNHANES, [Request("mean", "HI_CHOL")], by="race", na_rm=True, engine="spark")
+    assert_est_se(out, "nhanes_by_race_mean_hichol")
+    strat = tmp_path / "apistrat.parquet"
+    apistrat.to_parquet(strat)
+    out = estimate(strat, DSTRAT, [Request("mean", "api00")], by="band", engine="spark")
+    assert_est_se(out, "apistrat_by_band_mean_api00")
+    out = estimate(path, DNHANES, [Request("proportion", "HI_CHOL")], ci="beta", na_rm=True, engine="spark")
+    assert_r(out[["estimate", "se", "ci_low", "ci_high"]].iloc[0], "ciprop_nhanes_beta")
