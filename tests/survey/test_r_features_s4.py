@@ -239,6 +239,7 @@ def test_na_rm_without_it_is_an_error(nhanes: pd.DataFrame) -> None:
         estimate(nhanes, DNHANES, [Request("mean", "HI_CHOL")])
     first = int(np.flatnonzero(nhanes["HI_CHOL"].isna().to_numpy())[0])
     assert (info.value.column, info.value.row) == ("HI_CHOL", first)
+    assert "na_rm=True" in str(info.value)
 
 
 def test_na_rm_per_request_and_ratio(apistrat: pd.DataFrame, apiclus1: pd.DataFrame) -> None:

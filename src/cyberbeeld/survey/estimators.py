@@ -532,14 +532,22 @@ def _estimate_na(
     """
     t = session.table
     schema = t.schema()
-    analysis = [c for r in requests for c in (r.variable, r.denominator) if c] if na_rm else []
+    variables = [c for r in requests for c in (r.variable, r.denominator) if c]
+    analysis = variables if na_rm else []
     candidates = [c for c in dict.fromkeys([*by_cols, *analysis]) if c in schema]
-    if not candidates:
-        return _estimate(session, design, requests, labels, by_cols, ci, level)
     try:  # the common case, at no extra cost: validation finds no missing value
         return _estimate(session, design, requests, labels, by_cols, ci, level)
     except SurveyDesignError as error:
-        if not (error.reason.startswith("missing value") and error.column in candidates):
+        if not error.reason.startswith("missing value"):
+            raise
+        if error.column in variables and not na_rm:
+            hinted = SurveyDesignError(
+                "missing value (use na_rm=True to leave such rows out, as R's na.rm = TRUE)",
+                column=error.column,
+                row=error.row,
+            )
+            raise hinted from None
+        if error.column not in candidates:
             raise
     stats_of = getattr(session, "column_stats", None)
     known: dict[str, tuple[float | None, float | None, int]] = stats_of(candidates) if stats_of else {}
