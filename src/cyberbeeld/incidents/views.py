@@ -22,7 +22,7 @@ from .forms import DetailFieldsForm, ImportForm, IncidentForm, RetentionRuleForm
 from .models import Category, Form, ImportJob, Incident, RetentionRule, Status, TaxonomyVersion
 
 FILTERS = ("q", "form", "category", "status", "area", "sort")
-LIST_COUNT_CAP = 10_000  # the list counts at most this many rows (a bounded count at any register size)
+LIST_COUNT_CAP = 1_000  # the list counts at most this many rows (a bounded count at any register size)
 
 
 def _org(request: HttpRequest) -> Any:
