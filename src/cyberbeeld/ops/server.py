@@ -146,6 +146,7 @@ def main(argv: list[str]) -> int:
     os.environ["CYBERBEELD_WEB_WORKERS"] = str(opts.workers)
     os.environ["CYBERBEELD_WEB_THREADS"] = str(opts.threads)
     os.environ["CYBERBEELD_PRELOAD_IN_MASTER"] = "1"
+    os.environ.setdefault("CYBERBEELD_DB_POOL", "1")  # CYBERBEELD_DB_POOL=0: persistent connections instead
     import django
     from django.core.exceptions import ImproperlyConfigured
 

@@ -44,15 +44,15 @@ if not env("DJANGO_ALLOWED_HOSTS").strip(" ,"):
     raise ImproperlyConfigured(
         "DJANGO_ALLOWED_HOSTS ontbreekt / is not set (the site's host names, comma-separated).")
 
-# Connections. PostgreSQL: a connection pool per process (psycopg_pool through Django's "pool" option)
-# with a ceiling: at most CYBERBEELD_DB_POOL_MAX connections per process (default: the serving threads,
-# CYBERBEELD_WEB_THREADS, which `cyberbeeld serve --production` sets), so an instance holds at most
-# workers × threads; a request that finds every connection busy waits up to CYBERBEELD_DB_POOL_TIMEOUT
-# seconds and then fails (instead of the database running out of connections). A pooled connection is
-# checked before it is handed out (CONN_HEALTH_CHECKS: a restarted database costs no failed request), and
-# a connect timeout makes `migrate` or a request fail instead of hanging on an endpoint that never answers.
-# CYBERBEELD_DB_POOL=0 turns the pool off: one persistent connection per thread (CONN_MAX_AGE) instead.
-# Other databases (SQLite): persistent connections with a health check. See docs/operations.md.
+# Connections. The web server (`cyberbeeld serve --production`, which sets CYBERBEELD_DB_POOL=1) uses a
+# PostgreSQL connection pool per process (psycopg_pool through Django's "pool" option) with a ceiling: at
+# most CYBERBEELD_DB_POOL_MAX connections per process (default: the serving threads, CYBERBEELD_WEB_THREADS,
+# which the server sets too), so an instance holds at most workers × threads; a request that finds every
+# connection busy waits up to CYBERBEELD_DB_POOL_TIMEOUT seconds and then fails (instead of the database
+# running out of connections). Every other process (migrate, worker, scheduler, commands) keeps one
+# persistent connection per thread (CONN_MAX_AGE). Either way a connection is checked before it is reused
+# (CONN_HEALTH_CHECKS: a restarted database costs no failed request), and a connect timeout makes
+# `migrate` or a request fail instead of hanging on an endpoint that never answers. See docs/operations.md.
 _db = DATABASES["default"]
 _db["CONN_HEALTH_CHECKS"] = True
 _db["CONN_MAX_AGE"] = env_int("CYBERBEELD_DB_CONN_MAX_AGE", 300)
@@ -60,7 +60,7 @@ if _db["ENGINE"].endswith("postgresql"):
     _db.setdefault("OPTIONS", {})
     _db["OPTIONS"].setdefault("connect_timeout", env_int("CYBERBEELD_DB_CONNECT_TIMEOUT", 5))
     _db["OPTIONS"].setdefault("application_name", "cyberbeeld")
-    if env_bool("CYBERBEELD_DB_POOL", True):
+    if env_bool("CYBERBEELD_DB_POOL", False):
         _db["OPTIONS"]["pool"] = pool_options()
         _db["CONN_MAX_AGE"] = 0  # the pool keeps the connections (Django refuses both at once)
 
