@@ -150,3 +150,31 @@ def test_cache_keys_hold_the_organisation_and_the_reader(world):
     pagecache.bump("incidents")
     assert pagecache.cached("incidents", "part", user=world.anna, organisation=world.maastricht,
                             compute=compute("a3")) == "a3"
+
+
+def test_early_warning_judges_again_only_the_series_a_write_changed(world, taxonomy, monkeypatch):
+    from cyberbeeld.incidents import earlywarning, surveillance
+
+    today = timezone.localdate()
+    Incident.objects.bulk_create([  # three series (forms) of 8, 9 and 10 incidents in Maastricht
+        Incident(owner=world.maastricht, tlp="amber", title=f"I{i}", form=form, area=world.gm_maastricht,
+                 occurred_on=today - dt.timedelta(days=31 * (i % 4)))
+        for n, form in enumerate(current_forms()[:3]) for i in range(8 + n)])
+    judged: list[tuple[float, ...]] = []
+    real = surveillance.detect
+
+    def counting(counts: Any, *args: Any, **kwargs: Any) -> Any:
+        judged.append(tuple(counts))
+        return real(counts, *args, **kwargs)
+
+    monkeypatch.setattr(surveillance, "detect", counting)
+    monkeypatch.setattr(earlywarning, "_JUDGED", {})
+    first = earlywarning.alerts_for(world.anna, world.maastricht)
+    n_series = len(judged)
+    assert n_series == 3
+    assert earlywarning.alerts_for(world.anna, world.maastricht) == first and len(judged) == n_series
+    form = current_forms()[0]
+    Incident.objects.bulk_create([Incident(owner=world.maastricht, tlp="amber", title=f"Nog een {i}", form=form,
+                                           area=world.gm_maastricht, occurred_on=today) for i in range(5)])
+    earlywarning.alerts_for(world.anna, world.maastricht)
+    assert len(judged) == n_series + 1, "more than the changed series was judged again"
