@@ -25,6 +25,8 @@ def preload() -> float:
         from .services import classifier
 
         warm_up()
+        import altair  # noqa: F401 - the charts' spec builder (~1 s to import; in the master: shared)
+
         try:
             classifier()  # reads the trained feedback from the database
         except DatabaseError as exc:  # not migrated yet: the first use loads it
