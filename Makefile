@@ -64,8 +64,10 @@ test-postgres: $(VENV)/.installed-test
 
 test: lint typecheck test-sqlite test-postgres
 
+# load_bench needs PostgreSQL: the same server as test-postgres, database cyberbeeld_bench(_quick).
 benchmarks: $(VENV)/.installed-test
-	@for b in benchmarks/*_bench.py; do echo "== $$b"; $(BIN)/python $$b --quick || exit 1; done
+	@export CYBERBEELD_BENCH_DATABASE_URL="$${CYBERBEELD_BENCH_DATABASE_URL:-$$(scripts/ensure-postgres.sh | sed 's#/[^/]*$$#/cyberbeeld_bench#')}"; \
+	  for b in benchmarks/*_bench.py; do echo "== $$b"; $(BIN)/python $$b --quick || exit 1; done
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -22,8 +22,30 @@ class IncidentsConfig(AppConfig):
             reset={"processed": 0, "created": 0, "updated": 0, "unchanged": 0, "errors": []}))
 
         from . import dashboard  # noqa: F401  (dashboard card)
+
+        _invalidate_cached_parts_on_write()
         from .demo import load, load_history
 
         for hook in (load, load_history):
             if hook not in demo_hooks.HOOKS:
                 demo_hooks.HOOKS.append(hook)
+
+
+def _invalidate_cached_parts_on_write() -> None:
+    """Every committed write of an incident (or of whom it is shared with) makes the cached page parts
+    built on incidents stale (``ops.pagecache``); the bulk import raises the generation itself."""
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    from cyberbeeld.ops import pagecache
+
+    from .models import Incident
+    from .selectors import CACHE_KIND
+
+    def changed(sender: object, **kwargs: object) -> None:
+        pagecache.bump(CACHE_KIND)
+
+    post_save.connect(changed, sender=Incident, dispatch_uid="incidents-pagecache-save", weak=False)
+    post_delete.connect(changed, sender=Incident, dispatch_uid="incidents-pagecache-delete", weak=False)
+    for field in ("audience_organisations", "audiences", "recipients"):
+        m2m_changed.connect(changed, sender=getattr(Incident, field).through,
+                            dispatch_uid=f"incidents-pagecache-{field}", weak=False)

@@ -29,8 +29,10 @@ from cyberbeeld import inputs
 from cyberbeeld.accounts import audit, policy, shared_text
 from cyberbeeld.accounts.models import AuditEvent, Organisation
 from cyberbeeld.accounts.tlp import TLP
+from cyberbeeld.ops import pagecache
 
 from .models import Impact, Incident, Sector, SourceKind, Status
+from .selectors import CACHE_KIND
 
 Progress = Callable[[int, int, str], None]
 
@@ -621,6 +623,7 @@ def save_rows(owner: Organisation, by: Any, rows: list[dict[str, Any]], result: 
                 _update_rows(changed)
             if not finish(counts):
                 raise JobStopped("lost")
+            pagecache.bump(CACHE_KIND)  # the new rows become visible with this commit
             if result.created or result.updated:  # an import that changes nothing writes nothing, not even a log line
                 audit.record(user=by, action="bulk-import", organisation=owner, object_type="incidents.import",
                              object_repr=filename[:300], changes={"file": filename, "rows": result.total,

@@ -2,31 +2,49 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Value
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from cyberbeeld.accounts import policy
 from cyberbeeld.web.modules import Card, register
+
+from .models import Incident
 
 
 @register("incidents")
 def incidents_card(request: HttpRequest, organisation: Any) -> Card | None:
+    from cyberbeeld.ops import pagecache
+
     from . import selectors
 
-    qs = selectors.incident_list_visible_to(request.user)
-    own = qs.filter(owner=organisation).count() if organisation else 0
+    def counts() -> tuple[int, int]:
+        # one aggregate over the visible rows (not two counts), cached until the next incident write
+        from django.db.models import Count, Q
+
+        qs = policy.visible(request.user, Incident.objects.all())
+        own = Count("pk", filter=Q(owner=organisation)) if organisation else Value(0)
+        got = qs.aggregate(own=own, total=Count("pk"))
+        return int(got["own"] or 0), int(got["total"] or 0)
+
+    own, total = pagecache.cached(selectors.CACHE_KIND, "dashboard-counts", user=request.user,
+                                  organisation=organisation, compute=counts)
     return {"title": _("Incidenten"), "url": reverse("incidents:list"),
-            "text": _("%(own)s eigen incidenten; %(total)s zichtbaar in totaal.") % {"own": own, "total": qs.count()}}
+            "text": _("%(own)s eigen incidenten; %(total)s zichtbaar in totaal.") % {"own": own, "total": total}}
 
 
 @register("incidents-early-warning")
 def early_warning_card(request: HttpRequest, organisation: Any) -> Card | None:
     """Unusual rises per form × gemeente of the user's organisation (``surveillance.py``)."""
-    from . import earlywarning
+    from cyberbeeld.ops import pagecache
+
+    from . import earlywarning, selectors
 
     if organisation is None:
         return None
-    alerts = earlywarning.alerts_for(request.user, organisation)
+    alerts = pagecache.cached(selectors.CACHE_KIND, "early-warning", user=request.user, organisation=organisation,
+                              compute=lambda: earlywarning.alerts_for(request.user, organisation))
     items = [_("%(form)s in %(area)s: %(obs)s in %(period)s (verwacht %(exp)s)") % {
         "form": a.form.name, "area": a.area.name, "obs": int(a.observed), "period": a.period,
         "exp": f"{a.expected:.1f}"} for a in alerts[:3]]

@@ -151,6 +151,11 @@ class Incident(Shareable):
 
     class Meta:
         ordering = ["-reported_on", "-created_at"]
+        indexes = [  # the list's sort orders (selectors.SORTS): a page of 25 walks an index, no sort of all rows
+            models.Index(fields=["-reported_on", "-created_at"], name="incident_list_reported"),
+            models.Index(fields=["title", "-created_at"], name="incident_list_title"),
+            models.Index(fields=["-impact", "-created_at"], name="incident_list_impact"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["owner", "external_id"], condition=~models.Q(external_id=""),
                                     name="incident_external_id_per_owner"),

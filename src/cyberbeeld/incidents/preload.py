@@ -25,6 +25,8 @@ def preload() -> float:
         from .services import classifier
 
         warm_up()
+        import altair  # noqa: F401 - the charts' spec builder (~1 s to import; in the master: shared)
+
         try:
             classifier()  # reads the trained feedback from the database
         except DatabaseError as exc:  # not migrated yet: the first use loads it
@@ -33,12 +35,49 @@ def preload() -> float:
         return time.monotonic() - start
 
 
+def warm_charts() -> float:
+    """Start the chart renderer (vl-convert's JavaScript engine: ~2.5 s on its first chart in a process)."""
+    start = time.monotonic()
+    try:
+        from cyberbeeld.reports.charts import render_svg
+
+        render_svg({"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "data": {"values": [{"x": 1}]},
+                    "mark": "point", "encoding": {"x": {"field": "x", "type": "quantitative"}}})
+    except Exception:  # noqa: BLE001 - the first chart starts it instead
+        logger.exception("chart renderer not warmed")
+    return time.monotonic() - start
+
+
+def preload_before_fork() -> None:
+    """In a server's master process, before it forks its workers: load the models, close every database
+    connection (and pool) so no worker inherits one, and freeze the loaded objects out of the garbage
+    collector so the workers' collections do not write to (and so copy) the shared pages."""
+    import gc
+
+    from django.db import connections
+
+    try:
+        seconds = preload()
+        logger.info("models preloaded before the fork in %.1f s", seconds)
+    except Exception:  # noqa: BLE001 - each worker's first use loads them instead
+        logger.exception("preload failed")
+    finally:
+        for conn in connections.all(initialized_only=True):
+            conn.close()
+            close_pool = getattr(conn, "close_pool", None)
+            if close_pool is not None:
+                close_pool()
+    gc.collect()
+    gc.freeze()
+
+
 def preload_in_background() -> threading.Thread:
     def target() -> None:
         from django.db import connections
 
         try:
             preload()
+            warm_charts()
         except Exception:  # noqa: BLE001 - the first request loads it instead
             logger.exception("preload failed")
         finally:

@@ -5,7 +5,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from cyberbeeld.accounts import audit, policy
 from cyberbeeld.accounts.models import AuditEvent, Role
+from cyberbeeld.web.pagination import CappedPaginator
 from cyberbeeld.web.params import int_param, pk_param
 
 from . import bulk, questions, retention, selectors, services
@@ -22,6 +22,7 @@ from .forms import DetailFieldsForm, ImportForm, IncidentForm, RetentionRuleForm
 from .models import Category, Form, ImportJob, Incident, RetentionRule, Status, TaxonomyVersion
 
 FILTERS = ("q", "form", "category", "status", "area", "sort")
+LIST_COUNT_CAP = 1_000  # the list counts at most this many rows (a bounded count at any register size)
 
 
 def _org(request: HttpRequest) -> Any:
@@ -37,7 +38,7 @@ def _has_role(request: HttpRequest, role: str) -> bool:
 def incident_list(request: HttpRequest) -> HttpResponse:
     params = {k: request.GET.get(k, "").strip() for k in FILTERS}
     qs = selectors.incident_list_visible_to(request.user, **params)
-    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    page = CappedPaginator(qs, 25, cap=LIST_COUNT_CAP).get_page(request.GET.get("page"))
     query = urlencode({k: v for k, v in params.items() if v})
     return render(request, "incidents/list.html", {
         "page": page, "params": params, "forms": services.current_forms(), "query": query,

@@ -80,6 +80,8 @@ def gunicorn_argv(opts: Options) -> list[str]:
         "--workers", str(opts.workers),
         "--threads", str(opts.threads),
         "--worker-class", "gthread",
+        "--preload",  # the models load once, in the master, and are shared by the forked workers
+        "--config", "python:cyberbeeld.ops.gunicorn_hooks",
         "--timeout", "120",  # a report or PDF can take a while; a hung worker is replaced after this
         "--graceful-timeout", "30",
         "--keep-alive", "5",
@@ -139,6 +141,12 @@ def main(argv: list[str]) -> int:
     """Prepare (settings, static files) and exec gunicorn; a bad setting ends with one line."""
     opts = parse(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cyberbeeld.config.settings.production")
+    # the settings size the database pool to the threads (the connection ceiling is workers × threads);
+    # the WSGI module loads the models in the master before the fork (see ops.gunicorn_hooks)
+    os.environ["CYBERBEELD_WEB_WORKERS"] = str(opts.workers)
+    os.environ["CYBERBEELD_WEB_THREADS"] = str(opts.threads)
+    os.environ["CYBERBEELD_PRELOAD_IN_MASTER"] = "1"
+    os.environ.setdefault("CYBERBEELD_DB_POOL", "1")  # CYBERBEELD_DB_POOL=0: persistent connections instead
     import django
     from django.core.exceptions import ImproperlyConfigured
 

@@ -7,6 +7,7 @@ scenarios (CCV: exchange of threats between OOV and the CISO); the ``lane`` only
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -120,6 +121,10 @@ def result_of(scenario: Scenario, assessment: Assessment, *, with_area: bool = F
     return scoring.assess(m, pure)
 
 
+_DIAGRAMS: dict[str, scoring.RiskDiagram] = {}
+_DIAGRAMS_MAX = 256
+
+
 @dataclass
 class Picture:
     """Scored scenarios of one method version, the risk diagram and the unscored rest."""
@@ -132,8 +137,17 @@ class Picture:
     def diagram(self, lang: str, *, title: str | None = None) -> scoring.RiskDiagram | None:
         if self.method is None or not self.entries:
             return None
-        return scoring.risk_diagram(self.method, [r for _, _, r in self.entries], lang=lang,  # type: ignore[arg-type]
-                                    title=title)
+        results = [r for _, _, r in self.entries]
+        # risk_diagram is a pure function of these arguments, and building its Vega-Lite spec (Altair, with
+        # schema validation) costs ~0.75 s: the same picture is built once per process (bounded memo)
+        key = hashlib.sha256(repr((self.method, results, lang, title)).encode()).hexdigest()
+        diagram = _DIAGRAMS.get(key)
+        if diagram is None:
+            diagram = scoring.risk_diagram(self.method, results, lang=lang, title=title)  # type: ignore[arg-type]
+            if len(_DIAGRAMS) >= _DIAGRAMS_MAX:
+                _DIAGRAMS.pop(next(iter(_DIAGRAMS)))
+            _DIAGRAMS[key] = diagram
+        return diagram
 
 
 def picture(scenarios: list[Scenario] | QuerySet[Scenario], *, with_area: bool = False) -> Picture:

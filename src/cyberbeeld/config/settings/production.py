@@ -10,6 +10,24 @@ from django.core.exceptions import ImproperlyConfigured
 from .base import *  # noqa: F403
 from .base import DATABASES, LOGGING, env, env_bool, env_int
 
+
+def pool_options() -> dict[str, object]:
+    """psycopg_pool.ConnectionPool arguments from the environment (sizes per process)."""
+    threads = env_int("CYBERBEELD_WEB_THREADS", 4)
+    max_size = env_int("CYBERBEELD_DB_POOL_MAX", threads)
+    min_size = min(env_int("CYBERBEELD_DB_POOL_MIN", 1), max_size)
+    if max_size < 1 or min_size < 0:
+        raise ImproperlyConfigured(
+            "CYBERBEELD_DB_POOL_MAX moet ≥ 1 zijn / must be at least 1 (CYBERBEELD_DB_POOL_MIN ≥ 0).")
+    return {
+        "min_size": min_size,
+        "max_size": max_size,
+        "timeout": float(env_int("CYBERBEELD_DB_POOL_TIMEOUT", 10)),  # seconds a request waits for one
+        "max_idle": 300.0,  # an idle connection above min_size is closed after this
+        # (the check before a connection is handed out comes from CONN_HEALTH_CHECKS, set below)
+    }
+
+
 DEBUG = False
 
 if not env("DATABASE_URL"):
@@ -26,17 +44,25 @@ if not env("DJANGO_ALLOWED_HOSTS").strip(" ,"):
     raise ImproperlyConfigured(
         "DJANGO_ALLOWED_HOSTS ontbreekt / is not set (the site's host names, comma-separated).")
 
-# Connections: kept for CONN_MAX_AGE seconds and checked before reuse (a restarted database server
-# costs no failed request); a connect timeout so `migrate` or a request fails instead of hanging on an
-# endpoint that never answers. One connection per serving thread at most: the ceiling is
-# workers × threads per instance (see `cyberbeeld serve --production` and docs/operations.md).
+# Connections. The web server (`cyberbeeld serve --production`, which sets CYBERBEELD_DB_POOL=1) uses a
+# PostgreSQL connection pool per process (psycopg_pool through Django's "pool" option) with a ceiling: at
+# most CYBERBEELD_DB_POOL_MAX connections per process (default: the serving threads, CYBERBEELD_WEB_THREADS,
+# which the server sets too), so an instance holds at most workers × threads; a request that finds every
+# connection busy waits up to CYBERBEELD_DB_POOL_TIMEOUT seconds and then fails (instead of the database
+# running out of connections). Every other process (migrate, worker, scheduler, commands) keeps one
+# persistent connection per thread (CONN_MAX_AGE). Either way a connection is checked before it is reused
+# (CONN_HEALTH_CHECKS: a restarted database costs no failed request), and a connect timeout makes
+# `migrate` or a request fail instead of hanging on an endpoint that never answers. See docs/operations.md.
 _db = DATABASES["default"]
-_db["CONN_MAX_AGE"] = env_int("CYBERBEELD_DB_CONN_MAX_AGE", 300)
 _db["CONN_HEALTH_CHECKS"] = True
+_db["CONN_MAX_AGE"] = env_int("CYBERBEELD_DB_CONN_MAX_AGE", 300)
 if _db["ENGINE"].endswith("postgresql"):
     _db.setdefault("OPTIONS", {})
     _db["OPTIONS"].setdefault("connect_timeout", env_int("CYBERBEELD_DB_CONNECT_TIMEOUT", 5))
     _db["OPTIONS"].setdefault("application_name", "cyberbeeld")
+    if env_bool("CYBERBEELD_DB_POOL", False):
+        _db["OPTIONS"]["pool"] = pool_options()
+        _db["CONN_MAX_AGE"] = 0  # the pool keeps the connections (Django refuses both at once)
 
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
