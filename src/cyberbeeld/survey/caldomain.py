@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import ibis
@@ -86,7 +86,8 @@ class Margin:
         cols = (self.columns,) if isinstance(self.columns, str) else tuple(self.columns)
         object.__setattr__(self, "columns", cols)
         fixed = {
-            tuple(str(v) for v in (k if isinstance(k, tuple) else (k,))): float(t) for k, t in self.totals.items()
+            tuple(str(v) for v in (k if isinstance(k, tuple) else (k,))): float(t)
+            for k, t in self.totals.items()
         }
         object.__setattr__(self, "totals", fixed)
 
@@ -117,7 +118,6 @@ class Calibration:
     epsilon: float | None = None
     maxit: int | None = None
     force: bool = False
-    _extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "margins", tuple(self.margins))
@@ -136,13 +136,13 @@ class Calibration:
 
 
 def _str(col: ir.Value) -> ir.StringValue:
-    return col.cast("string").fill_null("__NA__")  # type: ignore[no-any-return]
+    return col.cast("string").fill_null("__NA__")
 
 
 def _exact_sum(expr: ir.NumericValue, shift: int) -> ir.StringValue:
     """Sum of ``floor(expr * 2**shift)`` as an exact 38-digit decimal, returned as text."""
     scaled = (expr * float(2.0**shift)).floor().cast("decimal(38, 0)")
-    return scaled.sum().cast("string")  # type: ignore[no-any-return]
+    return scaled.sum().cast("string")
 
 
 def _shift_for(bound: float) -> int:
@@ -160,7 +160,9 @@ class _Column:
     binary: bool
 
 
-def _ranges(session: Session, columns: Sequence[str], weight: str | None) -> dict[str, tuple[float, float, int]]:
+def _ranges(
+    session: Session, columns: Sequence[str], weight: str | None
+) -> dict[str, tuple[float, float, int]]:
     """min, max and number of missing values per numeric column (one cheap pass)."""
     t = session.table
     aggs: dict[str, ir.Value] = {}
@@ -222,7 +224,9 @@ def calibrated_estimate(
     stats = []
     for r in requests:
         if r.statistic not in ("mean", "total", "proportion"):
-            raise SurveyDesignError(f"{r.statistic} is not available on a calibrated design (mean, total, proportion)")
+            raise SurveyDesignError(
+                f"{r.statistic} is not available on a calibrated design (mean, total, proportion)"
+            )
         stats.append(("mean" if r.statistic == "proportion" else r.statistic, r.variable, r.statistic))
     if not stats:
         raise SurveyDesignError("nothing to estimate")
@@ -253,7 +257,11 @@ class _Aggregate:
 
 
 def _aggregate(
-    session: Session, design: Design, variables: Sequence[str], by_cols: Sequence[str], calibration: Calibration
+    session: Session,
+    design: Design,
+    variables: Sequence[str],
+    by_cols: Sequence[str],
+    calibration: Calibration,
 ) -> _Aggregate:
     t = session.table
     variables = list(dict.fromkeys(variables))
@@ -288,9 +296,14 @@ def _aggregate(
         keys[f"_m{i}"] = _str(t[c])
     aggs: dict[str, ir.Value] = {"_n": t.count()}
     element = design.psu is None
-    aggs["s1"] = _exact_sum(w, _shift_for(wbound))
-    if element:
-        aggs["s2"] = _exact_sum(w * w, _shift_for(wbound * wbound))
+    if design.weights:
+        aggs["s1"] = _exact_sum(w, _shift_for(wbound))
+        if element:
+            aggs["s2"] = _exact_sum(w * w, _shift_for(wbound * wbound))
+    else:  # w0 = 1 (times N_h / n_h later): the sums of w0 and w0**2 are counts
+        aggs["s1"] = t.count().cast("string")
+        if element:
+            aggs["s2"] = t.count().cast("string")
     for j, col in enumerate(cols):
         y = t[col.name].cast("float64")
         yc = y if col.centre == 0 else y - col.centre
@@ -307,6 +320,8 @@ def _aggregate(
         aggs["_flo"] = f.min()
         aggs["_fhi"] = f.max()
     shifts = {name: _shift_of(name, cols, wbound, element) for name in aggs}
+    if not design.weights:
+        shifts.update({k: 0 for k in ("s1", "s2") if k in aggs})
     frame = session.execute(t.group_by(**keys).aggregate(**aggs))
     for name, shift in shifts.items():
         if shift is None:
@@ -384,7 +399,7 @@ def _finish(
                 )
         nh = np.bincount(stratum_of_unit, minlength=n_h).astype(np.float64)
     else:
-        nh = np.bincount(h_code, weights=counts, minlength=n_h)
+        nh = np.bincount(h_code, weights=counts, minlength=n_h).astype(np.float64)
     fpc_pop = np.full(n_h, np.inf)
     if design.fpc:
         flo = np.full(n_h, np.inf)
@@ -398,7 +413,8 @@ def _finish(
         is_pop = bool(np.any(flo > 1))
         if is_pop and np.any(flo < 1):
             raise SurveyDesignError(
-                "fpc must be all population sizes (>= 1) or all sampling fractions (<= 1)", column=design.fpc[0]
+                "fpc must be all population sizes (>= 1) or all sampling fractions (<= 1)",
+                column=design.fpc[0],
             )
         fpc_pop = flo if is_pop else nh / flo
         if np.any(fpc_pop < nh):
@@ -426,15 +442,17 @@ def _finish(
     for m in calibration.margins:
         labels = [tuple(cell[col_pos[c]] for c in m.columns) for cell in cells]
         keys = list(m.totals)
-        index = {k: i for i, k in enumerate(keys)}
-        missing = [lab for lab in labels if lab not in index]
+        index = {key: i for i, key in enumerate(keys)}
+        for key, i in list(index.items()):  # a CSV reader may have made Yes/No a boolean column
+            index.setdefault(tuple(_as_bool_label(x) for x in key), i)
+        missing = list(dict.fromkeys(lab for lab in labels if lab not in index))
         if missing:
             shown = ", ".join("/".join(x.replace("__NA__", "(missing)") for x in lab) for lab in missing[:3])
             raise CalibrationError(
                 f"category {shown} of {'×'.join(m.columns)} is in the data but not in the margin"
             )
         margin_codes.append(np.array([index[lab] for lab in labels], dtype=np.intp))
-        margin_totals.append(np.array([m.totals[k] for k in keys], dtype=np.float64))
+        margin_totals.append(np.array([m.totals[key] for key in keys], dtype=np.float64))
     for m, codes, tot in zip(calibration.margins, margin_codes, margin_totals, strict=True):
         absent = np.bincount(codes, minlength=tot.shape[0]) == 0
         if np.any(absent & (tot > 0)):
@@ -477,15 +495,14 @@ def _finish(
 
     # ---------------------------------------------------------------- point estimates
     n_y = len(stats)
-    dc = d_code * n_c + cell_code
     W_d = np.bincount(d_code, weights=g_row * s1, minlength=n_d)
     n_dom = np.bincount(d_code, weights=counts, minlength=n_d)
     est = np.zeros((n_d, n_y))
     mprime = np.zeros((n_d, n_y))  # the centre of the score, in centred units
     scale = np.zeros((n_d, n_y))  # s_d: 1/W_d for means, 1 for totals
-    for k, (stat, var, _) in enumerate(stats):
-        col = cols[col_index[var]]
-        j = col_index[var]
+    for k, (stat, vname, _) in enumerate(stats):
+        col = cols[col_index[vname]]
+        j = col_index[vname]
         t_d = np.bincount(d_code, weights=g_row * scaled(f"s1y{j}", 1), minlength=n_d)
         if stat == "mean":
             mprime[:, k] = t_d / W_d
@@ -504,16 +521,16 @@ def _finish(
     u1 = uy - m_row * counts[:, None]
     a_cdy = np.zeros((n_c, n_d, n_y))  # a_c = g_c s_d
     a_cdy[:] = g_cell[:, None, None] * scale[None, :, :]
-    d1_cd = np.zeros((n_c * n_d, n_y))
-    np.add.at(d1_cd, cell_code * n_d + d_code, d1)
-    d1_cd = d1_cd.reshape(n_c, n_d, n_y)
+    d1_flat = np.zeros((n_c * n_d, n_y))
+    np.add.at(d1_flat, cell_code * n_d + d_code, d1)
+    d1_cd = d1_flat.reshape(n_c, n_d, n_y)
 
     # ---------------------------------------------------------------- b: the calibration's part
     if xmat is None:
         u1_cd = np.zeros((n_c * n_d, n_y))
         np.add.at(u1_cd, cell_code * n_d + d_code, u1)
         q = a_cdy * u1_cd.reshape(n_c, n_d, n_y)  # sum over the cell of x0 / w0
-        b = np.zeros_like(q)
+        b: FloatArray = np.zeros_like(q)
         for _ in range(10):
             for codes, r_m in zip(margin_codes, rho, strict=True):
                 n_k = codes.max() + 1
@@ -532,13 +549,17 @@ def _finish(
     # ---------------------------------------------------------------- variance per stratum
     a_row = a_cdy[cell_code, d_code]  # (R, Y)
     if clustered:
-        sum_z, sum_z2 = _cluster_sums(unit_code, stratum_of_unit, cell_code, d_code, s1, a_row * d1, b, n_h, n_d)
+        sum_z, sum_z2 = _cluster_sums(
+            unit_code, stratum_of_unit, cell_code, d_code, s1, a_row * d1, b, n_h, n_d
+        )
     else:
         s2 = scaled("s2", 2)
         s2y = np.column_stack([scaled(f"s2y{col_index[v]}", 2) for _, v, _ in stats])
         s2yy = np.column_stack(
             [
-                scaled(f"s2yy{col_index[v]}", 2) if not cols[col_index[v]].binary else scaled(f"s2y{col_index[v]}", 2)
+                scaled(f"s2yy{col_index[v]}", 2)
+                if not cols[col_index[v]].binary
+                else scaled(f"s2y{col_index[v]}", 2)
                 for _, v, _ in stats
             ]
         )
@@ -557,13 +578,13 @@ def _finish(
         np.add.at(s2_hc, (h_code, cell_code), s2)
         sum_z = part1.reshape(n_h, n_d, n_y) - np.einsum("hc,cdy->hdy", s1_hc, b)
         sum_z2 = part2.reshape(n_h, n_d, n_y) + np.einsum("hc,cdy->hdy", s2_hc, b * b)
-    var = _stratum_variance(sum_z, sum_z2, nh, f_h, design, h_labels)
+    variance = _stratum_variance(sum_z, sum_z2, nh, f_h, design, h_labels)
 
     # ---------------------------------------------------------------- result
     from scipy.special import ndtri
 
     zq = float(ndtri(0.5 + level / 2))
-    se = np.sqrt(np.maximum(var, 0.0))
+    se = np.sqrt(np.maximum(variance, 0.0))
     rows: list[dict[str, Any]] = []
     for di, lab in enumerate(d_labels):
         lab_t = lab if isinstance(lab, tuple) else (lab,)
@@ -580,7 +601,19 @@ def _finish(
                 n=int(n_dom[di]),
             )
             rows.append(row)
-    return pd.DataFrame(rows, columns=[*by_cols, "variable", "statistic", "estimate", "se", "ci_low", "ci_high", "deff", "n"])
+    return pd.DataFrame(
+        rows, columns=[*by_cols, "variable", "statistic", "estimate", "se", "ci_low", "ci_high", "deff", "n"]
+    )
+
+
+_TRUE = {"true", "t", "yes", "y", "ja", "j", "1"}
+_FALSE = {"false", "f", "no", "n", "nee", "0"}
+
+
+def _as_bool_label(label: str) -> str:
+    """How an engine prints the boolean that a CSV reader may have made of ``label``."""
+    low = label.strip().lower()
+    return "true" if low in _TRUE else "false" if low in _FALSE else label
 
 
 def _cluster_sums(
