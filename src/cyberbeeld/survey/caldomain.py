@@ -37,8 +37,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import ibis
-import ibis.expr.types as ir
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -52,7 +50,7 @@ from cyberbeeld.survey.calibrate import (
     rake,
 )
 from cyberbeeld.survey.design import Design
-from cyberbeeld.survey.engine import DataSource, Session, open_session
+from cyberbeeld.survey.engine import TABLE_NAME, DataSource, Session, open_session
 from cyberbeeld.survey.errors import SurveyDesignError
 from cyberbeeld.survey.options import EngineName
 
@@ -135,14 +133,39 @@ class Calibration:
 # ----------------------------------------------------------------------------- engine pass
 
 
-def _str(col: ir.Value) -> ir.StringValue:
-    return col.cast("string").fill_null("__NA__")
+class _Sql:
+    """Plain SQL that DuckDB and Spark both run (no Ibis compilation: wide aggregations compile slowly)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.spark = session.engine == "spark"
+
+    def q(self, name: str) -> str:
+        """A quoted identifier."""
+        if self.spark:
+            return "`" + name.replace("`", "``") + "`"
+        return '"' + name.replace('"', '""') + '"'
+
+    def text(self, column: str) -> str:
+        return f"COALESCE(CAST({self.q(column)} AS STRING), '__NA__')"
+
+    def num(self, column: str) -> str:
+        return f"CAST({self.q(column)} AS DOUBLE)"
+
+    def run(self, sql: str) -> pd.DataFrame:
+        if self.spark:
+            return self.session.spark.sql(sql).toPandas()  # type: ignore[attr-defined]
+        return self.session.con.sql(sql).df()  # type: ignore[attr-defined]
 
 
-def _exact_sum(expr: ir.NumericValue, shift: int) -> ir.StringValue:
+def _lit(x: float) -> str:
+    """A double literal that parses back to exactly ``x`` in both engines."""
+    return f"CAST({x!r} AS DOUBLE)"
+
+
+def _exact_sum(expr: str, shift: int) -> str:
     """Sum of ``floor(expr * 2**shift)`` as an exact 38-digit decimal, returned as text."""
-    scaled = (expr * float(2.0**shift)).floor().cast("decimal(38, 0)")
-    return scaled.sum().cast("string")
+    return f"CAST(SUM(CAST(FLOOR(({expr}) * {_lit(2.0**shift)}) AS DECIMAL(38, 0))) AS STRING)"
 
 
 def _shift_for(bound: float) -> int:
@@ -160,19 +183,18 @@ class _Column:
     binary: bool
 
 
-def _ranges(
-    session: Session, columns: Sequence[str], weight: str | None
-) -> dict[str, tuple[float, float, int]]:
+def _ranges(sql: _Sql, columns: Sequence[str]) -> dict[str, tuple[float, float, int]]:
     """min, max and number of missing values per numeric column (one cheap pass)."""
-    t = session.table
-    aggs: dict[str, ir.Value] = {}
-    cols = list(dict.fromkeys([*columns, *([weight] if weight else [])]))
+    parts = []
+    cols = list(dict.fromkeys(columns))
     for i, c in enumerate(cols):
-        v = t[c].cast("float64")
-        aggs[f"lo{i}"] = v.min()
-        aggs[f"hi{i}"] = v.max()
-        aggs[f"na{i}"] = t[c].isnull().cast("int64").sum()
-    row = session.execute(t.aggregate(**aggs)).iloc[0]
+        v = sql.num(c)
+        parts += [
+            f"MIN({v}) AS lo{i}",
+            f"MAX({v}) AS hi{i}",
+            f"SUM(CASE WHEN {sql.q(c)} IS NULL THEN 1 ELSE 0 END) AS na{i}",
+        ]
+    row = sql.run(f"SELECT {', '.join(parts)} FROM {TABLE_NAME}").iloc[0]
     out = {}
     for i, c in enumerate(cols):
         lo, hi = row[f"lo{i}"], row[f"hi{i}"]
@@ -263,9 +285,10 @@ def _aggregate(
     by_cols: Sequence[str],
     calibration: Calibration,
 ) -> _Aggregate:
-    t = session.table
+    sql = _Sql(session)
+    schema = session.table.schema()
     variables = list(dict.fromkeys(variables))
-    ranges = _ranges(session, [*variables, *design.fpc], design.weights)
+    ranges = _ranges(sql, [*variables, *design.fpc, *([design.weights] if design.weights else [])])
     for c, (lo, hi, na) in ranges.items():
         if na:
             raise SurveyDesignError(f"{na} missing value(s)", column=c)
@@ -275,60 +298,62 @@ def _aggregate(
         lo, hi, _ = ranges[design.weights]
         if lo < 0:
             raise SurveyDesignError("negative weight", column=design.weights)
-        w: ir.NumericValue = t[design.weights].cast("float64")
+        w = sql.num(design.weights)
         wbound = hi
     else:
-        w = ibis.literal(1.0)
+        w = "1.0"
         wbound = 1.0
     cols: list[_Column] = []
     for v in variables:
         lo, hi, _ = ranges[v]
-        binary = lo >= 0 and hi <= 1 and t.schema()[v].is_integer() or t.schema()[v].is_boolean()
+        binary = (lo >= 0 and hi <= 1 and schema[v].is_integer()) or schema[v].is_boolean()
         centre = 0.0 if binary else (lo + hi) / 2
         cols.append(_Column(v, centre, max(abs(hi - centre), abs(lo - centre), 1e-300), bool(binary)))
-    keys: dict[str, ir.Value] = {}
-    keys["_h"] = _str(t[design.strata]) if design.strata else ibis.literal("1")
+    keys: dict[str, str] = {}
+    keys["_h"] = sql.text(design.strata) if design.strata else "'1'"
     if design.psu:
-        keys["_p"] = _str(t[design.psu])
+        keys["_p"] = sql.text(design.psu)
     for i, c in enumerate(by_cols):
-        keys[f"_d{i}"] = _str(t[c])
+        keys[f"_d{i}"] = sql.text(c)
     for i, c in enumerate(calibration.columns):
-        keys[f"_m{i}"] = _str(t[c])
-    aggs: dict[str, ir.Value] = {"_n": t.count()}
+        keys[f"_m{i}"] = sql.text(c)
+    aggs: dict[str, str] = {"_n": "COUNT(*)"}
     element = design.psu is None
     if design.weights:
         aggs["s1"] = _exact_sum(w, _shift_for(wbound))
         if element:
-            aggs["s2"] = _exact_sum(w * w, _shift_for(wbound * wbound))
+            aggs["s2"] = _exact_sum(f"{w} * {w}", _shift_for(wbound * wbound))
     else:  # w0 = 1 (times N_h / n_h later): the sums of w0 and w0**2 are counts
-        aggs["s1"] = t.count().cast("string")
+        aggs["s1"] = "CAST(COUNT(*) AS STRING)"
         if element:
-            aggs["s2"] = t.count().cast("string")
+            aggs["s2"] = "CAST(COUNT(*) AS STRING)"
     for j, col in enumerate(cols):
-        y = t[col.name].cast("float64")
-        yc = y if col.centre == 0 else y - col.centre
+        yc = sql.num(col.name) if col.centre == 0 else f"({sql.num(col.name)} - {_lit(col.centre)})"
         aggs[f"u{j}"] = _exact_sum(yc, _shift_for(col.bound))
-        aggs[f"s1y{j}"] = _exact_sum(w * yc, _shift_for(wbound * col.bound))
+        aggs[f"s1y{j}"] = _exact_sum(f"{w} * {yc}", _shift_for(wbound * col.bound))
         if element:
-            aggs[f"s2y{j}"] = _exact_sum(w * w * yc, _shift_for(wbound * wbound * col.bound))
+            aggs[f"s2y{j}"] = _exact_sum(f"{w} * {w} * {yc}", _shift_for(wbound * wbound * col.bound))
             if not col.binary:
                 aggs[f"s2yy{j}"] = _exact_sum(
-                    w * w * yc * yc, _shift_for(wbound * wbound * col.bound * col.bound)
+                    f"{w} * {w} * {yc} * {yc}", _shift_for(wbound * wbound * col.bound * col.bound)
                 )
     if design.fpc:
-        f = t[design.fpc[0]].cast("float64")
-        aggs["_flo"] = f.min()
-        aggs["_fhi"] = f.max()
+        aggs["_flo"] = f"MIN({sql.num(design.fpc[0])})"
+        aggs["_fhi"] = f"MAX({sql.num(design.fpc[0])})"
     shifts = {name: _shift_of(name, cols, wbound, element) for name in aggs}
     if not design.weights:
         shifts.update({k: 0 for k in ("s1", "s2") if k in aggs})
-    frame = session.execute(t.group_by(**keys).aggregate(**aggs))
+    select = [f"{expr} AS {name}" for name, expr in keys.items()]
+    select += [f"{expr} AS {name}" for name, expr in aggs.items()]
+    group = ", ".join(str(i + 1) for i in range(len(keys)))
+    frame = sql.run(f"SELECT {', '.join(select)} FROM {TABLE_NAME} GROUP BY {group}")
+    # Engines return groups in any order; NumPy sums over them in a fixed one (byte-identical results).
+    frame = frame.sort_values(list(keys), kind="stable", ignore_index=True)
     for name, shift in shifts.items():
         if shift is None:
             continue
-        frame[name] = [
-            0.0 if v is None else math.ldexp(float(int(str(v).split(".")[0])), -shift) for v in frame[name]
-        ]
+        exact = np.array([0.0 if v is None else float(v) for v in frame[name]], dtype=np.float64)
+        frame[name] = exact * 2.0**-shift  # float(text) is correctly rounded; 2**-shift is exact
     return _Aggregate(frame, cols, design.weights is not None)
 
 
