@@ -163,9 +163,14 @@ def _lit(x: float) -> str:
     return f"CAST({x!r} AS DOUBLE)"
 
 
-def _exact_sum(expr: str, shift: int) -> str:
-    """Sum of ``floor(expr * 2**shift)`` as an exact 38-digit decimal, returned as text."""
-    return f"CAST(SUM(CAST(FLOOR(({expr}) * {_lit(2.0**shift)}) AS DECIMAL(38, 0))) AS STRING)"
+def _exact_sum(expr: str, shift: int, spark: bool) -> str:
+    """Sum of ``floor(expr * 2**shift)`` (an integer below ``2**_BITS``), exactly, as text.
+
+    DuckDB sums BIGINT into a 128-bit integer; Spark's BIGINT sum would wrap around, so Spark
+    sums 38-digit decimals.  Both are exact, so both give the same integer.
+    """
+    kind = "DECIMAL(38, 0)" if spark else "BIGINT"
+    return f"CAST(SUM(CAST(CAST(FLOOR(({expr}) * {_lit(2.0**shift)}) AS BIGINT) AS {kind})) AS STRING)"
 
 
 def _shift_for(bound: float) -> int:
@@ -309,66 +314,85 @@ def _aggregate(
         binary = (lo >= 0 and hi <= 1 and schema[v].is_integer()) or schema[v].is_boolean()
         centre = 0.0 if binary else (lo + hi) / 2
         cols.append(_Column(v, centre, max(abs(hi - centre), abs(lo - centre), 1e-300), bool(binary)))
-    keys: dict[str, str] = {}
-    keys["_h"] = sql.text(design.strata) if design.strata else "'1'"
-    if design.psu:
-        keys["_p"] = sql.text(design.psu)
-    for i, c in enumerate(by_cols):
-        keys[f"_d{i}"] = sql.text(c)
-    for i, c in enumerate(calibration.columns):
-        keys[f"_m{i}"] = sql.text(c)
-    aggs: dict[str, str] = {"_n": "COUNT(*)"}
+    # Inner query: per row, the keys (native types: grouping on them is fast), the weight as an
+    # integer w * 2**kw (and w**2 * 2**kw2), the analysis values.
     element = design.psu is None
-    if design.weights:
-        aggs["s1"] = _exact_sum(w, _shift_for(wbound))
-        if element:
-            aggs["s2"] = _exact_sum(f"{w} * {w}", _shift_for(wbound * wbound))
-    else:  # w0 = 1 (times N_h / n_h later): the sums of w0 and w0**2 are counts
-        aggs["s1"] = "CAST(COUNT(*) AS STRING)"
-        if element:
-            aggs["s2"] = "CAST(COUNT(*) AS STRING)"
+    key_cols: dict[str, str] = {}
+    if design.strata:
+        key_cols["_h"] = design.strata
+    if design.psu:
+        key_cols["_p"] = design.psu
+    for i, c in enumerate(by_cols):
+        key_cols[f"_d{i}"] = c
+    for i, c in enumerate(calibration.columns):
+        key_cols[f"_m{i}"] = c
+    inner = [f"{sql.q(c)} AS {k}" for k, c in key_cols.items()]
+    kw = _shift_for(wbound) if design.weights else 0
+    kw2 = _shift_for(wbound * wbound) if design.weights else 0
+    big = "DECIMAL(38, 0)" if sql.spark else "BIGINT"  # Spark's BIGINT sum would wrap around
+    inner.append(f"CAST(FLOOR({w} * {_lit(2.0**kw)}) AS BIGINT) AS _wi")
+    if element:
+        inner.append(f"CAST(FLOOR({w} * {w} * {_lit(2.0**kw2)}) AS BIGINT) AS _wi2")
+    if any(not c.binary for c in cols):
+        inner.append(f"{w} AS _w")
     for j, col in enumerate(cols):
-        yc = sql.num(col.name) if col.centre == 0 else f"({sql.num(col.name)} - {_lit(col.centre)})"
-        aggs[f"u{j}"] = _exact_sum(yc, _shift_for(col.bound))
-        aggs[f"s1y{j}"] = _exact_sum(f"{w} * {yc}", _shift_for(wbound * col.bound))
-        if element:
-            aggs[f"s2y{j}"] = _exact_sum(f"{w} * {w} * {yc}", _shift_for(wbound * wbound * col.bound))
-            if not col.binary:
-                aggs[f"s2yy{j}"] = _exact_sum(
-                    f"{w} * {w} * {yc} * {yc}", _shift_for(wbound * wbound * col.bound * col.bound)
-                )
+        if col.binary:
+            inner.append(f"CAST({sql.q(col.name)} AS BIGINT) AS _y{j}")
+        else:
+            inner.append(f"({sql.num(col.name)} - {_lit(col.centre)}) AS _y{j}")
     if design.fpc:
-        aggs["_flo"] = f"MIN({sql.num(design.fpc[0])})"
-        aggs["_fhi"] = f"MAX({sql.num(design.fpc[0])})"
-    shifts = {name: _shift_of(name, cols, wbound, element) for name in aggs}
-    if not design.weights:
-        shifts.update({k: 0 for k in ("s1", "s2") if k in aggs})
-    select = [f"{expr} AS {name}" for name, expr in keys.items()]
-    select += [f"{expr} AS {name}" for name, expr in aggs.items()]
-    group = ", ".join(str(i + 1) for i in range(len(keys)))
-    frame = sql.run(f"SELECT {', '.join(select)} FROM {TABLE_NAME} GROUP BY {group}")
-    # Engines return groups in any order; NumPy sums over them in a fixed one (byte-identical results).
-    frame = frame.sort_values(list(keys), kind="stable", ignore_index=True)
-    for name, shift in shifts.items():
-        if shift is None:
+        inner.append(f"{sql.num(design.fpc[0])} AS _f")
+
+    def isum(expr: str) -> str:
+        return f"CAST(SUM(CAST({expr} AS {big})) AS STRING)"
+
+    aggs: dict[str, str] = {"_n": "COUNT(*)", "s1": isum("_wi")}
+    shifts: dict[str, int] = {"s1": kw}
+    if element:
+        aggs["s2"] = isum("_wi2")
+        shifts["s2"] = kw2
+    for j, col in enumerate(cols):
+        y = f"_y{j}"
+        if col.binary:  # integer products: exact without scaling
+            aggs[f"u{j}"], shifts[f"u{j}"] = isum(y), 0
+            aggs[f"s1y{j}"], shifts[f"s1y{j}"] = isum(f"_wi * {y}"), kw
+            if element:
+                aggs[f"s2y{j}"], shifts[f"s2y{j}"] = isum(f"_wi2 * {y}"), kw2
             continue
+        for name, expr, bound in (
+            (f"u{j}", y, col.bound),
+            (f"s1y{j}", f"_w * {y}", wbound * col.bound),
+            *(
+                ((f"s2y{j}", f"_w * _w * {y}", wbound**2 * col.bound),)
+                + ((f"s2yy{j}", f"_w * _w * {y} * {y}", wbound**2 * col.bound**2),)
+                if element
+                else ()
+            ),
+        ):
+            shifts[name] = _shift_for(bound)
+            aggs[name] = _exact_sum(expr, shifts[name], sql.spark)
+    if design.fpc:
+        aggs["_flo"] = "MIN(_f)"
+        aggs["_fhi"] = "MAX(_f)"
+    middle = [*key_cols, *(f"{expr} AS {name}" for name, expr in aggs.items())]
+    group = ", ".join(key_cols)
+    outer = [f"COALESCE(CAST({k} AS STRING), '__NA__') AS {k}" for k in key_cols] + list(aggs)
+    query = (
+        f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(middle)} FROM "
+        f"(SELECT {', '.join(inner)} FROM {TABLE_NAME}) AS rows_"
+        + (f" GROUP BY {group}" if group else "")
+        + ") AS groups_"
+    )
+    frame = sql.run(query)
+    if "_h" not in frame.columns:
+        frame["_h"] = "1"
+    keys = list(key_cols)
+    # Engines return groups in any order; NumPy sums over them in a fixed one (byte-identical results).
+    frame = frame.sort_values(keys, kind="stable", ignore_index=True) if keys else frame
+    for name, shift in shifts.items():
         exact = np.array([0.0 if v is None else float(v) for v in frame[name]], dtype=np.float64)
         frame[name] = exact * 2.0**-shift  # float(text) is correctly rounded; 2**-shift is exact
     return _Aggregate(frame, cols, design.weights is not None)
-
-
-def _shift_of(name: str, cols: list[_Column], wbound: float, element: bool) -> int | None:
-    if name.startswith("_"):
-        return None
-    if name == "s1":
-        return _shift_for(wbound)
-    if name == "s2":
-        return _shift_for(wbound * wbound)
-    for prefix, wp, yp in (("s2yy", 2, 2), ("s2y", 2, 1), ("s1y", 1, 1), ("u", 0, 1)):
-        if name.startswith(prefix) and name[len(prefix) :].isdigit():
-            col = cols[int(name[len(prefix) :])]
-            return _shift_for(wbound**wp * col.bound**yp)
-    raise AssertionError(name)
 
 
 # ----------------------------------------------------------------------------- NumPy part
