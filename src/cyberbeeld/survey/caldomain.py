@@ -189,9 +189,18 @@ class _Column:
 
 
 def _ranges(sql: _Sql, columns: Sequence[str]) -> dict[str, tuple[float, float, int]]:
-    """min, max and number of missing values per numeric column (one cheap pass)."""
-    parts = []
+    """min, max and number of missing values per numeric column.
+
+    From Parquet metadata when every row group has statistics (no scan; a NaN, which Parquet
+    statistics ignore, then stops the aggregation with an engine error), else one cheap pass.
+    """
     cols = list(dict.fromkeys(columns))
+    stats = getattr(sql.session, "column_stats", None)
+    if stats is not None and not sql.spark:
+        known = stats(cols)
+        if all(c in known and known[c][0] is not None and known[c][1] is not None for c in cols):
+            return {c: (float(known[c][0]), float(known[c][1]), int(known[c][2])) for c in cols}
+    parts = []
     for i, c in enumerate(cols):
         v = sql.num(c)
         parts += [
