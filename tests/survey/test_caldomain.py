@@ -224,3 +224,17 @@ def test_lonely_psu_fails_unless_told() -> None:
         Calibration((AGE, SEX)),
     )
     assert np.isfinite(res["se"]).all()
+
+
+def test_nan_in_a_parquet_file_names_the_column(tmp_path: Path) -> None:
+    """Parquet statistics ignore NaN (not null): the column is still named, not an engine error."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "nan.parquet"
+    pq.write_table(
+        pa.table({"w": [1.0, 2.0, 3.0, 4.0], "y": [1.0, float("nan"), 2.0, 3.0], "a": [0, 1, 0, 1]}), path
+    )
+    margin = Margin(("a",), {("0",): 5.0, ("1",): 5.0})
+    with pytest.raises(SurveyDesignError, match="non-finite value.*column 'y'"):
+        calibrated_estimate(path, Design(weights="w"), [Request("mean", "y")], Calibration((margin,)))

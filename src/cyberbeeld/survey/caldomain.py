@@ -188,7 +188,7 @@ class _Column:
     binary: bool
 
 
-def _ranges(sql: _Sql, columns: Sequence[str]) -> dict[str, tuple[float, float, int]]:
+def _ranges(sql: _Sql, columns: Sequence[str], *, scan: bool = False) -> dict[str, tuple[float, float, int]]:
     """min, max and number of missing values per numeric column.
 
     From Parquet metadata when every row group has statistics (no scan; a NaN, which Parquet
@@ -196,7 +196,7 @@ def _ranges(sql: _Sql, columns: Sequence[str]) -> dict[str, tuple[float, float, 
     """
     cols = list(dict.fromkeys(columns))
     stats = getattr(sql.session, "column_stats", None)
-    if stats is not None and not sql.spark:
+    if stats is not None and not sql.spark and not scan:
         known = stats(cols)
         if all(c in known and known[c][0] is not None and known[c][1] is not None for c in cols):
             return {c: (float(known[c][0]), float(known[c][1]), int(known[c][2])) for c in cols}
@@ -307,7 +307,7 @@ def _aggregate(
         if na:
             raise SurveyDesignError(f"{na} missing value(s)", column=c)
         if not (np.isfinite(lo) and np.isfinite(hi)):
-            raise SurveyDesignError("non-finite value", column=c)
+            raise SurveyDesignError("non-finite value (NaN or infinity)", column=c)
     if design.weights:
         lo, hi, _ = ranges[design.weights]
         if lo < 0:
@@ -392,7 +392,15 @@ def _aggregate(
         + (f" GROUP BY {group}" if group else "")
         + ") AS groups_"
     )
-    frame = sql.run(query)
+    try:
+        frame = sql.run(query)
+    except Exception:
+        # Parquet statistics ignore NaN: a NaN then fails the integer cast.  Name the column.
+        numeric = [*variables, *design.fpc, *([design.weights] if design.weights else [])]
+        for c, (lo, hi, _) in _ranges(sql, numeric, scan=True).items():
+            if not (np.isfinite(lo) and np.isfinite(hi)):
+                raise SurveyDesignError("non-finite value (NaN or infinity)", column=c) from None
+        raise
     if "_h" not in frame.columns:
         frame["_h"] = "1"
     keys = list(key_cols)
