@@ -36,6 +36,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from cyberbeeld.survey.caldomain import Calibration, Margin, calibrated_estimate
     from cyberbeeld.survey.design import Design
     from cyberbeeld.survey.errors import SurveyDesignError
     from cyberbeeld.survey.estimators import (
@@ -57,13 +58,16 @@ if TYPE_CHECKING:
 # Loaded on first use (PEP 562), so that ``cyberbeeld estimate --help`` (whose modules live in
 # this package) does not pay for pandas, Ibis and SciPy.
 _LAZY = {
+    "Calibration": "caldomain",
     "Design": "design",
     "DesignStructure": "variance",
     "Difference": "estimators",
+    "Margin": "caldomain",
     "PPS": "pps",
     "PostStratified": "poststratify",
     "Request": "estimators",
     "SurveyDesignError": "errors",
+    "calibrated_estimate": "caldomain",
     "design_covariance": "variance",
     "domain_difference": "estimators",
     "estimate": "estimators",
@@ -76,13 +80,16 @@ _LAZY = {
 }
 
 __all__ = [
+    "Calibration",
     "Design",
     "DesignStructure",
     "Difference",
+    "Margin",
     "PPS",
     "PostStratified",
     "Request",
     "SurveyDesignError",
+    "calibrated_estimate",
     "design_covariance",
     "domain_difference",
     "estimate",
