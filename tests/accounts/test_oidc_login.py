@@ -9,11 +9,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 from django.contrib.auth import get_user_model
+from oidc_provider import Provider
 
 from cyberbeeld.accounts import oidc_config
 from cyberbeeld.accounts.models import AuditEvent, ExternalIdentity, Membership, Role
-
-from oidc_provider import Provider
 
 pytestmark = pytest.mark.django_db
 
