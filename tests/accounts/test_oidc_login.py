@@ -64,6 +64,9 @@ def test_login_page_shows_the_button_only_when_configured(client, world, setting
         html = client.get("/nl/account/inloggen/?next=/nl/incidenten/").content.decode()
     assert "Inloggen met Testprovider" in html
     assert 'href="/oidc/authenticate/?next=%2Fnl%2Fincidenten%2F"' in html
+    # without a next page: the dashboard in the language of the login page
+    html = client.get("/en/account/inloggen/").content.decode()
+    assert 'href="/oidc/authenticate/?next=%2Fen%2Foverzicht%2F"' in html
 
 
 def test_code_flow_with_pkce_logs_in_with_the_mapped_organisation_and_role(client, world, provider):
@@ -126,11 +129,11 @@ def test_unknown_organisation_is_refused_without_creating_anything(client, world
     assert refusal.changes["reason"] == "unknown_organisation" and refusal.changes["values"] == groups
 
 
-def test_refusal_page_follows_the_browser_language(client, world, provider):
-    provider.person = person(groups=["onbekende-groep"])
-    client.cookies["django_language"] = "en"
-    response = sso_login(client, provider, person(groups=["onbekende-groep"]))
+def test_refusal_page_is_in_the_language_of_the_login_page(client, world, provider):
+    response = sso_login(client, provider, person(groups=["onbekende-groep"]), next_url="/en/overzicht/")
     assert response.status_code == 403 and '<html lang="en"' in response.content.decode()
+    response = sso_login(client, provider, person(groups=["onbekende-groep"]), next_url="/nl/overzicht/")
+    assert response.status_code == 403 and '<html lang="nl"' in response.content.decode()
 
 
 @pytest.mark.parametrize("tamper", [

@@ -23,7 +23,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
@@ -234,6 +234,11 @@ class CallbackView(OIDCAuthenticationCallbackView):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not enabled():
             raise Http404
+        # the language of the page the person came from (the callback URL has none of its own)
+        lang = translation.get_language_from_path(request.session.get("oidc_login_next") or "")
+        if lang:
+            translation.activate(lang)
+            request.LANGUAGE_CODE = lang
         try:
             return super().dispatch(request, *args, **kwargs)
         except Refused as exc:

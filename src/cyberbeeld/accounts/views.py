@@ -8,7 +8,8 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.conf import settings
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -43,7 +44,8 @@ class LoginView(auth_views.LoginView):
         context = super().get_context_data(**kwargs)
         if sso.enabled():
             start = reverse("oidc_authentication_init")
-            target = self.get_redirect_url()
+            # the language of this page goes along (the callback URL has no language prefix)
+            target = self.get_redirect_url() or resolve_url(settings.LOGIN_REDIRECT_URL)
             context.update({"oidc_enabled": True, "oidc_provider": sso.provider_name(),
                             "oidc_start_url": start + ("?" + urlencode({"next": target}) if target else "")})
         return context
