@@ -81,6 +81,6 @@ def test_beheerder_enrols_and_then_enters_codes(page, live_server, world, settin
     page.wait_for_url("**/nl/account/tweestapsverificatie/code/**")
     axe_check(page)
     device.refresh_from_db()
-    page.get_by_label("Code", exact=True).fill(code(device, offset=device.step))
+    page.locator("#id_code").fill(code(device, offset=device.step))
     page.get_by_role("button", name="Controleren").click()
     page.wait_for_url("**/nl/overzicht/")
