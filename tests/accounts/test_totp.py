@@ -178,3 +178,11 @@ def test_new_recovery_codes_replace_the_old_ones(client, world):
     client.post(LOGIN, {"username": "anna", "password": world.password})
     assert client.post(VERIFY, {"code": old[0]}).status_code == 200
     assert client.post(VERIFY, {"code": new[0]}).status_code == 302
+
+
+@pytest.mark.parametrize("target", ["abc", "https://evil.example/", "//evil.example/x", "0"])
+def test_next_is_only_ever_a_local_path(client, world, target):
+    client.force_login(world.anna)
+    response = client.get(VERIFY, {"next": target})
+    assert response.status_code == 302 and response["Location"] == "/nl/overzicht/"
+    assert client.get(VERIFY, {"next": "/nl/incidenten/"})["Location"] == "/nl/incidenten/"

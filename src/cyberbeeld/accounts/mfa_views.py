@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.signals import user_login_failed
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -38,11 +38,17 @@ class EnrolForm(StyledFormMixin, forms.Form):
 
 
 def _next(request: HttpRequest) -> str:
+    """A local path to continue to, or "" (never another site, never a bare word)."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                       require_https=request.is_secure()):
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return ""
+
+
+def _continue(request: HttpRequest) -> HttpResponse:
+    target = _next(request)
+    return HttpResponseRedirect(target) if target else redirect("web:dashboard")
 
 
 @never_cache
@@ -51,7 +57,7 @@ def _next(request: HttpRequest) -> str:
 def verify(request: HttpRequest) -> HttpResponse:
     """The second step after the password."""
     if mfa.state(request) != mfa.VERIFY:
-        return redirect(_next(request) or "web:dashboard")
+        return _continue(request)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device, throttled = mfa.verify(request, form.cleaned_data["code"])
@@ -61,7 +67,7 @@ def verify(request: HttpRequest) -> HttpResponse:
                          object_id=str(request.user.pk), object_repr=request.user.get_username(),
                          changes={"device": "recovery" if device.__class__.__name__ == "RecoveryCodeDevice"
                                   else "totp"})
-            return redirect(_next(request) or "web:dashboard")
+            return _continue(request)
         if throttled:
             form.add_error("code", _("Te veel verkeerde codes achter elkaar. Wacht even en probeer het opnieuw."))
         else:
