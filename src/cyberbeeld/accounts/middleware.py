@@ -32,3 +32,52 @@ class CurrentOrganisationMiddleware:
         # Resolved eagerly: a lazy wrapper around None would not compare equal to None.
         request.organisation = _current(request)  # type: ignore[attr-defined]
         return self.get_response(request)
+
+
+# Pages a signed-in person may open before their second factor: the step itself, and signing out.
+_ALLOWED_BEFORE = {"verify": {"accounts:mfa_verify", "accounts:logout"},
+                   "enrol": {"accounts:mfa_enrol", "accounts:logout"}}
+
+
+class SecondFactorMiddleware:
+    """Local accounts with an authenticator enter a code before anything else; a beheerder without one
+    enrols before anything else (``accounts.mfa.state``). Fail-closed: every path but the step itself and
+    signing out is refused until then (the API with 401, pages with a redirect)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            from . import mfa
+
+            needed = mfa.state(request)
+            if needed != mfa.OK and _route(request) not in _ALLOWED_BEFORE[needed]:
+                return _to_step(request, needed)
+        return self.get_response(request)
+
+
+def _route(request: HttpRequest) -> str:
+    from django.urls import Resolver404, resolve
+
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return ""
+    return match.view_name
+
+
+def _to_step(request: HttpRequest, needed: str) -> HttpResponse:
+    from urllib.parse import urlencode
+
+    from django.http import HttpResponseRedirect, JsonResponse
+    from django.urls import reverse
+
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"type": "about:blank", "title": "Second factor required", "status": 401,
+                             "detail": "Sign in with your second factor in the browser first."},
+                            status=401, content_type="application/problem+json")
+    url = reverse("accounts:mfa_verify" if needed == "verify" else "accounts:mfa_enrol")
+    if request.method == "GET" and needed == "verify":
+        url += "?" + urlencode({"next": request.get_full_path()})
+    return HttpResponseRedirect(url)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin
 
 from .tlp import TLP
 
@@ -135,6 +137,72 @@ class AuditEvent(models.Model):
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("The audit log is append-only.")
 
+
+
+# --- sign-in: single sign-on identities and two-factor recovery codes --------------------------------------
+
+
+class ExternalIdentity(models.Model):
+    """The link between a person and their account at the single sign-on provider (issuer + subject).
+
+    A login through the provider finds the person only by this link, never by e-mail address or user name
+    (which would let the provider take over a local account)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="external_identities")
+    issuer = models.CharField(max_length=255)
+    subject = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_login_at = models.DateTimeField(null=True, blank=True)
+    last_acr = models.CharField(max_length=255, blank=True, help_text=_("Betrouwbaarheidsniveau van de laatste login"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["issuer", "subject"], name="accounts_extid_issuer_subject")]
+        verbose_name = _("externe identiteit")
+        verbose_name_plural = _("externe identiteiten")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.issuer})"
+
+
+class RecoveryCodeDevice(ThrottlingMixin, Device):
+    """Single-use recovery codes for when the authenticator app is lost. Only salted hashes are stored;
+    a code is deleted by the statement that accepts it, so it works once even under concurrent use."""
+
+    salt = models.CharField(max_length=64)
+
+    class Meta(Device.Meta):
+        verbose_name = _("herstelcodes")
+        verbose_name_plural = _("herstelcodes")
+
+    def get_throttle_factor(self) -> int:
+        return int(getattr(settings, "OTP_RECOVERY_THROTTLE_FACTOR", 1))
+
+    def hash(self, code: str) -> str:
+        normalized = "".join(ch for ch in code.upper() if ch.isalnum())
+        return hashlib.sha256(f"{self.salt}:{normalized}".encode()).hexdigest()
+
+    def verify_token(self, token: Any) -> bool:
+        allowed, _details = self.verify_is_allowed()
+        if not allowed:
+            return False
+        deleted, _counts = RecoveryCode.objects.filter(device=self, code_hash=self.hash(str(token))).delete()
+        if deleted:
+            self.throttle_reset()
+            return True
+        self.throttle_increment()
+        return False
+
+
+class RecoveryCode(models.Model):
+    device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    code_hash = models.CharField(max_length=64, db_index=True)
+
+    class Meta:
+        verbose_name = _("herstelcode")
+        verbose_name_plural = _("herstelcodes")
+
+    def __str__(self) -> str:
+        return f"{self.device_id}:{self.code_hash[:8]}"
 
 
 TLP_CHOICES = [(t.value, t.label) for t in TLP]

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import mfa_views, views
 
 app_name = "accounts"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("wachtwoord-herstellen/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(),
          name="password_reset_confirm"),
     path("wachtwoord-herstellen/klaar/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("tweestapsverificatie/", mfa_views.enrol, name="mfa_enrol"),
+    path("tweestapsverificatie/code/", mfa_views.verify, name="mfa_verify"),
     path("organisatie/kiezen/", views.switch_organisation, name="switch_organisation"),
     path("organisatie/<slug:slug>/", views.organisation_detail, name="organisation"),
     path("organisatie/<slug:slug>/auditlog/", views.audit_log, name="audit_log"),

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -33,6 +37,30 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        from . import sso
+
+        context = super().get_context_data(**kwargs)
+        if sso.enabled():
+            start = reverse("oidc_authentication_init")
+            # the language of this page goes along (the callback URL has no language prefix)
+            target = self.get_redirect_url() or resolve_url(settings.LOGIN_REDIRECT_URL)
+            context.update({"oidc_enabled": True, "oidc_provider": sso.provider_name(),
+                            "oidc_start_url": start + ("?" + urlencode({"next": target}) if target else "")})
+        return context
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        from . import mfa, sso
+
+        response = super().form_valid(form)  # signed in; the second factor (if any) follows
+        self.request.session.pop(sso.SESSION_AUTH, None)
+        needed = mfa.state(self.request)
+        if needed == mfa.VERIFY:
+            return redirect(reverse("accounts:mfa_verify") + "?" + urlencode({"next": self.get_success_url()}))
+        if needed == mfa.ENROL:
+            return redirect("accounts:mfa_enrol")
+        return response
 
 
 class PasswordResetView(auth_views.PasswordResetView):

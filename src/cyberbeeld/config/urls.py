@@ -11,6 +11,8 @@ handler403 = "cyberbeeld.web.views.error_403"
 urlpatterns = [
     path("api/v1/", api.urls),
     path("api/taxii2/", include("cyberbeeld.sharing.taxii")),
+    # single sign-on: outside the language prefix, so the provider knows one fixed redirect URI
+    path("oidc/", include("cyberbeeld.accounts.oidc_urls")),
     path("favicon.ico", RedirectView.as_view(url="/static/web/favicon.svg", permanent=True)),
 ]
 

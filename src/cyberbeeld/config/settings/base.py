@@ -12,6 +12,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from cyberbeeld.accounts import oidc_config
+
 SRC_DIR = Path(__file__).resolve().parents[2]  # src/cyberbeeld
 REPO_DIR = SRC_DIR.parents[1]
 
@@ -48,6 +50,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "rules.apps.AutodiscoverRulesConfig",
     "django_tasks",
     "django_tasks_db",
@@ -75,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "cyberbeeld.accounts.middleware.SecondFactorMiddleware",  # TOTP: verify or enrol before anything else
     "cyberbeeld.ops.middleware.NoStoreForAuthenticatedMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -150,6 +155,7 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "cyberbeeld.accounts.sso.OidcBackend",  # does nothing unless single sign-on is configured
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -165,6 +171,21 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:dashboard"
 LOGOUT_REDIRECT_URL = "web:home"
 
+# Two-factor authentication (TOTP, django-otp) for local accounts. A person with a confirmed device always
+# enters a code after the password; a person with one of these roles in any organisation and no device is
+# sent to enrolment before anything else. Single sign-on logins are exempt (the provider authenticates;
+# its `acr` is recorded). Production always includes "beheerder" (production.py refuses otherwise).
+MFA_REQUIRED_ROLES = [r.strip() for r in env("CYBERBEELD_MFA_REQUIRED_ROLES", "beheerder").split(",") if r.strip()]
+OTP_TOTP_ISSUER = env("CYBERBEELD_TOTP_ISSUER", "Cyberbeeld")
+
+# Single sign-on (OpenID Connect, mozilla-django-oidc) when CYBERBEELD_OIDC_* is set; see
+# cyberbeeld.accounts.oidc_config and docs/operations.md. Incomplete settings leave it off here and stop
+# production from starting (one line).
+OIDC_PROBLEMS: list[str]
+_oidc, OIDC_PROBLEMS = oidc_config.read(os.environ)
+globals().update(oidc_config.django_settings(_oidc))
+LOGIN_REDIRECT_URL_FAILURE = "accounts:login"
+
 # Lock-out after repeated failures (django-axes).
 AXES_FAILURE_LIMIT = int(env("CYBERBEELD_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.5  # hours
@@ -172,6 +193,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]  # second-factor codes never in its logs
 
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", _("Nederlands")), ("en", _("English"))]

@@ -2,13 +2,14 @@
 
 Refuses to start (one line, ImproperlyConfigured) without ``DATABASE_URL``, without a strong
 ``DJANGO_SECRET_KEY`` (at least 50 characters, not the development default) or without
-``DJANGO_ALLOWED_HOSTS``. See docs/operations.md.
+``DJANGO_ALLOWED_HOSTS``, with incomplete single sign-on settings (``CYBERBEELD_OIDC_*``) or with
+two-factor authentication not required for beheerders. See docs/operations.md.
 """
 
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, LOGGING, env, env_bool, env_int
+from .base import DATABASES, LOGGING, MFA_REQUIRED_ROLES, OIDC_PROBLEMS, env, env_bool, env_int
 
 
 def pool_options() -> dict[str, object]:
@@ -43,6 +44,16 @@ if (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5
 if not env("DJANGO_ALLOWED_HOSTS").strip(" ,"):
     raise ImproperlyConfigured(
         "DJANGO_ALLOWED_HOSTS ontbreekt / is not set (the site's host names, comma-separated).")
+
+if OIDC_PROBLEMS:
+    from cyberbeeld.accounts.oidc_config import missing_lines
+
+    raise ImproperlyConfigured(missing_lines(OIDC_PROBLEMS))
+
+if "beheerder" not in MFA_REQUIRED_ROLES:
+    raise ImproperlyConfigured(
+        "CYBERBEELD_MFA_REQUIRED_ROLES moet 'beheerder' bevatten / must include 'beheerder' "
+        "(two-factor authentication is required for beheerders).")
 
 # Connections. The web server (`cyberbeeld serve --production`, which sets CYBERBEELD_DB_POOL=1) uses a
 # PostgreSQL connection pool per process (psycopg_pool through Django's "pool" option) with a ceiling: at

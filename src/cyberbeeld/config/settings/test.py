@@ -26,3 +26,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # In-process tests run jobs inside the test's transaction, which a heartbeat thread (another connection)
 # cannot see; the subprocess tests set a short heartbeat.
 JOB_HEARTBEAT_INTERVAL = float(env("CYBERBEELD_JOB_HEARTBEAT", "3600"))
+# Two-factor authentication: the verification step runs in every test (anyone with a device is asked for a
+# code), but no role is *forced* to enrol, so tests that sign in a beheerder with force_login or the
+# password form need no device. tests/accounts/test_totp.py turns the production rule on ("beheerder"),
+# and production.py refuses to start without it.
+MFA_REQUIRED_ROLES = [r for r in env("CYBERBEELD_MFA_REQUIRED_ROLES", "").split(",") if r]
