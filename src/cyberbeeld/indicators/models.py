@@ -147,8 +147,24 @@ class SourceTable(models.Model):
 
 
 class ImportBatch(models.Model):
+    """One import run: the provenance of every observation it wrote ("Bron": table, period, import date)."""
+
+    class Origin(models.TextChoices):
+        CLI = "import-cbs", _("ingelezen met cyberbeeld import-cbs")
+        UPLOAD = "upload", _("geüpload in Cyberbeeld")
+        FETCH = "fetch-cbs", _("opgehaald bij het CBS (cyberbeeld fetch-cbs)")
+        REFDATA = "referentiedata", _("meegeleverde referentiegegevens van Cyberbeeld")
+        DEMO = "demo", _("ingevoerd door de demo")
+        SURVEY = "eigen-onderzoek", _("eigen onderzoek, berekend in Cyberbeeld")
+        MIGRATED = "migratie", _("overgenomen uit een eerdere versie van Cyberbeeld")
+
     at = models.DateTimeField(auto_now_add=True)
     source = models.CharField(max_length=300)
+    origin = models.CharField(max_length=20, choices=Origin.choices, default=Origin.CLI)
+    table_id = models.CharField(max_length=100, blank=True, help_text=_("Tabelnummer van de bron, bijv. 83648NED"))
+    file_name = models.CharField(max_length=300, blank=True, help_text=_("Het ingelezen bestand of de map"))
+    first_period = models.CharField(max_length=20, blank=True)
+    last_period = models.CharField(max_length=20, blank=True)
     sha256 = models.CharField(max_length=64, db_index=True)
     rows = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=20, default="done")
@@ -161,6 +177,13 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} ({self.at:%Y-%m-%d})"
+
+    @property
+    def period_label(self) -> str:
+        """The periods of the source this batch read: "2010–2020", "2019"."""
+        if self.first_period and self.last_period and self.first_period != self.last_period:
+            return f"{self.first_period}–{self.last_period}"
+        return self.first_period or self.last_period
 
 
 REFERENCE = "referentie"

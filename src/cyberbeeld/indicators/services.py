@@ -86,7 +86,8 @@ def _header(path: Path) -> list[str]:
 
 def import_observations(path: Path | str, *, writer: FigureWriter, by: Any = None, progress: Callable[[int, int | None], None] | None = None,
                         store_progress: Callable[[int, int], None] | None = None,
-                        area_aliases: dict[str, str] | None = None, **options: Any) -> ImportSummary:
+                        area_aliases: dict[str, str] | None = None, origin: str = ImportBatch.Origin.CLI,
+                        **options: Any) -> ImportSummary:
     """Store every observation of one file, or nothing.
 
     Parsing (``progress(done, total)``) runs before the transaction, so a caller can report its
@@ -96,7 +97,8 @@ def import_observations(path: Path | str, *, writer: FigureWriter, by: Any = Non
     gets its table id, national area and skipped columns without options. Cells that map onto the
     catalogue (e.g. police ``SoortMisdrijf`` 3.7.4) land on the catalogue indicator.
     ``writer`` says on whose behalf the figures are written (``indicators.ownership``): a cell it may
-    not write refuses the whole file.
+    not write refuses the whole file. ``origin`` says how the file came in (``ImportBatch.Origin``): the
+    batch is every observation's provenance (table, file, source row, period of the source, import date).
     """
     from cyberbeeld.areas.names import AreaNames
 
@@ -115,7 +117,18 @@ def import_observations(path: Path | str, *, writer: FigureWriter, by: Any = Non
     except parsers.ParseError as exc:
         raise ImportFailed([{"file": p.file, "row": p.row, "column": p.column, "reason": p.reason_nl,
                              "reason_en": p.reason_en} for p in exc.problems]) from exc
-    return store_table(table, path=path, digest=digest, writer=writer, by=by, store_progress=store_progress)
+    return store_table(table, path=path, digest=digest, writer=writer, by=by, store_progress=store_progress,
+                       origin=origin)
+
+
+def demo_batch(*, source: str, table_id: str = "", note: str = "", periods: list[str] | None = None) -> ImportBatch:
+    """The provenance of figures the demo enters itself (one batch per source, reused on every run)."""
+    periods = sorted(periods or [])
+    batch, _ = ImportBatch.objects.get_or_create(
+        origin=ImportBatch.Origin.DEMO, source=source[:300],
+        defaults={"sha256": "-", "table_id": table_id[:100], "note": note[:300], "rows": len(periods),
+                  "first_period": periods[0] if periods else "", "last_period": periods[-1] if periods else ""})
+    return batch
 
 
 _NUMERIC = ("value", "ci_low", "ci_high", "se")
@@ -150,7 +163,8 @@ def _checked_values(table: parsers.ParsedTable, path: Path) -> dict[int, dict[st
 
 @transaction.atomic
 def store_table(table: parsers.ParsedTable, *, path: Path, digest: str, writer: FigureWriter, by: Any = None,
-                store_progress: Callable[[int, int], None] | None = None) -> ImportSummary:
+                store_progress: Callable[[int, int], None] | None = None,
+                origin: str = ImportBatch.Origin.CLI) -> ImportSummary:
     """Write a parsed table all-or-nothing; a table already stored changes nothing.
 
     Every value is checked against its column, and every cell against ``writer`` (``indicators.ownership``),
@@ -171,8 +185,11 @@ def store_table(table: parsers.ParsedTable, *, path: Path, digest: str, writer: 
         raise ImportFailed([{"file": path.name, "row": None, "column": "waarde",
                              "reason": "het bestand bevat geen enkele waarde (alle cellen leeg of ontbrekend, bijv. NaN)",
                              "reason_en": "the file holds no value at all (every cell empty or missing, e.g. NaN)"}])
+    periods_read = sorted({str(p) for p in {o.period for o in table.observations if o.value is not None}})
     batch = ImportBatch.objects.create(source=f"{meta.identifier or path.name}", sha256=digest, by=by,
-                                       rows=len(table.observations), note=meta.title[:300])
+                                       rows=len(table.observations), note=meta.title[:300], origin=origin,
+                                       table_id=(meta.identifier or "")[:100], file_name=path.name[:300],
+                                       first_period=periods_read[0][:20], last_period=periods_read[-1][:20])
     summary = ImportSummary(batch=batch, observations=len(table.observations))
     indicators: dict[str, Indicator] = {i.code: i for i in Indicator.objects.all()}
     source_table = meta.identifier or path.name

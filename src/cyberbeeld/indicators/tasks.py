@@ -10,7 +10,7 @@ from typing import Any
 
 from django_tasks import task
 
-from .models import ImportJob
+from .models import ImportBatch, ImportJob
 from .ownership import figure_writer
 from .services import ImportFailed, import_observations
 
@@ -38,7 +38,8 @@ def _run(run: Any, job: ImportJob) -> str:
         path.write_bytes(bytes(job.content))
         options = {"area": job.area} if job.area else {}
         try:
-            summary = import_observations(path, writer=writer, by=job.by, progress=progress, **options)
+            summary = import_observations(path, writer=writer, by=job.by, progress=progress,
+                                          origin=ImportBatch.Origin.UPLOAD, **options)
         except ImportFailed as exc:
             run.finish(ImportJob.State.FAILED, problems=exc.problems[:100], message=str(exc)[:1000])
             return "failed"
