@@ -165,6 +165,8 @@ class ImportBatch(models.Model):
     file_name = models.CharField(max_length=300, blank=True, help_text=_("Het ingelezen bestand of de map"))
     first_period = models.CharField(max_length=20, blank=True)
     last_period = models.CharField(max_length=20, blank=True)
+    created_indicators = models.JSONField(default=list, blank=True, help_text=_(
+        "Indicatoren die deze import aanmaakte (weg als de import niet afkomt)"))
     sha256 = models.CharField(max_length=64, db_index=True)
     rows = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=20, default="done")
@@ -228,6 +230,31 @@ class Observation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator_id} {self.area_id} {self.period}: {self.value}"
+
+
+class StagedObservation(models.Model):
+    """A new observation of an import that is still running: written in short chunked transactions, invisible
+    (no page or API reads this table), moved into :class:`Observation` in one short final statement when the
+    whole file is staged. A failed, cancelled or killed import leaves only these rows, which are discarded."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="+")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    area = models.ForeignKey("areas.Area", on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    period = models.CharField(max_length=20)
+    value = models.DecimalField(max_digits=18, decimal_places=6)
+    ci_low = models.DecimalField(max_digits=18, decimal_places=6, null=True)
+    ci_high = models.DecimalField(max_digits=18, decimal_places=6, null=True)
+    se = models.DecimalField(max_digits=18, decimal_places=6, null=True)
+    n = models.PositiveIntegerField(null=True)
+    status = models.CharField(max_length=20)
+    source_table = models.CharField(max_length=100, blank=True)
+    source_row = models.PositiveIntegerField(null=True)
+    owner = models.ForeignKey("accounts.Organisation", null=True, on_delete=models.CASCADE, related_name="+",
+                              db_constraint=False)
+    reference_source = models.CharField(max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return f"staged {self.indicator_id} {self.area_id} {self.period}"
 
 
 class ImportJob(JobFields):

@@ -12,7 +12,7 @@ from django_tasks import task
 
 from .models import ImportBatch, ImportJob
 from .ownership import figure_writer
-from .services import ImportFailed, import_observations
+from .services import ImportFailed, discard_staged, import_observations
 
 
 def _run(run: Any, job: ImportJob) -> str:
@@ -26,6 +26,7 @@ def _run(run: Any, job: ImportJob) -> str:
             last[0] = now
             run.mine().update(done=done, total=total)
 
+    discard_staged(job.pk)  # a rerun after a killed worker: the rows that run staged go first
     writer = figure_writer(job.by, job.organisation)  # checked again when the job runs: roles may have changed
     if writer is None:
         reason = "u mag voor deze organisatie geen cijfers inlezen"
@@ -39,7 +40,9 @@ def _run(run: Any, job: ImportJob) -> str:
         options = {"area": job.area} if job.area else {}
         try:
             summary = import_observations(path, writer=writer, by=job.by, progress=progress,
-                                          origin=ImportBatch.Origin.UPLOAD, **options)
+                                          origin=ImportBatch.Origin.UPLOAD, job_id=job.pk,
+                                          store_progress=lambda done, total: run.check(),
+                                          final_check=run.assert_owned, **options)
         except ImportFailed as exc:
             run.finish(ImportJob.State.FAILED, problems=exc.problems[:100], message=str(exc)[:1000])
             return "failed"
