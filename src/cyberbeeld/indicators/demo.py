@@ -12,7 +12,7 @@ from cyberbeeld import refdata
 from .catalogue import seed
 from .models import ImportBatch, Indicator, Observation, PublicTheme
 from .ownership import PLATFORM
-from .services import ImportFailed, demo_batch, import_observations
+from .services import ImportFailed, cleanup_legacy_indicators, demo_batch, import_observations
 
 # CBS, Veiligheidsmonitor (DOMAIN §2.5): % of people aged 15+ who were victims of cybercrime (old series).
 NL_VM = {"2017": "11", "2019": "13"}
@@ -54,6 +54,9 @@ SOURCES = [
 def load(*, orgs: dict[str, Any], areas: dict[str, Any], log: Any) -> None:
     result = seed()
     log(f"indicatorcatalogus: {result['created']} nieuw, {result['updated']} bijgewerkt")
+    legacy = cleanup_legacy_indicators()  # indicators of earlier demo versions (total_incident_count, raw keys)
+    if legacy["deleted"] or legacy["renamed"]:
+        log(f"monitor: {legacy['deleted']} oude indicatoren verwijderd, {legacy['renamed']} hernoemd")
     nl = areas.get("NL01")
     vm = Indicator.objects.get(code="vm-cybercrime-totaal")
     if nl is not None:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils.text import slugify
 
 from cyberbeeld.accounts import audit
@@ -121,6 +121,34 @@ def import_observations(path: Path | str, *, writer: FigureWriter, by: Any = Non
                              "reason_en": p.reason_en} for p in exc.problems]) from exc
     return store_table(table, path=path, digest=digest, writer=writer, by=by, store_progress=store_progress,
                        origin=origin, job_id=job_id, final_check=final_check)
+
+
+LEGACY_NOT_FIGURES = ("total_incident_count", "total-incident-count")  # a column summing every type: not a figure
+_RAW_KEY = re.compile(r"\b[A-Z][a-z]+[A-Z]\w*_\d+\b|\b(?:total_)?incident_count\b")
+
+
+def cleanup_legacy_indicators(indicator_model: Any = None) -> dict[str, int]:
+    """Indicators left by earlier versions: ones made from the police files' ``total_incident_count`` column (a sum
+    over every crime type, not a figure) go with their observations; ones still named by a raw source key
+    (``GeregistreerdeMisdrijvenPer1000Inw_3 — …``, ``incident_count — 1.1.1 …``) get a readable name. Idempotent;
+    used by migration 0010 (with the historical model) and by the demo's refresh."""
+    model = indicator_model or Indicator
+    legacy = model.objects.filter(in_catalogue=False).filter(
+        models.Q(source_measure__in=LEGACY_NOT_FIGURES) | models.Q(code__icontains=LEGACY_NOT_FIGURES[1])
+        | models.Q(code__icontains=LEGACY_NOT_FIGURES[0]))
+    deleted = legacy.count()
+    legacy.delete()
+    renamed = 0
+    names = ("name_nl", "name_en", "subject_nl", "subject_en")
+    for ind in model.objects.filter(in_catalogue=False).only("pk", *names):  # checked here: one regex for every DB
+        if not any(_RAW_KEY.search(getattr(ind, n)) for n in names):
+            continue
+        for n in names:
+            limit = 300 if n.startswith("name") else 200
+            setattr(ind, n, _RAW_KEY.sub(lambda m: humanise(m.group(0)), getattr(ind, n))[:limit])
+        ind.save(update_fields=list(names))
+        renamed += 1
+    return {"deleted": deleted, "renamed": renamed}
 
 
 def demo_batch(*, source: str, table_id: str = "", note: str = "", periods: list[str] | None = None) -> ImportBatch:
