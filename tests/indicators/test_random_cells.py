@@ -103,7 +103,8 @@ def test_random_cells_everywhere(client, areas, shared_data, name):
             row = next(r for r in csv.DictReader(io.StringIO(body), delimiter=";")
                        if r["gemeente_code"] == o.area.code and r["periode"] == o.period)
             assert Decimal(row["waarde"].replace(",", ".")) == Decimal(raw).quantize(Decimal("0.000001"))
-            assert row["bronregel"] == str(line)
+            assert row["bronregel"] == str(line) and row["bronbestand"] == path.name
+            assert row["import"] == str(o.import_batch_id) and row["bronperiode"] == o.import_batch.period_label
             checked["csv"] += 1
     if "gemeenten" in name:
         assert checked["page"] >= 25 and checked["csv"] == N
