@@ -8,6 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# Property tests check properties, not speed: no per-example deadline (a busy machine made
+# test_raising_a_criterion_never_lowers_the_total fail with DeadlineExceeded; timing belongs in benchmarks/).
+hypothesis_settings.register_profile("cyberbeeld", deadline=None)
+hypothesis_settings.load_profile("cyberbeeld")
 
 SHARED_DATA = Path(os.environ.get("CYBERBEELD_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 DB_FIXTURES = {"db", "transactional_db", "client", "admin_client", "live_server", "django_db_setup",

@@ -9,6 +9,7 @@ gives byte-identical files.
 
 from __future__ import annotations
 
+import base64
 import builtins
 import hashlib
 import threading
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import formats, translation
 
 from cyberbeeld.accounts.tlp import MEANING_EN, MEANING_NL, TLP
 
@@ -80,7 +81,11 @@ def diagram(snapshot: dict[str, Any]) -> dict[str, Any] | None:
             else:
                 cells.append(r[k])
         rows.append(cells)
-    return {"svg": render_svg(d.spec, lang), "label": d.spec.get("description", ""), "title": title,
+    svg = render_svg(d.spec, lang)
+    # As an <img> with alt text (a data: URI; the CSP allows data: images): WeasyPrint tags an image as a
+    # PDF /Figure with /Alt, which an inline <svg> does not get, and screen readers on the page read the alt.
+    src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return {"svg": svg, "src": src, "label": d.spec.get("description", "") or title, "title": title,
             "headers": [h for _, h in columns], "rows": rows}
 
 
@@ -107,8 +112,11 @@ def _per_template(results: list[Any], lang: str) -> list[Any]:
 def context(snapshot: dict[str, Any]) -> dict[str, Any]:
     lang = snapshot["lang"]
     tlp = TLP(snapshot["tlp"])
+    population = snapshot["area"].get("population")
     return {
         "s": snapshot, "lang": lang, "t": texts(lang), "diagram": diagram(snapshot), "tlp_label": tlp.label,
+        "population": formats.number_format(population, force_grouping=True) if population else "",
+        "unverified": _unverified(snapshot),
         "tlp_class": tlp.value.replace("+", "-"),
         "header_css": _css_string(f"{texts(lang)['doc_title']} {snapshot['area']['name']}"),
         "tlp_meaning": (MEANING_NL if lang == "nl" else MEANING_EN)[tlp],
@@ -116,28 +124,60 @@ def context(snapshot: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _unverified(snapshot: dict[str, Any]) -> list[str]:
+    """The method's unverified values, frozen in the snapshot, in plain words (never internal keys)."""
+    from cyberbeeld.risks import scoring
+
+    paths = snapshot["method"].get("unverified") or []
+    if not paths or snapshot["method"]["id"] not in scoring.available_methods():
+        return []
+    return scoring.describe_unverified(scoring.load_method(snapshot["method"]["id"]), snapshot["lang"], paths)
+
+
+def _n(n: int, lang: str) -> str:
+    """A whole number in the document's language: 125.305 (nl), 125,305 (en)."""
+    with translation.override(lang):
+        return formats.number_format(n, force_grouping=True)
+
+
 def summary(snapshot: dict[str, Any]) -> list[str]:
-    """A few plain sentences (B1) for the college and the council."""
-    s, nl = snapshot["summary"], snapshot["lang"] == "nl"
+    """A few plain sentences (B1) for the college and the council, with Dutch/English plurals and numbers."""
+    s, lang = snapshot["summary"], snapshot["lang"]
+    nl = lang == "nl"
     name = snapshot["area"]["name"]
-    out = [f"Dit dreigingsbeeld beschrijft {s['scenarios']} beoordeelde scenario's voor {name}."
-           if nl else f"This threat picture describes {s['scenarios']} assessed scenarios for {name}."]
-    if s["high"]:
-        out.append((f"{len(s['high'])} scenario's hebben een hoog of zeer hoog risico: " if nl else
-                    f"{len(s['high'])} scenarios carry a high or very high risk: ") + "; ".join(s["high"]) + ".")
-    elif s["scenarios"]:
+    n = s["scenarios"]
+    if nl:
+        out = [f"Dit dreigingsbeeld beschrijft {_n(n, lang)} beoordeeld{'' if n == 1 else 'e'} "
+               f"scenario{'' if n == 1 else chr(39) + 's'} voor {name}."]
+    else:
+        out = [f"This threat picture describes {_n(n, lang)} assessed scenario{'' if n == 1 else 's'} for {name}."]
+    high = len(s["high"])
+    if high:
+        out.append((f"{_n(high, lang)} " + ("scenario heeft" if high == 1 else "scenario's hebben")
+                    + " een hoog of zeer hoog risico: " if nl else
+                    f"{_n(high, lang)} " + ("scenario carries" if high == 1 else "scenarios carry")
+                    + " a high or very high risk: ") + "; ".join(s["high"]) + ".")
+    elif n:
         out.append("Geen scenario heeft een hoog of zeer hoog risico." if nl else
                    "No scenario carries a high or very high risk.")
     if s["unscored"]:
-        out.append(f"{s['unscored']} scenario's zijn nog niet definitief beoordeeld." if nl else
-                   f"{s['unscored']} scenarios have not been finally assessed yet.")
+        u = s["unscored"]
+        out.append((f"{_n(u, lang)} scenario is nog niet definitief beoordeeld." if u == 1 else
+                    f"{_n(u, lang)} scenario's zijn nog niet definitief beoordeeld.") if nl else
+                   (f"{_n(u, lang)} scenario has not been finally assessed yet." if u == 1 else
+                    f"{_n(u, lang)} scenarios have not been finally assessed yet."))
     if s["significant"]:
         out.append(("Significant veranderd: " if nl else "Changed significantly: ") + "; ".join(s["significant"]) + ".")
     if snapshot["incidents_by_form"]:
         top = snapshot["incidents_by_form"][0]
-        out.append(f"Er zijn {s['incidents']} incidenten geregistreerd; de meest voorkomende vorm is {top['form']} "
-                   f"({top['count']})." if nl else f"{s['incidents']} incidents were registered; the most frequent form "
-                   f"is {top['form']} ({top['count']}).")
+        i, c = s["incidents"], _n(top["count"], lang)
+        if nl:
+            out.append((f"Er is {_n(i, lang)} incident geregistreerd" if i == 1 else
+                        f"Er zijn {_n(i, lang)} incidenten geregistreerd")
+                       + f"; de meest voorkomende vorm is {top['form']} ({c}).")
+        else:
+            out.append((f"{_n(i, lang)} incident was registered" if i == 1 else
+                        f"{_n(i, lang)} incidents were registered") + f"; the most frequent form is {top['form']} ({c}).")
     return out
 
 
@@ -194,14 +234,18 @@ def _stable_tag_ids() -> Iterator[None]:
 
 
 def render_pdf(snapshot: dict[str, Any], *, html: str | None = None) -> bytes:
-    """PDF/UA-1 via WeasyPrint; deterministic for a given snapshot."""
+    """PDF/UA-1 via WeasyPrint, running headers and footers as artifacts (``pdfua``); deterministic for a
+    given snapshot."""
     from weasyprint import HTML
 
     html = html if html is not None else render_html(snapshot)
     ident = hashlib.sha256(html.encode("utf-8")).digest()[:16]
     with _stable_tag_ids():
-        return bytes(HTML(string=html, base_url=str(Path(__file__).parent)).write_pdf(
+        pdf = bytes(HTML(string=html, base_url=str(Path(__file__).parent)).write_pdf(
             pdf_variant="pdf/ua-1", pdf_identifier=ident))
+    from .pdfua import margins_as_artifacts  # pikepdf loads only where a PDF is made
+
+    return margins_as_artifacts(pdf)[0]
 
 
 def render(snapshot: dict[str, Any], fmt: str, progress: Progress | None = None) -> bytes:

@@ -71,8 +71,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "due": ("Gereed", "Due"),
     "gaps": ("Scenario's met een middelhoog of hoger risico zonder maatregel", "Scenarios with a medium or higher risk without a measure"),
     "no_gaps": ("Geen: elk scenario met een middelhoog of hoger risico heeft een maatregel.", "None: every scenario with a medium or higher risk has a measure."),
-    "unverified": ("Instellingen van de methode die nog niet tegen de officiële bron zijn geverifieerd (instelbaar):",
-                   "Method settings not yet verified against the official source (configurable):"),
+    "unverified": ("Deze onderdelen van de methode zijn nog niet gecontroleerd tegen de officiële bron; de regio kan "
+                   "ze zelf instellen:",
+                   "These parts of the method have not yet been checked against the official source; the region can "
+                   "set them itself:"),
     "diagram_table": ("Gegevens van het risicodiagram", "Data of the risk diagram"),
     "tlp_note": ("Rubricering", "Classification"),
     "snapshot": ("Momentopname", "Snapshot"),

@@ -1472,3 +1472,63 @@ def risk_diagram(
         "lang": lang,
     }
     return RiskDiagram(spec=spec, columns=columns, rows=tuple(rows))
+
+
+_UNVERIFIED_SETTINGS = {
+    "class_base": ("de factor tussen twee impactklassen", "the factor between two impact classes"),
+    "aggregation": ("de manier waarop de criteria worden opgeteld", "how the criteria are added up"),
+    "class_mapping": ("de omzetting van de totaalscore naar een impactklasse",
+                      "how the total score is turned into an impact class"),
+}
+_UNVERIFIED_PARTS = {
+    "": ("de criteria", "the criteria"),
+    "bands": ("de klassegrenzen van", "the class boundaries of"),
+    "descriptors": ("de omschrijvingen per klasse van", "the descriptions per class of"),
+}
+
+
+def describe_unverified(method: Method, lang: str = "nl", paths: Sequence[str] | None = None) -> list[str]:
+    """The method's unverified values (:attr:`Method.unverified`, or ``paths`` frozen in a report) in plain
+    words for a reader: one phrase per kind of value, criteria named by code and name, never an internal key
+    such as ``criteria.2.1.bands``.
+
+    >>> m = load_method("lokaal-cyber-2026")
+    >>> describe_unverified(m, "en")[0]
+    'the factor between two impact classes'
+    >>> any("criteria." in p for p in describe_unverified(m, "nl"))
+    False
+    """
+    en = lang == "en"
+    names = {c.code: f"{c.code} {c.name_en if en else c.name_nl}" for c in method.criteria}
+    phrases: list[str] = []
+    by_part: dict[str, list[str]] = {}
+    other: list[str] = []
+    for path in method.unverified if paths is None else paths:
+        head, _, rest = path.partition(".")
+        if head == "settings":
+            nl_en = _UNVERIFIED_SETTINGS.get(rest)
+            phrases.append(nl_en[en] if nl_en else (f"the setting {rest}" if en else f"de instelling {rest}"))
+        elif head == "criteria":
+            code, part = rest, ""  # criterion codes hold dots themselves ("2.1"): strip a known suffix
+            for suffix in ("bands", "descriptors"):
+                if rest.endswith("." + suffix):
+                    code, part = rest[: -len(suffix) - 1], suffix
+            if code in names:
+                by_part.setdefault(part, []).append(names[code])
+            else:
+                other.append(path)
+        elif path == "class_labels":
+            other.append("the names of the impact classes" if en else "de namen van de impactklassen")
+        elif path == "likelihood.threat":
+            other.append("the likelihood scale for threats (deliberate)" if en
+                         else "de waarschijnlijkheidsschaal voor dreigingen (moedwillig)")
+        elif path == "likelihood.hazard":
+            other.append("the likelihood scale for hazards (not deliberate)" if en
+                         else "de waarschijnlijkheidsschaal voor gevaren (niet moedwillig)")
+        else:
+            other.append(path)
+    for part in ("", "bands", "descriptors"):
+        crits = by_part.get(part)
+        if crits:
+            phrases.append(f"{_UNVERIFIED_PARTS[part][en]} {', '.join(crits)}")
+    return phrases + other

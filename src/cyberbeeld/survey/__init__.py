@@ -9,6 +9,11 @@ The modules are
 - :mod:`cyberbeeld.survey.moments` -- from per-stratum power sums to variances;
 - :mod:`cyberbeeld.survey.engine` -- the per-row work, compiled by Ibis for DuckDB or Spark;
 - :mod:`cyberbeeld.survey.hadamard` -- R's default Hadamard matrices for BRR;
+- :mod:`cyberbeeld.survey.poststratify` -- post-stratification (``postStratify``);
+- :mod:`cyberbeeld.survey.pps` -- PPS without replacement (Brewer, Overton, Horvitz-Thompson);
+- :mod:`cyberbeeld.survey.glm` -- linear and logistic models (``svyglm``);
+- :mod:`cyberbeeld.survey.ciprop` -- the profile-likelihood interval of ``svyciprop``;
+- :mod:`cyberbeeld.survey.linearized` -- estimates from per-row scores, for those designs;
 - :mod:`cyberbeeld.survey.options` -- option names (light: no NumPy/pandas);
 - :mod:`cyberbeeld.survey.cli` -- the ``cyberbeeld estimate`` command.
 
@@ -43,6 +48,9 @@ if TYPE_CHECKING:
         svyratio,
         svytotal,
     )
+    from cyberbeeld.survey.glm import svyglm
+    from cyberbeeld.survey.poststratify import PostStratified
+    from cyberbeeld.survey.pps import PPS
     from cyberbeeld.survey.quantiles import svyquantile
     from cyberbeeld.survey.variance import DesignStructure, design_covariance
 
@@ -52,6 +60,8 @@ _LAZY = {
     "Design": "design",
     "DesignStructure": "variance",
     "Difference": "estimators",
+    "PPS": "pps",
+    "PostStratified": "poststratify",
     "Request": "estimators",
     "SurveyDesignError": "errors",
     "design_covariance": "variance",
@@ -59,6 +69,7 @@ _LAZY = {
     "estimate": "estimators",
     "svymean": "estimators",
     "svyproportion": "estimators",
+    "svyglm": "glm",
     "svyquantile": "quantiles",
     "svyratio": "estimators",
     "svytotal": "estimators",
@@ -68,12 +79,15 @@ __all__ = [
     "Design",
     "DesignStructure",
     "Difference",
+    "PPS",
+    "PostStratified",
     "Request",
     "SurveyDesignError",
     "design_covariance",
     "domain_difference",
     "estimate",
     "svymean",
+    "svyglm",
     "svyproportion",
     "svyquantile",
     "svyratio",

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import ibis
 import ibis.expr.types as ir
@@ -43,6 +43,12 @@ from cyberbeeld.survey.engine import (
 from cyberbeeld.survey.errors import SurveyDesignError
 from cyberbeeld.survey.moments import Estimand, StageMoments, domain_variances
 from cyberbeeld.survey.options import CI_METHODS, CIMethod
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from cyberbeeld.survey.poststratify import PostStratified
+    from cyberbeeld.survey.pps import PPS
 
 __all__ = [
     "CIMethod",
@@ -344,13 +350,14 @@ def _levels(session: Session, column: str) -> tuple[bool, list[Any]]:
 
 def estimate(
     data: DataSource,
-    design: Design,
+    design: Design | PostStratified | PPS,
     requests: Sequence[Request],
     *,
     by: Sequence[str] | str | None = None,
     ci: CIMethod = "logit",
     level: float = 0.95,
     engine: EngineName = "duckdb",
+    na_rm: bool = False,
     **engine_options: Any,
 ) -> pd.DataFrame:
     """Estimate several statistics in one pass per stage.
@@ -359,15 +366,19 @@ def estimate(
     ----------
     data : pandas.DataFrame, str, Path or DuckDBTable
         The microdata.
-    design : Design
-        The sampling design.
+    design : Design, PostStratified or PPS
+        The sampling design.  A :class:`~cyberbeeld.survey.poststratify.PostStratified` or
+        :class:`~cyberbeeld.survey.pps.PPS` design is estimated from per-row scores in NumPy
+        (:mod:`cyberbeeld.survey.linearized`; ``engine`` does not apply).
     requests : sequence of Request
         What to estimate.
     by : str or sequence of str, optional
         Domain columns (R's ``svyby``); ``None`` for the whole sample.
-    ci : {"logit", "beta", "wilson", "wald"}
-        Interval for proportions: ``"logit"`` and ``"beta"`` (Korn-Graubard) are R's
-        ``svyciprop`` methods, ``"wald"`` is ``svyciprop(method="mean")``; ``"wilson"`` is the
+    ci : {"logit", "likelihood", "xlogit", "asin", "beta", "mean", "wald", "wilson"}
+        Interval for proportions: ``"logit"``, ``"likelihood"`` (profile likelihood; computed
+        from the rows in NumPy, see :mod:`cyberbeeld.survey.ciprop`; plain designs only),
+        ``"xlogit"``, ``"asin"``, ``"beta"`` (Korn-Graubard) and ``"mean"`` are R's
+        ``svyciprop`` methods (``"wald"`` is another name for ``"mean"``); ``"wilson"`` is the
         Wilson score interval with the effective sample size ``p(1-p)/var``.  All use a
         t quantile with the design degrees of freedom of the domain, as ``svyciprop`` does.
         Means, totals and ratios get R's ``confint()`` normal interval.
@@ -375,6 +386,11 @@ def estimate(
         Confidence level.
     engine : {"duckdb", "spark"}
         Where the per-row work runs.
+    na_rm : bool
+        R's ``na.rm = TRUE``: rows with a missing value in a request's variable (or, for a
+        ratio, in either variable) are left out of that estimate as a domain of the full design
+        (R's ``subset()``), per request.  Without it a missing value is an error.  Rows with a
+        missing ``by`` value are always left out of the domains, as ``svyby`` does.
     **engine_options
         Passed to :func:`cyberbeeld.survey.engine.open_session`.
 
@@ -384,21 +400,46 @@ def estimate(
         ``<by>, variable, statistic, estimate, se, ci_low, ci_high, deff, cv, n, df``.
     """
     by_cols = [by] if isinstance(by, str) else list(by or [])
+    if not isinstance(design, Design):  # post-stratified and PPS designs: per-row scores in NumPy
+        if ci not in CI_METHODS:
+            raise SurveyDesignError(f"unknown interval method {ci!r}")
+        if ci == "likelihood":
+            raise SurveyDesignError("likelihood intervals are offered for plain designs only")
+        if not requests:
+            raise SurveyDesignError("nothing to estimate")
+        return design_module(design).svy_estimate(
+            data, design, requests, by=by_cols, ci=ci, level=level, na_rm=na_rm
+        )
     if ci not in CI_METHODS:
         raise SurveyDesignError(f"unknown interval method {ci!r}")
     if not 0 < level < 1:
         raise SurveyDesignError(f"confidence level must be between 0 and 1, not {level}")
     if not requests:
         raise SurveyDesignError("nothing to estimate")
+    if ci == "likelihood" and any(r.statistic == "proportion" for r in requests):
+        from cyberbeeld.survey.ciprop import with_likelihood_intervals
+
+        out = estimate(
+            data,
+            design,
+            requests,
+            by=by_cols,
+            ci="logit",
+            level=level,
+            engine=engine,
+            na_rm=na_rm,
+            **engine_options,
+        )
+        return with_likelihood_intervals(out, data, design, requests, by_cols, level)
     data = _prepare_data(data, design)
     with open_session(data, engine, **engine_options) as session:
         names = column_names(session)
         if not names:
-            return _estimate(session, design, requests, requests, by_cols, ci, level)
+            return _estimate_na(session, design, requests, requests, by_cols, ci, level, na_rm)
         # Columns that differ only in case (nh, Nh): the engine knows one by another name.
         reverse = {v: k for k, v in names.items()}
         try:
-            out = _estimate(
+            out = _estimate_na(
                 session,
                 _rename_design(design, names),
                 [_rename_request(r, names) for r in requests],
@@ -406,10 +447,22 @@ def estimate(
                 [names.get(c, c) for c in by_cols],
                 ci,
                 level,
+                na_rm,
             )
         except SurveyDesignError as error:
             raise _renamed_error(error, reverse) from None
         return out.rename(columns=reverse)
+
+
+def design_module(design: object) -> ModuleType:
+    """The module that estimates on a design that is not a plain :class:`Design`."""
+    import importlib
+
+    kind = type(design).__name__
+    module = {"PostStratified": "poststratify", "PPS": "pps"}.get(kind)
+    if module is None:
+        raise SurveyDesignError(f"unknown design type {kind}")
+    return importlib.import_module(f"cyberbeeld.survey.{module}")
 
 
 def _rename_design(design: Design, names: dict[str, str]) -> Design:
@@ -443,6 +496,157 @@ def _renamed_error(error: SurveyDesignError, reverse: dict[str, str]) -> SurveyD
     renamed = SurveyDesignError(error.reason, column=reverse[error.column], row=error.row)
     renamed.stratum, renamed.strata = error.stratum, error.strata
     return renamed
+
+
+class _DerivedSession:
+    """A session whose table is an expression on another session's table (same connection)."""
+
+    def __init__(self, session: Session, table: ir.Table) -> None:
+        self._session = session
+        self.table = table
+        self.engine = session.engine
+
+    def execute(self, expr: ir.Table) -> pd.DataFrame:
+        return self._session.execute(expr)
+
+
+_OK = "__cb_ok"
+
+
+def _estimate_na(
+    session: Session,
+    design: Design,
+    requests: Sequence[Request],
+    labels: Sequence[Request],
+    by_cols: list[str],
+    ci: CIMethod,
+    level: float,
+    na_rm: bool,
+) -> pd.DataFrame:
+    """:func:`_estimate` with R's rules for missing values.
+
+    A row with a missing ``by`` value belongs to no domain (``svyby``); with ``na_rm`` a row with a
+    missing analysis value is left out of that request (``na.rm = TRUE``).  Both are domains of
+    the full design (R's ``subset()``): one more domain key, ``__cb_ok``, no extra pass over the
+    data per domain.  Without missing values this is :func:`_estimate` itself.
+    """
+    t = session.table
+    schema = t.schema()
+    variables = [c for r in requests for c in (r.variable, r.denominator) if c]
+    analysis = variables if na_rm else []
+    candidates = [c for c in dict.fromkeys([*by_cols, *analysis]) if c in schema]
+    try:  # the common case, at no extra cost: validation finds no missing value
+        return _estimate(session, design, requests, labels, by_cols, ci, level)
+    except SurveyDesignError as error:
+        if not error.reason.startswith("missing value"):
+            raise
+        if error.column in variables and not na_rm:
+            hinted = SurveyDesignError(
+                "missing value (use na_rm=True to leave such rows out, as R's na.rm = TRUE)",
+                column=error.column,
+                row=error.row,
+            )
+            raise hinted from None
+        if error.column not in candidates:
+            raise
+    stats_of = getattr(session, "column_stats", None)
+    known: dict[str, tuple[float | None, float | None, int]] = stats_of(candidates) if stats_of else {}
+    unknown = [c for c in candidates if c not in known]
+    nulls = {c: known[c][2] for c in candidates if c in known}
+    if unknown:
+        counts = session.execute(
+            t.aggregate(__rows=t.count(), **{f"n{i}": t[c].count() for i, c in enumerate(unknown)})
+        ).iloc[0]
+        nulls.update({c: int(counts["__rows"]) - int(counts[f"n{i}"]) for i, c in enumerate(unknown)})
+    with_na = {c for c, k in nulls.items() if k > 0}
+    if not with_na:
+        return _estimate(session, design, requests, labels, by_cols, ci, level)
+    by_na = [c for c in by_cols if c in with_na]
+    # Runs of consecutive requests with the same columns to drop rows for keep the output order.
+    runs: list[tuple[tuple[str, ...], list[int]]] = []
+    for i, r in enumerate(requests):
+        cols = tuple(c for c in (r.variable, r.denominator) if c and c in with_na and na_rm)
+        if runs and runs[-1][0] == cols:
+            runs[-1][1].append(i)
+        else:
+            runs.append((cols, [i]))
+    fill_cols = list(dict.fromkeys([*by_na, *(c for cols, _ in runs for c in cols)]))
+    # A missing value is replaced by one the column has (so that no level appears that the
+    # data lacks); the row is outside every reported domain anyway.
+    present = session.execute(t.aggregate(**{f"v{i}": t[c].min() for i, c in enumerate(fill_cols)})).iloc[0]
+    filled = {
+        c: t[c].fill_null(ibis.literal(_py(present[f"v{i}"]), type=schema[c]))
+        for i, c in enumerate(fill_cols)
+    }
+    frames = []
+    for cols, idx in runs:
+        ok: ir.BooleanValue = ibis.literal(True)
+        for c in [*by_na, *cols]:
+            ok = ok & t[c].notnull()
+        derived = _DerivedSession(session, t.mutate(**filled, **{_OK: ok}))
+        out = _estimate(
+            derived, design, [requests[i] for i in idx], [labels[i] for i in idx], [*by_cols, _OK], ci, level
+        )
+        out = out[out[_OK].astype(bool)].drop(columns=_OK).reset_index(drop=True)
+        if cols:
+            out = _ciprop_with_all_rows(session, design, out, by_cols, by_na, ci, level)
+        frames.append(out)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _ciprop_with_all_rows(
+    session: Session,
+    design: Design,
+    out: pd.DataFrame,
+    by_cols: list[str],
+    by_na: list[str],
+    ci: CIMethod,
+    level: float,
+) -> pd.DataFrame:
+    """Proportion intervals with R's ``degf(design)`` and ``nrow(design)`` of the domain.
+
+    ``svyciprop(..., na.rm = TRUE)`` drops the rows with a missing value for the estimate, but
+    its degrees of freedom (and the Korn-Graubard row count) are those of the design it was
+    given: the ``by`` domain with the rows with missing values.
+    """
+    prop = (out["statistic"] == "proportion").to_numpy()
+    if not prop.any():
+        return out
+    t = session.table
+    keep: ir.BooleanValue = ibis.literal(True)
+    for c in by_na:
+        keep = keep & t[c].notnull()
+    rows = t.filter(keep)
+    stratum = rows[design.strata] if design.strata else ibis.literal(1)
+    psu = rows[design.psu] if design.psu else ibis.row_number()
+    keyed = rows.mutate(__cb_s=stratum, __cb_p=psu, __cb_nz=(_weights_expr(rows, design) != 0).ifelse(1, 0))
+    per_psu = keyed.group_by([*by_cols, "__cb_s", "__cb_p"]).aggregate(
+        __n=keyed.count(), __nz=keyed["__cb_nz"].sum()
+    )
+    used = per_psu["__nz"] > 0  # R's degf counts the PSUs and strata with a non-zero weight
+    aggs = {
+        "__rows": per_psu["__n"].sum(),
+        "__psus": used.ifelse(1, 0).sum(),
+        "__strata": per_psu["__cb_s"].nunique(where=used),
+    }
+    if by_cols:
+        counts = session.execute(per_psu.group_by(by_cols).aggregate(**aggs))
+        table = out[by_cols].merge(counts, on=by_cols, how="left")
+    else:
+        table = pd.concat([session.execute(per_psu.aggregate(**aggs))] * len(out), ignore_index=True)
+    n_all = table["__rows"].to_numpy(dtype=np.float64)
+    degf = (table["__psus"] - table["__strata"]).to_numpy(dtype=np.float64)
+    p = out["estimate"].to_numpy(dtype=np.float64)[prop]
+    var = out["se"].to_numpy(dtype=np.float64)[prop] ** 2
+    lo, hi = _prop_ci(p, var, degf[prop], n_all[prop], 1.0 - level, ci)
+    out.loc[prop, "ci_low"] = lo
+    out.loc[prop, "ci_high"] = hi
+    out.loc[prop, "df"] = degf[prop].astype(np.int64)
+    return out
+
+
+def _py(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _estimate(
@@ -721,9 +925,13 @@ def _prop_ci(
     tq = special.stdtrit(df, 1 - alpha / 2)  # stats.t.ppf(q, df)
     se = np.sqrt(var)
     with np.errstate(divide="ignore", invalid="ignore"):
-        if method == "wald":
+        if method in ("wald", "mean"):
             return p - tq * se, p + tq * se
-        if method == "logit":
+        if method == "asin":  # svyciprop(method="asin"): delta method on asin(sqrt(p))
+            eta = np.arcsin(np.sqrt(p))
+            se_eta = se / (2.0 * np.sqrt(p * (1 - p)))
+            return np.sin(eta - tq * se_eta) ** 2, np.sin(eta + tq * se_eta) ** 2
+        if method in ("logit", "xlogit"):  # xlogit: the delta method on the logit, as logit
             eta = np.log(p / (1 - p))
             se_eta = se / (p * (1 - p))
             return _expit(eta - tq * se_eta), _expit(eta + tq * se_eta)

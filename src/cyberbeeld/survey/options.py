@@ -13,7 +13,7 @@ __all__ = ["CI_METHODS", "LONELY_PSU_OPTIONS", "CIMethod", "EngineName", "Lonely
 LonelyPSU = Literal["fail", "remove", "adjust", "average", "certainty"]
 LONELY_PSU_OPTIONS: tuple[str, ...] = get_args(LonelyPSU)
 
-CIMethod = Literal["logit", "beta", "wilson", "wald"]
+CIMethod = Literal["logit", "beta", "wilson", "wald", "xlogit", "asin", "mean", "likelihood"]
 CI_METHODS: tuple[str, ...] = get_args(CIMethod)
 
 EngineName = Literal["duckdb", "spark"]
