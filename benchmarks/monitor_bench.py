@@ -21,6 +21,11 @@ page and the public theme page through the Django test client (cold = first rend
 warm = charts memoised by ``reports.charts.render_svg``), each next to the bare SQL query the page
 needs. Target: warm p95 ≤ 100 ms.
 
+bench_figures (issue 14): the real indicator page (83648NED registered crimes per 1,000 for a gemeente, with
+provenance per figure, the rate tested on its counts, Nederland beside it and the 2020 registration break), p50/p95
+against the bare SQL of the same page (goal p95 ≤ 3×); and ``fetch-cbs`` parsing of a recorded 83648NED response
+(the real extract replayed in the service's v3 shape) against the file importer's cells/s (goal ≥ 1×).
+
 ``--quick`` runs everything on a small scale.
 """
 
@@ -358,10 +363,163 @@ def bench_pages() -> dict[str, float]:
     return results
 
 
+# --- issue 14: provenance and comparisons on the real page; fetch-cbs parsing ---------------------------
+
+def _bare_figures_page_sql(ind_id: int, basis_id: int, area_id: int, vr_id: int | None, nl_id: int,
+                           pg_id: int | None) -> None:
+    """The SQL the real indicator page needs, bare: its series with the region's and the Netherlands' beside it,
+    the basis counts the rate is tested on, the peer-group average and the import batches (provenance)."""
+    from django.db import connection
+
+    areas = [a for a in (area_id, vr_id, nl_id) if a]
+    marks = ", ".join(["%s"] * len(areas))
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT period, value, ci_low, ci_high, area_id, source_row, import_batch_id FROM "
+                    f"indicators_observation WHERE indicator_id = %s AND area_id IN ({marks}) ORDER BY period",
+                    [ind_id, *areas])
+        rows = cur.fetchall()
+        cur.execute(f"SELECT period, value, area_id FROM indicators_observation WHERE indicator_id = %s AND "
+                    f"area_id IN ({marks})", [basis_id, *areas])
+        cur.fetchall()
+        if pg_id:
+            cur.execute("SELECT o.period, AVG(o.value), COUNT(*) FROM indicators_observation o JOIN areas_area a "
+                        "ON a.id = o.area_id WHERE o.indicator_id = %s AND a.peer_group_id = %s AND a.id <> %s "
+                        "GROUP BY o.period", [ind_id, pg_id, area_id])
+            cur.fetchall()
+        batches = sorted({r[6] for r in rows if r[6]})
+        if batches:
+            cur.execute(f"SELECT id, at, table_id, file_name, first_period, last_period, origin FROM "
+                        f"indicators_importbatch WHERE id IN ({', '.join(['%s'] * len(batches))})", batches)
+            cur.fetchall()
+
+
+def _odata_replay(csv_path: Path, names: object) -> tuple[Callable[[str], bytes], int]:
+    """The recorded 83648NED service (tests/indicators/fixtures/odata) with its TypedDataSet replaced by every row of
+    the real gemeenten extract, in the same v3 shape and pages of 10,000 records linked by ``odata.nextLink``."""
+    import json
+
+    here = Path(__file__).resolve().parent.parent / "tests" / "indicators" / "fixtures" / "odata" / "83648NED"
+    index = json.loads((here / "index.json").read_text())
+    docs = {url: (here / name).read_bytes() for url, name in index.items()}
+    base = "https://opendata.cbs.nl/ODataApi/odata/83648NED"
+    keys = ["TotaalGeregistreerdeMisdrijven_1", "GeregistreerdeMisdrijvenRelatief_2",
+            "GeregistreerdeMisdrijvenPer1000Inw_3", "TotaalOpgehelderdeMisdrijven_4", "OpgehelderdeMisdrijvenRelatief_5",
+            "RegistratiesVanVerdachten_6"]
+    records, regions, cells = [], {}, 0
+    with csv_path.open(encoding="utf-8") as f:
+        for i, r in enumerate(csv.DictReader(f)):
+            code = names.get(r["RegioS"]) if hasattr(names, "get") else None  # type: ignore[union-attr]
+            code = code or f"GM{9000 + len(regions):04d}"
+            regions.setdefault(code, r["RegioS"])
+            rec: dict[str, object] = {"ID": i, "SoortMisdrijf": "T001161", "RegioS": f"{code:<10}",
+                                      "Perioden": f"{r['Perioden']}JJ00"}
+            for k in keys:
+                v = r[k].strip()
+                rec[k] = (int(float(v)) if k[-1] in "146" else float(v)) if v else None
+                cells += bool(v)
+            records.append(rec)
+    docs[f"{base}/RegioS"] = json.dumps({"value": [{"Key": f"{c:<10}", "Title": t, "Description": ""}
+                                                  for c, t in regions.items()]}).encode()
+    periods = sorted({rec["Perioden"] for rec in records})  # type: ignore[type-var]
+    docs[f"{base}/Perioden"] = json.dumps({"value": [{"Key": p, "Title": str(p)[:4], "Description": "",
+                                                     "Status": "Definitief"} for p in periods]}).encode()
+    page = 10_000
+    for start in range(0, len(records), page):
+        url = f"{base}/TypedDataSet" + (f"?$skip={start}" if start else "")
+        body: dict[str, object] = {"value": records[start:start + page]}
+        if start + page < len(records):
+            body["odata.nextLink"] = f"{base}/TypedDataSet?$skip={start + page}"
+        docs[url] = json.dumps(body).encode()
+    return (lambda url: docs[url]), cells
+
+
+def bench_figures() -> dict[str, float]:
+    """Issue 14. (1) The real indicator page (83648NED registered crimes per 1,000 for a gemeente: provenance per
+    figure, the rate tested on its counts, Nederland beside it, the 2020 registration break) p50/p95 against the bare
+    SQL of the same page; goal p95 ≤ 3×. (2) ``fetch-cbs`` parsing of a recorded 83648NED response (the real
+    extract in the service's v3 shape, replayed) against the file importer parsing the same extract: cells/s;
+    goal ≥ the file importer."""
+    print("== bench_figures: the real indicator page with provenance and comparisons; fetch-cbs parsing")
+    _django()
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from cyberbeeld.accounts import services as account_services
+    from cyberbeeld.accounts.models import OrganisationKind, Role
+    from cyberbeeld.areas.importers import import_file, reference_files
+    from cyberbeeld.areas.models import Area, AreaKind
+    from cyberbeeld.areas.names import AreaNames
+    from cyberbeeld.indicators import fetch
+    from cyberbeeld.indicators.models import Indicator
+    from cyberbeeld.indicators.ownership import PLATFORM
+    from cyberbeeld.indicators.services import import_observations
+    from cyberbeeld.refdata import path as refpath
+
+    for f in reference_files():
+        import_file(f)
+    extract = refpath("cbs-83648NED/83648NED_gemeenten_totaal_2010_2020.csv")
+    assert extract is not None
+    import_observations(extract, writer=PLATFORM)
+    rate = Indicator.objects.get(code__startswith="83648ned-geregistreerdemisdrijvenper1000inw_3")
+    nl_id = Area.objects.get(code="NL01").pk
+    gms = list(Area.objects.filter(kind=AreaKind.GEMEENTE, superseded=False, observations__indicator=rate).distinct())
+    org = account_services.organisation_create(by=None, kind=OrganisationKind.GEMEENTE, name="Bench 14",
+                                               slug="bench-14", area=gms[0])
+    user = get_user_model().objects.create_user(username="bench14", password="x")
+    account_services.membership_set(by=None, user=user, organisation=org, role=Role.LEZER)
+    client = Client()
+    client.force_login(user)
+    rnd = random.Random(14)
+    sample = [rnd.choice(gms) for _ in range(10 if QUICK else 40)]
+    for g in sample:  # cold: every chart rendered once
+        assert client.get(f"/nl/monitor/{g.code}/{rate.code}/").status_code == 200
+    page_t, sql_t = [], []
+    for _ in range(3 if QUICK else 5):
+        for g in sample:
+            t = time.perf_counter()
+            r = client.get(f"/nl/monitor/{g.code}/{rate.code}/")
+            page_t.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            _bare_figures_page_sql(rate.pk, rate.basis_id or 0, g.pk, g.veiligheidsregio_id, nl_id, g.peer_group_id)
+            sql_t.append(time.perf_counter() - t)
+    assert b"regel " in r.content and "Herkomst" in r.content.decode()  # provenance is on the page measured
+    p50, p95 = _pct(page_t, 0.5) * 1000, _pct(page_t, 0.95) * 1000
+    s50, s95 = _pct(sql_t, 0.5) * 1000, _pct(sql_t, 0.95) * 1000
+    ratio = p95 / max(s95, 1e-9)
+    print(f"  indicator page (rate, provenance, comparisons), {len(sample)} gemeenten: warm p50 {p50:.1f} ms, "
+          f"p95 {p95:.1f} ms; bare SQL of the same page p50 {s50:.2f} ms, p95 {s95:.2f} ms; page/SQL at p95 "
+          f"{ratio:.1f}x [{'OK' if ratio <= 3 else 'ABOVE GOAL'}, goal ≤ 3x]")
+    results: dict[str, float] = {"figures_page_p50_ms": p50, "figures_page_p95_ms": p95, "figures_sql_p95_ms": s95,
+                                 "figures_page_sql_ratio_p95": ratio}
+    names = AreaNames.load()
+    lookup = {a.name: a.code for a in Area.objects.filter(kind__in=[AreaKind.GEMEENTE, AreaKind.LAND])}
+    get, cells = _odata_replay(extract, lookup)
+    with tempfile.TemporaryDirectory() as tmp:
+        def fetched() -> object:
+            result = fetch.fetch_table("83648NED", Path(tmp), get=get)
+            return parse(result.directory, area_lookup=names)
+
+        def from_file() -> object:
+            return parse(extract, area_lookup=names, source_table="83648NED")
+
+        rounds = 2 if QUICK else 5
+        f_t = min(_timed(fetched)[0] for _ in range(rounds))
+        c_t = min(_timed(from_file)[0] for _ in range(rounds))
+        n_fetched = len(fetched())  # type: ignore[arg-type]
+        n_file = len(from_file())  # type: ignore[arg-type]
+    f_rate, c_rate = cells / f_t, cells / c_t
+    print(f"  fetch-cbs: {cells:,} cells of the real 83648NED extract as a replayed v3 response "
+          f"({n_fetched:,} observations): download folder + parse {f_t:.2f} s = {f_rate:,.0f} cells/s; the file "
+          f"importer on the extract ({n_file:,} observations): {c_t:.2f} s = {c_rate:,.0f} cells/s; ratio "
+          f"{f_rate / c_rate:.2f} [{'OK' if f_rate >= c_rate else 'BELOW GOAL'}, goal ≥ 1]")
+    results.update(fetch_cells_per_s=f_rate, file_cells_per_s=c_rate)
+    return results
+
+
 def main() -> None:
     """Run every ``bench_*`` section, or only those named on the command line."""
     names = [a for a in sys.argv[1:] if a.startswith("bench_")]
-    sections = [bench_import_parse, bench_import_store, bench_pages]
+    sections = [bench_import_parse, bench_import_store, bench_pages, bench_figures]
     try:
         for fn in sections:
             if not names or fn.__name__ in names:

@@ -127,12 +127,18 @@ def load(log: Any = print) -> dict[str, Any]:
 
     indicator, _created = Indicator.objects.get_or_create(code=VM_CYBERCRIME["code"], defaults=VM_CYBERCRIME)
     maastricht = areas["GM0935"]
+    from cyberbeeld.indicators.services import demo_batch
+
+    batch = demo_batch(source="gemeente Maastricht, thema Informatieveiligheid", table_id="Veiligheidsmonitor",
+                       note="Cijfers van het publieke thema Informatieveiligheid", periods=list(MAASTRICHT_VM))
     for period, value in MAASTRICHT_VM.items():
         Observation.objects.get_or_create(
             indicator=indicator, area=maastricht, period=period,
             defaults={"value": Decimal(value), "source_table": "gemeente Maastricht, thema Informatieveiligheid",
-                      "status": Observation.Status.DEFINITIVE},
+                      "status": Observation.Status.DEFINITIVE, "import_batch": batch},
         )
+    Observation.objects.filter(indicator=indicator, area=maastricht, import_batch__isnull=True).update(
+        import_batch=batch)
 
     from cyberbeeld.web import demo_hooks
 

@@ -119,6 +119,12 @@ def test_fetch_cbs_command_imports_the_source_figures_once(world, settings, tmp_
                         .values_list("value", flat=True))
         expected = sorted(Decimal(rec[k]) for k in rec if k[-2:-1] == "_" and rec[k] != "")
         assert [Decimal(v) for v in stored] == expected, (rec["RegioS"], rec["Perioden"])
+    from cyberbeeld.indicators.models import ImportBatch
+
+    batch = ImportBatch.objects.get()  # provenance: fetched from CBS, table 83648NED, the periods it held
+    assert (batch.origin, batch.table_id, batch.first_period, batch.last_period) == ("fetch-cbs", "83648NED", "2018",
+                                                                                      "2020")
+    assert not Observation.objects.filter(import_batch__isnull=True).exists()
     count = Observation.objects.count()
     call_command("fetch_cbs", "83648NED")
     assert Observation.objects.count() == count

@@ -5,7 +5,9 @@ from typing import Any
 from django.db.models import Value
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cyberbeeld.accounts import policy
 from cyberbeeld.web.modules import Card, register
@@ -31,7 +33,9 @@ def incidents_card(request: HttpRequest, organisation: Any) -> Card | None:
     own, total = pagecache.cached(selectors.CACHE_KIND, "dashboard-counts", user=request.user,
                                   organisation=organisation, compute=counts)
     return {"title": _("Incidenten"), "url": reverse("incidents:list"),
-            "text": _("%(own)s eigen incidenten; %(total)s zichtbaar in totaal.") % {"own": own, "total": total}}
+            "text": ngettext("%(own)s eigen incident; %(total)s zichtbaar in totaal.",
+                             "%(own)s eigen incidenten; %(total)s zichtbaar in totaal.", own) % {
+                "own": number_format(own, force_grouping=True), "total": number_format(total, force_grouping=True)}}
 
 
 @register("incidents-early-warning")
@@ -47,7 +51,8 @@ def early_warning_card(request: HttpRequest, organisation: Any) -> Card | None:
                               compute=lambda: earlywarning.alerts_for(request.user, organisation))
     items = [_("%(form)s in %(area)s: %(obs)s in %(period)s (verwacht %(exp)s)") % {
         "form": a.form.name, "area": a.area.name, "obs": int(a.observed), "period": a.period,
-        "exp": f"{a.expected:.1f}"} for a in alerts[:3]]
-    text = (_("%(n)s ongewone stijging(en) in de laatste maanden.") % {"n": len(alerts)} if alerts
+        "exp": number_format(round(a.expected, 1), decimal_pos=1)} for a in alerts[:3]]
+    text = (ngettext("%(n)s ongewone stijging in de laatste maanden.", "%(n)s ongewone stijgingen in de laatste maanden.",
+                     len(alerts)) % {"n": len(alerts)} if alerts
             else _("Geen ongewone stijgingen in de laatste maanden."))
     return {"title": _("Vroegsignalering"), "url": reverse("incidents:early_warning"), "text": text, "items": items}

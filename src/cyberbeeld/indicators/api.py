@@ -62,6 +62,12 @@ class ProvenanceOut(Schema):
     import_batch: int | None
     import_source: str | None
     imported_at: dt.datetime | None
+    import_origin: str | None  # import-cbs, upload, fetch-cbs, referentiedata, demo, eigen-onderzoek, migratie
+    source_file: str | None
+    source_period_from: str | None
+    source_period_to: str | None
+    bron_nl: str  # the "Bron" line as the pages show it: table, period of the source, import date
+    bron_en: str
 
 
 class ObservationOut(Schema):
@@ -140,6 +146,10 @@ def observations(request: HttpRequest, code: str, area: str = "", period: str = 
             "series_segment": figures.segment(ind, o.period),
             "provenance": {"source_table": o.source_table or ind.source_table, "source_row": o.source_row,
                            "import_batch": b.pk if b else None, "import_source": b.source if b else None,
-                           "imported_at": b.at if b else None},
+                           "imported_at": b.at if b else None, "import_origin": b.origin if b else None,
+                           "source_file": (b.file_name or None) if b else None,
+                           "source_period_from": (b.first_period or None) if b else None,
+                           "source_period_to": (b.last_period or None) if b else None,
+                           **figures.bron_lines(o, ind)},
         })
     return out

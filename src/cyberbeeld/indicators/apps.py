@@ -18,7 +18,7 @@ class IndicatorsConfig(AppConfig):
         jobs.register(jobs.JobKind(
             key="indicators.import", model="indicators.ImportJob", task="cyberbeeld.indicators.tasks.run_import_job",
             queued="queued", running=("running",), done="done", failed="failed", cancelled="cancelled",
-            payload_field="content", finished_field=None,
+            payload_field="content", finished_field=None, on_end="cyberbeeld.indicators.services.discard_staged",
             reset={"done": 0, "total": None, "message": "", "problems": []}))
 
         from . import dashboard  # noqa: F401  (dashboard card)

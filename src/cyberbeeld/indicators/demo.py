@@ -10,9 +10,9 @@ from typing import Any
 from cyberbeeld import refdata
 
 from .catalogue import seed
-from .models import Indicator, Observation, PublicTheme
+from .models import ImportBatch, Indicator, Observation, PublicTheme
 from .ownership import PLATFORM
-from .services import ImportFailed, import_observations
+from .services import ImportFailed, cleanup_legacy_indicators, demo_batch, import_observations
 
 # CBS, Veiligheidsmonitor (DOMAIN §2.5): % of people aged 15+ who were victims of cybercrime (old series).
 NL_VM = {"2017": "11", "2019": "13"}
@@ -54,19 +54,25 @@ SOURCES = [
 def load(*, orgs: dict[str, Any], areas: dict[str, Any], log: Any) -> None:
     result = seed()
     log(f"indicatorcatalogus: {result['created']} nieuw, {result['updated']} bijgewerkt")
+    legacy = cleanup_legacy_indicators()  # indicators of earlier demo versions (total_incident_count, raw keys)
+    if legacy["deleted"] or legacy["renamed"]:
+        log(f"monitor: {legacy['deleted']} oude indicatoren verwijderd, {legacy['renamed']} hernoemd")
     nl = areas.get("NL01")
     vm = Indicator.objects.get(code="vm-cybercrime-totaal")
     if nl is not None:
+        batch = demo_batch(source="CBS Veiligheidsmonitor (landelijk), DOMAIN §2.5", table_id="Veiligheidsmonitor",
+                           note="Landelijke cijfers uit de Veiligheidsmonitor 2017 en 2019", periods=list(NL_VM))
         for period, value in NL_VM.items():
             Observation.objects.get_or_create(indicator=vm, area=nl, period=period, defaults={
-                "value": Decimal(value), "source_table": "CBS Veiligheidsmonitor (landelijk)"})
+                "value": Decimal(value), "source_table": "CBS Veiligheidsmonitor (landelijk)", "import_batch": batch})
+        Observation.objects.filter(indicator=vm, area=nl, import_batch__isnull=True).update(import_batch=batch)
         for rel in ("cbs-police-crime/NL_Crime_annual_2012_2023.csv",
                     "cbs-83648NED/83648NED_gemeenten_totaal_2010_2020.csv"):
             path = refdata.path(rel)
             if path is None:  # bundled with Cyberbeeld: missing means a damaged install
                 raise refdata.ReferenceDataError(f"referentiebestand ontbreekt: {rel}")
             try:  # areas are matched by every name the register knows: no alias list here
-                summary = import_observations(path, writer=PLATFORM)
+                summary = import_observations(path, writer=PLATFORM, origin=ImportBatch.Origin.REFDATA)
                 log(f"monitor: {path.name}: {summary.created} nieuwe waarnemingen")
             except ImportFailed as exc:  # e.g. only the minimal demo areas exist
                 log(f"monitor: {path.name} overgeslagen ({str(exc)[:120]})")

@@ -23,14 +23,21 @@ FORMATS = {
     "ods": ("application/vnd.oasis.opendocument.spreadsheet", "ods"),
 }
 HEADERS = ["gemeente_code", "gemeente", "indicator", "indicator_naam", "periode", "waarde", "ondergrens_95",
-           "bovengrens_95", "se", "n", "status", "reeks", "bron", "bronregel", "ingelezen"]
+           "bovengrens_95", "se", "n", "status", "reeks", "bron", "bronregel", "ingelezen", "bronbestand",
+           "bronperiode", "import"]
 
 
 def rows_for(indicator: Any, observations: Sequence[Any], area_name: str | None = None) -> list[list[Any]]:
-    return [[o.area.code, area_name or o.area.name, indicator.code, indicator.name_nl, o.period, o.value, o.ci_low,
-             o.ci_high, o.se, o.n, o.status, indicator.series, o.source_table or indicator.source_table,
-             o.source_row, o.import_batch.at.date().isoformat() if o.import_batch_id and o.import_batch else ""]
-            for o in observations]
+    """One row per observation with its provenance: table, source row, import date, file, period of the source and
+    the import batch (``ImportBatch``)."""
+    out = []
+    for o in observations:
+        b = o.import_batch if o.import_batch_id else None
+        out.append([o.area.code, area_name or o.area.name, indicator.code, indicator.name_nl, o.period, o.value,
+                    o.ci_low, o.ci_high, o.se, o.n, o.status, indicator.series, o.source_table or indicator.source_table,
+                    o.source_row, b.at.date().isoformat() if b else "", b.file_name if b else "",
+                    b.period_label if b else "", b.pk if b else ""])
+    return out
 
 
 def _cell(v: Any, dutch: bool) -> str:

@@ -205,3 +205,21 @@ def compare(indicator: Indicator, obs: Observation, other: Observation, kind: st
     except (cmp.ObservationError, cmp.MethodBreakError):
         return None
     return d.sentence(lang)  # type: ignore[arg-type]
+
+
+def bron_lines(o: Any, ind: Any) -> dict[str, str]:
+    """The "Bron" line of one figure in both languages: table, period of the source, file and row, import date."""
+    b = o.import_batch
+    table = (b.table_id if b else "") or o.source_table or ind.source_table
+    out = {}
+    for lang, (word, per, row, on) in {"nl": ("Bron", "periode", "regel", "ingelezen op"),
+                                       "en": ("Source", "period", "row", "imported on")}.items():
+        parts = [f"{word}: {table}" if table else word + ":"]
+        if b and b.period_label:
+            parts.append(f"{per} {b.period_label}")
+        if b and b.file_name:
+            parts.append(b.file_name + (f" {row} {o.source_row}" if o.source_row else ""))
+        if b:
+            parts.append(f"{on} {b.at:%Y-%m-%d}")
+        out[f"bron_{lang}"] = ", ".join(parts)
+    return out

@@ -147,8 +147,26 @@ class SourceTable(models.Model):
 
 
 class ImportBatch(models.Model):
+    """One import run: the provenance of every observation it wrote ("Bron": table, period, import date)."""
+
+    class Origin(models.TextChoices):
+        CLI = "import-cbs", _("ingelezen met cyberbeeld import-cbs")
+        UPLOAD = "upload", _("geüpload in Cyberbeeld")
+        FETCH = "fetch-cbs", _("opgehaald bij het CBS (cyberbeeld fetch-cbs)")
+        REFDATA = "referentiedata", _("meegeleverde referentiegegevens van Cyberbeeld")
+        DEMO = "demo", _("ingevoerd door de demo")
+        SURVEY = "eigen-onderzoek", _("eigen onderzoek, berekend in Cyberbeeld")
+        MIGRATED = "migratie", _("overgenomen uit een eerdere versie van Cyberbeeld")
+
     at = models.DateTimeField(auto_now_add=True)
     source = models.CharField(max_length=300)
+    origin = models.CharField(max_length=20, choices=Origin.choices, default=Origin.CLI)
+    table_id = models.CharField(max_length=100, blank=True, help_text=_("Tabelnummer van de bron, bijv. 83648NED"))
+    file_name = models.CharField(max_length=300, blank=True, help_text=_("Het ingelezen bestand of de map"))
+    first_period = models.CharField(max_length=20, blank=True)
+    last_period = models.CharField(max_length=20, blank=True)
+    created_indicators = models.JSONField(default=list, blank=True, help_text=_(
+        "Indicatoren die deze import aanmaakte (weg als de import niet afkomt)"))
     sha256 = models.CharField(max_length=64, db_index=True)
     rows = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=20, default="done")
@@ -161,6 +179,13 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} ({self.at:%Y-%m-%d})"
+
+    @property
+    def period_label(self) -> str:
+        """The periods of the source this batch read: "2010–2020", "2019"."""
+        if self.first_period and self.last_period and self.first_period != self.last_period:
+            return f"{self.first_period}–{self.last_period}"
+        return self.first_period or self.last_period
 
 
 REFERENCE = "referentie"
@@ -205,6 +230,31 @@ class Observation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator_id} {self.area_id} {self.period}: {self.value}"
+
+
+class StagedObservation(models.Model):
+    """A new observation of an import that is still running: written in short chunked transactions, invisible
+    (no page or API reads this table), moved into :class:`Observation` in one short final statement when the
+    whole file is staged. A failed, cancelled or killed import leaves only these rows, which are discarded."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="+")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    area = models.ForeignKey("areas.Area", on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    period = models.CharField(max_length=20)
+    value = models.DecimalField(max_digits=18, decimal_places=6)
+    ci_low = models.DecimalField(max_digits=18, decimal_places=6, null=True)
+    ci_high = models.DecimalField(max_digits=18, decimal_places=6, null=True)
+    se = models.DecimalField(max_digits=18, decimal_places=6, null=True)
+    n = models.PositiveIntegerField(null=True)
+    status = models.CharField(max_length=20)
+    source_table = models.CharField(max_length=100, blank=True)
+    source_row = models.PositiveIntegerField(null=True)
+    owner = models.ForeignKey("accounts.Organisation", null=True, on_delete=models.CASCADE, related_name="+",
+                              db_constraint=False)
+    reference_source = models.CharField(max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return f"staged {self.indicator_id} {self.area_id} {self.period}"
 
 
 class ImportJob(JobFields):

@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils.text import slugify
 
 from cyberbeeld.accounts import audit
@@ -86,17 +86,21 @@ def _header(path: Path) -> list[str]:
 
 def import_observations(path: Path | str, *, writer: FigureWriter, by: Any = None, progress: Callable[[int, int | None], None] | None = None,
                         store_progress: Callable[[int, int], None] | None = None,
-                        area_aliases: dict[str, str] | None = None, **options: Any) -> ImportSummary:
+                        area_aliases: dict[str, str] | None = None, origin: str = ImportBatch.Origin.CLI,
+                        job_id: int | None = None, final_check: Callable[[], None] | None = None,
+                        **options: Any) -> ImportSummary:
     """Store every observation of one file, or nothing.
 
-    Parsing (``progress(done, total)``) runs before the transaction, so a caller can report its
-    progress; storing (``store_progress(done, total)``) runs in one transaction. Areas are matched by
+    Parsing (``progress(done, total)``) runs before anything is written, so a caller can report its
+    progress; storing (``store_progress(done, total)``) is staged in short transactions and made visible
+    at once at the end (``store_table``). Areas are matched by
     code first, then by any name the area register knows (``areas.names``); ``area_aliases`` adds
     names for one import. A known extract (``catalogue.known_file``: e.g. the national police files)
     gets its table id, national area and skipped columns without options. Cells that map onto the
     catalogue (e.g. police ``SoortMisdrijf`` 3.7.4) land on the catalogue indicator.
     ``writer`` says on whose behalf the figures are written (``indicators.ownership``): a cell it may
-    not write refuses the whole file.
+    not write refuses the whole file. ``origin`` says how the file came in (``ImportBatch.Origin``): the
+    batch is every observation's provenance (table, file, source row, period of the source, import date).
     """
     from cyberbeeld.areas.names import AreaNames
 
@@ -115,7 +119,46 @@ def import_observations(path: Path | str, *, writer: FigureWriter, by: Any = Non
     except parsers.ParseError as exc:
         raise ImportFailed([{"file": p.file, "row": p.row, "column": p.column, "reason": p.reason_nl,
                              "reason_en": p.reason_en} for p in exc.problems]) from exc
-    return store_table(table, path=path, digest=digest, writer=writer, by=by, store_progress=store_progress)
+    return store_table(table, path=path, digest=digest, writer=writer, by=by, store_progress=store_progress,
+                       origin=origin, job_id=job_id, final_check=final_check)
+
+
+LEGACY_NOT_FIGURES = ("total_incident_count", "total-incident-count")  # a column summing every type: not a figure
+_RAW_KEY = re.compile(r"\b[A-Z][a-z]+[A-Z]\w*_\d+\b|\b(?:total_)?incident_count\b")
+
+
+def cleanup_legacy_indicators(indicator_model: Any = None) -> dict[str, int]:
+    """Indicators left by earlier versions: ones made from the police files' ``total_incident_count`` column (a sum
+    over every crime type, not a figure) go with their observations; ones still named by a raw source key
+    (``GeregistreerdeMisdrijvenPer1000Inw_3 — …``, ``incident_count — 1.1.1 …``) get a readable name. Idempotent;
+    used by migration 0010 (with the historical model) and by the demo's refresh."""
+    model = indicator_model or Indicator
+    legacy = model.objects.filter(in_catalogue=False).filter(
+        models.Q(source_measure__in=LEGACY_NOT_FIGURES) | models.Q(code__icontains=LEGACY_NOT_FIGURES[1])
+        | models.Q(code__icontains=LEGACY_NOT_FIGURES[0]))
+    deleted = legacy.count()
+    legacy.delete()
+    renamed = 0
+    names = ("name_nl", "name_en", "subject_nl", "subject_en")
+    for ind in model.objects.filter(in_catalogue=False).only("pk", *names):  # checked here: one regex for every DB
+        if not any(_RAW_KEY.search(getattr(ind, n)) for n in names):
+            continue
+        for n in names:
+            limit = 300 if n.startswith("name") else 200
+            setattr(ind, n, _RAW_KEY.sub(lambda m: humanise(m.group(0)), getattr(ind, n))[:limit])
+        ind.save(update_fields=list(names))
+        renamed += 1
+    return {"deleted": deleted, "renamed": renamed}
+
+
+def demo_batch(*, source: str, table_id: str = "", note: str = "", periods: list[str] | None = None) -> ImportBatch:
+    """The provenance of figures the demo enters itself (one batch per source, reused on every run)."""
+    periods = sorted(periods or [])
+    batch, _ = ImportBatch.objects.get_or_create(
+        origin=ImportBatch.Origin.DEMO, source=source[:300],
+        defaults={"sha256": "-", "table_id": table_id[:100], "note": note[:300], "rows": len(periods),
+                  "first_period": periods[0] if periods else "", "last_period": periods[-1] if periods else ""})
+    return batch
 
 
 _NUMERIC = ("value", "ci_low", "ci_high", "se")
@@ -148,13 +191,24 @@ def _checked_values(table: parsers.ParsedTable, path: Path) -> dict[int, dict[st
     return adjusted
 
 
-@transaction.atomic
 def store_table(table: parsers.ParsedTable, *, path: Path, digest: str, writer: FigureWriter, by: Any = None,
-                store_progress: Callable[[int, int], None] | None = None) -> ImportSummary:
+                store_progress: Callable[[int, int], None] | None = None,
+                origin: str = ImportBatch.Origin.CLI, job_id: int | None = None,
+                final_check: Callable[[], None] | None = None) -> ImportSummary:
     """Write a parsed table all-or-nothing; a table already stored changes nothing.
 
     Every value is checked against its column, and every cell against ``writer`` (``indicators.ownership``),
-    before anything is written.
+    before anything is written. The write is staged so that no transaction holds the write lock for long:
+
+    1. one short transaction opens the batch (status ``staging``) and makes the indicators the file needs;
+    2. new cells go to :class:`StagedObservation` in chunks of ``_CHUNK`` rows, each in its own short
+       transaction (no page or API reads that table);
+    3. one short final transaction moves the staged cells into :class:`Observation` with a single
+       ``INSERT … SELECT``, applies the changed cells and marks the batch done.
+
+    Any failure, a cancel (``store_progress`` raising) or a killed process before 3 leaves nothing visible:
+    the staged rows, the batch and the indicators it made are discarded (at once, by the job's end hook
+    ``discard_staged``, or by the next import for a killed command-line run).
     """
     meta = table.metadata
     area_pk = dict(Area.objects.values_list("code", "pk"))
@@ -171,67 +225,161 @@ def store_table(table: parsers.ParsedTable, *, path: Path, digest: str, writer: 
         raise ImportFailed([{"file": path.name, "row": None, "column": "waarde",
                              "reason": "het bestand bevat geen enkele waarde (alle cellen leeg of ontbrekend, bijv. NaN)",
                              "reason_en": "the file holds no value at all (every cell empty or missing, e.g. NaN)"}])
-    batch = ImportBatch.objects.create(source=f"{meta.identifier or path.name}", sha256=digest, by=by,
-                                       rows=len(table.observations), note=meta.title[:300])
-    summary = ImportSummary(batch=batch, observations=len(table.observations))
-    indicators: dict[str, Indicator] = {i.code: i for i in Indicator.objects.all()}
+    discard_stale()
+    periods_read = sorted({str(p) for p in {o.period for o in table.observations if o.value is not None}})
     source_table = meta.identifier or path.name
-    # pass 1: which indicator each (measure, dimensions) combination lands on
-    resolved: dict[tuple[str, tuple[tuple[str, str], ...], str], Indicator] = {}
-    keys: list[Indicator | None] = []
-    by_id: dict[tuple[str, int, str], Indicator] = {}
-    for rec in table.observations:
-        if rec.value is None:
-            keys.append(None)
-            continue
-        fast = (rec.measure_code, id(rec.dimensions), rec.period.kind)  # the parser shares dimension mappings
-        indicator = by_id.get(fast)
-        if indicator is None:
-            key = (rec.measure_code, tuple(sorted(rec.dimensions.items())), rec.period.kind)
-            indicator = resolved.get(key)
+    with transaction.atomic():  # 1. the batch and the indicators (short)
+        batch = ImportBatch.objects.create(source=f"{meta.identifier or path.name}", sha256=digest, by=by,
+                                           rows=len(table.observations), note=meta.title[:300], origin=origin,
+                                           table_id=(meta.identifier or "")[:100], file_name=path.name[:300],
+                                           first_period=periods_read[0][:20], last_period=periods_read[-1][:20],
+                                           status=STAGING)
+        summary = ImportSummary(batch=batch, observations=len(table.observations))
+        indicators: dict[str, Indicator] = {i.code: i for i in Indicator.objects.all()}
+        # pass 1: which indicator each (measure, dimensions) combination lands on
+        resolved: dict[tuple[str, tuple[tuple[str, str], ...], str], Indicator] = {}
+        keys: list[Indicator | None] = []
+        by_id: dict[tuple[str, int, str], Indicator] = {}
+        for rec in table.observations:
+            if rec.value is None:
+                keys.append(None)
+                continue
+            fast = (rec.measure_code, id(rec.dimensions), rec.period.kind)  # the parser shares dimension mappings
+            indicator = by_id.get(fast)
             if indicator is None:
-                indicator = _resolve_indicator(rec, meta, path, indicators, summary)
-                resolved[key] = indicator
-            by_id[fast] = indicator
-        keys.append(indicator)
-    _link_table_bases(resolved, meta, summary)
-    created_now = set(summary.indicators_created)
-    old_ids = {i.pk for i in resolved.values() if i.code not in created_now}
-    existing: dict[tuple[int, int, str], Observation] = {}
-    if old_ids:
-        for obs in Observation.objects.filter(indicator_id__in=old_ids).only(
-                "pk", "indicator_id", "area_id", "period", "owner_id", "reference_source", *_VALUE_FIELDS
-        ).iterator(chunk_size=20_000):
-            existing[(obs.indicator_id, obs.area_id, obs.period)] = obs
-    periods: dict[Any, str] = {}
-    _check_cells(table, keys, existing, area_pk, periods, writer, path)
-    # pass 2: insert new cells in chunks (plain INSERTs: the ORM's per-object cost would dominate
-    # a million-cell table), collect changed ones for one bulk update
-    to_update: list[Observation] = []
-    rows: list[tuple[Any, ...]] = []
-    default_status = Observation.Status.DEFINITIVE
-    owner = (writer.organisation.pk if writer.organisation is not None else None,
-             "" if writer.organisation is not None else (source_table[:300] or ownership.REFERENCE))
-    _store_rows(table, keys, existing, area_pk, periods, rows, to_update, summary, batch, source_table,
-                default_status, store_progress, path, adjusted, owner)
-    if to_update:
-        Observation.objects.bulk_update(to_update, [*_VALUE_FIELDS, "reference_source", "import_batch"],
-                                        batch_size=_CHUNK)
-    summary.updated = len(to_update)
-    if not (summary.created or summary.updated or summary.indicators_created or summary.indicators_updated):
-        summary.already_imported = True
-        transaction.set_rollback(True)  # nothing changed: not even a batch row
-        summary.batch = None
-        return summary
-    audit.record(user=by, action="import", obj=batch, changes={
-        "file": path.name, "created": summary.created, "updated": summary.updated,
-        "indicators_created": len(summary.indicators_created)})
+                key = (rec.measure_code, tuple(sorted(rec.dimensions.items())), rec.period.kind)
+                indicator = resolved.get(key)
+                if indicator is None:
+                    indicator = _resolve_indicator(rec, meta, path, indicators, summary)
+                    resolved[key] = indicator
+                by_id[fast] = indicator
+            keys.append(indicator)
+        _link_table_bases(resolved, meta, summary)
+        batch.created_indicators = list(summary.indicators_created)
+        batch.save(update_fields=["created_indicators"])
+        if job_id is not None:
+            from .models import ImportJob
+
+            ImportJob.objects.filter(pk=job_id).update(batch=batch)  # so the job's end hook finds the staged rows
+    try:
+        created_now = set(summary.indicators_created)
+        old_ids = {i.pk for i in resolved.values() if i.code not in created_now}
+        existing: dict[tuple[int, int, str], Observation] = {}
+        if old_ids:
+            for obs in Observation.objects.filter(indicator_id__in=old_ids).only(
+                    "pk", "indicator_id", "area_id", "period", "owner_id", "reference_source", *_VALUE_FIELDS
+            ).iterator(chunk_size=20_000):
+                existing[(obs.indicator_id, obs.area_id, obs.period)] = obs
+        periods: dict[Any, str] = {}
+        _check_cells(table, keys, existing, area_pk, periods, writer, path)
+        # 2. new cells staged in chunks (plain INSERTs: the ORM's per-object cost would dominate a million-cell
+        # table); changed ones collected for the final transaction
+        to_update: list[Observation] = []
+        rows: list[tuple[Any, ...]] = []
+        default_status = Observation.Status.DEFINITIVE
+        owner = (writer.organisation.pk if writer.organisation is not None else None,
+                 "" if writer.organisation is not None else (source_table[:300] or ownership.REFERENCE))
+        _store_rows(table, keys, existing, area_pk, periods, rows, to_update, summary, batch, source_table,
+                    default_status, store_progress, path, adjusted, owner)
+        summary.updated = len(to_update)
+        if not (summary.created or summary.updated or summary.indicators_created or summary.indicators_updated):
+            discard(batch)  # nothing changed: not even a batch row
+            summary.already_imported = True
+            summary.batch = None
+            return summary
+        with transaction.atomic():  # 3. swap in (short)
+            if final_check is not None:
+                final_check()  # e.g. the job runner: raise unless this run still owns the job
+            _swap_in(batch, path)
+            if to_update:
+                Observation.objects.bulk_update(to_update, [*_VALUE_FIELDS, "reference_source", "import_batch"],
+                                                batch_size=_CHUNK)
+            ImportBatch.objects.filter(pk=batch.pk).update(status="done")
+            batch.status = "done"
+            audit.record(user=by, action="import", obj=batch, changes={
+                "file": path.name, "created": summary.created, "updated": summary.updated,
+                "indicators_created": len(summary.indicators_created)})
+    except BaseException:
+        discard(batch)
+        raise
+    _drop_staged(batch.pk)
     return summary
+
+
+STAGING = "staging"
+STALE_AFTER = 3600  # seconds: a command-line import staged longer ago than this was killed
+
+
+def _drop_staged(batch_id: int) -> None:
+    from .models import StagedObservation
+
+    while True:  # short transactions, so a large file never holds the lock for long
+        ids = list(StagedObservation.objects.filter(batch_id=batch_id).values_list("pk", flat=True)[:_CHUNK])
+        if not ids:
+            return
+        StagedObservation.objects.filter(pk__in=ids)._raw_delete(connection.alias)  # type: ignore[attr-defined]
+
+
+def discard(batch: ImportBatch) -> None:
+    """Undo an unfinished import: its staged rows, the indicators it made (if still empty) and the batch."""
+    _drop_staged(batch.pk)
+    with transaction.atomic():
+        codes = list(batch.created_indicators or [])
+        if codes:
+            Indicator.objects.filter(code__in=codes, observations__isnull=True).delete()
+        ImportBatch.objects.filter(pk=batch.pk, status=STAGING).delete()
+
+
+def discard_staged(job_id: Any) -> None:
+    """The indicator import job's end hook (failed, cancelled, reaped): nothing of the run stays."""
+    from .models import ImportJob
+
+    batch_id = ImportJob.objects.filter(pk=job_id).values_list("batch_id", flat=True).first()
+    batch = ImportBatch.objects.filter(pk=batch_id, status=STAGING).first() if batch_id else None
+    if batch is not None:
+        discard(batch)
+
+
+def discard_stale() -> None:
+    """Staged batches of runs that ended without finishing: a job that is no longer running, or a command-line
+    run (no job) staged more than ``STALE_AFTER`` seconds ago."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from .models import ImportJob
+
+    jobs = dict(ImportJob.objects.filter(batch__status=STAGING).values_list("batch_id", "state"))
+    cutoff = timezone.now() - dt.timedelta(seconds=STALE_AFTER)
+    for batch in ImportBatch.objects.filter(status=STAGING):
+        state = jobs.get(batch.pk)
+        if (state is None and batch.at < cutoff) or (state is not None and state not in ("queued", "running")):
+            discard(batch)
+
+
+def _swap_in(batch: ImportBatch, path: Path) -> None:
+    """Move the staged cells of ``batch`` into the observations with one statement."""
+    from .models import StagedObservation
+
+    q = connection.ops.quote_name
+    obs, st = Observation._meta, StagedObservation._meta
+    fields = ("indicator", "area", "period", *_VALUE_FIELDS, "owner", "reference_source")
+    target = ", ".join([*(q(obs.get_field(f).column) for f in fields), q("import_batch_id"), q("is_example")])
+    source = ", ".join([*(q(st.get_field(f).column) for f in fields), q("batch_id"), "%s"])
+    sql = (f"INSERT INTO {q(obs.db_table)} ({target}) SELECT {source} FROM {q(st.db_table)} "
+           f"WHERE {q('batch_id')} = %s")
+    try:
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute(sql, [False, batch.pk])
+    except IntegrityError as exc:
+        raise ImportFailed([{"file": path.name, "row": None, "column": None,
+                             "reason": "een waarneming (indicator, gebied, periode) komt twee keer voor",
+                             "reason_en": "an observation (indicator, area, period) occurs twice"}]) from exc
 
 
 _CHUNK = 5000
 _VALUE_FIELDS = ("value", "ci_low", "ci_high", "se", "n", "status", "source_table", "source_row")
-_INSERT_FIELDS = ("indicator", "area", "period", *_VALUE_FIELDS, "import_batch", "owner",
+_STAGED_FIELDS = ("indicator", "area", "period", *_VALUE_FIELDS, "batch", "owner",
                   "reference_source")  # source_row is in _VALUE_FIELDS
 
 
@@ -284,7 +432,7 @@ def _store_rows(table: parsers.ParsedTable, keys: list[Indicator | None], existi
         if obs is None:
             rows.append((indicator.pk, area_id, period, value, ci_low, ci_high, se, rec.n,
                          rec.status or default_status, source_table, rec.source_row or None, batch.pk,
-                         owner_id, reference_source, False))
+                         owner_id, reference_source))
             if len(rows) >= _CHUNK:
                 _insert(rows, path)
                 summary.created += len(rows)
@@ -309,18 +457,16 @@ def _store_rows(table: parsers.ParsedTable, keys: list[Indicator | None], existi
 
 
 def _insert(rows: list[tuple[Any, ...]], path: Path) -> None:
-    """Plain INSERTs of new observations (Decimals are adapted by the database driver)."""
-    meta = Observation._meta
+    """Plain INSERTs of new observations into the staging table, in their own short transaction (Decimals are
+    adapted by the database driver)."""
+    from .models import StagedObservation
+
+    meta = StagedObservation._meta
     q = connection.ops.quote_name
-    cols = ", ".join([*(q(meta.get_field(f).column) for f in _INSERT_FIELDS), q("is_example")])
-    sql = f"INSERT INTO {q(meta.db_table)} ({cols}) VALUES ({', '.join(['%s'] * (len(_INSERT_FIELDS) + 1))})"
-    try:
-        with transaction.atomic(), connection.cursor() as cur:
-            cur.executemany(sql, rows)
-    except IntegrityError as exc:
-        raise ImportFailed([{"file": path.name, "row": None, "column": None,
-                             "reason": "een waarneming (indicator, gebied, periode) komt twee keer voor",
-                             "reason_en": "an observation (indicator, area, period) occurs twice"}]) from exc
+    cols = ", ".join(q(meta.get_field(f).column) for f in _STAGED_FIELDS)
+    sql = f"INSERT INTO {q(meta.db_table)} ({cols}) VALUES ({', '.join(['%s'] * len(_STAGED_FIELDS))})"
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.executemany(sql, rows)
 
 
 _FREQ_NL = {"month": "per maand", "quarter": "per kwartaal", "halfyear": "per halfjaar"}

@@ -159,7 +159,8 @@ def _store(*, by: Any, organisation: Organisation, table: Any, areas: dict[str, 
            period: str, file_name: str) -> SurveyImportResult:
     result = SurveyImportResult()
     batch = ImportBatch.objects.create(source=f"eigen onderzoek {organisation.slug}", sha256="-", by=by,
-                                       note=file_name[:300])
+                                       note=file_name[:300], origin=ImportBatch.Origin.SURVEY,
+                                       file_name=file_name[:300], first_period=period[:20], last_period=period[:20])
     seen_areas = set()
     for row in table.to_dict("records"):
         variable = str(row["variable"])

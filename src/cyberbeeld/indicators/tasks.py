@@ -10,9 +10,9 @@ from typing import Any
 
 from django_tasks import task
 
-from .models import ImportJob
+from .models import ImportBatch, ImportJob
 from .ownership import figure_writer
-from .services import ImportFailed, import_observations
+from .services import ImportFailed, discard_staged, import_observations
 
 
 def _run(run: Any, job: ImportJob) -> str:
@@ -26,6 +26,7 @@ def _run(run: Any, job: ImportJob) -> str:
             last[0] = now
             run.mine().update(done=done, total=total)
 
+    discard_staged(job.pk)  # a rerun after a killed worker: the rows that run staged go first
     writer = figure_writer(job.by, job.organisation)  # checked again when the job runs: roles may have changed
     if writer is None:
         reason = "u mag voor deze organisatie geen cijfers inlezen"
@@ -38,7 +39,10 @@ def _run(run: Any, job: ImportJob) -> str:
         path.write_bytes(bytes(job.content))
         options = {"area": job.area} if job.area else {}
         try:
-            summary = import_observations(path, writer=writer, by=job.by, progress=progress, **options)
+            summary = import_observations(path, writer=writer, by=job.by, progress=progress,
+                                          origin=ImportBatch.Origin.UPLOAD, job_id=job.pk,
+                                          store_progress=lambda done, total: run.check(),
+                                          final_check=run.assert_owned, **options)
         except ImportFailed as exc:
             run.finish(ImportJob.State.FAILED, problems=exc.problems[:100], message=str(exc)[:1000])
             return "failed"

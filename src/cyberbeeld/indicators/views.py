@@ -64,17 +64,22 @@ def indicator_context(area: Area, indicator: Indicator, lang: str) -> dict[str, 
     periods = sorted({o.period for o in shown} | {o.period for r in refs for o in r.get("observations", [])}
                      | {p for r in refs for p in r.get("averages", {})})
     by_period = {o.period: o for o in shown}
+    source_tables, imported_on, provenance = _provenance(indicator, shown, refs)
+    numbers = {e["id"]: e["n"] for e in provenance}
     table = []
     for p in periods:
         o = by_period.get(p)
         row: dict[str, Any] = {"period": p, "value": monitor.fmt(o.value, indicator, lang) if o else "–",
                                "ci": (f"{monitor.fmt(o.ci_low, indicator, lang)} – {monitor.fmt(o.ci_high, indicator, lang)}"
                                       if o and o.ci_low is not None else ""),
-                               "refs": []}
+                               "refs": [], "source": source_ref(o, numbers), "ref_sources": []}
         for r in refs:
             if "observations" in r:
                 ro = next((x for x in r["observations"] if x.period == p), None)
                 row["refs"].append(monitor.fmt(ro.value, indicator, lang) if ro else "–")
+                ref = source_ref(ro, numbers)
+                if ref is not None and ref not in row["ref_sources"] and ref != row["source"]:
+                    row["ref_sources"].append(ref)
             else:
                 avg = r["averages"].get(p)
                 row["refs"].append(monitor.fmt(round(avg[0], 1), indicator, lang) if avg else "–")
@@ -84,8 +89,7 @@ def indicator_context(area: Area, indicator: Indicator, lang: str) -> dict[str, 
     if shown:
         svg = render_svg(monitor.line_chart(indicator, shown_name, shown, refs, change_list, lang), lang)
     gaps = reporting_gaps(indicator, area, shown, lang)
-    source_tables, imported_on = _provenance(indicator, shown, refs)
-    return {"source_tables": source_tables, "imported_on": imported_on,"area": area, "indicator": indicator, "observations": shown, "basisteam": basisteam if not own else None,
+    return {"source_tables": source_tables, "imported_on": imported_on, "provenance": provenance, "area": area, "indicator": indicator, "observations": shown, "basisteam": basisteam if not own else None,
             "shown_name": shown_name, "refs": refs, "ref_headers": ref_headers, "table": table,
             "changes": change_list, "ref_sentences": ref_sentences, "svg": svg, "gaps": gaps,
             "has_ci": any(o.ci_low is not None for o in shown), "breaks": indicator.method_breaks or [],
@@ -95,9 +99,10 @@ def indicator_context(area: Area, indicator: Indicator, lang: str) -> dict[str, 
 
 
 def _provenance(indicator: Indicator, shown: list[Observation], refs: list[dict[str, Any]]) -> tuple[
-        list[dict[str, str]], Any]:
-    """The source tables the figures on the page come from (not the catalogue's default) and the latest
-    import date: "Bron: … (83648NED), ingelezen op …"."""
+        list[dict[str, str]], Any, list[dict[str, Any]]]:
+    """Where the figures on the page come from: the source tables (not the catalogue's default), the latest
+    import date ("Bron: … (83648NED), ingelezen op …"), and one numbered entry per import batch (table, file,
+    period of the source, import date, how it came in) that every figure in the table links to."""
     from . import catalogue
     from .models import ImportBatch
 
@@ -111,8 +116,22 @@ def _provenance(indicator: Indicator, shown: list[Observation], refs: list[dict[
         url = info.get("url", "") or (indicator.source_url if name == indicator.source_table else "")
         tables.append({"label": name, "url": url})
     batch_ids = {o.import_batch_id for o in obs if o.import_batch_id}
-    latest = ImportBatch.objects.filter(pk__in=batch_ids).order_by("-at").values_list("at", flat=True).first()
-    return tables, latest
+    batches = sorted(ImportBatch.objects.filter(pk__in=batch_ids), key=lambda b: (b.at, b.pk))
+    entries = []
+    for n, b in enumerate(batches, start=1):
+        table = b.table_id or next((o.source_table for o in obs if o.import_batch_id == b.pk and o.source_table), "")
+        entries.append({"n": n, "id": b.pk, "table": table, "url": catalogue.table_info(table).get("url", "") if table else "",
+                        "file": b.file_name, "periods": b.period_label, "at": b.at, "origin": b.get_origin_display(),
+                        "title": b.note if b.note != b.file_name else ""})
+    latest = batches[-1].at if batches else None
+    return tables, latest, entries
+
+
+def source_ref(o: Observation | None, numbers: dict[int, int]) -> dict[str, Any] | None:
+    """The link from one figure to its provenance entry: [n] and the row of the source file."""
+    if o is None or not o.import_batch_id or o.import_batch_id not in numbers:
+        return None
+    return {"n": numbers[o.import_batch_id], "row": o.source_row}
 
 
 def reporting_gaps(indicator: Indicator, area: Area, shown: list[Observation], lang: str) -> list[dict[str, Any]]:

@@ -242,6 +242,8 @@ def _indicators(area: Area, lang: str, dates: list[str]) -> list[dict[str, Any]]
             "tables": sorted({o.source_table or ind.source_table for o in obs if o.source_table or ind.source_table}),
             "imported": max((o.import_batch.at.date().isoformat() for o in obs if o.import_batch_id and o.import_batch),
                             default=""),
+            # the "Bron" line of the figure shown: table, period of the source, file and row, import date
+            "bron": figures.bron_lines(obs[-1], ind)["bron_en" if lang == "en" else "bron_nl"],
         })
     out.sort(key=lambda i: (not (i["change"] or {}).get("significant", False), i["name"]))
     return out

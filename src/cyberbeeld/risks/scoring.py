@@ -428,6 +428,7 @@ class Method:
     likelihood_hazard: LikelihoodScale
     class_labels: tuple[tuple[str, str, str], ...] = ()
     interests: tuple[tuple[str, str, str], ...] = ()
+    source_nl: str = ""  # the source in Dutch, where ``source`` is English
     unverified: tuple[str, ...] = ()
     fingerprint: str = field(default="", compare=False)
 
@@ -651,6 +652,7 @@ def _method_from_dict(data: Mapping[str, Any]) -> Method:
         name_nl=data["name_nl"],
         name_en=data["name_en"],
         source=data.get("source", ""),
+        source_nl=data.get("source_nl", ""),
         class_base=int(settings["class_base"]["value"]),
         aggregation=settings["aggregation"]["value"],
         class_mapping=settings.get("class_mapping", {"value": "floor"})["value"],

@@ -39,4 +39,5 @@ class Command(BaseCommand):
         if opts["download_only"]:
             return
         # the fetched folder is a CBS table like any other: import-cbs reports its progress, errors and summary
-        call_command("import_cbs", str(result.directory), **({"area": opts["area"]} if opts.get("area") else {}))
+        call_command("import_cbs", str(result.directory), origin="fetch-cbs",
+                     **({"area": opts["area"]} if opts.get("area") else {}))

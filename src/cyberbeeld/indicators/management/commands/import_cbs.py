@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 from typing import Any
@@ -8,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from cyberbeeld.indicators.fetch import TABLE_ID
+from cyberbeeld.indicators.models import ImportBatch
 from cyberbeeld.indicators.ownership import PLATFORM
 from cyberbeeld.indicators.services import ImportFailed, import_metadata, import_observations, metadata_kind
 
@@ -19,6 +21,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("source", help="bestand, map met een CBS-tabel, of tabel-id")
         parser.add_argument("--area", help="gebied voor bestanden zonder gebiedskolom, bijv. NL01")
+        parser.add_argument("--origin", default=ImportBatch.Origin.CLI, choices=ImportBatch.Origin.values,
+                            help=argparse.SUPPRESS)  # fetch-cbs: the provenance says the table was fetched
 
     def handle(self, *args: Any, **opts: Any) -> None:
         path = Path(opts["source"])
@@ -54,7 +58,8 @@ class Command(BaseCommand):
 
         options = {"area": opts["area"]} if opts.get("area") else {}
         try:
-            summary = import_observations(path, writer=PLATFORM, progress=progress, store_progress=stored, **options)
+            summary = import_observations(path, writer=PLATFORM, progress=progress, store_progress=stored,
+                                          origin=opts.get("origin") or ImportBatch.Origin.CLI, **options)
         except ImportFailed as exc:
             for p in exc.problems[:20]:
                 self.stderr.write(f"{p.get('file')}, rij {p.get('row')}, kolom '{p.get('column')}': {p['reason']}")
