@@ -31,13 +31,13 @@ def test_indicators_and_observations(client, figures):
     ind = client.get(f"/api/v1/indicators/{code}").json()
     assert ind["measure_type"] == "rate" and ind["rate_per"] == 1000 and ind["decimals"] == 1
     assert ind["unit_label_nl"] == "per 1.000 inwoners" and ind["basis"].startswith("83648ned-totaal")
-    assert [b["year"] for b in ind["method_breaks"]] == [2020]  # the police registration change (DOMAIN §3.2)
+    assert ind["method_breaks"] == []  # CBS publishes no break for the 83648NED totals
     r = client.get(f"/api/v1/indicators/{code}/observations?area=maastricht&period=2020").json()
     assert r["count"] == 1
     o = r["items"][0]
     assert o["area"] == "GM0935" and o["value_text_nl"] == "56,3" and o["value_text_en"] == "56.3"
     assert o["provenance"]["source_table"] == "83648NED" and o["provenance"]["source_row"] > 1
-    assert o["series_segment"] == 1  # 2020 lies after the registration break
+    assert o["series_segment"] == 0
     from cyberbeeld.indicators.catalogue import seed
 
     seed()

@@ -1,6 +1,6 @@
-"""The police registration change of 2020 (every offence in a report a separate crime, the DigiD app) is a method
-break on every series of the registration tables (83648NED, 47018NED, 47025NED, 47022NED), not only on the cyber
-and fraud series: indicators made earlier from those tables get the catalogue's table breaks."""
+"""Indicators made earlier from a source table get the catalogue's table-wide breaks (``tables.<id>.breaks``).
+Today no table carries one: the police registration change of 2020 is a break on the cyber and fraud series
+only (CBS publishes no break for the 83648NED totals), so this changes nothing on existing installs."""
 
 from django.db import migrations
 
