@@ -51,14 +51,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 @api.exception_handler(ValidationError)
 def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    errors = []
-    for e in exc.errors:
-        loc = [str(p) for p in e.get("loc", ())]
-        field = ".".join(p for p in loc[1:] if not p.isdigit()) or (loc[0] if loc else None)
-        rows = [int(p) for p in loc[1:] if p.isdigit()]
-        msg = str(e.get("msg", ""))
-        errors.append({"field": field, "row": rows[0] if rows else None, "message_nl": msg, "message_en": msg})
-    return problems.response(request, 422, problems.DETAILS["invalid"], errors)
+    return problems.response(request, 422, problems.DETAILS["invalid"], problems.schema_errors(exc.errors))
 
 
 @api.exception_handler(Http404)

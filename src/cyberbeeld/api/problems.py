@@ -120,6 +120,49 @@ def form_errors(form: Any, *, row: int | None = None, prefix: str = "") -> list[
     return out
 
 
+# pydantic's error kinds in Dutch (its own messages are English only)
+SCHEMA_NL = {
+    "missing": "Dit veld is verplicht.",
+    "string_too_long": "Te lang (hoogstens %(max_length)s tekens).",
+    "string_too_short": "Te kort (minstens %(min_length)s tekens).",
+    "string_type": "Verwacht tekst.",
+    "int_parsing": "Verwacht een geheel getal.",
+    "int_type": "Verwacht een geheel getal.",
+    "greater_than_equal": "Moet minstens %(ge)s zijn.",
+    "less_than_equal": "Mag hoogstens %(le)s zijn.",
+    "date_from_datetime_parsing": "Verwacht een datum (JJJJ-MM-DD).",
+    "date_parsing": "Verwacht een datum (JJJJ-MM-DD).",
+    "date_type": "Verwacht een datum (JJJJ-MM-DD).",
+    "uuid_parsing": "Verwacht een UUID.",
+    "uuid_type": "Verwacht een UUID.",
+    "dict_type": "Verwacht een object.",
+    "list_type": "Verwacht een lijst.",
+    "bool_parsing": "Verwacht true of false.",
+    "json_invalid": "Geen geldige JSON.",
+    "model_attributes_type": "Verwacht een JSON-object.",
+    "literal_error": "Geen toegestane waarde.",
+}
+
+
+def schema_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """ninja/pydantic validation errors as problem entries: the field (without ``body.payload``/``query``),
+    the row for a list item, and the reason in Dutch and English."""
+    out = []
+    for e in errors:
+        loc = [str(p) for p in e.get("loc", ())]
+        parts = loc[2:] if loc[:1] == ["body"] and len(loc) > 2 else loc[1:]
+        field = ".".join(p for p in parts if not p.isdigit()) or None
+        rows = [int(p) for p in parts if p.isdigit()]
+        en = str(e.get("msg", ""))
+        ctx = {k: v for k, v in (e.get("ctx") or {}).items() if isinstance(v, (int, float, str))}
+        try:
+            nl = SCHEMA_NL[e.get("type", "")] % ctx
+        except (KeyError, TypeError, ValueError):
+            nl = f"Ongeldige waarde ({en})"
+        out.append({"field": field, "row": rows[0] if rows else None, "message_nl": nl, "message_en": en})
+    return out
+
+
 def documented(*statuses: int) -> dict[int, type[Problem]]:
     """``responses=`` entries of an operation for its problem statuses (401 and 404 are always possible
     for a signed-in reader of a shared object; 422 for a request the schema refuses)."""
