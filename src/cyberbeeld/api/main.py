@@ -19,7 +19,15 @@ from . import problems
 from .auth import AUTH
 from .docs import VendoredSwagger
 
-api = NinjaAPI(
+
+class ProblemAPI(NinjaAPI):
+    """The API whose OpenAPI document lists, per operation, the problem+json answers it can give."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None) -> Any:
+        return problems.document(super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params))
+
+
+api = ProblemAPI(
     title="Cyberbeeld API",
     version=__version__,
     description=("Tokens: `Authorization: Bearer cbt_…` (made by a beheerder under Organisatie → API-sleutels, "

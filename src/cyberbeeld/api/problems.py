@@ -50,6 +50,8 @@ DETAILS: dict[str, tuple[str, str]] = {
                 "The input is not valid; see 'errors' for each field."),
     "cursor": ("De cursor is ongeldig of verlopen; begin opnieuw zonder cursor.",
                "The cursor is invalid or expired; start again without a cursor."),
+    "nul": ("Het verzoek bevat een NUL-teken; dat is nergens toegestaan.",
+            "The request contains a NUL character, which is never allowed."),
     "busy": ("De database is bezet; probeer het zo opnieuw.", "The database is busy; try again shortly."),
 }
 
@@ -167,3 +169,34 @@ def documented(*statuses: int) -> dict[int, type[Problem]]:
     """``responses=`` entries of an operation for its problem statuses (401 and 404 are always possible
     for a signed-in reader of a shared object; 422 for a request the schema refuses)."""
     return {s: Problem for s in sorted({401, 422, *statuses})}
+
+
+def document(schema: dict[str, Any]) -> dict[str, Any]:
+    """Every operation of the OpenAPI document lists the problems it can answer with, as
+    ``application/problem+json``: 400 (a NUL character anywhere, a body that is not JSON), 401 and 403 (no
+    or a refused token, a scope or role that does not allow it) always; 404 where the path names an
+    object; 422 where there are parameters or a body."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, sub in problem_schema.pop("$defs", {}).items():
+        components.setdefault(name, sub)
+    components["Problem"] = problem_schema
+    content = {CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path, item in schema.get("paths", {}).items():
+        for op in item.values():
+            if not isinstance(op, dict) or "responses" not in op:
+                continue
+            statuses = {400, 401, 403}
+            if "{" in path:
+                statuses.add(404)
+            if op.get("parameters") or op.get("requestBody"):
+                statuses.add(422)
+            responses = op["responses"]
+            for status in statuses:
+                responses.setdefault(str(status), {})
+            for status, resp in responses.items():
+                if str(status).isdigit() and int(status) >= 400:
+                    kind = STATUS_KIND.get(int(status), "bad-request")
+                    resp["description"] = f"{KINDS[kind][1]} / {KINDS[kind][2]} ({TYPE_BASE}{kind})"
+                    resp["content"] = content
+    return schema
