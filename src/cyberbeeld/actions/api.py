@@ -7,6 +7,9 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from ninja import Router, Schema
+from ninja.pagination import paginate
+
+from cyberbeeld.api.pagination import CursorPagination, Mapped, stable
 
 from . import selectors, services
 from .models import Measure
@@ -39,8 +42,9 @@ def _measure(m: Measure) -> dict[str, object]:
 
 
 @router.get("/measures", response=list[MeasureOut], summary="Maatregelen die u mag zien / measures visible to you")
-def measures(request: HttpRequest, status: str = "") -> list[dict[str, object]]:
-    return [_measure(m) for m in selectors.measures_visible_to(request.user, status=status)[:500]]
+@paginate(CursorPagination)
+def measures(request: HttpRequest, status: str = "") -> Mapped:
+    return Mapped(stable(selectors.measures_visible_to(request.user, status=status)), _measure)
 
 
 @router.get("/measures/{uuid}", response=MeasureOut, summary="Eén maatregel / one measure")

@@ -5,6 +5,9 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from ninja import Router, Schema
+from ninja.pagination import paginate
+
+from cyberbeeld.api.pagination import CursorPagination, Mapped, stable
 
 from . import selectors
 from .models import Incident
@@ -41,9 +44,12 @@ def _out(user: object, inc: Incident) -> dict[str, object]:
 
 
 @router.get("", response=list[IncidentOut], summary="Incidenten die u mag zien / incidents visible to you")
-def incidents(request: HttpRequest, q: str = "", form: str = "", category: str = "", status: str = "") -> list[dict[str, object]]:
-    qs = selectors.incident_list_visible_to(request.user, q=q, form=form, category=category, status=status)
-    return [_out(request.user, i) for i in qs[:500]]
+@paginate(CursorPagination)
+def incidents(request: HttpRequest, q: str = "", form: str = "", category: str = "", status: str = "",
+              area: str = "") -> Mapped:
+    qs = selectors.incident_list_visible_to(request.user, q=q, form=form, category=category, status=status,
+                                            area=area)
+    return Mapped(stable(qs), lambda i: _out(request.user, i))
 
 
 @router.get("/{uuid}", response=IncidentOut, summary="Eén incident / one incident")
