@@ -191,7 +191,9 @@ def document(schema: dict[str, Any]) -> dict[str, Any]:
                 statuses.add(404)
             if op.get("parameters") or op.get("requestBody"):
                 statuses.add(422)
-            responses = op["responses"]
+            # ninja keeps the statuses given in ``responses=`` as ints: one key per status (a JSON document
+            # with both 400 and "400" has duplicate keys, which Swagger UI's YAML parser refuses)
+            responses = op["responses"] = {str(k): v for k, v in op["responses"].items()}
             for status in statuses:
                 responses.setdefault(str(status), {})
             for status, resp in responses.items():
