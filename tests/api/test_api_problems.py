@@ -59,3 +59,24 @@ def test_every_operation_documents_its_problems(client):
             for status in documented:
                 assert list(op["responses"][str(status)]["content"]) == ["application/problem+json"]
     assert count >= 20
+
+
+def test_nul_in_a_json_body_is_a_400_not_a_500(world, taxonomy):
+    """Found by schemathesis on PostgreSQL: a NUL in a measure's form code reached a lookup (500 there)."""
+    import json
+
+    from cyberbeeld.accounts import tokens
+    from cyberbeeld.actions.models import Measure
+    from cyberbeeld.incidents.models import Incident
+
+    _row, text = tokens.token_create(by=None, acting_as=world.anna, organisation=world.maastricht, name="t",
+                                     scopes=tokens.SCOPES)
+    c = Client(HTTP_AUTHORIZATION=f"Bearer {text}")
+    cases = [("/api/v1/actions/measures", {"title": "x", "forms": ["a\x00b"]}, "forms"),
+             ("/api/v1/incidents", {"title": "x", "form": "a\x00"}, "form"),
+             ("/api/v1/incidents", {"title": "x", "details": {"vraag": "a\x00"}}, "details.vraag")]
+    for path, body, field in cases:
+        r = c.post(path, json.dumps(body), content_type="application/json")
+        problem = _is_problem(r, 400)
+        assert problem["errors"][0]["field"] == field, problem
+    assert not Measure.objects.exists() and not Incident.objects.exists()

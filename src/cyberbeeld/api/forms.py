@@ -36,6 +36,23 @@ def unknown_code(field: str, value: Any) -> dict[str, Any]:
     return {"field": field, "row": None, "message_nl": nl, "message_en": UNKNOWN[1] % {"value": value}}
 
 
+def refuse_nul(value: Any, field: str = "") -> None:
+    """A NUL character anywhere in a JSON body (key or value, at any depth) is a 400 naming the field:
+    PostgreSQL refuses it in every text and jsonb value (a lookup or save with it would be a 500 there)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            nl, en = problems.DETAILS["nul"]
+            raise problems.ApiProblem(400, "nul", errors=[{"field": field or None, "row": None,
+                                                           "message_nl": nl, "message_en": en}])
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            refuse_nul(str(k), field)
+            refuse_nul(v, f"{field}.{k}" if field else str(k))
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            refuse_nul(item, field)
+
+
 def bind(form_factory: Callable[..., forms.BaseForm], payload: dict[str, Any], *,
          lookups: dict[str, Callable[[Any], Any]] | None = None, refused: tuple[str, ...] = ()) -> forms.BaseForm:
     """A bound form: the unbound form's values with ``payload`` laid over them (codes looked up).
@@ -43,6 +60,7 @@ def bind(form_factory: Callable[..., forms.BaseForm], payload: dict[str, Any], *
     ``form_factory(data)`` makes the form (``data=None``: unbound). A payload field the form leaves out for
     this caller (e.g. the label, for someone who may not share) is a 403 problem naming the field; a code that
     does not exist, or a form error, a 422."""
+    refuse_nul(payload)
     unbound = form_factory(None)
     data = shown_values(unbound)
     errors = []

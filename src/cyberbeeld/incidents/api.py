@@ -116,6 +116,7 @@ def _write(request: HttpRequest, payload: dict[str, Any], incident: Incident | N
     from .forms import DetailFieldsForm, IncidentForm
     from .services import INCIDENT_FIELDS, incident_save
 
+    api_forms.refuse_nul(payload)  # also in ``details``, which the form does not see
     details = payload.pop("details", None)
     external_id = payload.pop("external_id", None) or ""
     form = api_forms.bind(lambda data: IncidentForm(data, instance=incident, viewer=request.user), payload,
