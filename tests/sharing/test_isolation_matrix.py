@@ -19,13 +19,16 @@ pytestmark = pytest.mark.django_db
 KINDS = ["case", "approach", "incident"]
 RELATIONS = ["same_org", "named", "same_region", "other_region", "no_membership", "anonymous"]
 WAYS = {
-    "case": ["page", "api", "list_page", "api_list", "search_and_facets", "attachment", "stix", "misp"],
-    "approach": ["page", "api", "list_page", "api_list", "search_and_facets", "attachment"],
-    "incident": ["page", "api", "list_page", "api_list", "search_and_facets"],
+    "case": ["page", "api", "list_page", "api_list", "search_and_facets", "attachment", "stix", "misp",
+             "api_token", "api_list_token"],
+    "approach": ["page", "api", "list_page", "api_list", "search_and_facets", "attachment", "api_token",
+                 "api_list_token"],
+    "incident": ["page", "api", "list_page", "api_list", "search_and_facets", "api_token", "api_list_token"],
 }
+TOKEN_WAYS = {"api_token", "api_list_token"}  # the API with a token of the viewer's organisation
 USERS = {"same_org": "lezer", "named": "paul", "same_region": "eva", "other_region": "zoe",
          "no_membership": "nobody", "anonymous": None}
-LOGIN_ONLY = {"page", "api", "list_page", "api_list", "attachment"}  # these ways need a login for anything
+LOGIN_ONLY = {"page", "api", "list_page", "api_list", "attachment", *TOKEN_WAYS}  # these ways need a login for anything
 
 
 def expected_visible(tlp: TLP, relation: str) -> bool:
@@ -40,6 +43,8 @@ def expected(kind: str, tlp: TLP, relation: str, way: str) -> bool:
     if relation == "anonymous" and way in LOGIN_ONLY:
         return False
     visible = expected_visible(tlp, relation)
+    if way in TOKEN_WAYS:  # a token acts as its organisation: none without one, never a TLP:RED recipient
+        return visible and relation != "no_membership" and tlp != TLP.RED
     if way in ("stix", "misp"):  # passing on: the owner always, recipients only CLEAR/GREEN/AMBER
         return visible and (relation == "same_org" or tlp in (TLP.CLEAR, TLP.GREEN, TLP.AMBER))
     return visible
@@ -93,6 +98,21 @@ def make_object(world, taxonomy, no_redact):
     return make
 
 
+def _bearer(user):
+    """A client with an API token of ``user``'s organisation (every read scope), or None without one."""
+    from django.test import Client
+
+    from cyberbeeld.accounts import tokens
+    from cyberbeeld.accounts.models import Membership
+
+    membership = Membership.objects.filter(user_id=getattr(user, "pk", None)).select_related("organisation").first()
+    if membership is None:
+        return None
+    _row, text = tokens.token_create(by=None, acting_as=membership.user, organisation=membership.organisation,
+                                     name="matrix", scopes=[f"{f}:read" for f in tokens.FAMILIES])
+    return Client(HTTP_AUTHORIZATION=f"Bearer {text}")
+
+
 def _seen(kind: str, way: str, obj, user, client, title: str) -> bool:
     from cyberbeeld.incidents import selectors as incident_selectors
     from cyberbeeld.sharing import exchange, selectors
@@ -104,6 +124,12 @@ def _seen(kind: str, way: str, obj, user, client, title: str) -> bool:
         r = client.get(url)
         assert r.status_code in (200, 302, 404)
         return r.status_code == 200 and title in r.content.decode()
+    if way in TOKEN_WAYS:
+        bearer = _bearer(user)
+        if bearer is None:  # no organisation, no token
+            return False
+        client = bearer
+        way = way.removesuffix("_token")
     if way == "api":
         url = {"incident": "/api/v1/incidents/", "case": "/api/v1/sharing/cases/",
                "approach": "/api/v1/sharing/approaches/"}[kind] + str(obj.uuid)
@@ -172,8 +198,9 @@ def test_isolation(kind, tlp, relation, world, client, make_object):
 
 
 def test_matrix_is_complete():
-    """3 types × 5 labels × 6 relations, and every way out of each type: 570 expected outcomes."""
-    assert len(COMBINATIONS) == 90 and MATRIX_SIZE == 570
+    """3 types × 5 labels × 6 relations, and every way out of each type (the API both with the session and
+    with a token): 750 expected outcomes."""
+    assert len(COMBINATIONS) == 90 and MATRIX_SIZE == 750
 
 
 @pytest.mark.parametrize("kind", KINDS)

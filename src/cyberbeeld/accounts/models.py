@@ -242,3 +242,45 @@ class Shareable(models.Model):
     @property
     def tlp_label(self) -> TLP:
         return TLP(self.tlp)
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API: it acts for one organisation, within its scopes, until it expires or
+    is revoked. Only a SHA-256 hash of the secret is stored; the token itself is shown once, at creation.
+
+    The token's text is ``cbt_<prefix>_<secret>``: the prefix (public, unique) finds the row, the hash of
+    the whole text proves it. It acts as the person who made it, but only for the token's organisation,
+    with at most the role its scopes need (read-only tokens read as lezer) and never as a TLP:RED
+    recipient; when that person is no longer a member, the token stops working."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("naam"), max_length=100, help_text=_("Waarvoor is deze sleutel? Bijv. 'koppeling zaaksysteem'"))
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    scopes = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="api_tokens")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("verloopt op"))
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("API-sleutel")
+        verbose_name_plural = _("API-sleutels")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def is_expired(self, now: Any = None) -> bool:
+        from django.utils import timezone
+
+        return self.expires_at <= (now or timezone.now())

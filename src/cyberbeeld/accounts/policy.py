@@ -121,6 +121,16 @@ def actor_for(user: Any) -> Actor:
     return cached
 
 
+def bind_token(user: Any, organisation_id: int, role: str) -> Actor:
+    """A request authenticated by an API token (``accounts.tokens``): ``user`` (the token's maker) acts
+    for the token's organisation only, with at most ``role``, and never as a TLP:RED recipient (a token
+    acts as its organisation, not as a person). Every rule below then applies unchanged."""
+    actor = Actor(None, organisation_ids=[organisation_id])
+    actor.roles = {organisation_id: role}
+    user._cyberbeeld_actor = actor
+    return actor
+
+
 def _linked(model: type[Model], field: str, values: Any) -> QuerySet[Any]:
     """Primary keys of ``model`` linked through the many-to-many ``field`` to any of ``values``.
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import mfa_views, views
+from . import mfa_views, token_views, views
 
 app_name = "accounts"
 
@@ -18,4 +18,7 @@ urlpatterns = [
     path("organisatie/kiezen/", views.switch_organisation, name="switch_organisation"),
     path("organisatie/<slug:slug>/", views.organisation_detail, name="organisation"),
     path("organisatie/<slug:slug>/auditlog/", views.audit_log, name="audit_log"),
+    path("organisatie/<slug:slug>/api-sleutels/", token_views.token_list, name="api_tokens"),
+    path("organisatie/<slug:slug>/api-sleutels/<uuid:uuid>/intrekken/", token_views.token_revoke,
+         name="api_token_revoke"),
 ]

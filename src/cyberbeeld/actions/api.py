@@ -7,6 +7,9 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from ninja import Router, Schema
+from ninja.pagination import paginate
+
+from cyberbeeld.api.pagination import CursorPagination, Mapped, stable
 
 from . import selectors, services
 from .models import Measure
@@ -39,8 +42,9 @@ def _measure(m: Measure) -> dict[str, object]:
 
 
 @router.get("/measures", response=list[MeasureOut], summary="Maatregelen die u mag zien / measures visible to you")
-def measures(request: HttpRequest, status: str = "") -> list[dict[str, object]]:
-    return [_measure(m) for m in selectors.measures_visible_to(request.user, status=status)[:500]]
+@paginate(CursorPagination)
+def measures(request: HttpRequest, status: str = "") -> Mapped:
+    return Mapped(stable(selectors.measures_visible_to(request.user, status=status)), _measure)
 
 
 @router.get("/measures/{uuid}", response=MeasureOut, summary="Eén maatregel / one measure")
@@ -73,3 +77,90 @@ def exercise(request: HttpRequest, uuid: UUID) -> dict[str, object]:
             "scenario": ex.scenario.uuid if ex.scenario else None, "elapsed_seconds": sch.elapsed,
             "paused": clock.is_paused(services.clock_of(ex)), "played": [UUID(i.key) for i in sch.played],
             "upcoming": [UUID(i.key) for i in sch.upcoming], "skipped": [UUID(i.key) for i in sch.skipped]}
+
+
+# --- writes: the measure form's validation and measure_save (sharing through the policy, ceiling kept) ---
+
+from typing import Any  # noqa: E402
+
+from ninja import Field, Status  # noqa: E402
+
+from cyberbeeld.accounts import policy  # noqa: E402
+from cyberbeeld.api import forms as api_forms  # noqa: E402
+from cyberbeeld.api import problems  # noqa: E402
+
+
+class MeasurePatch(Schema):
+    title: str | None = Field(None, max_length=300)
+    description: str | None = Field(None, max_length=100_000)
+    scenarios: list[UUID] | None = Field(None, max_length=500, description="uuids of your scenarios")
+    forms: list[str] | None = Field(None, max_length=200, description="codes of forms (taxonomy)")
+    portfolio_holder: str | None = Field(None, max_length=200)
+    responsible: str | None = Field(None, max_length=200)
+    partners: list[str] | None = Field(None, max_length=50)
+    partners_other: str | None = Field(None, max_length=300)
+    due_date: dt.date | None = None
+    status: str | None = Field(None, max_length=20)
+    effect_on: str | None = Field(None, max_length=10)
+    expected_effect: str | None = Field(None, max_length=100_000)
+    indicator: str | None = Field(None, max_length=100, description="code of an indicator")
+    tlp: str | None = Field(None, max_length=20, description="changing it on an update needs coördinator")
+
+
+class MeasureIn(MeasurePatch):
+    title: str = Field(..., min_length=1, max_length=300)  # type: ignore[assignment]
+
+
+def _lookups(request: HttpRequest, owner: Any) -> dict[str, Any]:
+    from cyberbeeld.incidents.services import current_forms
+    from cyberbeeld.indicators.models import Indicator
+    from cyberbeeld.risks.models import Scenario
+
+    def scenarios(values: Any) -> Any:
+        wanted = [str(v) for v in values]
+        found = dict(policy.visible(request.user, Scenario.objects.filter(owner=owner, uuid__in=wanted))
+                     .values_list("uuid", "pk"))
+        pks = [found.get(UUID(v)) for v in wanted]
+        return None if None in pks else pks
+
+    def form_codes(values: Any) -> Any:
+        found = dict(current_forms().filter(code__in=[str(v) for v in values]).values_list("code", "pk"))
+        pks = [found.get(str(v)) for v in values]
+        return None if None in pks else pks
+
+    def indicator(code: Any) -> Any:
+        return Indicator.objects.filter(code=str(code)).values_list("pk", flat=True).first()
+
+    return {"scenarios": scenarios, "forms": form_codes, "indicator": indicator}
+
+
+def _measure_write(request: HttpRequest, payload: dict[str, Any], measure: Measure | None) -> Measure:
+    from .forms import MeasureForm
+
+    owner = measure.owner if measure else request.organisation  # type: ignore[attr-defined]
+    form = api_forms.bind(lambda data: MeasureForm(data, instance=measure, owner=owner, viewer=request.user),
+                          payload, lookups=_lookups(request, owner), refused=("tlp",))
+    data = {k: form.cleaned_data[k] for k in services.MEASURE_FIELDS + services.MEASURE_M2M if k in form.cleaned_data}
+    try:
+        return services.measure_save(by=request.user, owner=owner, data=data, measure=measure)
+    except policy.CeilingError as exc:
+        raise problems.ApiProblem(403, (exc.message, exc.message), errors=[{
+            "field": "tlp", "row": None, "message_nl": exc.message, "message_en": exc.message}]) from exc
+
+
+@router.post("/measures", response={201: MeasureOut, **problems.documented(400, 403)},
+             summary="Maatregel maken / create a measure")
+def measure_create(request: HttpRequest, payload: MeasureIn) -> Any:
+    org = getattr(request, "organisation", None)
+    if org is None or not policy.can_create_in(request.user, org):
+        raise problems.ApiProblem(403, "role")
+    return Status(201, _measure(_measure_write(request, payload.dict(exclude_unset=True), None)))
+
+
+@router.patch("/measures/{uuid}", response={200: MeasureOut, **problems.documented(400, 403, 404)},
+              summary="Maatregel bijwerken / update a measure (only the fields sent)")
+def measure_update(request: HttpRequest, uuid: UUID, payload: MeasurePatch) -> Any:
+    m = selectors.measure_get(request.user, uuid)
+    if not policy.can_change(request.user, m):
+        raise problems.ApiProblem(403, "role")
+    return Status(200, _measure(_measure_write(request, payload.dict(exclude_unset=True), m)))

@@ -1,42 +1,70 @@
 """The API under /api/v1/: each app contributes a router from its own ``api.py``.
 
-Authentication: the browser session (with CSRF on unsafe methods). Every endpoint reads through
-``accounts.policy``; an object the caller may not see is a 404 with the same body as a missing one.
+Authentication: an API token (``Authorization: Bearer …``, see ``api.auth``) or the browser session (with
+CSRF on unsafe methods). Every endpoint reads through ``accounts.policy``; an object the caller may not see
+is a 404 with the same body as a missing one. Every error is RFC 9457 problem+json (``api.problems``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import HttpError
-from ninja.security import SessionAuth
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from cyberbeeld import __version__
 
-api = NinjaAPI(
+from . import problems
+from .auth import AUTH
+from .docs import VendoredSwagger
+
+
+class ProblemAPI(NinjaAPI):
+    """The API whose OpenAPI document lists, per operation, the problem+json answers it can give."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None) -> Any:
+        return problems.document(super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params))
+
+
+api = ProblemAPI(
     title="Cyberbeeld API",
     version=__version__,
+    description=("Tokens: `Authorization: Bearer cbt_…` (made by a beheerder under Organisatie → API-sleutels, "
+                 "or `cyberbeeld api-token`). Errors: RFC 9457 problem+json with Dutch and English text. "
+                 "Lists: cursor pagination (`cursor`, `limit`)."),
     urls_namespace="api-v1",
-    auth=SessionAuth(csrf=True),
+    auth=AUTH,
+    docs=VendoredSwagger(),
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
 
 
+@api.exception_handler(problems.ApiProblem)
+def _problem(request: HttpRequest, exc: problems.ApiProblem) -> HttpResponse:
+    return problems.response(request, exc.status, exc.detail, exc.errors, exc.headers)  # type: ignore[arg-type]
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return problems.response(request, 401, problems.DETAILS["login"], headers={"WWW-Authenticate": "Bearer"})
+
+
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return api.create_response(request, {"ok": False, "error": str(exc.message)}, status=exc.status_code)
+    text = str(exc.message)
+    return problems.response(request, exc.status_code, (text, text))
 
 
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return problems.response(request, 422, problems.DETAILS["invalid"], problems.schema_errors(exc.errors))
+
+
+@api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return api.create_response(request, {"ok": False, "error": "Not found"}, status=404)
-
-
-from django.http import Http404  # noqa: E402
-
-api.add_exception_handler(Http404, _not_found)
+    return problems.response(request, 404, problems.DETAILS["not-found"])
 
 
 # app -> mount point. Each app's ``api.py`` exposes ``router``; apps without one are skipped.

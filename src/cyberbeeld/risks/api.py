@@ -5,6 +5,9 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from ninja import Router, Schema
+from ninja.pagination import paginate
+
+from cyberbeeld.api.pagination import CursorPagination, Mapped, stable
 
 from . import selectors
 from .models import Scenario
@@ -56,8 +59,9 @@ def _out(s: Scenario) -> dict[str, object]:
 
 
 @router.get("/scenarios", response=list[ScenarioOut], summary="Scenario's die u mag zien / scenarios visible to you")
-def scenarios(request: HttpRequest, lane: str = "", road: str = "") -> list[dict[str, object]]:
-    return [_out(s) for s in selectors.scenarios_visible_to(request.user, lane=lane, road=road)[:500]]
+@paginate(CursorPagination)
+def scenarios(request: HttpRequest, lane: str = "", road: str = "") -> Mapped:
+    return Mapped(stable(selectors.scenarios_visible_to(request.user, lane=lane, road=road)), _out)
 
 
 @router.get("/scenarios/{uuid}", response=ScenarioOut, summary="Eén scenario / one scenario")

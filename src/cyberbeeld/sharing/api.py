@@ -8,6 +8,9 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from ninja import Router, Schema
+from ninja.pagination import paginate
+
+from cyberbeeld.api.pagination import CursorPagination, Mapped, stable
 
 from . import selectors
 
@@ -51,8 +54,9 @@ def _out(obj: Any) -> dict[str, Any]:
 
 
 @router.get("/cases", response=list[ItemOut], summary="Casussen die u mag zien / cases visible to you")
-def cases(request: HttpRequest) -> list[dict[str, Any]]:
-    return [_out(c) for c in selectors.cases_visible_to(request.user).prefetch_related("forms")[:500]]
+@paginate(CursorPagination)
+def cases(request: HttpRequest) -> Mapped:
+    return Mapped(stable(selectors.cases_visible_to(request.user).prefetch_related("forms")), _out)
 
 
 @router.get("/cases/{uuid}", response=ItemOut, summary="Eén casus / one case")
@@ -61,8 +65,9 @@ def case(request: HttpRequest, uuid: UUID) -> dict[str, Any]:
 
 
 @router.get("/approaches", response=list[ItemOut], summary="Aanpakken die u mag zien / approaches visible to you")
-def approaches(request: HttpRequest) -> list[dict[str, Any]]:
-    return [_out(a) for a in selectors.approaches_visible_to(request.user).prefetch_related("forms")[:500]]
+@paginate(CursorPagination)
+def approaches(request: HttpRequest) -> Mapped:
+    return Mapped(stable(selectors.approaches_visible_to(request.user).prefetch_related("forms")), _out)
 
 
 @router.get("/approaches/{uuid}", response=ItemOut, summary="Eén aanpak / one approach")

@@ -32,11 +32,23 @@ class RejectNulMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if "\x00" in request.path or _has_nul(request.GET):
+            if _is_api(request):  # the API answers with problem+json, as for any other bad request
+                return _api_problem(400, "nul")
             raise BadRequest("NUL character in the request")
         if request.method == "POST" and request.content_type in ("application/x-www-form-urlencoded",
                                                                  "multipart/form-data") and _has_nul(request.POST):
             raise BadRequest("NUL character in the request")
         return self.get_response(request)
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/v1/")
+
+
+def _api_problem(status: int, detail: str) -> HttpResponse:
+    from cyberbeeld.api import problems
+
+    return problems.response(None, status, problems.DETAILS[detail])
 
 
 def _has_nul(data: object) -> bool:
@@ -61,6 +73,9 @@ class DatabaseBusyMiddleware:
         if not is_busy(exception):
             return None
         logger.warning("database busy: %s %s refused (%s)", request.method, request.path, exception)
-        response = HttpResponse(render_to_string("503.html"), status=503)
+        if _is_api(request):
+            response = _api_problem(503, "busy")
+        else:
+            response = HttpResponse(render_to_string("503.html"), status=503)
         response["Retry-After"] = "5"
         return response
