@@ -16,4 +16,7 @@ urlpatterns = [
     path("organisatie/kiezen/", views.switch_organisation, name="switch_organisation"),
     path("organisatie/<slug:slug>/", views.organisation_detail, name="organisation"),
     path("organisatie/<slug:slug>/auditlog/", views.audit_log, name="audit_log"),
+    path("organisatie/<slug:slug>/huisstijl/", views.house_style_edit, name="house_style"),
+    path("organisatie/<slug:slug>/huisstijl.css", views.house_style_css, name="house_style_css"),
+    path("organisatie/<slug:slug>/logo", views.house_style_logo, name="house_style_logo"),
 ]
