@@ -197,7 +197,7 @@ PLURAL_NL = ("scenario's|maatregelen|incidenten|indicatoren|organisaties|velden|
 PLURAL_EN = ("scenarios|measures|incidents|indicators|organisations|fields|days|questions|municipalities|"
              "rises|falls|reports|risks|parties|warnings|notifications|exercises|hours|minutes|seconds|years|"
              "weeks|residents|sources|figures|tasks|rows|errors|objects|partners|participants")
-ALLOWED_DOTTED = re.compile(r"(WCAG|TLP|HTML|PDF/UA|UA|ISO|v|versie|version|Cyberbeeld|BIO|NIS|Python|Django)"
+ALLOWED_DOTTED = re.compile(r"(CC BY|WCAG|TLP|HTML|PDF/UA|UA|ISO|v|versie|version|Cyberbeeld|BIO|NIS|Python|Django)"
                             r"\s?\d+(\.\d+)+", re.I)
 
 

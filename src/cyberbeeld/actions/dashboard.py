@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cyberbeeld.web.modules import Card, register
 
@@ -18,8 +19,9 @@ def actions_card(request: HttpRequest, organisation: Any) -> Card | None:
         return None
     overdue = selectors.overdue_measures(request.user, organisation).count()
     uncovered = len(selectors.uncovered(request.user, organisation))
-    items = [_("%(n)s maatregelen te laat") % {"n": overdue},
-             _("%(n)s scenario's zonder levende maatregel") % {"n": uncovered}]
+    items = [ngettext("%(n)s maatregel te laat", "%(n)s maatregelen te laat", overdue) % {"n": overdue},
+             ngettext("%(n)s scenario zonder levende maatregel", "%(n)s scenario's zonder levende maatregel",
+                      uncovered) % {"n": uncovered}]
     nxt = selectors.next_exercise(request.user, organisation)
     if nxt is not None:
         items.append(_("Volgende oefening: %(t)s op %(d)s") % {"t": nxt.title, "d": timezone.localtime(nxt.planned_for).strftime("%Y-%m-%d")})

@@ -24,7 +24,7 @@ CSS = ["vendor/source-sans-3/source-sans-3.css", "vendor/utrecht/index.css", "ve
        "indicators/public.css"]
 FONTS = [f"vendor/source-sans-3/source-sans-3-{s}-{w}-normal.woff2" for s in ("latin", "latin-ext")
          for w in (400, 600, 700)] + ["vendor/source-sans-3/source-sans-3-latin-400-italic.woff2",
-                                      "vendor/source-sans-3/LICENSE-OFL-1.1.txt"]
+                                      "vendor/source-sans-3/LICENSE-OFL-1.1.txt", "web/tables.js"]
 LANGS = ("nl", "en")
 
 
@@ -47,7 +47,7 @@ def publish_site(gemeente: Area, out: Path) -> list[Path]:
             other = "en" if lang == "nl" else "nl"
             with translation.override(lang):
                 ctx = public_context(theme, lang, css=css, other_url=f"../../{other}/{theme.slug}/index.html",
-                                     static_site=True)
+                                     static_site=True, tables_js="../../static/web/tables.js")
                 html = render_to_string("indicators/public_theme.html", ctx)
             page = out / lang / theme.slug / "index.html"
             page.parent.mkdir(parents=True, exist_ok=True)

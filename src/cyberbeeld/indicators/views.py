@@ -392,8 +392,8 @@ def sanitise(text: str) -> str:
                      url_schemes={"https", "http", "mailto"}, link_rel="noopener noreferrer")
 
 
-def public_context(theme: PublicTheme, lang: str, *, css: list[str], other_url: str, static_site: bool = False
-                   ) -> dict[str, Any]:
+def public_context(theme: PublicTheme, lang: str, *, css: list[str], other_url: str, static_site: bool = False,
+                   tables_js: str = "") -> dict[str, Any]:
     """The public theme page: narrative, the VM table with years as columns, a chart, sources, date."""
     gemeente = theme.gemeente
     tables = []
@@ -421,7 +421,8 @@ def public_context(theme: PublicTheme, lang: str, *, css: list[str], other_url: 
     return {"house": house, "theme": theme, "gemeente": gemeente, "title": theme.title(lang),
             "narrative": sanitise(theme.narrative(lang)), "tables": tables, "sources": theme.sources or [],
             "css": css, "other_url": other_url, "lang": lang, "other_lang": "en" if lang == "nl" else "nl",
-            "static_site": static_site, "theme_class": settings.CYBERBEELD_THEME_CLASS}
+            "static_site": static_site, "theme_class": settings.CYBERBEELD_THEME_CLASS,
+            "tables_js": tables_js}
 
 
 def _public_etag(theme: PublicTheme, lang: str) -> str:
@@ -451,7 +452,8 @@ def public_theme(request: HttpRequest, gemeente: str, theme: str) -> HttpRespons
             css = [static("vendor/source-sans-3/source-sans-3.css"), static("vendor/utrecht/index.css"),
                    static("vendor/voorbeeld/theme.css"), static("indicators/public.css")]
             html = render_to_string("indicators/public_theme.html",
-                                    public_context(obj, lang, css=css, other_url=other_url), request=request)
+                                    public_context(obj, lang, css=css, other_url=other_url,
+                                                   tables_js=static("web/tables.js")), request=request)
             cache.set(key, html, 3600)
         resp = HttpResponse(html)
     resp["ETag"] = etag
