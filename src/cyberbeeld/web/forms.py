@@ -121,18 +121,20 @@ def style(form: forms.BaseForm) -> None:
             have = widget.attrs.get("class", "").split()
             widget.attrs["class"] = " ".join(have + [c for c in css.split() if c not in have])
         described = []
-        if not form[name].id_for_label:  # a checkbox or radio group: its fieldset carries the description
+        # not form[name]: that caches the bound field with today's label, and forms set labels after styling
+        label_id = field.get_bound_field(form, name).id_for_label
+        if not label_id:  # a checkbox or radio group: its fieldset carries the description
             errors = form._errors
             if errors and errors.get(name):
                 widget.attrs["aria-invalid"] = "true"
             continue
         if field.help_text:
-            described.append(f"{form[name].id_for_label}-help")
+            described.append(f"{label_id}-help")
         # Never trigger validation here (``form.errors`` would): forms narrow their querysets after
         # __init__, and validating before that would check against every row.
         errors = form._errors  # None until the form has been validated
         if errors and errors.get(name):
-            described.append(f"{form[name].id_for_label}-error")
+            described.append(f"{label_id}-error")
             widget.attrs["aria-invalid"] = "true"
         if described:
             widget.attrs["aria-describedby"] = " ".join(described)
@@ -205,7 +207,7 @@ def sharing_fields_for(form: forms.BaseForm, viewer: Any, floor: Any = None) -> 
     if "audience_region" in form.fields:  # the model field has no verbose name: never show "Audience region"
         form.fields["audience_region"].label = _("Delen met de eigen veiligheidsregio")
         form.fields["audience_region"].help_text = _(
-            "Alle organisaties in de veiligheidsregio('s) van de eigenaar mogen dit dan zien (binnen het TLP-label).")
+            "Alle organisaties in de veiligheidsregio van de eigenaar mogen dit dan zien (binnen het TLP-label).")
     instance = getattr(form, "instance", None)
     if instance is not None and instance.pk is not None and not policy.can_share(viewer, instance):
         for name in ("tlp", "audience_region"):
