@@ -190,15 +190,24 @@ def _untranslated_msgids() -> set[str]:
 UNTRANSLATED = _untranslated_msgids()
 EN_MONTHS = ("January|February|March|April|June|July|August|September|October|November|December|"
              "Jan\\.|Feb\\.|Aug\\.|Sept?\\.|Oct\\.|Nov\\.|Dec\\.")
-NL_MONTHS = "januari|februari|maart|mei|juni|juli|augustus|oktober|okt\\.|mrt\\."
+NL_MONTHS = "januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december|okt\\.|mrt\\."  # lower case: English capitalises months
 PLURAL_NL = ("scenario's|maatregelen|incidenten|indicatoren|organisaties|velden|dagen|vragen|gemeenten|"
              "stijgingen|dalingen|rapporten|risico's|partijen|waarschuwingen|meldingen|oefeningen|uren|minuten|"
              "seconden|jaren|weken|inwoners|bronnen|cijfers|taken|rijen|fouten|objecten|partners|deelnemers")
 PLURAL_EN = ("scenarios|measures|incidents|indicators|organisations|fields|days|questions|municipalities|"
              "rises|falls|reports|risks|parties|warnings|notifications|exercises|hours|minutes|seconds|years|"
              "weeks|residents|sources|figures|tasks|rows|errors|objects|partners|participants")
-ALLOWED_DOTTED = re.compile(r"(CC BY|WCAG|TLP|HTML|PDF/UA|UA|ISO|v|versie|version|Cyberbeeld|BIO|NIS|Python|Django)"
-                            r"\s?\d+(\.\d+)+", re.I)
+# Dotted numbers that are not decimals: versions and standards, criterion/outline codes ("2.1 Doden",
+# "Onderbouwing 2.1", a cell that is only "5.3"), Dutch clock times ("tussen 20.00 en 6.00 uur"), bill and article
+# numbers. A decimal in running text ("verwacht 0.0, drempel 2.5") is still caught.
+ALLOWED_DOTTED = re.compile(
+    r"(?i:CC BY|WCAG|TLP|HTML|PDF/UA|UA|ISO|v|versie|version|Cyberbeeld|BIO|NIS|Python|Django|Onderbouwing|criterium"
+    r"|criteria|art\.|artikel|Wetsvoorstel|Kamerstuk)\s?\(?\d+(\.\d+)+"
+    r"|^\s*[A-Z]?\d{1,2}(\.\d{1,2})+\s*$"
+    r"|(?<![\d.,])[A-Z]?\d{1,2}(\.\d{1,2})+(?= [A-Z][a-z])"
+    r"|(?<![\d.,])\d{1,2}\.\d{2}(?=\s*(uur|en \d|tot \d|[-–]\s?\d))"
+    r"|\b(?i:tussen|vanaf|na|voor|om) \d{1,2}\.\d{2}\b"
+    r"|(?i:Wetsvoorstel|Kamerstuk|nr\.|nummer|zaaknummer)\s\d+")
 
 
 @dataclass
@@ -229,7 +238,7 @@ def text_problems(html: str) -> list[Problem]:
         if lang == "en" and t.strip(" :.*") in UNTRANSLATED:
             problems.append(Problem("untranslated-msgid", t[:120], p.where))
         if lang == "nl":
-            stripped = ALLOWED_DOTTED.sub("", t)
+            stripped = ALLOWED_DOTTED.sub(" ", t)
             if m := re.search(r"(?<![\w.,/:-])\d+\.\d{1,2}(?![\d.])", stripped):
                 problems.append(Problem("decimal-point-in-dutch", f"{m.group(0)} in: {t[:120]}", p.where))
             if m := re.search(r"(?<![\w.,/:+-])\d{5,}(?![\w.,/:-])", stripped):
