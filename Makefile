@@ -33,6 +33,15 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 
 install: $(VENV)/.installed
 
+# The page checks of the browser tests: IBM Equal Access engine (ace.js) and the Nu HTML Checker (vnu.jar,
+# runs on Java 17), pinned in tools/a11y/package-lock.json. Installed once here (cache in .cache/npm), never
+# at test time; --ignore-scripts because vnu-jar's postinstall would download a Java runtime.
+A11Y := tools/a11y/node_modules/.installed
+$(A11Y): tools/a11y/package.json tools/a11y/package-lock.json
+	@$(TALK) "Paginacontroles installeren / installing the page checkers (npm, eerste keer ~30 s)" \
+	  -- npm ci --prefix tools/a11y --ignore-scripts --no-audit --no-fund --cache .cache/npm
+	@touch $@
+
 # --- run ---------------------------------------------------------------------------------------
 # `setup` is everything `run` does before serving (CI times it on a fresh clone).
 setup: $(VENV)/.installed
@@ -52,7 +61,7 @@ lint: $(VENV)/.installed-test
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
-test-sqlite: $(VENV)/.installed-test
+test-sqlite: $(VENV)/.installed-test $(A11Y)
 	scripts/ensure-system-deps.sh
 	DJANGO_SETTINGS_MODULE=cyberbeeld.config.settings.test $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
 

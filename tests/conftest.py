@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -127,30 +128,114 @@ def browser_context(tmp_path_factory: Any) -> Iterator[Any]:
         ctx.close()
 
 
+@pytest.fixture(scope="session")
+def _vnu_batch(tmp_path_factory: Any) -> Iterator[Any]:
+    """Every document the browser tests were served, checked by the Nu HTML Checker once, at the end."""
+    from e2e import page_checks as pc
+
+    batch = pc.VnuBatch(tmp_path_factory.mktemp("vnu"))
+    yield batch
+    if not batch.origin:
+        return
+    if not (pc.VNU_JAR.exists() and shutil.which("java")):
+        if os.environ.get("CYBERBEELD_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"vnu.jar or java missing ({pc.VNU_JAR}): run `make tools/a11y/node_modules/.installed`")
+        return
+    errors = batch.run()
+    assert errors == [], f"Nu HTML Checker: {len(errors)} errors:\n" + "\n".join(errors)
+
+
+_CHECKED: set[str] = set()  # pages already checked in this session (same path and same HTML)
+
+
+def _engines_available() -> bool:
+    from e2e import page_checks as pc
+
+    if pc.ACE_JS.exists():
+        return True
+    if os.environ.get("CYBERBEELD_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"IBM Equal Access engine missing ({pc.ACE_JS}): run `make tools/a11y/node_modules/.installed`")
+    return False
+
+
+def check_live_page(page: Any) -> list[Any]:
+    """axe-core, IBM Equal Access and the text rules on the page as it is in the browser now."""
+    from e2e import page_checks as pc
+
+    problems = pc.run_axe(page)
+    if _engines_available():
+        problems += pc.run_ibm(page)
+    problems += pc.text_problems(page.content())
+    return problems
+
+
+def _replay_and_check(context: Any, served: Any) -> list[Any]:
+    """Show a recorded document again (its static files from the live server, nothing else) and check it."""
+    from e2e import page_checks as pc
+
+    pg = context.new_page()
+    try:
+        def handle(route: Any) -> None:
+            url = route.request.url
+            if url == served.url and route.request.resource_type == "document":
+                route.fulfill(status=served.status, body=served.html, content_type="text/html; charset=utf-8")
+            elif "/static/" in url:
+                route.continue_()
+            else:
+                route.abort()
+
+        pg.route("**/*", handle)
+        pg.goto(served.url, wait_until="load")
+        problems = pc.run_axe(pg)
+        if _engines_available():
+            problems += pc.run_ibm(pg)
+        return problems
+    finally:
+        pg.close()
+
+
 @pytest.fixture
-def page(browser_context: Any, live_server: Any) -> Iterator[Any]:
+def page(browser_context: Any, live_server: Any, _vnu_batch: Any, request: Any) -> Iterator[Any]:
+    """A browser page. Every HTML page the server sends it is checked afterwards (the page-check hook):
+    axe-core, IBM Equal Access, the language/plural/number/date rules, and (once per session) vnu.jar."""
+    from e2e import page_checks as pc
+
+    recorder = pc.Recorder()
+    recorder.start()
     browser_context.clear_cookies()
     pg = browser_context.new_page()
     pg.set_default_timeout(15_000)
-    yield pg
-    pg.close()
+    try:
+        yield pg
+    finally:
+        pg.close()
+        recorder.stop()
+    failures: list[str] = []
+    for served in recorder.take():
+        if served.key in _CHECKED:
+            continue
+        _CHECKED.add(served.key)
+        found = [f"{p}" for p in pc.text_problems(served.html)]
+        if not served.fragment:
+            _vnu_batch.add(served, request.node.nodeid)
+            found += [f"{p}" for p in _replay_and_check(browser_context, served)]
+        failures += [f"{served.method} {served.url} ({served.status}): {f}" for f in found]
+    assert failures == [], f"page checks: {len(failures)} problems:\n" + "\n".join(failures)
 
 
 def run_axe(page: Any) -> list[dict[str, Any]]:
     """Inject axe-core into the page and return the WCAG 2.1 A/AA violations."""
-    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
-    result = page.evaluate(
-        "() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a','wcag2aa','wcag21a','wcag21aa']}})"
-    )
-    return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-            for v in result["violations"]]
+    from e2e import page_checks as pc
+
+    return [{"id": p.rule, "help": p.detail, "nodes": p.where} for p in pc.run_axe(page)]
 
 
 @pytest.fixture
 def axe_check() -> Any:
+    """Check the page as it is now (after scripts and htmx): axe-core, IBM Equal Access and the text rules."""
     def check(page: Any) -> None:
-        violations = run_axe(page)
-        assert violations == [], f"axe-core violations on {page.url}: {violations}"
+        problems = check_live_page(page)
+        assert problems == [], f"page checks on {page.url}:\n" + "\n".join(str(p) for p in problems)
 
     return check
 

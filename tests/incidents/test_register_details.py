@@ -54,7 +54,7 @@ def test_form_page_shows_the_questions_and_detail_page_the_answers(client, world
         "d_encrypted": "ja", "d_ransom_demand": "25000", "d_backups": "partial", "d_ibd_ncsc_informed": "nee"})
     assert response.status_code == 302, response.content.decode()[:2000]
     page = client.get(response["Location"]).content.decode()
-    assert "Zijn bestanden of systemen versleuteld?" in page and "gedeeltelijk" in page and "25000" in page
+    assert "Zijn bestanden of systemen versleuteld?" in page and "gedeeltelijk" in page and "25.000" in page  # grouped
     edit = client.get(response["Location"] + "bewerken/").content.decode()
     assert 'value="partial" selected' in edit
 

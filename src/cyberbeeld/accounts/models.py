@@ -284,3 +284,40 @@ class ApiToken(models.Model):
         from django.utils import timezone
 
         return self.expires_at <= (now or timezone.now())
+
+
+class OrganisationTheme(models.Model):
+    """An organisation's house style (name, logo, colour, links), set by its beheerder.
+
+    Public by nature: it is shown on the organisation's public pages, so the logo and the stylesheet are
+    served without login. Writes go through ``services.theme_save`` (audited).
+    """
+
+    organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="house_style")
+    display_name = models.CharField(
+        _("naam"), max_length=200, blank=True,
+        help_text=_("Naam zoals op de eigen website, bijvoorbeeld 'Gemeente Heerlen'"))
+    primary_color = models.CharField(
+        _("hoofdkleur"), max_length=7, default="#1f5fa8",
+        help_text=_("Als #rrggbb. Witte tekst moet erop leesbaar zijn (contrast minstens 4,5:1)."))
+    logo = models.BinaryField(_("logo"), blank=True, default=b"", editable=True)
+    logo_type = models.CharField(max_length=30, blank=True)
+    logo_alt = models.CharField(
+        _("tekst bij het logo"), max_length=200, blank=True,
+        help_text=_("Wat het logo zegt, voor wie het niet ziet, bijvoorbeeld 'Logo gemeente Heerlen'"))
+    website_url = models.URLField(_("website"), blank=True)
+    contact_url = models.URLField(_("contactpagina"), blank=True)
+    privacy_url = models.URLField(_("privacyverklaring"), blank=True)
+    accessibility_url = models.URLField(_("toegankelijkheidsverklaring"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("huisstijl")
+        verbose_name_plural = _("huisstijlen")
+
+    def __str__(self) -> str:
+        return self.display_name or self.organisation.name
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.organisation.name

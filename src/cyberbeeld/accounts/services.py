@@ -175,3 +175,31 @@ def give_sharing(*, by: Any, obj: Any, wanted: dict[str, Any]) -> None:
     """After the update is saved: the label change :func:`take_sharing` held back, as a share."""
     if wanted:
         relabel(by=by, obj=obj, tlp=wanted.get("tlp") or obj.tlp, region=wanted.get("region"))
+
+
+THEME_FIELDS = ("display_name", "primary_color", "logo_alt", "website_url", "contact_url", "privacy_url",
+                "accessibility_url")
+
+
+@transaction.atomic
+def theme_save(*, by: Any, organisation: Organisation, data: dict[str, Any], logo: tuple[bytes, str] | None = None,
+               remove_logo: bool = False) -> Any:
+    """Set an organisation's house style; the audit event lists what changed (the logo as 'new'/'removed')."""
+    from .models import OrganisationTheme
+
+    theme, created = OrganisationTheme.objects.select_for_update().get_or_create(organisation=organisation)
+    changes: dict[str, Any] = {}
+    for name in THEME_FIELDS:
+        if name in data and getattr(theme, name) != data[name]:
+            changes[name] = data[name]
+            setattr(theme, name, data[name])
+    if logo is not None:
+        theme.logo, theme.logo_type = logo
+        changes["logo"] = "new"
+    elif remove_logo and theme.logo:
+        theme.logo, theme.logo_type = b"", ""
+        changes["logo"] = "removed"
+    theme.save()
+    audit.record(user=by, action="create" if created else "update", obj=theme, organisation=organisation,
+                 changes=changes)
+    return theme

@@ -21,4 +21,7 @@ urlpatterns = [
     path("organisatie/<slug:slug>/api-sleutels/", token_views.token_list, name="api_tokens"),
     path("organisatie/<slug:slug>/api-sleutels/<uuid:uuid>/intrekken/", token_views.token_revoke,
          name="api_token_revoke"),
+    path("organisatie/<slug:slug>/huisstijl/", views.house_style_edit, name="house_style"),
+    path("organisatie/<slug:slug>/huisstijl.css", views.house_style_css, name="house_style_css"),
+    path("organisatie/<slug:slug>/logo", views.house_style_logo, name="house_style_logo"),
 ]

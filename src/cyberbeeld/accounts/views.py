@@ -122,3 +122,50 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "regions": org.regions.all(),
     })
 
+
+
+@login_required
+def house_style_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    """The beheerder sets the organisation's name, logo, colour and links (shown in the app and the public pages)."""
+    from django.contrib import messages
+    from django.utils.translation import gettext as _
+
+    from . import services
+    from .forms import ThemeForm
+    from .models import OrganisationTheme, Role
+
+    org = get_object_or_404(policy.organisations_of(request.user), slug=slug)
+    if not policy.actor_for(request.user).has_role(org.pk, Role.BEHEERDER):
+        raise Http404
+    instance = OrganisationTheme.objects.filter(organisation=org).first() or OrganisationTheme(organisation=org)
+    form = ThemeForm(request.POST or None, request.FILES or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        data = {k: form.cleaned_data[k] for k in services.THEME_FIELDS}
+        services.theme_save(by=request.user, organisation=org, data=data, logo=form.cleaned_data.get("logo_file"),
+                            remove_logo=form.cleaned_data.get("remove_logo", False))
+        messages.success(request, _("Huisstijl opgeslagen."))
+        return redirect("accounts:organisation", slug=org.slug)
+    return render(request, "accounts/house_style.html", {"org": org, "form": form, "theme": instance})
+
+
+def house_style_css(request: HttpRequest, slug: str) -> HttpResponse:
+    """The organisation's theme as a stylesheet (public: the public pages use it; no inline styles under CSP)."""
+    from .house_style import theme_css
+    from .models import OrganisationTheme
+
+    theme = get_object_or_404(OrganisationTheme, organisation__slug=slug)
+    resp = HttpResponse(theme_css(theme.primary_color), content_type="text/css; charset=utf-8")
+    resp["Cache-Control"] = "public, max-age=300"
+    return resp
+
+
+def house_style_logo(request: HttpRequest, slug: str) -> HttpResponse:
+    from .models import OrganisationTheme
+
+    theme = get_object_or_404(OrganisationTheme, organisation__slug=slug)
+    if not theme.logo or theme.logo_type not in ("image/png", "image/jpeg", "image/webp"):
+        raise Http404
+    resp = HttpResponse(bytes(theme.logo), content_type=theme.logo_type)
+    resp["X-Content-Type-Options"] = "nosniff"
+    resp["Cache-Control"] = "public, max-age=300"
+    return resp

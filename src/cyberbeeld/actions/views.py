@@ -405,6 +405,7 @@ def _run_context(request: HttpRequest, ex: Any) -> dict[str, Any]:
         "elapsed_seconds": f"{schedule.elapsed:.1f}",
         "next_offset": None if schedule.next is None else f"{schedule.next.offset:.1f}",
         "next_in": None if schedule.seconds_to_next is None else int(schedule.seconds_to_next),
+        "next_in_label": None if schedule.seconds_to_next is None else mm_ss(int(schedule.seconds_to_next)),
         "log": log, "facilitator": ex.mode == ExerciseMode.FACILITATOR, "all_injects": list(injects.values()),
         "sig": sig,
     }
@@ -605,3 +606,9 @@ def campaign_edit(request: HttpRequest, uuid: str | None = None) -> HttpResponse
     return render(request, "actions/edit.html", {
         "form": form, "title": _("Campagne bewerken") if campaign else _("Nieuwe preventiecampagne"),
         "section": "campaigns", "cancel": reverse("actions:campaigns")})
+
+
+def mm_ss(seconds: int) -> str:
+    """A countdown as minutes:seconds ("4:56"), never a bare number of seconds."""
+    seconds = max(0, seconds)
+    return f"{seconds // 60:d}:{seconds % 60:02d}"

@@ -46,8 +46,8 @@ class IncidentForm(StyledFormMixin, forms.ModelForm):
         self.fields["form"].queryset = qs
         self.fields["area"].queryset = Area.objects.gemeenten().current()
         # progressive enhancement (htmx): the questions of the chosen form appear without a reload
-        self.fields["form"].widget.attrs.update({"hx-get": reverse("incidents:detail_fields"),
-                                                 "hx-target": "#detail-fields", "hx-swap": "innerHTML"})
+        self.fields["form"].widget.attrs.update({"data-hx-get": reverse("incidents:detail_fields"),
+                                                 "data-hx-target": "#detail-fields", "data-hx-swap": "innerHTML"})
 
     def chosen_form_code(self) -> str | None:
         if self.is_bound:

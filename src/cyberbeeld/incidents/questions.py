@@ -118,7 +118,10 @@ def display(form_code: str | None, details: dict[str, Any]) -> list[tuple[str, s
         elif q["type"] == "choice":
             shown = next((_t(lbl) for val, lbl in q["choices"] if val == v), str(v))
         elif q["type"] == "number":
-            shown = str(v).replace(".", ",") if (get_language() or "nl").startswith("nl") else str(v)
+            from django.utils.formats import number_format
+
+            # grouped in the page's language: 25.000 / 25,000 (and 2,5 / 2.5)
+            shown = number_format(v, use_l10n=True, force_grouping=True) if isinstance(v, int | float) else str(v)
         else:
             shown = str(v)
         rows.append((_t(q["label"]), shown))

@@ -48,13 +48,28 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     })
 
 
+def _history_line(event: AuditEvent) -> dict[str, Any]:
+    """One readable line of an incident's history: who did what, and which fields (by their label) changed."""
+    verbs = {"create": _("registreerde het incident"), "update": _("wijzigde"), "delete": _("verwijderde het incident"),
+             "relabel": _("gaf een ander TLP-label"), "share": _("deelde het incident")}
+    labels = []
+    if event.action != "create" and isinstance(event.changes, dict):
+        for name in event.changes:
+            try:
+                labels.append(str(Incident._meta.get_field(name).verbose_name))
+            except Exception:  # a key that is not a model field (e.g. 'details'): its own wording
+                labels.append(_("antwoorden op de vragen") if name == "details" else name.replace("_", " "))
+    return {"at": event.at, "who": event.username or _("systeem"), "verb": verbs.get(event.action, event.action),
+            "fields": labels}
+
+
 @login_required
 def incident_detail(request: HttpRequest, uuid: str) -> HttpResponse:
     incident = selectors.incident_get(request.user, uuid)
     own = selectors.raw_text_visible(request.user, incident)
-    history = AuditEvent.objects.filter(object_type="incidents.incident", object_id=str(incident.uuid)) if own else []
+    events = AuditEvent.objects.filter(object_type="incidents.incident", object_id=str(incident.uuid)) if own else []
     return render(request, "incidents/detail.html", {
-        "incident": incident, "show_raw": own, "history": history,
+        "incident": incident, "show_raw": own, "history": [_history_line(e) for e in events],
         "may_change": policy.can_change(request.user, incident),
         "details": questions.display(incident.form.code if incident.form else None, incident.details),
         "retention": retention.planned_for(incident) if own else None,
@@ -71,7 +86,9 @@ def incident_edit(request: HttpRequest, uuid: str | None = None) -> HttpResponse
     else:
         incident = policy.get_changeable_or_404(request.user, Incident.objects.all(), uuid=uuid)
         org = incident.owner
-    form = IncidentForm(request.POST or None, instance=incident, viewer=request.user)
+    # a new incident is most often in the organisation's own gemeente: that is the default
+    own_gemeente = {"area": org.area_id} if incident is None and org is not None and org.area_id else None
+    form = IncidentForm(request.POST or None, instance=incident, viewer=request.user, initial=own_gemeente)
     code = form.chosen_form_code()
     details_form = DetailFieldsForm(request.POST or None, form_code=code,
                                     initial=questions.initial(incident.details) if incident else None)

@@ -20,7 +20,11 @@ from cyberbeeld.areas.models import Area
 from . import selectors
 from .views import public_context
 
-CSS = ["vendor/utrecht/index.css", "vendor/voorbeeld/theme.css", "indicators/public.css"]
+CSS = ["vendor/source-sans-3/source-sans-3.css", "vendor/utrecht/index.css", "vendor/voorbeeld/theme.css",
+       "indicators/public.css"]
+FONTS = [f"vendor/source-sans-3/source-sans-3-{s}-{w}-normal.woff2" for s in ("latin", "latin-ext")
+         for w in (400, 600, 700)] + ["vendor/source-sans-3/source-sans-3-latin-400-italic.woff2",
+                                      "vendor/source-sans-3/LICENSE-OFL-1.1.txt", "web/tables.js"]
 LANGS = ("nl", "en")
 
 
@@ -29,7 +33,7 @@ def publish_site(gemeente: Area, out: Path) -> list[Path]:
     themes = list(selectors.public_themes_of(gemeente))
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for rel in CSS:
+    for rel in CSS + FONTS:
         src = finders.find(rel)
         if src is None:
             raise FileNotFoundError(rel)
@@ -43,7 +47,7 @@ def publish_site(gemeente: Area, out: Path) -> list[Path]:
             other = "en" if lang == "nl" else "nl"
             with translation.override(lang):
                 ctx = public_context(theme, lang, css=css, other_url=f"../../{other}/{theme.slug}/index.html",
-                                     static_site=True)
+                                     static_site=True, tables_js="../../static/web/tables.js")
                 html = render_to_string("indicators/public_theme.html", ctx)
             page = out / lang / theme.slug / "index.html"
             page.parent.mkdir(parents=True, exist_ok=True)

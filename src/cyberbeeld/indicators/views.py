@@ -7,6 +7,7 @@ from typing import Any
 
 import markdown
 import nh3
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -410,8 +411,8 @@ def sanitise(text: str) -> str:
                      url_schemes={"https", "http", "mailto"}, link_rel="noopener noreferrer")
 
 
-def public_context(theme: PublicTheme, lang: str, *, css: list[str], other_url: str, static_site: bool = False
-                   ) -> dict[str, Any]:
+def public_context(theme: PublicTheme, lang: str, *, css: list[str], other_url: str, static_site: bool = False,
+                   tables_js: str = "") -> dict[str, Any]:
     """The public theme page: narrative, the VM table with years as columns, a chart, sources, date."""
     gemeente = theme.gemeente
     tables = []
@@ -429,19 +430,28 @@ def public_context(theme: PublicTheme, lang: str, *, css: list[str], other_url: 
         tables.append({"indicator": ind, "name": ind.name_en if lang == "en" else ind.name_nl, "unit": unit,
                        "area_name": label_area, "basisteam": label_area != gemeente.name,
                        "periods": [o.period for o in obs], "values": [monitor.fmt(o.value, ind, lang) for o in obs],
+                       "cells": [(o.period, monitor.fmt(o.value, ind, lang)) for o in obs],
                        "svg": render_svg(chart, lang), "changes": ch, "no_margin": monitor.margins_unknown(ch),
                        "definition": ind.definition_en if lang == "en" else ind.definition_nl})
-    return {"theme": theme, "gemeente": gemeente, "title": theme.title(lang),
+    from cyberbeeld.accounts.models import OrganisationKind, OrganisationTheme
+
+    house = (OrganisationTheme.objects.filter(organisation__area=gemeente, organisation__kind=OrganisationKind.GEMEENTE)
+             .select_related("organisation").first())
+    return {"house": house, "theme": theme, "gemeente": gemeente, "title": theme.title(lang),
             "narrative": sanitise(theme.narrative(lang)), "tables": tables, "sources": theme.sources or [],
             "css": css, "other_url": other_url, "lang": lang, "other_lang": "en" if lang == "nl" else "nl",
-            "static_site": static_site}
+            "static_site": static_site, "theme_class": settings.CYBERBEELD_THEME_CLASS,
+            "tables_js": tables_js}
 
 
 def _public_etag(theme: PublicTheme, lang: str) -> str:
     places = [a for a in (theme.gemeente_id, theme.gemeente.basisteam_id) if a]
     stamp = Observation.objects.filter(area_id__in=places, indicator__in=theme.indicators.all()).aggregate(
         n=Max("pk"), b=Max("import_batch_id"), c=Count("pk"))
-    raw = f"{theme.pk}:{theme.updated_at.isoformat()}:{stamp}:{lang}:{theme.tlp}"
+    from cyberbeeld.accounts.models import OrganisationTheme
+
+    house = OrganisationTheme.objects.filter(organisation__area=theme.gemeente_id).aggregate(u=Max("updated_at"))
+    raw = f"{theme.pk}:{theme.updated_at.isoformat()}:{stamp}:{lang}:{theme.tlp}:{house['u']}"
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
@@ -458,10 +468,11 @@ def public_theme(request: HttpRequest, gemeente: str, theme: str) -> HttpRespons
         key = f"cb-public:{etag}:{request.path}"
         html = cache.get(key)
         if html is None:  # the rendered page is cached under its ETag: any change gives a new key
-            css = [static("vendor/utrecht/index.css"), static("vendor/voorbeeld/theme.css"),
-                   static("indicators/public.css")]
+            css = [static("vendor/source-sans-3/source-sans-3.css"), static("vendor/utrecht/index.css"),
+                   static("vendor/voorbeeld/theme.css"), static("indicators/public.css")]
             html = render_to_string("indicators/public_theme.html",
-                                    public_context(obj, lang, css=css, other_url=other_url), request=request)
+                                    public_context(obj, lang, css=css, other_url=other_url,
+                                                   tables_js=static("web/tables.js")), request=request)
             cache.set(key, html, 3600)
         resp = HttpResponse(html)
     resp["ETag"] = etag

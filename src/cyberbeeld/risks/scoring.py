@@ -1426,7 +1426,8 @@ def risk_diagram(
     )
     if lang == "nl":
         description = (
-            f"{title}: {len(rows)} scenario's geplaatst naar waarschijnlijkheid (horizontaal, A tot E) "
+            f"{title}: {len(rows)} {'scenario' if len(rows) == 1 else 'scenario' + chr(39) + 's'} geplaatst naar "
+            f"waarschijnlijkheid (horizontaal, A tot E) "
             f"en impact (verticaal, A tot E). "
             + " ".join(
                 f"{row['scenario']}: waarschijnlijkheid {row['likelihood_range']}, impact {row['impact']}"
@@ -1435,7 +1436,8 @@ def risk_diagram(
                 for row in rows
             )
             + (
-                f" {len(results) - len(rows)} scenario's scoren dit criterium als niet van toepassing."
+                (" 1 scenario scoort dit criterium als niet van toepassing." if len(results) - len(rows) == 1 else
+                 f" {len(results) - len(rows)} scenario's scoren dit criterium als niet van toepassing.")
                 if len(rows) < len(results)
                 else ""
             )
@@ -1443,7 +1445,8 @@ def risk_diagram(
         )
     else:
         description = (
-            f"{title}: {len(rows)} scenarios placed by likelihood (horizontal, A to E) "
+            f"{title}: {len(rows)} {'scenario' if len(rows) == 1 else 'scenarios'} placed by likelihood "
+            f"(horizontal, A to E) "
             f"and impact (vertical, A to E). "
             + " ".join(
                 f"{row['scenario']}: likelihood {row['likelihood_range']}, impact {row['impact']}"
@@ -1452,7 +1455,8 @@ def risk_diagram(
                 for row in rows
             )
             + (
-                f" {len(results) - len(rows)} scenarios score this criterion as not applicable."
+                (" 1 scenario scores this criterion as not applicable." if len(results) - len(rows) == 1 else
+                 f" {len(results) - len(rows)} scenarios score this criterion as not applicable.")
                 if len(rows) < len(results)
                 else ""
             )

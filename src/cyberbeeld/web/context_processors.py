@@ -33,7 +33,14 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         except NoReverseMatch:
             continue
         nav.append({"label": item.label, "url": url, "current": request.path.startswith(url)})
+    org = getattr(request, "organisation", None)
+    house_style = None
+    if org is not None:
+        from cyberbeeld.accounts.models import OrganisationTheme
+
+        house_style = OrganisationTheme.objects.filter(organisation=org).first()
     return {
+        "house_style": house_style,
         "nav_items": nav,
         "theme_class": settings.CYBERBEELD_THEME_CLASS,
         "current_language": lang,

@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 
 _CLASSES = {
+    forms.CheckboxSelectMultiple: "utrecht-checkbox utrecht-checkbox--html-input",
+    forms.RadioSelect: "utrecht-radio-button utrecht-radio-button--html-input",
     forms.Select: "utrecht-select utrecht-select--html-select",
     forms.SelectMultiple: "utrecht-select utrecht-select--html-select",
     forms.Textarea: "utrecht-textarea utrecht-textarea--html-textarea",
@@ -96,22 +98,43 @@ def guard_model_choices(field: forms.Field) -> None:
     field._keys_guarded = True  # type: ignore[attr-defined]
 
 
+def checkbox_lists(field: forms.Field) -> None:
+    """A many-valued field is a list of checkboxes (rendered in a fieldset with a legend, and a search box when
+    the list is long), never a Ctrl-click multi-select."""
+    widget = field.widget
+    if isinstance(widget, forms.SelectMultiple) and not isinstance(widget, forms.CheckboxSelectMultiple):
+        attrs = {k: v for k, v in widget.attrs.items() if k not in ("class", "size")}
+        new = forms.CheckboxSelectMultiple(attrs=attrs)
+        new.choices = widget.choices
+        new.is_required = widget.is_required
+        field.widget = new
+
+
 def style(form: forms.BaseForm) -> None:
     for name, field in form.fields.items():
         iso_widgets(field)
+        checkbox_lists(field)
         guard_model_choices(field)
         widget = field.widget
         css = next((c for t, c in _CLASSES.items() if isinstance(widget, t)), "utrecht-textbox utrecht-textbox--html-input")
         if css:
-            widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+            have = widget.attrs.get("class", "").split()
+            widget.attrs["class"] = " ".join(have + [c for c in css.split() if c not in have])
         described = []
+        # not form[name]: that caches the bound field with today's label, and forms set labels after styling
+        label_id = field.get_bound_field(form, name).id_for_label
+        if not label_id:  # a checkbox or radio group: its fieldset carries the description
+            errors = form._errors
+            if errors and errors.get(name):
+                widget.attrs["aria-invalid"] = "true"
+            continue
         if field.help_text:
-            described.append(f"{form[name].id_for_label}-help")
+            described.append(f"{label_id}-help")
         # Never trigger validation here (``form.errors`` would): forms narrow their querysets after
         # __init__, and validating before that would check against every row.
         errors = form._errors  # None until the form has been validated
         if errors and errors.get(name):
-            described.append(f"{form[name].id_for_label}-error")
+            described.append(f"{label_id}-error")
             widget.attrs["aria-invalid"] = "true"
         if described:
             widget.attrs["aria-describedby"] = " ".join(described)
@@ -181,6 +204,10 @@ def sharing_fields_for(form: forms.BaseForm, viewer: Any, floor: Any = None) -> 
     from cyberbeeld.accounts import policy
     from cyberbeeld.accounts.tlp import TLP
 
+    if "audience_region" in form.fields:  # the model field has no verbose name: never show "Audience region"
+        form.fields["audience_region"].label = _("Delen met de eigen veiligheidsregio")
+        form.fields["audience_region"].help_text = _(
+            "Alle organisaties in de veiligheidsregio van de eigenaar mogen dit dan zien (binnen het TLP-label).")
     instance = getattr(form, "instance", None)
     if instance is not None and instance.pk is not None and not policy.can_share(viewer, instance):
         for name in ("tlp", "audience_region"):

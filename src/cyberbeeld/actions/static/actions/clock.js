@@ -16,7 +16,12 @@
     el.textContent = fmt(t);
     if (nextIn) {
       var marker = document.querySelector("[data-next-offset]");
-      nextIn.textContent = marker ? String(Math.max(0, Math.round(parseFloat(marker.getAttribute("data-next-offset")) - t))) : "—";
+      if (marker) {
+        var left = Math.max(0, Math.round(parseFloat(marker.getAttribute("data-next-offset")) - t));
+        nextIn.textContent = Math.floor(left / 60) + ":" + two(left % 60);  /* minutes:seconds, like the server */
+      } else {
+        nextIn.textContent = "—";
+      }
     }
   }, 1000);
 }());
