@@ -77,7 +77,7 @@ def empty_page() -> float:
 
 def load_demo() -> Any:
     from cyberbeeld import demo
-    from cyberbeeld.web import demo_hooks
+    from cyberbeeld.common import demo_hooks
 
     hooks = list(demo_hooks.HOOKS)
     if QUICK:  # skip the big monitor import and the other apps' content; keep incidents and risks

@@ -134,7 +134,7 @@ def load(log: Any = print) -> dict[str, Any]:
                       "status": Observation.Status.DEFINITIVE},
         )
 
-    from cyberbeeld.web import demo_hooks
+    from cyberbeeld.common import demo_hooks
 
     for hook in demo_hooks.HOOKS:
         hook(orgs=orgs, areas=areas, log=log)

@@ -8,8 +8,8 @@ class ActionsConfig(AppConfig):
     verbose_name = _("Maatregelen en oefeningen")
 
     def ready(self) -> None:
-        from cyberbeeld.web import demo_hooks
-        from cyberbeeld.web.navigation import register
+        from cyberbeeld.common import demo_hooks
+        from cyberbeeld.common.navigation import register
 
         register("actions", _("Maatregelen en oefeningen"), "actions:list", order=60)
 

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 
 from cyberbeeld.accounts import policy
 from cyberbeeld.accounts.models import Organisation, OrganisationKind, Role
+from cyberbeeld.common.params import uuid_param
 from cyberbeeld.risks.models import Scenario
-from cyberbeeld.web.params import uuid_param
 
 from . import exports, pdf, selectors, services
 from .forms import (

@@ -8,8 +8,8 @@ class IncidentsConfig(AppConfig):
     verbose_name = _("Incidenten")
 
     def ready(self) -> None:
-        from cyberbeeld.web import demo_hooks
-        from cyberbeeld.web.navigation import register
+        from cyberbeeld.common import demo_hooks
+        from cyberbeeld.common.navigation import register
 
         register("incidents", _("Incidenten"), "incidents:list", order=30)
 

@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cyberbeeld.accounts.models import TLP_CHOICES
 from cyberbeeld.areas.models import Area
+from cyberbeeld.common.params import parse_pk
 from cyberbeeld.web.forms import StyledFormMixin, sharing_fields_for
-from cyberbeeld.web.params import parse_pk
 
 from . import questions
 from .models import Form, Incident, RetentionRule

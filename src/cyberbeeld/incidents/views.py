@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from cyberbeeld.accounts import audit, policy
 from cyberbeeld.accounts.models import AuditEvent, Role
-from cyberbeeld.web.params import int_param, pk_param
+from cyberbeeld.common.params import int_param, pk_param
 
 from . import bulk, questions, retention, selectors, services
 from .forms import DetailFieldsForm, ImportForm, IncidentForm, RetentionRuleForm, TaxonomyImportForm

@@ -8,8 +8,8 @@ class IndicatorsConfig(AppConfig):
     verbose_name = _("Indicatoren")
 
     def ready(self) -> None:
-        from cyberbeeld.web import demo_hooks
-        from cyberbeeld.web.navigation import register
+        from cyberbeeld.common import demo_hooks
+        from cyberbeeld.common.navigation import register
 
         register("monitor", _("Monitor"), "indicators:index", order=20)
 

@@ -8,7 +8,7 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Rapportages en publicatie")
 
     def ready(self) -> None:
-        from cyberbeeld.web.navigation import register
+        from cyberbeeld.common.navigation import register
 
         register("reports", _("Rapport"), "reports:list", order=80)
 

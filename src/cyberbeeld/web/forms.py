@@ -76,7 +76,7 @@ def guard_model_choices(field: forms.Field) -> None:
     OverflowError on SQLite, a data error on PostgreSQL) and the request ends in a 500."""
     from django.core.exceptions import ValidationError
 
-    from .params import parse_pk
+    from cyberbeeld.common.params import parse_pk
 
     if not isinstance(field, forms.ModelChoiceField) or getattr(field, "_keys_guarded", False):
         return
