@@ -263,7 +263,7 @@ def taxonomy_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def early_warning(request: HttpRequest) -> HttpResponse:
-    from cyberbeeld.reports.charts import render_svg
+    from cyberbeeld.common.charts import render_svg
 
     from . import earlywarning
 

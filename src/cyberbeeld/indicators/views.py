@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from cyberbeeld.accounts import policy
 from cyberbeeld.accounts.models import Role
 from cyberbeeld.areas.models import Area, AreaKind
-from cyberbeeld.reports.charts import render_svg
+from cyberbeeld.common.charts import render_svg
 
 from . import comparisons as cmp
 from . import downloads, figures, monitor, selectors
