@@ -10,6 +10,8 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from cyberbeeld.common import jobs
+
 from . import audit
 from .models import Audience, Membership, Organisation, Role
 
@@ -175,3 +177,25 @@ def give_sharing(*, by: Any, obj: Any, wanted: dict[str, Any]) -> None:
     """After the update is saved: the label change :func:`take_sharing` held back, as a share."""
     if wanted:
         relabel(by=by, obj=obj, tlp=wanted.get("tlp") or obj.tlp, region=wanted.get("region"))
+
+
+def job_cancel(job: Any, *, by: Any) -> bool:
+    """A user cancels a queued or running job (audited; the life cycle is ``common.jobs``)."""
+    with transaction.atomic():
+        ok = jobs.cancel(job)
+        if ok:
+            audit.record(user=by, action="job-cancel", obj=job, organisation=jobs.organisation_of(job),
+                         changes={"job": jobs.kind_of(job).key})
+    return ok
+
+
+def job_retry(job: Any, *, by: Any) -> bool:
+    """A user queues a failed or cancelled job again (audited)."""
+    if not jobs.can_retry(job):
+        return False
+    with transaction.atomic():
+        ok = jobs.retry(job)
+        if ok:
+            audit.record(user=by, action="job-retry", obj=job, organisation=jobs.organisation_of(job),
+                         changes={"job": jobs.kind_of(job).key})
+    return ok

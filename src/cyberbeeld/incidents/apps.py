@@ -13,7 +13,7 @@ class IncidentsConfig(AppConfig):
 
         register("incidents", _("Incidenten"), "incidents:list", order=30)
 
-        from cyberbeeld.web import jobs
+        from cyberbeeld.common import jobs
 
         jobs.register(jobs.JobKind(
             key="incidents.import", model="incidents.ImportJob", task="cyberbeeld.incidents.tasks.run_import_job",

@@ -539,7 +539,7 @@ def save_rows(owner: Organisation, by: Any, rows: list[dict[str, Any]], result: 
     while the import runs — waiting, so that no worker touches it — and is removed afterwards); ``check`` runs
     between chunks (a cancelled or timed-out job stops there); ``finish(counts)`` marks the job done inside
     the final transaction and returns False when the job is no longer this run's (nothing is written)."""
-    from cyberbeeld.web.jobs import JobStopped
+    from cyberbeeld.common.jobs import JobStopped
 
     from .models import ImportJob
 

@@ -231,7 +231,7 @@ def import_job_create(*, by: Any, owner: Organisation, filename: str, data: byte
 
 
 def import_job_run(run: Any, job: Any) -> dict[str, Any]:
-    """Run an import job (claimed by ``web.jobs.run_job``): progress is committed while checking; saving
+    """Run an import job (claimed by ``common.jobs.run_job``): progress is committed while checking; saving
     writes short chunks that become visible together (``bulk.save_rows``)."""
     from . import bulk
     from .models import ImportJob

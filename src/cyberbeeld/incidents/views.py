@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cyberbeeld.accounts import audit, policy
+from cyberbeeld.accounts import services as account_services
 from cyberbeeld.accounts.models import AuditEvent, Role
 from cyberbeeld.common.params import int_param, pk_param
 
@@ -149,10 +150,8 @@ def _manageable_job(request: HttpRequest, uuid: str) -> ImportJob:
 @login_required
 @require_POST
 def import_job_cancel(request: HttpRequest, uuid: str) -> HttpResponse:
-    from cyberbeeld.web import jobs
-
     job = _manageable_job(request, uuid)
-    if jobs.cancel(job, by=request.user):
+    if account_services.job_cancel(job, by=request.user):
         messages.success(request, _("Import geannuleerd: er is niets ingelezen."))
     else:
         messages.info(request, _("Deze import was al klaar of gestopt."))
@@ -164,10 +163,8 @@ def import_job_cancel(request: HttpRequest, uuid: str) -> HttpResponse:
 def import_job_retry(request: HttpRequest, uuid: str) -> HttpResponse:
     """Run a failed or cancelled import again. Its uploaded file was deleted when it ended (it may hold
     personal data): then the owner chooses the file again."""
-    from cyberbeeld.web import jobs
-
     job = _manageable_job(request, uuid)
-    if jobs.retry(job, by=request.user):
+    if account_services.job_retry(job, by=request.user):
         return redirect("incidents:import_job", uuid=job.uuid)
     messages.info(request, _("Het bestand van deze import is na afloop verwijderd: kies het bestand opnieuw."))
     return redirect("incidents:import")

@@ -13,7 +13,7 @@ class IndicatorsConfig(AppConfig):
 
         register("monitor", _("Monitor"), "indicators:index", order=20)
 
-        from cyberbeeld.web import jobs
+        from cyberbeeld.common import jobs
 
         jobs.register(jobs.JobKind(
             key="indicators.import", model="indicators.ImportJob", task="cyberbeeld.indicators.tasks.run_import_job",

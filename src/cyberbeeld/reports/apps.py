@@ -12,7 +12,7 @@ class ReportsConfig(AppConfig):
 
         register("reports", _("Rapport"), "reports:list", order=80)
 
-        from cyberbeeld.web import jobs
+        from cyberbeeld.common import jobs
 
         jobs.register(jobs.JobKind(
             key="reports.build", model="reports.Report", task="cyberbeeld.reports.tasks.build_report",
