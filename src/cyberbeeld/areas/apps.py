@@ -11,3 +11,5 @@ class AreasConfig(AppConfig):
         from cyberbeeld.common.navigation import register
 
         register("areas", _("Gebieden"), "areas:list", order=90)
+
+        from . import dashboard  # noqa: F401 - registers the dashboard card
