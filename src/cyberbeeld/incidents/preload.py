@@ -21,7 +21,8 @@ def preload() -> float:
         start = time.monotonic()
         from django.db import DatabaseError
 
-        from .redact import warm_up
+        from cyberbeeld.common.redact import warm_up
+
         from .services import classifier
 
         warm_up()

@@ -22,7 +22,7 @@ def redact(text: str) -> str:
     """Personal data out of Dutch free text (pure core ``redact.py``)."""
     if not text:
         return ""
-    from .redact import redact_text
+    from cyberbeeld.common.redact import redact_text
 
     return redact_text(text)
 
