@@ -17,6 +17,7 @@ from cyberbeeld.accounts import policy
 from cyberbeeld.accounts.models import Organisation, OrganisationKind, Role
 from cyberbeeld.common.params import uuid_param
 from cyberbeeld.risks.models import Scenario
+from cyberbeeld.sharing.models import Approach
 
 from . import exports, pdf, selectors, services
 from .forms import (
@@ -136,8 +137,6 @@ def measure_edit(request: HttpRequest, uuid: str | None = None) -> HttpResponse:
 @login_required
 def adopt_approach(request: HttpRequest, uuid: str) -> HttpResponse:
     """The casebook's "adopt this approach as a measure": pick the scenarios and a due date, then create."""
-    from cyberbeeld.sharing.models import Approach
-
     org = _require_writer(request)
     approach = policy.get_visible_or_404(request.user, Approach.objects.all(), uuid=uuid)
     form = AdoptApproachForm(request.POST or None, owner=org, viewer=request.user)
