@@ -103,8 +103,13 @@ def main(argv: list[str] | None = None) -> int:
         for f, n, t, c in inner:
             print(f"{f}:{n}  {t}{'' if c else '   [no comment]'}")
     commented = sum(1 for *_, c in inner if c)
+    own = [i for i in inner if "cyberbeeld" in i[2] or i[2].startswith(".")]
+    cross = [i for i in own if any((app_of(t) or i[0].split("/")[0]) != i[0].split("/")[0]
+                                   for t in i[2].split(", ") if t.startswith("cyberbeeld"))]
     print(f"two-way import pairs between apps: {len(pairs)}")
-    print(f"imports inside functions: {len(inner)} ({commented} commented)")
+    print(f"imports inside functions: {len(inner)} ({commented} commented); "
+          f"of Cyberbeeld modules: {len(own)}; of another app: {len(cross)} "
+          f"({sum(1 for *_, c in cross if c)} commented)")
     return 0
 
 
