@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cyberbeeld.accounts import policy
-from cyberbeeld.accounts.models import Organisation, OrganisationKind, Role
+from cyberbeeld.accounts.models import Organisation
 from cyberbeeld.common.params import uuid_param
 from cyberbeeld.risks.models import Scenario
 from cyberbeeld.sharing.models import Approach
@@ -219,28 +219,19 @@ def portfolio_edit(request: HttpRequest, uuid: str | None = None) -> HttpRespons
 # --------------------------------------------------------------------------------- mayor's powers
 
 
-def may_edit_powers(user: Any) -> bool:
-    """Platform beheerders (staff) and beheerders of a kenniscentrum maintain the reference content."""
-    if getattr(user, "is_staff", False):
-        return True
-    actor = policy.actor_for(user)
-    return Organisation.objects.filter(pk__in=[o for o, r in actor.roles.items() if r == Role.BEHEERDER],
-                                       kind=OrganisationKind.KENNISCENTRUM).exists()
-
-
 @login_required
 def powers(request: HttpRequest, version: int | None = None) -> HttpResponse:
     current = services.powers_current()
     shown = current if version is None else get_object_or_404(PowersVersion, version=version)
     return render(request, "actions/powers.html", {
         "version": shown, "current": current, "versions": PowersVersion.objects.all(),
-        "instruments": shown.instruments.all() if shown else [], "may_edit": may_edit_powers(request.user),
+        "instruments": shown.instruments.all() if shown else [], "may_edit": policy.may_maintain_reference_data(request.user),
         "section": "powers"})
 
 
 @login_required
 def powers_edit(request: HttpRequest, code: str) -> HttpResponse:
-    if not may_edit_powers(request.user):
+    if not policy.may_maintain_reference_data(request.user):
         raise Http404
     current = services.powers_current()
     if current is None:

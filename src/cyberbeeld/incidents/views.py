@@ -211,7 +211,7 @@ def retention_rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def taxonomy_overview(request: HttpRequest) -> HttpResponse:
     version = services.current_taxonomy_version()
-    may_import = services.may_maintain_taxonomy(request.user, _org(request))
+    may_import = policy.may_maintain_reference_data(request.user, _org(request))
     form = TaxonomyImportForm(request.POST or None, request.FILES or None) if may_import else None
     if request.method == "POST":
         if form is None:
