@@ -55,8 +55,13 @@ run: setup
 	$(BIN)/cyberbeeld serve 127.0.0.1:$(PORT) --noreload
 
 # --- test --------------------------------------------------------------------------------------
+# House rules (docs/architecture.md "Enforcement"): import contracts (.importlinter), no ORM writes in
+# views and forms (scripts/orm_writes_baseline.txt may only shrink), every model change has a migration.
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks
+	PYTHONPATH=src $(BIN)/lint-imports --no-logo
+	$(BIN)/python scripts/check_orm_writes.py
+	PYTHONPATH=src DJANGO_SETTINGS_MODULE=cyberbeeld.config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy

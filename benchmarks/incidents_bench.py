@@ -43,7 +43,7 @@ sys.path.insert(0, str(REPO / "src"))
 SHARED = Path(os.environ.get("CYBERBEELD_SHARED_DATA", REPO.parent / "shared" / "data"))
 QUICK = "--quick" in sys.argv
 
-from cyberbeeld.incidents import redact as R  # noqa: E402 - after the path set-up
+from cyberbeeld.common import redact as R  # noqa: E402 - after the path set-up
 
 # Every section returns a dict of its headline numbers (handy for tests/CI), and prints a report.
 BenchResult = dict[str, float]
@@ -449,7 +449,7 @@ def _import_worker(n: int) -> dict[str, float]:
                     f"20{15 + i % 10}-{1 + i % 12:02d}-{1 + i % 28:02d}", f"GM{9000 + i % 20}", forms[i % len(forms)],
                     "ABCDE"[i % 5], "melding", "nieuw", "AMBER"])
     data = buf.getvalue().encode("utf-8")
-    from cyberbeeld.incidents.redact import warm_up
+    from cyberbeeld.common.redact import warm_up
 
     warm_up()  # the deduce lookup structures are built once per process (several seconds, most of the RSS)
 
@@ -575,9 +575,9 @@ def _lock_window_worker(n: int) -> dict[str, float]:
     call_command("migrate", verbosity=0)
     from cyberbeeld.accounts.models import Organisation
     from cyberbeeld.areas.models import Area
+    from cyberbeeld.common.redact import warm_up
     from cyberbeeld.incidents import bulk
     from cyberbeeld.incidents.models import Incident
-    from cyberbeeld.incidents.redact import warm_up
     from cyberbeeld.incidents.services import current_forms, taxonomy_sync
 
     taxonomy_sync()

@@ -18,7 +18,7 @@ peak Python memory (tracemalloc, separate run), next to the parse alone and a ba
 bench_pages: a synthetic national dataset (every gemeente × 12 years × 60 indicators, plus
 veiligheidsregio's and the Netherlands) in a temporary SQLite database; p50/p95 of the indicator
 page and the public theme page through the Django test client (cold = first render of each chart,
-warm = charts memoised by ``reports.charts.render_svg``), each next to the bare SQL query the page
+warm = charts memoised by ``common.charts.render_svg``), each next to the bare SQL query the page
 needs. Target: warm p95 ≤ 100 ms.
 
 bench_figures (issue 14): the real indicator page (83648NED registered crimes per 1,000 for a gemeente, with

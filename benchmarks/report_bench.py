@@ -77,7 +77,7 @@ def empty_page() -> float:
 
 def load_demo() -> Any:
     from cyberbeeld import demo
-    from cyberbeeld.web import demo_hooks
+    from cyberbeeld.common import demo_hooks
 
     hooks = list(demo_hooks.HOOKS)
     if QUICK:  # skip the big monitor import and the other apps' content; keep incidents and risks
@@ -143,7 +143,8 @@ def make_region(n_gemeenten: int = 20, seed: int = 7) -> Any:
 
 
 def time_report(label: str, area: Any, baseline: float) -> dict[str, float]:
-    from cyberbeeld.reports import charts, render, snapshot
+    from cyberbeeld.common import charts
+    from cyberbeeld.reports import render, snapshot
 
     def build() -> tuple[float, float, float, int, int]:
         charts._svg.cache_clear()

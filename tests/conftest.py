@@ -243,8 +243,8 @@ def axe_check() -> Any:
 @pytest.fixture(scope="session")
 def warm_cores() -> None:
     """Build the deduce lookup and the classifier once, before any request needs them."""
+    from cyberbeeld.common.redact import redact_text
     from cyberbeeld.incidents.classify import load_or_train
-    from cyberbeeld.incidents.redact import redact_text
 
     redact_text("Jan belde.")
     load_or_train()

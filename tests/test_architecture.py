@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "cyberbeeld"
-PURE = [SRC / "survey", SRC / "incidents" / "redact.py", SRC / "incidents" / "classify.py",
+PURE = [SRC / "survey", SRC / "common" / "redact.py", SRC / "incidents" / "classify.py",
         SRC / "incidents" / "surveillance.py", SRC / "incidents" / "taxonomy.py", SRC / "risks" / "scoring.py",
         SRC / "indicators" / "comparisons.py", SRC / "indicators" / "parsers.py", SRC / "indicators" / "parsing",
-        SRC / "accounts" / "tlp.py", SRC / "actions" / "clock.py", SRC / "reports" / "charts.py",
+        SRC / "accounts" / "tlp.py", SRC / "actions" / "clock.py", SRC / "common" / "charts.py",
         SRC / "inputs.py"]
 
 

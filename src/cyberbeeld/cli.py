@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 
 def _redact(argv: list[str]) -> int:
-    from cyberbeeld.incidents.redact import redact_main
+    from cyberbeeld.common.redact import redact_main
 
     return redact_main()
 

@@ -140,7 +140,7 @@ def load(log: Any = print) -> dict[str, Any]:
     Observation.objects.filter(indicator=indicator, area=maastricht, import_batch__isnull=True).update(
         import_batch=batch)
 
-    from cyberbeeld.web import demo_hooks
+    from cyberbeeld.common import demo_hooks
 
     for hook in demo_hooks.HOOKS:
         hook(orgs=orgs, areas=areas, log=log)

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from schwifty import IBAN
 from stdnum.nl import bsn
 
-from cyberbeeld.incidents import redact as R
-from cyberbeeld.incidents.redact import (
+from cyberbeeld.common import redact as R
+from cyberbeeld.common.redact import (
     PLACEHOLDER_TYPES,
     STRICT_TYPES,
     CorpusDoc,

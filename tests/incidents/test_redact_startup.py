@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from cyberbeeld.incidents import redact as R
+from cyberbeeld.common import redact as R
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 

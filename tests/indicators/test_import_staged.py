@@ -105,8 +105,8 @@ def test_a_running_import_is_not_taken_for_a_stale_one(areas, shared_data, monke
 
 def test_an_upload_job_that_is_cancelled_mid_import_leaves_nothing_and_no_file(areas, shared_data, monkeypatch,
                                                                               settings):
+    from cyberbeeld.common import jobs
     from cyberbeeld.indicators.tasks import _run
-    from cyberbeeld.web import jobs
 
     settings.JOB_HEARTBEAT_INTERVAL = 3600  # the test's transaction is invisible to the heartbeat's connection
 

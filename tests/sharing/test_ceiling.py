@@ -125,12 +125,12 @@ def test_every_pick_list_of_a_shareable_model_goes_through_the_policy():
 
     from django import forms
 
+    from cyberbeeld.accounts.forms import VisibleModelChoiceField, VisibleModelMultipleChoiceField
     from cyberbeeld.accounts.models import Shareable
     from cyberbeeld.actions import forms as action_forms
     from cyberbeeld.incidents import forms as incident_forms
     from cyberbeeld.risks import forms as risk_forms
     from cyberbeeld.sharing import forms as sharing_forms
-    from cyberbeeld.web.forms import VisibleModelChoiceField, VisibleModelMultipleChoiceField
 
     checked = 0
     for module in (action_forms, risk_forms, sharing_forms, incident_forms):

@@ -1,7 +1,7 @@
 """Issue 15, "fast under load": the dashboard, the incident list and the risk picture do bounded work.
 
 Work is counted, never timed: the number of SQL queries and the number of rows the queries return
-(``fetched``) must be the same with 10× more incidents. Cached page parts (``ops.pagecache``) are per
+(``fetched``) must be the same with 10× more incidents. Cached page parts (``accounts.pagecache``) are per
 organisation and reader, and a write makes them stale at once.
 """
 
@@ -18,9 +18,9 @@ from django.db.backends.utils import CursorWrapper
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from cyberbeeld.accounts import pagecache
 from cyberbeeld.incidents.models import Incident
 from cyberbeeld.incidents.services import current_forms
-from cyberbeeld.ops import pagecache
 
 pytestmark = pytest.mark.django_db
 

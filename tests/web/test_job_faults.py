@@ -85,10 +85,10 @@ def test_worker_killed_mid_report_then_a_new_worker_finishes_it(world, procs):
 
 def test_retries_are_bounded_a_job_whose_workers_keep_dying_fails_with_its_reason(world, procs):
     """With one attempt allowed, the job of a killed worker is failed (reason in NL and EN, retry offered)."""
+    from cyberbeeld.common import jobs
     from cyberbeeld.reports.models import Report, ReportStatus
     from cyberbeeld.reports.services import report_request
     from cyberbeeld.reports.tasks import build_report
-    from cyberbeeld.web import jobs
 
     report = report_request(by=world.anna, owner=world.maastricht, area=world.gm_maastricht, lang="nl", fmt="pdf")
     enqueue_in_database(build_report, report.pk)

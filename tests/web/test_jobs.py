@@ -11,10 +11,11 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from cyberbeeld.accounts import services as account_services
 from cyberbeeld.accounts.models import AuditEvent
+from cyberbeeld.common import jobs
 from cyberbeeld.incidents import bulk
 from cyberbeeld.incidents.models import ImportJob, Incident
-from cyberbeeld.web import jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -189,7 +190,7 @@ def test_cancel_stops_a_running_job_through_its_heartbeat(world, settings):
     job = ImportJob.objects.create(owner=world.maastricht, filename="i.csv", data=b"secret")
 
     def body(run, j):
-        assert jobs.cancel(ImportJob.objects.get(pk=j.pk), by=world.anna)
+        assert account_services.job_cancel(ImportJob.objects.get(pk=j.pk), by=world.anna)
         deadline = time.monotonic() + 10
         while run.stop_reason is None and time.monotonic() < deadline:
             time.sleep(0.02)

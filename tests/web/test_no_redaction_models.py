@@ -24,8 +24,8 @@ def walk(patterns):
         if hasattr(p, "url_patterns"):
             walk(p.url_patterns)
 walk(get_resolver().url_patterns)
-import cyberbeeld.web.modules, cyberbeeld.incidents.dashboard, cyberbeeld.risks.views, cyberbeeld.incidents.views
-from cyberbeeld.incidents import redact
+import cyberbeeld.common.modules, cyberbeeld.incidents.dashboard, cyberbeeld.risks.views, cyberbeeld.incidents.views
+from cyberbeeld.common import redact
 print("deduce" in sys.modules, redact._DEDUCE is not None)
 """
 
@@ -39,7 +39,7 @@ def test_loading_the_application_does_not_load_deduce():
 
 @pytest.fixture
 def deduce_forbidden(monkeypatch):
-    from cyberbeeld.incidents import redact
+    from cyberbeeld.common import redact
 
     asked: list[str] = []
 

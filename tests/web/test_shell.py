@@ -79,7 +79,7 @@ def test_styled_form_validates_only_after_querysets_are_narrowed(world):
     from django import forms
 
     from cyberbeeld.areas.models import Area
-    from cyberbeeld.web.forms import StyledFormMixin
+    from cyberbeeld.common.forms import StyledFormMixin
 
     class Narrow(StyledFormMixin, forms.Form):
         area = forms.ModelChoiceField(queryset=Area.objects.all())

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from cyberbeeld.web.forms import StyledFormMixin
+from cyberbeeld.common.forms import StyledFormMixin
 
 from . import audit, mfa
 

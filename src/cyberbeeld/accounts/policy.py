@@ -25,7 +25,7 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from .models import Audience, Membership, Organisation, Role
+from .models import Audience, Membership, Organisation, OrganisationKind, Role
 from .tlp import TLP
 
 if TYPE_CHECKING:
@@ -227,6 +227,13 @@ def may_export(user: Any, obj: Any) -> bool:
     return TLP(obj.tlp) in (TLP.CLEAR, TLP.GREEN, TLP.AMBER)
 
 
+def exportable(user: Any, queryset: QuerySet[M]) -> QuerySet[M]:
+    """:func:`may_export` as a row condition: what the user sees, minus other owners' AMBER+STRICT and RED."""
+    others_strict = ~Q(owner_id__in=list(actor_for(user).org_ids)) & Q(tlp__in=[TLP.AMBER_STRICT.value,
+                                                                                 TLP.RED.value])
+    return visible(user, queryset).exclude(others_strict)
+
+
 def may_publish(obj: Any) -> bool:
     """The ceiling of every public page and the static site: only TLP:CLEAR content."""
     return TLP(obj.tlp) == TLP.CLEAR
@@ -240,6 +247,29 @@ def publishable(queryset: QuerySet[M]) -> QuerySet[M]:
 def may_read_audit(user: Any, organisation: Organisation) -> bool:
     """The audit log of an organisation is readable by its beheerders."""
     return actor_for(user).has_role(organisation.pk, Role.BEHEERDER)
+
+
+def may_maintain_reference_data(user: Any, organisation: Organisation | None = None) -> bool:
+    """Reference data (areas and herindelingen, the taxonomy, the powers catalogue, reference figures) is
+    maintained by platform staff and by the beheerders of a kenniscentrum. With ``organisation`` (the one the
+    user acts for), a non-staff user must be a beheerder of that organisation and it must be a kenniscentrum."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if getattr(user, "is_staff", False) or getattr(user, "is_superuser", False):
+        return True
+    roles = actor_for(user).roles
+    if organisation is not None:
+        return organisation.kind == OrganisationKind.KENNISCENTRUM and actor_for(user).has_role(organisation.pk, Role.BEHEERDER)
+    return Organisation.objects.filter(pk__in=[o for o, r in roles.items() if r == Role.BEHEERDER],
+                                       kind=OrganisationKind.KENNISCENTRUM).exists()
+
+
+def organisation_wide(queryset: QuerySet[M], owners: Organisation | Any) -> QuerySet[M]:
+    """What an organisation as a whole may draw on of its own objects when no one person is looking (a drafted
+    picture, an early warning, a report for its owners without a reader): everything it owns except TLP:RED,
+    which belongs to its author and named recipients only. ``owners``: one organisation or several."""
+    many = owners if isinstance(owners, list | tuple | set | QuerySet) else [owners]
+    return queryset.filter(owner__in=list(many)).exclude(tlp=TLP.RED.value)
 
 
 def audience_members(user: Any, audience: Audience) -> list[Organisation] | None:

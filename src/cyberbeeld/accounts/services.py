@@ -10,6 +10,8 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from cyberbeeld.common import jobs
+
 from . import audit
 from .models import Audience, Membership, Organisation, Role
 
@@ -203,3 +205,25 @@ def theme_save(*, by: Any, organisation: Organisation, data: dict[str, Any], log
     audit.record(user=by, action="create" if created else "update", obj=theme, organisation=organisation,
                  changes=changes)
     return theme
+
+
+def job_cancel(job: Any, *, by: Any) -> bool:
+    """A user cancels a queued or running job (audited; the life cycle is ``common.jobs``)."""
+    with transaction.atomic():
+        ok = jobs.cancel(job)
+        if ok:
+            audit.record(user=by, action="job-cancel", obj=job, organisation=jobs.organisation_of(job),
+                         changes={"job": jobs.kind_of(job).key})
+    return ok
+
+
+def job_retry(job: Any, *, by: Any) -> bool:
+    """A user queues a failed or cancelled job again (audited)."""
+    if not jobs.can_retry(job):
+        return False
+    with transaction.atomic():
+        ok = jobs.retry(job)
+        if ok:
+            audit.record(user=by, action="job-retry", obj=job, organisation=jobs.organisation_of(job),
+                         changes={"job": jobs.kind_of(job).key})
+    return ok

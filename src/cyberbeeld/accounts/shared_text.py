@@ -25,7 +25,7 @@ from typing import Any
 
 @lru_cache(maxsize=8192)
 def _redacted(text: str) -> str:
-    from cyberbeeld.incidents.redact import redact_text
+    from cyberbeeld.common.redact import redact_text
 
     return redact_text(text)
 

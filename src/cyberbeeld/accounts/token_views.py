@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from cyberbeeld.web.forms import StyledFormMixin
+from cyberbeeld.common.forms import StyledFormMixin
 
 from . import policy, tokens
 from .models import ApiToken, Organisation

@@ -14,7 +14,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from cyberbeeld.web.forms import StyledFormMixin
+from cyberbeeld.common.forms import StyledFormMixin
 
 from . import policy
 from .middleware import SESSION_KEY

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
-from cyberbeeld.api.pagination import CursorPagination, Mapped, stable
+from cyberbeeld.common.api_pagination import CursorPagination, Mapped, stable
 
 from . import selectors, services
 from .models import Measure
@@ -86,8 +86,7 @@ from typing import Any  # noqa: E402
 from ninja import Field, Status  # noqa: E402
 
 from cyberbeeld.accounts import policy  # noqa: E402
-from cyberbeeld.api import forms as api_forms  # noqa: E402
-from cyberbeeld.api import problems  # noqa: E402
+from cyberbeeld.common import api_forms, problems  # noqa: E402
 
 
 class MeasurePatch(Schema):

@@ -8,12 +8,18 @@ class ActionsConfig(AppConfig):
     verbose_name = _("Maatregelen en oefeningen")
 
     def ready(self) -> None:
-        from cyberbeeld.web import demo_hooks
-        from cyberbeeld.web.navigation import register
+        from cyberbeeld.common import demo_hooks
+        from cyberbeeld.common.navigation import register
 
         register("actions", _("Maatregelen en oefeningen"), "actions:list", order=60)
 
+        from cyberbeeld.sharing import services as sharing_services
+
         from . import dashboard  # noqa: F401  (dashboard card)
+        from .services import measure_from_approach
+
+        if "actions" not in sharing_services.MEASURE_MAKERS:  # an adopted approach becomes a measure
+            sharing_services.MEASURE_MAKERS.add("actions", measure_from_approach)
         from .demo import load
 
         if load not in demo_hooks.HOOKS:

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from cyberbeeld.web.modules import Card, register
+from cyberbeeld.common.modules import Card, register
 
 
 @register("actions")

@@ -6,16 +6,15 @@ from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from cyberbeeld.indicators.models import Indicator
-from cyberbeeld.risks.models import Scenario, ScenarioStatus
-from cyberbeeld.web.forms import (
-    StyledFormMixin,
+from cyberbeeld.accounts.forms import (
     VisibleModelChoiceField,
     VisibleModelMultipleChoiceField,
     limit_choices,
     sharing_fields_for,
-    style,
 )
+from cyberbeeld.common.forms import StyledFormMixin, style
+from cyberbeeld.indicators.models import Indicator
+from cyberbeeld.risks.models import Scenario, ScenarioStatus
 
 from .models import (
     Campaign,

@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cyberbeeld.accounts import policy
-from cyberbeeld.accounts.models import Organisation, OrganisationKind, Role
+from cyberbeeld.accounts.models import Organisation
+from cyberbeeld.common.params import uuid_param
 from cyberbeeld.risks.models import Scenario
-from cyberbeeld.web.params import uuid_param
+from cyberbeeld.sharing.models import Approach
 
 from . import exports, pdf, selectors, services
 from .forms import (
@@ -136,8 +137,6 @@ def measure_edit(request: HttpRequest, uuid: str | None = None) -> HttpResponse:
 @login_required
 def adopt_approach(request: HttpRequest, uuid: str) -> HttpResponse:
     """The casebook's "adopt this approach as a measure": pick the scenarios and a due date, then create."""
-    from cyberbeeld.sharing.models import Approach
-
     org = _require_writer(request)
     approach = policy.get_visible_or_404(request.user, Approach.objects.all(), uuid=uuid)
     form = AdoptApproachForm(request.POST or None, owner=org, viewer=request.user)
@@ -220,28 +219,19 @@ def portfolio_edit(request: HttpRequest, uuid: str | None = None) -> HttpRespons
 # --------------------------------------------------------------------------------- mayor's powers
 
 
-def may_edit_powers(user: Any) -> bool:
-    """Platform beheerders (staff) and beheerders of a kenniscentrum maintain the reference content."""
-    if getattr(user, "is_staff", False):
-        return True
-    actor = policy.actor_for(user)
-    return Organisation.objects.filter(pk__in=[o for o, r in actor.roles.items() if r == Role.BEHEERDER],
-                                       kind=OrganisationKind.KENNISCENTRUM).exists()
-
-
 @login_required
 def powers(request: HttpRequest, version: int | None = None) -> HttpResponse:
     current = services.powers_current()
     shown = current if version is None else get_object_or_404(PowersVersion, version=version)
     return render(request, "actions/powers.html", {
         "version": shown, "current": current, "versions": PowersVersion.objects.all(),
-        "instruments": shown.instruments.all() if shown else [], "may_edit": may_edit_powers(request.user),
+        "instruments": shown.instruments.all() if shown else [], "may_edit": policy.may_maintain_reference_data(request.user),
         "section": "powers"})
 
 
 @login_required
 def powers_edit(request: HttpRequest, code: str) -> HttpResponse:
-    if not may_edit_powers(request.user):
+    if not policy.may_maintain_reference_data(request.user):
         raise Http404
     current = services.powers_current()
     if current is None:

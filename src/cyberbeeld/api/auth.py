@@ -13,8 +13,7 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
 from cyberbeeld.accounts import tokens
-
-from .problems import ApiProblem
+from cyberbeeld.common.problems import ApiProblem
 
 SAFE = ("GET", "HEAD", "OPTIONS")
 ROOT = "/api/v1/"

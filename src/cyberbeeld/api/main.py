@@ -2,7 +2,7 @@
 
 Authentication: an API token (``Authorization: Bearer …``, see ``api.auth``) or the browser session (with
 CSRF on unsafe methods). Every endpoint reads through ``accounts.policy``; an object the caller may not see
-is a 404 with the same body as a missing one. Every error is RFC 9457 problem+json (``api.problems``).
+is a 404 with the same body as a missing one. Every error is RFC 9457 problem+json (``common.problems``).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from cyberbeeld import __version__
+from cyberbeeld.common import problems
 
-from . import problems
 from .auth import AUTH
 from .docs import VendoredSwagger
 

@@ -8,6 +8,8 @@ class AreasConfig(AppConfig):
     verbose_name = _("Gebieden")
 
     def ready(self) -> None:
-        from cyberbeeld.web.navigation import register
+        from cyberbeeld.common.navigation import register
 
         register("areas", _("Gebieden"), "areas:list", order=90)
+
+        from . import dashboard  # noqa: F401 - registers the dashboard card

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cyberbeeld.web.forms import StyledFormMixin
+from cyberbeeld.common.forms import StyledFormMixin
 
 from .models import Area, AreaKind
 

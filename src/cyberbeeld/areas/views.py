@@ -7,20 +7,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from cyberbeeld.accounts.models import Membership, OrganisationKind, Role
+from cyberbeeld.accounts import policy
 
 from . import services
 from .forms import MappingForm
 from .models import Area, AreaImport, AreaKind
-
-
-def may_maintain(user: object) -> bool:
-    """Reference data (areas) is maintained by platform staff and kenniscentrum beheerders."""
-    if getattr(user, "is_staff", False):
-        return True
-    return Membership.objects.filter(
-        user=user, role=Role.BEHEERDER, organisation__kind=OrganisationKind.KENNISCENTRUM
-    ).exists()
 
 
 @login_required
@@ -29,7 +20,7 @@ def area_list(request: HttpRequest) -> HttpResponse:
     areas = Area.objects.gemeenten().current().select_related("provincie", "veiligheidsregio", "politie_eenheid", "peer_group")
     if q:
         areas = areas.filter(Q(name__icontains=q) | Q(code__iexact=q))
-    return render(request, "areas/list.html", {"areas": areas, "q": q, "may_maintain": may_maintain(request.user)})
+    return render(request, "areas/list.html", {"areas": areas, "q": q, "may_maintain": policy.may_maintain_reference_data(request.user)})
 
 
 @login_required
@@ -40,13 +31,13 @@ def area_detail(request: HttpRequest, code: str) -> HttpResponse:
         code=code.upper(),
     )
     return render(request, "areas/detail.html", {
-        "area": area, "predecessors": area.predecessors.all(), "may_maintain": may_maintain(request.user),
+        "area": area, "predecessors": area.predecessors.all(), "may_maintain": policy.may_maintain_reference_data(request.user),
     })
 
 
 @login_required
 def missing_mappings(request: HttpRequest) -> HttpResponse:
-    if not may_maintain(request.user):
+    if not policy.may_maintain_reference_data(request.user):
         raise Http404
     current = Area.objects.gemeenten().current()
     ctx = {
@@ -60,7 +51,7 @@ def missing_mappings(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def edit_mapping(request: HttpRequest, code: str) -> HttpResponse:
-    if not may_maintain(request.user):
+    if not policy.may_maintain_reference_data(request.user):
         raise Http404
     area = get_object_or_404(Area, code=code.upper(), kind=AreaKind.GEMEENTE)
     form = MappingForm(request.POST or None, instance=Area.objects.get(pk=area.pk))

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
-from cyberbeeld.api.pagination import CursorPagination, Mapped, stable
+from cyberbeeld.common.api_pagination import CursorPagination, Mapped, stable
 
 from . import selectors
 from .models import Incident
@@ -65,8 +65,7 @@ from django.db import IntegrityError  # noqa: E402
 from ninja import Field, Status  # noqa: E402
 
 from cyberbeeld.accounts import policy  # noqa: E402
-from cyberbeeld.api import forms as api_forms  # noqa: E402
-from cyberbeeld.api import problems  # noqa: E402
+from cyberbeeld.common import api_forms, problems  # noqa: E402
 
 CHOICES = "sector: burgers|mkb|gemeente|vitaal|zorg|onderwijs|openbare-orde|anders; impact: A-E; source: " \
           "aangifte|melding|ciso|media|partner; status: nieuw|in-behandeling|afgesloten; tlp: clear|green|amber|" \

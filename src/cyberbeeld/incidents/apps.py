@@ -8,12 +8,12 @@ class IncidentsConfig(AppConfig):
     verbose_name = _("Incidenten")
 
     def ready(self) -> None:
-        from cyberbeeld.web import demo_hooks
-        from cyberbeeld.web.navigation import register
+        from cyberbeeld.common import demo_hooks
+        from cyberbeeld.common.navigation import register
 
         register("incidents", _("Incidenten"), "incidents:list", order=30)
 
-        from cyberbeeld.web import jobs
+        from cyberbeeld.common import jobs
 
         jobs.register(jobs.JobKind(
             key="incidents.import", model="incidents.ImportJob", task="cyberbeeld.incidents.tasks.run_import_job",
@@ -33,10 +33,10 @@ class IncidentsConfig(AppConfig):
 
 def _invalidate_cached_parts_on_write() -> None:
     """Every committed write of an incident (or of whom it is shared with) makes the cached page parts
-    built on incidents stale (``ops.pagecache``); the bulk import raises the generation itself."""
+    built on incidents stale (``accounts.pagecache``); the bulk import raises the generation itself."""
     from django.db.models.signals import m2m_changed, post_delete, post_save
 
-    from cyberbeeld.ops import pagecache
+    from cyberbeeld.accounts import pagecache
 
     from .models import Incident
     from .selectors import CACHE_KIND

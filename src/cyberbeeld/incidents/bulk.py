@@ -22,14 +22,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from cyberbeeld import inputs
-from cyberbeeld.accounts import audit, policy, shared_text
+from cyberbeeld.accounts import audit, pagecache, policy, shared_text
 from cyberbeeld.accounts.models import AuditEvent, Organisation
 from cyberbeeld.accounts.tlp import TLP
-from cyberbeeld.ops import pagecache
 
 from .models import Impact, Incident, Sector, SourceKind, Status
 from .selectors import CACHE_KIND
@@ -541,7 +540,7 @@ def save_rows(owner: Organisation, by: Any, rows: list[dict[str, Any]], result: 
     while the import runs — waiting, so that no worker touches it — and is removed afterwards); ``check`` runs
     between chunks (a cancelled or timed-out job stops there); ``finish(counts)`` marks the job done inside
     the final transaction and returns False when the job is no longer this run's (nothing is written)."""
-    from cyberbeeld.web.jobs import JobStopped
+    from cyberbeeld.common.jobs import JobStopped
 
     from .models import ImportJob
 
@@ -665,13 +664,6 @@ EXPORT_HEADERS = ["sleutel", "titel", "beschrijving", "beschrijving_zonder_perso
                   "impact", "bron", "status", "tlp", "eigenaar"]
 
 
-def exportable(user: Any, qs: QuerySet[Incident]) -> QuerySet[Incident]:
-    """What the user may pass on: everything of their own organisation; of others only what they may
-    see and is not AMBER+STRICT or RED (``policy.may_export``)."""
-    own = policy.actor_for(user).org_ids
-    return qs.exclude(~Q(owner_id__in=own) & Q(tlp__in=[TLP.AMBER_STRICT.value, TLP.RED.value]))
-
-
 def export_dataset(user: Any, qs: QuerySet[Incident]) -> Any:
     """A tablib Dataset of the incidents; the raw description only for the owner's own incidents.
 
@@ -680,7 +672,7 @@ def export_dataset(user: Any, qs: QuerySet[Incident]) -> Any:
 
     own = policy.actor_for(user).org_ids
     rows = []
-    for i in exportable(user, qs).select_related("form__category", "area", "owner").iterator(chunk_size=2000):
+    for i in policy.exportable(user, qs).select_related("form__category", "area", "owner").iterator(chunk_size=2000):
         mine = i.owner_id in own
         rows.append([
             i.external_id or str(i.uuid), i.title, i.raw_description if mine else "", i.redacted_description,

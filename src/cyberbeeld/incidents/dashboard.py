@@ -10,14 +10,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cyberbeeld.accounts import policy
-from cyberbeeld.web.modules import Card, register
+from cyberbeeld.common.modules import Card, register
 
 from .models import Incident
 
 
 @register("incidents")
 def incidents_card(request: HttpRequest, organisation: Any) -> Card | None:
-    from cyberbeeld.ops import pagecache
+    from cyberbeeld.accounts import pagecache
 
     from . import selectors
 
@@ -41,7 +41,7 @@ def incidents_card(request: HttpRequest, organisation: Any) -> Card | None:
 @register("incidents-early-warning")
 def early_warning_card(request: HttpRequest, organisation: Any) -> Card | None:
     """Unusual rises per form × gemeente of the user's organisation (``surveillance.py``)."""
-    from cyberbeeld.ops import pagecache
+    from cyberbeeld.accounts import pagecache
 
     from . import earlywarning, selectors
 

@@ -76,7 +76,7 @@ def alerts_for_owner(organisation: Any, *, today: dt.date | None = None, last: i
     areas = {a.pk: a for a in organisation_areas(organisation)}
     if not areas:
         return []
-    qs = Incident.objects.filter(owner=organisation, area_id__in=list(areas), form__isnull=False).exclude(tlp="red")
+    qs = policy.organisation_wide(Incident.objects.filter(area_id__in=list(areas), form__isnull=False), organisation)
     return compute(qs, areas, today=today, last=last)
 
 

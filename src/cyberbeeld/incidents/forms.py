@@ -5,10 +5,11 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cyberbeeld.accounts.forms import sharing_fields_for
 from cyberbeeld.accounts.models import TLP_CHOICES
 from cyberbeeld.areas.models import Area
-from cyberbeeld.web.forms import StyledFormMixin, sharing_fields_for
-from cyberbeeld.web.params import parse_pk
+from cyberbeeld.common.forms import StyledFormMixin, style
+from cyberbeeld.common.params import parse_pk
 
 from . import questions
 from .models import Form, Incident, RetentionRule
@@ -66,8 +67,6 @@ class DetailFieldsForm(StyledFormMixin, forms.Form):
         self.form_code = form_code
         for name, field in questions.form_fields(form_code).items():
             self.fields[name] = field
-        from cyberbeeld.web.forms import style
-
         style(self)
 
     def details(self) -> dict[str, Any]:

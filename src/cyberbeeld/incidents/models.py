@@ -10,7 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cyberbeeld.accounts.models import Shareable
-from cyberbeeld.web.jobs import JobFields
+from cyberbeeld.common.jobs import JobFields
 
 
 def _pick(nl: str, en: str) -> str:
@@ -199,7 +199,7 @@ class FormFeedback(models.Model):
 
 
 class ImportJob(JobFields):
-    """A bulk import of incidents (CSV/XLSX), run as a background task, all-or-nothing (``web.jobs``)."""
+    """A bulk import of incidents (CSV/XLSX), run as a background task, all-or-nothing (``common.jobs``)."""
 
     class State(models.TextChoices):
         WAITING = "wachtend", _("wachtend")

@@ -21,7 +21,8 @@ def preload() -> float:
         start = time.monotonic()
         from django.db import DatabaseError
 
-        from .redact import warm_up
+        from cyberbeeld.common.redact import warm_up
+
         from .services import classifier
 
         warm_up()
@@ -39,7 +40,7 @@ def warm_charts() -> float:
     """Start the chart renderer (vl-convert's JavaScript engine: ~2.5 s on its first chart in a process)."""
     start = time.monotonic()
     try:
-        from cyberbeeld.reports.charts import render_svg
+        from cyberbeeld.common.charts import render_svg
 
         render_svg({"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "data": {"values": [{"x": 1}]},
                     "mark": "point", "encoding": {"x": {"field": "x", "type": "quantitative"}}})

@@ -10,7 +10,7 @@ from cyberbeeld.accounts import policy
 
 from .models import Incident
 
-CACHE_KIND = "incidents"  # ops.pagecache: raised after every incident write (incidents.apps)
+CACHE_KIND = "incidents"  # accounts.pagecache: raised after every incident write (incidents.apps)
 SORTS = {"reported": "-reported_on", "-reported": "reported_on", "title": "title", "impact": "-impact"}
 
 

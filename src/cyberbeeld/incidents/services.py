@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
-from cyberbeeld.accounts import audit, shared_text
+from cyberbeeld.accounts import audit, policy, shared_text
 from cyberbeeld.accounts.models import Organisation
 from cyberbeeld.accounts.services import give_sharing, take_sharing
 
@@ -22,7 +22,7 @@ def redact(text: str) -> str:
     """Personal data out of Dutch free text (pure core ``redact.py``)."""
     if not text:
         return ""
-    from .redact import redact_text
+    from cyberbeeld.common.redact import redact_text
 
     return redact_text(text)
 
@@ -231,7 +231,7 @@ def import_job_create(*, by: Any, owner: Organisation, filename: str, data: byte
 
 
 def import_job_run(run: Any, job: Any) -> dict[str, Any]:
-    """Run an import job (claimed by ``web.jobs.run_job``): progress is committed while checking; saving
+    """Run an import job (claimed by ``common.jobs.run_job``): progress is committed while checking; saving
     writes short chunks that become visible together (``bulk.save_rows``)."""
     from . import bulk
     from .models import ImportJob
@@ -315,15 +315,6 @@ def taxonomy_export(version: TaxonomyVersion | None = None, lang: str = "en") ->
     return pure.dumps_machinetag(pure.export_machinetag(pure.taxonomy_from_dict(data), lang))  # type: ignore[arg-type]
 
 
-def may_maintain_taxonomy(user: Any, organisation: Organisation | None) -> bool:
-    """Only beheerders of the kenniscentrum organisation maintain the taxonomy."""
-    from cyberbeeld.accounts import policy
-    from cyberbeeld.accounts.models import OrganisationKind, Role
-
-    return organisation is not None and organisation.kind == OrganisationKind.KENNISCENTRUM \
-        and policy.actor_for(user).has_role(organisation.pk, Role.BEHEERDER)
-
-
 @transaction.atomic
 def taxonomy_import(*, by: Any, organisation: Organisation | None, text: str | bytes, lang: str = "en",
                     check_permission: bool = True) -> tuple[TaxonomyVersion, bool]:
@@ -334,7 +325,7 @@ def taxonomy_import(*, by: Any, organisation: Organisation | None, text: str | b
     content is the same, refused otherwise; a lower number is refused."""
     from . import taxonomy as pure
 
-    if check_permission and not may_maintain_taxonomy(by, organisation):
+    if check_permission and not policy.may_maintain_reference_data(by, organisation):
         raise PermissionError("Only beheerders of the kenniscentrum maintain the taxonomy.")
     mt = pure.import_machinetag(text)
     current = current_taxonomy_version()

@@ -9,7 +9,7 @@ from django_tasks import task
 
 @task()
 def run_import_job(job_id: int) -> dict[str, Any]:
-    from cyberbeeld.web import jobs
+    from cyberbeeld.common import jobs
 
     from .services import import_job_run
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-import cyberbeeld.web.converters  # noqa: F401 - registers the "key" converter
+import cyberbeeld.common.converters  # noqa: F401 - registers the "key" converter
 
 from . import views
 

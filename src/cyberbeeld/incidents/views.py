@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cyberbeeld.accounts import audit, policy
+from cyberbeeld.accounts import services as account_services
 from cyberbeeld.accounts.models import AuditEvent, Role
-from cyberbeeld.web.pagination import CappedPaginator
-from cyberbeeld.web.params import int_param, pk_param
+from cyberbeeld.common.pagination import CappedPaginator
+from cyberbeeld.common.params import int_param, pk_param
 
 from . import bulk, questions, retention, selectors, services
 from .forms import DetailFieldsForm, ImportForm, IncidentForm, RetentionRuleForm, TaxonomyImportForm
@@ -167,10 +168,8 @@ def _manageable_job(request: HttpRequest, uuid: str) -> ImportJob:
 @login_required
 @require_POST
 def import_job_cancel(request: HttpRequest, uuid: str) -> HttpResponse:
-    from cyberbeeld.web import jobs
-
     job = _manageable_job(request, uuid)
-    if jobs.cancel(job, by=request.user):
+    if account_services.job_cancel(job, by=request.user):
         messages.success(request, _("Import geannuleerd: er is niets ingelezen."))
     else:
         messages.info(request, _("Deze import was al klaar of gestopt."))
@@ -182,10 +181,8 @@ def import_job_cancel(request: HttpRequest, uuid: str) -> HttpResponse:
 def import_job_retry(request: HttpRequest, uuid: str) -> HttpResponse:
     """Run a failed or cancelled import again. Its uploaded file was deleted when it ended (it may hold
     personal data): then the owner chooses the file again."""
-    from cyberbeeld.web import jobs
-
     job = _manageable_job(request, uuid)
-    if jobs.retry(job, by=request.user):
+    if account_services.job_retry(job, by=request.user):
         return redirect("incidents:import_job", uuid=job.uuid)
     messages.info(request, _("Het bestand van deze import is na afloop verwijderd: kies het bestand opnieuw."))
     return redirect("incidents:import")
@@ -232,7 +229,7 @@ def retention_rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def taxonomy_overview(request: HttpRequest) -> HttpResponse:
     version = services.current_taxonomy_version()
-    may_import = services.may_maintain_taxonomy(request.user, _org(request))
+    may_import = policy.may_maintain_reference_data(request.user, _org(request))
     form = TaxonomyImportForm(request.POST or None, request.FILES or None) if may_import else None
     if request.method == "POST":
         if form is None:
@@ -281,7 +278,7 @@ def taxonomy_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def early_warning(request: HttpRequest) -> HttpResponse:
-    from cyberbeeld.reports.charts import render_svg
+    from cyberbeeld.common.charts import render_svg
 
     from . import earlywarning
 

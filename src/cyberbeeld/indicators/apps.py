@@ -8,12 +8,12 @@ class IndicatorsConfig(AppConfig):
     verbose_name = _("Indicatoren")
 
     def ready(self) -> None:
-        from cyberbeeld.web import demo_hooks
-        from cyberbeeld.web.navigation import register
+        from cyberbeeld.common import demo_hooks
+        from cyberbeeld.common.navigation import register
 
         register("monitor", _("Monitor"), "indicators:index", order=20)
 
-        from cyberbeeld.web import jobs
+        from cyberbeeld.common import jobs
 
         jobs.register(jobs.JobKind(
             key="indicators.import", model="indicators.ImportJob", task="cyberbeeld.indicators.tasks.run_import_job",

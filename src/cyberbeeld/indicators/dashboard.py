@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from cyberbeeld.web.modules import Card, register
+from cyberbeeld.common.modules import Card, register
 
 
 @register("monitor")

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cyberbeeld.web.forms import StyledFormMixin
+from cyberbeeld.common.forms import StyledFormMixin
 
 MAX_UPLOAD = 50 * 2**20
 

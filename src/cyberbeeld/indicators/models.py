@@ -8,7 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cyberbeeld.accounts.models import Shareable
-from cyberbeeld.web.jobs import JobFields
+from cyberbeeld.common.jobs import JobFields
 
 
 class Unit(models.TextChoices):

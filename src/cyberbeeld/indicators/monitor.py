@@ -1,7 +1,7 @@
 """What the monitor pages show: numbers formatted per language, comparison sentences, chart specs.
 
 Turns stored observations into the pure comparisons' inputs (``comparisons.py``) and into Vega-Lite
-specs for ``reports.charts.render_svg``. No request handling here.
+specs for ``common.charts.render_svg``. No request handling here.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ survey estimates) or to a reference source (national CBS and police tables, impo
 * A gemeente organisation writes only figures of its own gemeente, through its members with at least the
   role bewerker; it never overwrites a reference figure or another organisation's figure.
 * Reference figures are written only by platform beheerders: Django staff, or beheerders of a
-  kenniscentrum organisation (the rule ``areas.views.may_maintain`` applies to reference areas), and
+  kenniscentrum organisation (the rule ``accounts.policy.may_maintain_reference_data`` that applies to all reference data), and
   by the ``cyberbeeld`` CLI, which an operator runs (:data:`PLATFORM`). The platform never overwrites a
   figure that belongs to an organisation.
 * Own-survey indicators (``eigen-<organisation>-…``) are written only by that organisation.
@@ -23,13 +23,13 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from cyberbeeld.accounts import policy
-from cyberbeeld.accounts.models import Membership, Organisation, OrganisationKind, Role
+from cyberbeeld.accounts.models import Organisation
 from cyberbeeld.areas.models import AreaKind
 
 from .models import REFERENCE, Observation
 
 __all__ = ["PLATFORM", "REFERENCE", "FigureWriter", "cell_problem", "checked_count", "checked_value",
-           "figure_writer", "is_platform_beheerder", "own_survey_writer"]
+           "figure_writer", "own_survey_writer"]
 
 OWN_SURVEY_PREFIX = "eigen-"
 
@@ -55,16 +55,6 @@ class FigureWriter:
 PLATFORM = FigureWriter()
 
 
-def is_platform_beheerder(user: Any) -> bool:
-    """Django staff, or a beheerder of a kenniscentrum organisation (as ``areas.views.may_maintain``)."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    if getattr(user, "is_staff", False) or getattr(user, "is_superuser", False):
-        return True
-    return Membership.objects.filter(user=user, role=Role.BEHEERDER,
-                                     organisation__kind=OrganisationKind.KENNISCENTRUM).exists()
-
-
 def figure_writer(user: Any, organisation: Organisation | None) -> FigureWriter | None:
     """On whose behalf ``user``, working in ``organisation``, writes figures; None when not at all.
 
@@ -76,7 +66,7 @@ def figure_writer(user: Any, organisation: Organisation | None) -> FigureWriter 
     area = organisation.area
     if area is not None and area.kind == AreaKind.GEMEENTE:
         return FigureWriter(organisation=organisation)
-    return PLATFORM if is_platform_beheerder(user) else None
+    return PLATFORM if policy.may_maintain_reference_data(user) else None
 
 
 def own_survey_writer(user: Any, organisation: Organisation | None) -> FigureWriter | None:

@@ -1,5 +1,5 @@
 """Background import (django-tasks): the web upload runs here, progress is saved on the ImportJob
-(claimed, heartbeat, retried and reaped by ``web.jobs``)."""
+(claimed, heartbeat, retried and reaped by ``common.jobs``)."""
 
 from __future__ import annotations
 
@@ -54,6 +54,6 @@ def _run(run: Any, job: ImportJob) -> str:
 
 @task()
 def run_import_job(job_id: int) -> Any:
-    from cyberbeeld.web import jobs
+    from cyberbeeld.common import jobs
 
     return jobs.run_job("indicators.import", job_id, _run)

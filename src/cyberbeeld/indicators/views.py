@@ -23,9 +23,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cyberbeeld.accounts import policy
+from cyberbeeld.accounts import services as account_services
 from cyberbeeld.accounts.models import Role
 from cyberbeeld.areas.models import Area, AreaKind
-from cyberbeeld.reports.charts import render_svg
+from cyberbeeld.common.charts import render_svg
 
 from . import comparisons as cmp
 from . import downloads, figures, monitor, selectors
@@ -379,12 +380,10 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def import_job_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    from cyberbeeld.web import jobs
-
     job = _job_or_404(request, pk)
     if not _may_import(request):
         raise Http404
-    if jobs.cancel(job, by=request.user):
+    if account_services.job_cancel(job, by=request.user):
         messages.success(request, _("Inlezen geannuleerd: er is niets ingelezen."))
     return redirect("indicators:import_job", pk=job.pk)
 
@@ -392,12 +391,10 @@ def import_job_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def import_job_retry(request: HttpRequest, pk: int) -> HttpResponse:
-    from cyberbeeld.web import jobs
-
     job = _job_or_404(request, pk)
     if not _may_import(request):
         raise Http404
-    if jobs.retry(job, by=request.user):
+    if account_services.job_retry(job, by=request.user):
         return redirect("indicators:import_job", pk=job.pk)
     messages.info(request, _("Het bestand van deze import is na afloop verwijderd: kies het bestand opnieuw."))
     return redirect("indicators:import")

@@ -37,20 +37,3 @@ class ScheduledRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} {self.started_at:%Y-%m-%d %H:%M}"
-
-
-class CacheGeneration(models.Model):
-    """A counter per kind of data (``incidents``), raised after every committed write of that data.
-
-    Cached page parts (``ops.pagecache``) carry the generation in their key, so a write in any process or
-    instance makes every cached part of that kind stale at once; reading it is one indexed row."""
-
-    name = models.CharField(max_length=50, unique=True)
-    value = models.BigIntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("cachegeneratie")
-        verbose_name_plural = _("cachegeneraties")
-
-    def __str__(self) -> str:
-        return f"{self.name}: {self.value}"

@@ -8,11 +8,11 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Rapportages en publicatie")
 
     def ready(self) -> None:
-        from cyberbeeld.web.navigation import register
+        from cyberbeeld.common.navigation import register
 
         register("reports", _("Rapport"), "reports:list", order=80)
 
-        from cyberbeeld.web import jobs
+        from cyberbeeld.common import jobs
 
         jobs.register(jobs.JobKind(
             key="reports.build", model="reports.Report", task="cyberbeeld.reports.tasks.build_report",

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cyberbeeld.accounts.models import Shareable
-from cyberbeeld.web.jobs import JobFields
+from cyberbeeld.common.jobs import JobFields
 
 
 class ReportFormat(models.TextChoices):

@@ -2,7 +2,7 @@
 
 The risk diagram is recomputed from the frozen scores in the snapshot with ``risks.scoring``
 (checking each score's method fingerprint, so a changed method can never silently rescore a
-report) and rendered to SVG (``reports.charts.render_svg``). The PDF is PDF/UA-1 (WeasyPrint);
+report) and rendered to SVG (``common.charts.render_svg``). The PDF is PDF/UA-1 (WeasyPrint);
 its metadata dates come from the snapshot (``as_of``), never from the clock, so the same snapshot
 gives byte-identical files.
 """
@@ -23,8 +23,8 @@ from django.template.loader import render_to_string
 from django.utils import formats, translation
 
 from cyberbeeld.accounts.tlp import MEANING_EN, MEANING_NL, TLP
+from cyberbeeld.common.charts import render_svg
 
-from .charts import render_svg
 from .texts import texts
 
 CSS_FILE = Path(__file__).parent / "static" / "reports" / "report.css"

@@ -64,7 +64,7 @@ def report_build(report: Report, *, progress: Progress | None = None, as_user: b
     the requesting user may see; otherwise what the area's organisations own (command line).
 
     The snapshot is read and the document rendered before the one short write transaction that stores
-    it. ``run``: the background job (``web.jobs``), which records a failure and owns the final write."""
+    it. ``run``: the background job (``common.jobs``), which records a failure and owns the final write."""
     step = _progress(report, progress, run)
     user = report.created_by if as_user else None
     try:
@@ -75,7 +75,7 @@ def report_build(report: Report, *, progress: Progress | None = None, as_user: b
             Report.objects.filter(pk=report.pk).update(status=ReportStatus.FAILED,
                                                        error=f"{type(exc).__name__}: {exc}"[:2000])
         else:
-            from cyberbeeld.web.jobs import JobStopped
+            from cyberbeeld.common.jobs import JobStopped
 
             if not isinstance(exc, JobStopped):
                 run.mine().update(error=f"{type(exc).__name__}: {exc}"[:2000])

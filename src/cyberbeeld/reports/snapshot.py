@@ -51,7 +51,7 @@ def _scope(qs: Any, user: Any, owners: list[Organisation], organisation: Organis
         return policy.visible_within(user, organisation, qs)
     if user is not None:
         return policy.visible(user, qs)
-    return qs.filter(owner__in=owners).exclude(tlp=TLP.RED.value)
+    return policy.organisation_wide(qs, owners)
 
 
 def _d(x: Any) -> str | None:

@@ -1,5 +1,5 @@
 """Background work: build a report (django-tasks; the database worker in production, immediate in tests).
-Claimed, heartbeat, retried and reaped by ``web.jobs``."""
+Claimed, heartbeat, retried and reaped by ``common.jobs``."""
 
 from __future__ import annotations
 
@@ -19,6 +19,6 @@ def _run(run: Any, report: Any) -> str:
 
 @task()
 def build_report(report_id: int) -> Any:
-    from cyberbeeld.web import jobs
+    from cyberbeeld.common import jobs
 
     return jobs.run_job("reports.build", report_id, _run)

@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
 from cyberbeeld.accounts import policy
+from cyberbeeld.accounts import services as account_services
 from cyberbeeld.areas.models import Area
 
 from . import render as doc
@@ -103,12 +104,10 @@ def report_view(request: HttpRequest, uuid: str) -> HttpResponse:
 @require_POST
 def report_cancel(request: HttpRequest, uuid: str) -> HttpResponse:
     """Stop a queued or running report (its owner's editors); another organisation's report is a 404."""
-    from cyberbeeld.web import jobs
-
     report = _get(request, uuid)
     if not policy.can_change(request.user, report):
         raise Http404
-    jobs.cancel(report, by=request.user)
+    account_services.job_cancel(report, by=request.user)
     return redirect("reports:detail", uuid=report.uuid)
 
 

@@ -8,8 +8,8 @@ class RisksConfig(AppConfig):
     verbose_name = _("Dreigingsbeeld")
 
     def ready(self) -> None:
-        from cyberbeeld.web import demo_hooks
-        from cyberbeeld.web.navigation import register
+        from cyberbeeld.common import demo_hooks
+        from cyberbeeld.common.navigation import register
 
         register("risks", _("Dreigingsbeeld"), "risks:picture", order=40)
 

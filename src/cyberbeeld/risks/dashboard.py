@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from cyberbeeld.web.modules import Card, register
+from cyberbeeld.common.modules import Card, register
 
 
 @register("risks")

@@ -113,7 +113,7 @@ def form_gap_signals(owner: Organisation, today: dt.date) -> list[dict[str, Any]
 
     since = today - dt.timedelta(days=365)
     counts: dict[str, list[str]] = defaultdict(list)
-    for inc in Incident.objects.filter(owner=owner, form__isnull=False).exclude(tlp="red").select_related("form"):
+    for inc in policy.organisation_wide(Incident.objects.filter(form__isnull=False), owner).select_related("form"):
         d = inc.occurred_on or inc.reported_on or inc.created_at.date()
         if d >= since:
             counts[inc.form.code].append(str(inc.uuid))

@@ -6,13 +6,9 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from cyberbeeld.accounts.forms import VisibleModelMultipleChoiceField, limit_choices, sharing_fields_for
 from cyberbeeld.accounts.models import TLP_CHOICES
-from cyberbeeld.web.forms import (
-    StyledFormMixin,
-    VisibleModelMultipleChoiceField,
-    limit_choices,
-    sharing_fields_for,
-)
+from cyberbeeld.common.forms import StyledFormMixin, style
 
 from . import scoring
 from .models import Asset, Scenario
@@ -25,8 +21,6 @@ def _lang() -> str:
 def _revalidate(form: forms.BaseForm) -> None:
     """StyledFormMixin validates a bound form while it is constructed; fields, choices and
     querysets set afterwards need a fresh validation (and styling)."""
-    from cyberbeeld.web.forms import style
-
     form._errors = None  # type: ignore[assignment]
     if form.is_bound:
         form.full_clean()

@@ -52,7 +52,7 @@ def _require_editor(request: HttpRequest) -> Any:
 
 def diagram_context(pic: selectors.Picture, lang: str, *, title: str | None = None) -> dict[str, Any] | None:
     """SVG, accessible label and the same data as a table, for ``risks/_diagram.html``."""
-    from cyberbeeld.reports.charts import render_svg
+    from cyberbeeld.common.charts import render_svg
 
     d = pic.diagram(lang, title=title)
     if d is None:

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
-from cyberbeeld.api.pagination import CursorPagination, Mapped, stable
+from cyberbeeld.common.api_pagination import CursorPagination, Mapped, stable
 
 from . import selectors
 

@@ -8,8 +8,8 @@ class SharingConfig(AppConfig):
     verbose_name = _("Casusboek")
 
     def ready(self) -> None:
-        from cyberbeeld.web import demo_hooks
-        from cyberbeeld.web.navigation import register
+        from cyberbeeld.common import demo_hooks
+        from cyberbeeld.common.navigation import register
 
         register("sharing", _("Casusboek"), "sharing:list", order=40)
 

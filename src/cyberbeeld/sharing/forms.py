@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from cyberbeeld.accounts.models import Audience, Organisation
 from cyberbeeld.accounts.tlp import MEANING_EN, MEANING_NL, TLP
+from cyberbeeld.common.forms import StyledFormMixin
 from cyberbeeld.incidents.models import Form, Sector
 from cyberbeeld.incidents.services import current_forms
-from cyberbeeld.web.forms import StyledFormMixin
 
 from .models import Approach, Case, LegalBasis
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -22,6 +22,7 @@ from cyberbeeld.accounts import audit, policy
 from cyberbeeld.accounts.models import Audience, Organisation, Role
 from cyberbeeld.accounts.services import give_sharing, share_set, take_sharing
 from cyberbeeld.accounts.tlp import TLP
+from cyberbeeld.common.registry import Registry
 
 from . import textsearch
 from .models import Adoption, Answer, Approach, Attachment, Case, LegalBasis, Question, ShareChange
@@ -314,13 +315,17 @@ def adopt(*, by: Any, approach: Approach, organisation: Organisation) -> Adoptio
     return adoption
 
 
+# The app that turns an adopted approach into a measure registers its service here in its
+# AppConfig.ready() (actions: ``measure_from_approach``), so sharing never imports the app above it.
+MEASURE_MAKERS: Registry[Callable[..., Any]] = Registry("measure maker")
+
+
 def _create_measure(*, by: Any, approach: Approach, organisation: Organisation) -> tuple[str, str]:
-    """Ask the actions app to make the measure (its own service, its own rules)."""
-    try:
-        from cyberbeeld.actions.services import measure_from_approach
-    except ImportError:
+    """Ask the registered app to make the measure (its own service, its own rules)."""
+    makers = MEASURE_MAKERS.values()
+    if not makers:
         return "", "actions.measure_from_approach bestaat nog niet: overname vastgelegd, maatregel later aanmaken."
-    measure = measure_from_approach(by=by, owner=organisation, approach=approach)
+    measure = makers[0](by=by, owner=organisation, approach=approach)
     return str(getattr(measure, "uuid", measure.pk)), ""
 
 

@@ -31,7 +31,7 @@ class WebConfig(AppConfig):
 
         inputs.configure(**getattr(settings, "CYBERBEELD_INPUT_LIMITS", {}))
 
-        from .navigation import register
+        from cyberbeeld.common.navigation import register
 
         register("dashboard", _("Overzicht"), "web:dashboard", order=0)
 

@@ -24,7 +24,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         user_orgs = list(organisations_of(request.user))
     from django.urls import NoReverseMatch, reverse
 
-    from .navigation import items
+    from cyberbeeld.common.navigation import items
 
     nav = []
     for item in items():

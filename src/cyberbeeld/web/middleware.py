@@ -46,7 +46,7 @@ def _is_api(request: HttpRequest) -> bool:
 
 
 def _api_problem(status: int, detail: str) -> HttpResponse:
-    from cyberbeeld.api import problems
+    from cyberbeeld.common import problems
 
     return problems.response(None, status, problems.DETAILS[detail])
 

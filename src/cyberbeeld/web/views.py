@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from .modules import dashboard_modules
+from cyberbeeld.common.modules import dashboard_modules
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand
 # (label, module, function, expected duration on a 2-core machine): the estimate is printed up front and
 # a line every HEARTBEAT seconds says how long it has been, so set-up is never silent.
 STEPS = (
-    ("deduce-opzoekstructuren bouwen / building deduce's lookup structures", "cyberbeeld.incidents.redact",
+    ("deduce-opzoekstructuren bouwen / building deduce's lookup structures", "cyberbeeld.common.redact",
      "warm_up", "eenmalig 1-7 min; daarna enkele seconden / once 1-7 min, then seconds"),
     ("classificatiemodel trainen / training the form classifier", "cyberbeeld.incidents.classify",
      "load_or_train", "eenmalig < 1 min / once < 1 min"),

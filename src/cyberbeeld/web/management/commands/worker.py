@@ -1,7 +1,7 @@
 """``cyberbeeld worker``: the django-tasks database worker, made to last.
 
 * loads the redaction and classification models on start (not inside a job's transaction);
-* runs the job reaper (``web.jobs.reap``) on start and every ``JOB_REAP_INTERVAL`` seconds, so that the
+* runs the job reaper (``common.jobs.reap``) on start and every ``JOB_REAP_INTERVAL`` seconds, so that the
   jobs of a worker that died are queued again or failed;
 * survives ``database is locked`` and a lost database connection (PostgreSQL restarted, a backend
   terminated): it logs one line, closes its connections and tries again with exponential backoff,
@@ -39,7 +39,7 @@ class ResilientWorker(Worker):
         self._next_reap = 0.0
 
     def reap(self) -> None:
-        from cyberbeeld.web import jobs
+        from cyberbeeld.common import jobs
 
         if time.monotonic() >= self._next_reap:
             self._next_reap = time.monotonic() + float(getattr(settings, "JOB_REAP_INTERVAL", 30))

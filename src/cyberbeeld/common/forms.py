@@ -78,7 +78,7 @@ def guard_model_choices(field: forms.Field) -> None:
     OverflowError on SQLite, a data error on PostgreSQL) and the request ends in a 500."""
     from django.core.exceptions import ValidationError
 
-    from .params import parse_pk
+    from cyberbeeld.common.params import parse_pk
 
     if not isinstance(field, forms.ModelChoiceField) or getattr(field, "_keys_guarded", False):
         return
@@ -148,75 +148,3 @@ class StyledFormMixin:
     def full_clean(self) -> None:
         super().full_clean()  # type: ignore[misc]
         style(self)  # type: ignore[arg-type]
-
-
-# --- pick lists through the policy ----------------------------------------------------------------
-class _VisibleChoices:
-    """A choice field over a shareable model that lists only what the viewer may see.
-
-    The form calls :meth:`limit` with the viewer (and optionally a narrower base queryset); until then the
-    field offers nothing, so a form that forgets the viewer shows an empty list instead of a leak."""
-
-    def __init__(self, queryset: Any, *args: Any, **kwargs: Any) -> None:
-        self.model = queryset.model
-        super().__init__(queryset.none(), *args, **kwargs)  # type: ignore[call-arg]
-
-    def limit(self, viewer: Any, queryset: Any = None) -> None:
-        from cyberbeeld.accounts import policy
-
-        base = queryset if queryset is not None else self.model._default_manager.all()
-        self.queryset = policy.visible(viewer, base)  # type: ignore[attr-defined]
-
-
-class VisibleModelChoiceField(_VisibleChoices, forms.ModelChoiceField):
-    pass
-
-
-class VisibleModelMultipleChoiceField(_VisibleChoices, forms.ModelMultipleChoiceField):
-    pass
-
-
-def shareable_choice_fields(form: forms.BaseForm) -> list[str]:
-    """Names of the form's choice fields over shareable models (each must be a Visible… field)."""
-    from cyberbeeld.accounts.models import Shareable
-
-    return [name for name, field in form.fields.items()
-            if isinstance(field, forms.ModelChoiceField) and issubclass(field.queryset.model, Shareable)]
-
-
-def limit_choices(form: forms.BaseForm, viewer: Any, **querysets: Any) -> None:
-    """Restrict every pick list of ``form`` to what ``viewer`` may see (``querysets`` narrows a field
-    further, e.g. to the owner's own scenarios). A plain ModelChoiceField over a shareable model is an
-    error: every pick list goes through the policy."""
-    for name in shareable_choice_fields(form):
-        field = form.fields[name]
-        if not isinstance(field, _VisibleChoices):
-            raise TypeError(f"{type(form).__name__}.{name}: use VisibleModel(Multiple)ChoiceField")
-        field.limit(viewer, querysets.get(name))
-
-
-def sharing_fields_for(form: forms.BaseForm, viewer: Any, floor: Any = None) -> None:
-    """Label and audience in an edit form: only a coördinator or beheerder of the owner changes them
-    (relabelling is sharing); for anyone else the fields are left out. A copy offers no label more open
-    than its source's (``floor``) and says so."""
-    from django.utils.translation import gettext as _
-
-    from cyberbeeld.accounts import policy
-    from cyberbeeld.accounts.tlp import TLP
-
-    if "audience_region" in form.fields:  # the model field has no verbose name: never show "Audience region"
-        form.fields["audience_region"].label = _("Delen met de eigen veiligheidsregio")
-        form.fields["audience_region"].help_text = _(
-            "Alle organisaties in de veiligheidsregio van de eigenaar mogen dit dan zien (binnen het TLP-label).")
-    instance = getattr(form, "instance", None)
-    if instance is not None and instance.pk is not None and not policy.can_share(viewer, instance):
-        for name in ("tlp", "audience_region"):
-            form.fields.pop(name, None)
-        return
-    if instance is not None and instance.pk is not None and floor is None:
-        floor = policy.sharing_floor(instance)
-    if floor is not None and "tlp" in form.fields and TLP(floor) != TLP.CLEAR:
-        label = TLP(floor)
-        field = form.fields["tlp"]
-        field.choices = [(v, text) for v, text in field.choices if v and TLP(v).rank >= label.rank]
-        field.help_text = _("Dit object krijgt minstens het label van de bron: %(label)s") % {"label": label.label}

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from django.utils.functional import Promise
 
+from .registry import Registry
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -15,11 +17,12 @@ class NavItem:
     order: int
 
 
-_ITEMS: dict[str, NavItem] = {}
+# A key registered again replaces its entry (ready() may run more than once in tests).
+_ITEMS: Registry[NavItem] = Registry("menu entry", replace=True)
 
 
 def register(key: str, label: str | Promise, url_name: str, order: int = 50) -> None:
-    _ITEMS[key] = NavItem(key, label, url_name, order)
+    _ITEMS.add(key, NavItem(key, label, url_name, order), order=order)
 
 
 def items() -> list[NavItem]:

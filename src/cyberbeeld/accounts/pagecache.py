@@ -47,7 +47,7 @@ def bump(*names: str) -> None:
 
 def reader_key(user: Any, organisation: Any) -> str:
     """What a cached part may depend on: the organisation, the user and the user's visibility."""
-    from cyberbeeld.accounts import policy
+    from . import policy
 
     actor = policy.actor_for(user)
     basis = "|".join([

@@ -182,7 +182,7 @@ def _end(kind: JobKind, pk: Any, state: str, msg: tuple[str, str] | None, *, onl
 # --------------------------------------------------------------------------- owner actions
 
 
-def _org_of(job: Any) -> Any:
+def organisation_of(job: Any) -> Any:
     return getattr(job, "owner", None) or getattr(job, "organisation", None)
 
 
@@ -202,31 +202,22 @@ def can_retry(job: Any) -> bool:
     return job.__class__._default_manager.filter(pk=job.pk).exclude(**{kind.payload_field: b""}).exists()
 
 
-def cancel(job: Any, *, by: Any) -> bool:
-    """Cancel a queued or running job (the running task stops at its next step and writes nothing)."""
-    from cyberbeeld.accounts import audit
-
+def cancel(job: Any) -> bool:
+    """Cancel a queued or running job (the running task stops at its next step and writes nothing).
+    A user's cancel is audited: call ``accounts.services.job_cancel``."""
     kind = kind_of(job)
-    with transaction.atomic():
-        ok = _end(kind, job.pk, kind.cancelled, MSG_CANCELLED,
-                  only_if=Q(**{f"{kind.state_field}__in": (kind.queued, *kind.running)}))
-        if ok:
-            audit.record(user=by, action="job-cancel", obj=job, organisation=_org_of(job), changes={"job": kind.key})
-    return ok
+    return _end(kind, job.pk, kind.cancelled, MSG_CANCELLED,
+                only_if=Q(**{f"{kind.state_field}__in": (kind.queued, *kind.running)}))
 
 
-def retry(job: Any, *, by: Any) -> bool:
-    from cyberbeeld.accounts import audit
-
+def retry(job: Any) -> bool:
+    """Queue a failed or cancelled job again with fresh attempts (``accounts.services.job_retry`` audits a
+    user's retry)."""
     kind = kind_of(job)
     if not can_retry(job):
         return False
-    with transaction.atomic():
-        ok = _requeue(kind, job.pk, reset_attempts=True,
-                      only_if=Q(**{f"{kind.state_field}__in": (kind.failed, kind.cancelled)}))
-        if ok:
-            audit.record(user=by, action="job-retry", obj=job, organisation=_org_of(job), changes={"job": kind.key})
-    return ok
+    return _requeue(kind, job.pk, reset_attempts=True,
+                    only_if=Q(**{f"{kind.state_field}__in": (kind.failed, kind.cancelled)}))
 
 
 # --------------------------------------------------------------------------- running
