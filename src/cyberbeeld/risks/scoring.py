@@ -448,7 +448,10 @@ class Method:
         object.__setattr__(self, "fingerprint", self._compute_fingerprint())
 
     def _compute_fingerprint(self) -> str:
-        content = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "fingerprint"}
+        # source_nl is a translation of ``source`` (descriptive, added later): leaving it out keeps the
+        # fingerprints that existing assessments carry, so a wording change never invalidates a score.
+        content = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+                   if f.name not in ("fingerprint", "source_nl")}
         canonical = json.dumps(_jsonable(content), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
