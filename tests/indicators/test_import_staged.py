@@ -105,6 +105,7 @@ def test_a_running_import_is_not_taken_for_a_stale_one(areas, shared_data, monke
 
 def test_an_upload_job_that_is_cancelled_mid_import_leaves_nothing_and_no_file(areas, shared_data, monkeypatch,
                                                                               settings):
+    from cyberbeeld.accounts import services as account_services
     from cyberbeeld.common import jobs
     from cyberbeeld.indicators.tasks import _run
 
@@ -125,7 +126,7 @@ def test_an_upload_job_that_is_cancelled_mid_import_leaves_nothing_and_no_file(a
         real(rows, path)
         calls.append(1)
         if len(calls) == 2:  # the owner cancels while the rows are being staged
-            jobs.cancel(ImportJob.objects.get(pk=job.pk), by=areas.kees)
+            account_services.job_cancel(ImportJob.objects.get(pk=job.pk), by=areas.kees)
 
     monkeypatch.setattr(services, "_insert", insert)
     run_import_job(job.pk)
