@@ -140,6 +140,26 @@ def _domains(frame: pd.DataFrame, by_cols: list[str]) -> tuple[pd.DataFrame, lis
     return levels, [codes == i for i in range(len(levels))]
 
 
+def estimate_on_design(
+    data: DataSource,
+    design: Any,
+    requests: Sequence[Any],
+    *,
+    by: Sequence[str] | str | None = None,
+    ci: CIMethod = "logit",
+    level: float = 0.95,
+    na_rm: bool = False,
+) -> pd.DataFrame:
+    """:func:`cyberbeeld.survey.estimators.estimate` on a design that builds a :class:`ScoreModel` from its rows
+    (``design.columns``, ``design.model(frame)``; a model may carry an ``adjust`` step, e.g. post-strata)."""
+    by_cols = [by] if isinstance(by, str) else list(by or [])
+    analysis = [c for r in requests for c in (r.variable, r.denominator) if c]
+    frame = load_frame(data, [*design.columns, *analysis, *by_cols])
+    model = design.model(frame)
+    return estimate_linearized(frame, model, requests, by=by_cols, ci=ci, level=level, na_rm=na_rm,
+                               adjust=getattr(model, "adjust", None))
+
+
 def estimate_linearized(
     frame: pd.DataFrame,
     model: ScoreModel,

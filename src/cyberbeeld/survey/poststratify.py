@@ -26,7 +26,7 @@ import pandas as pd
 from cyberbeeld.survey.design import Design
 from cyberbeeld.survey.engine import DataSource
 from cyberbeeld.survey.errors import SurveyDesignError
-from cyberbeeld.survey.linearized import DesignModel, estimate_linearized, load_frame
+from cyberbeeld.survey.linearized import DesignModel, estimate_on_design
 from cyberbeeld.survey.options import CIMethod
 
 __all__ = ["PostStratified", "PostStratifiedModel", "svy_estimate"]
@@ -178,10 +178,4 @@ def svy_estimate(
     na_rm: bool = False,
 ) -> pd.DataFrame:
     """:func:`cyberbeeld.survey.estimators.estimate` on a post-stratified design."""
-    by_cols = [by] if isinstance(by, str) else list(by or [])
-    analysis = [c for r in requests for c in (r.variable, r.denominator) if c]
-    frame = load_frame(data, [*design.columns, *analysis, *by_cols])
-    model = design.model(frame)
-    return estimate_linearized(
-        frame, model, requests, by=by_cols, ci=ci, level=level, na_rm=na_rm, adjust=model.adjust
-    )
+    return estimate_on_design(data, design, requests, by=by, ci=ci, level=level, na_rm=na_rm)

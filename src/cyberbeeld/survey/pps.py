@@ -27,7 +27,7 @@ import pandas as pd
 from cyberbeeld.survey.design import Design
 from cyberbeeld.survey.engine import DataSource
 from cyberbeeld.survey.errors import SurveyDesignError
-from cyberbeeld.survey.linearized import degrees_of_freedom, estimate_linearized, load_frame
+from cyberbeeld.survey.linearized import degrees_of_freedom, estimate_on_design
 from cyberbeeld.survey.options import CIMethod
 from cyberbeeld.survey.variance import DesignStructure
 
@@ -168,9 +168,4 @@ def svy_estimate(
     na_rm: bool = False,
 ) -> pd.DataFrame:
     """:func:`cyberbeeld.survey.estimators.estimate` on a PPS design."""
-    by_cols = [by] if isinstance(by, str) else list(by or [])
-    analysis = [c for r in requests for c in (r.variable, r.denominator) if c]
-    frame = load_frame(data, [*design.columns, *analysis, *by_cols])
-    return estimate_linearized(
-        frame, design.model(frame), requests, by=by_cols, ci=ci, level=level, na_rm=na_rm
-    )
+    return estimate_on_design(data, design, requests, by=by, ci=ci, level=level, na_rm=na_rm)
