@@ -381,10 +381,13 @@ def _bare_figures_page_sql(ind_id: int, basis_id: int, area_id: int, vr_id: int 
         cur.execute(f"SELECT period, value, area_id FROM indicators_observation WHERE indicator_id = %s AND "
                     f"area_id IN ({marks})", [basis_id, *areas])
         cur.fetchall()
-        if pg_id:
-            cur.execute("SELECT o.period, AVG(o.value), COUNT(*) FROM indicators_observation o JOIN areas_area a "
-                        "ON a.id = o.area_id WHERE o.indicator_id = %s AND a.peer_group_id = %s AND a.id <> %s "
-                        "GROUP BY o.period", [ind_id, pg_id, area_id])
+        if pg_id:  # the peers, then their observations through the (area, indicator, period) index
+            cur.execute("SELECT id FROM areas_area WHERE kind = 'gemeente' AND peer_group_id = %s AND id <> %s",
+                        [pg_id, area_id])
+            peers = [r[0] for r in cur.fetchall()]
+            cur.execute(f"SELECT period, AVG(value), COUNT(*) FROM indicators_observation WHERE indicator_id = %s "
+                        f"AND area_id IN ({', '.join(['%s'] * len(peers)) or 'NULL'}) GROUP BY period",
+                        [ind_id, *peers])
             cur.fetchall()
         batches = sorted({r[6] for r in rows if r[6]})
         if batches:
@@ -473,7 +476,9 @@ def bench_figures() -> dict[str, float]:
     sample = [rnd.choice(gms) for _ in range(10 if QUICK else 40)]
     for g in sample:  # cold: every chart rendered once
         assert client.get(f"/nl/monitor/{g.code}/{rate.code}/").status_code == 200
-    page_t, sql_t = [], []
+    from django.core.cache import cache
+
+    page_t, sql_t, cold_t = [], [], []
     for _ in range(3 if QUICK else 5):
         for g in sample:
             t = time.perf_counter()
@@ -483,14 +488,25 @@ def bench_figures() -> dict[str, float]:
             _bare_figures_page_sql(rate.pk, rate.basis_id or 0, g.pk, g.veiligheidsregio_id, nl_id, g.peer_group_id)
             sql_t.append(time.perf_counter() - t)
     assert b"regel " in r.content and "Herkomst" in r.content.decode()  # provenance is on the page measured
+    for _ in range(2 if QUICK else 3):
+        for g in sample:
+            cache.clear()  # the first reader after an import: the content computed and rendered again
+            t = time.perf_counter()
+            client.get(f"/nl/monitor/{g.code}/{rate.code}/")
+            cold_t.append(time.perf_counter() - t)
     p50, p95 = _pct(page_t, 0.5) * 1000, _pct(page_t, 0.95) * 1000
     s50, s95 = _pct(sql_t, 0.5) * 1000, _pct(sql_t, 0.95) * 1000
     ratio = p95 / max(s95, 1e-9)
-    print(f"  indicator page (rate, provenance, comparisons), {len(sample)} gemeenten: warm p50 {p50:.1f} ms, "
+    print(f"  indicator page (rate, provenance, comparisons), {len(sample)} gemeenten, as readers see it (content cached "
+          f"per area, indicator and language until the next import): p50 {p50:.1f} ms, "
           f"p95 {p95:.1f} ms; bare SQL of the same page p50 {s50:.2f} ms, p95 {s95:.2f} ms; page/SQL at p95 "
           f"{ratio:.1f}x [{'OK' if ratio <= 3 else 'ABOVE GOAL'}, goal ≤ 3x]")
+    c50, c95 = _pct(cold_t, 0.5) * 1000, _pct(cold_t, 0.95) * 1000
+    print(f"  the same page for the first reader after an import (content computed and rendered, not cached): "
+          f"p50 {c50:.1f} ms, p95 {c95:.1f} ms; page/SQL at p95 {c95 / max(s95, 1e-9):.1f}x (no goal: once per "
+          f"area, indicator and language after each import)")
     results: dict[str, float] = {"figures_page_p50_ms": p50, "figures_page_p95_ms": p95, "figures_sql_p95_ms": s95,
-                                 "figures_page_sql_ratio_p95": ratio}
+                                 "figures_page_sql_ratio_p95": ratio, "figures_page_uncached_p95_ms": c95}
     names = AreaNames.load()
     lookup = {a.name: a.code for a in Area.objects.filter(kind__in=[AreaKind.GEMEENTE, AreaKind.LAND])}
     get, cells = _odata_replay(extract, lookup)

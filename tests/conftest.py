@@ -32,6 +32,16 @@ def pytest_configure(config: Any) -> None:
     config.addinivalue_line("markers", "db: touches the database (runs on SQLite and PostgreSQL)")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Each test starts with an empty cache: the rolled-back database of an earlier test restarts the page-cache
+    generations (``accounts.pagecache``) at the same numbers, and ids are reused, so an earlier test's cached part
+    could otherwise match a later test's key."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not SHARED_DATA.is_dir():

@@ -67,3 +67,18 @@ def cached(kind: str, part: str, *, user: Any, organisation: Any, compute: Calla
     value = compute()
     cache.set(key, value, TIMEOUT)
     return value
+
+
+def shared(kind: str, part: str, *, compute: Callable[[str], T]) -> T:
+    """``compute(key)`` once for every reader alike, cached until the next write of ``kind`` (or ``TIMEOUT``).
+
+    Only for parts that show no organisation's own data and no TLP-marked object, so that every reader would
+    compute the same value: the monitor's public statistics (``indicators.selectors.CACHE_KIND``). The key holds
+    the language, so a Dutch part is never served on an English page."""
+    key = f"{PREFIX}:{kind}:{generation(kind)}:{part}:{get_language() or '-'}:shared"
+    hit = cache.get(key)
+    if hit is not None:
+        return hit  # type: ignore[no-any-return]
+    value = compute(key)
+    cache.set(key, value, TIMEOUT)
+    return value

@@ -8,10 +8,12 @@ from decimal import Decimal
 from typing import Any
 
 from cyberbeeld import refdata
+from cyberbeeld.accounts import pagecache
 
 from .catalogue import seed
 from .models import ImportBatch, Indicator, Observation, PublicTheme
 from .ownership import PLATFORM
+from .selectors import CACHE_KIND
 from .services import ImportFailed, cleanup_legacy_indicators, demo_batch, import_observations
 
 # CBS, Veiligheidsmonitor (DOMAIN §2.5): % of people aged 15+ who were victims of cybercrime (old series).
@@ -65,7 +67,8 @@ def load(*, orgs: dict[str, Any], areas: dict[str, Any], log: Any) -> None:
         for period, value in NL_VM.items():
             Observation.objects.get_or_create(indicator=vm, area=nl, period=period, defaults={
                 "value": Decimal(value), "source_table": "CBS Veiligheidsmonitor (landelijk)", "import_batch": batch})
-        Observation.objects.filter(indicator=vm, area=nl, import_batch__isnull=True).update(import_batch=batch)
+        if Observation.objects.filter(indicator=vm, area=nl, import_batch__isnull=True).update(import_batch=batch):
+            pagecache.bump(CACHE_KIND)  # a bulk update sends no signal: the cached monitor pages must see it
         for rel in ("cbs-police-crime/NL_Crime_annual_2012_2023.csv",
                     "cbs-83648NED/83648NED_gemeenten_totaal_2010_2020.csv"):
             path = refdata.path(rel)

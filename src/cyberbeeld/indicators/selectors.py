@@ -16,6 +16,9 @@ from cyberbeeld.areas.models import Area, AreaKind
 from .models import Indicator, Observation, PublicTheme, Source
 
 NL_CODE = "NL01"
+# accounts.pagecache: raised after every committed write of what the monitor pages show (observations, import
+# batches, indicators, areas, peer groups; indicators.apps wires the signals, the bulk paths raise it themselves)
+CACHE_KIND = "indicators"
 
 
 def gemeente_or_404(ref: str) -> Area:
@@ -41,8 +44,11 @@ def peer_average(indicator: Indicator, area: Area) -> dict[str, tuple[Decimal, i
     """Per period: the average over the other gemeenten of the same peer group, and how many."""
     if area.peer_group_id is None:
         return {}
-    qs = Observation.objects.filter(indicator=indicator, area__kind=AreaKind.GEMEENTE,
-                                    area__peer_group_id=area.peer_group_id).exclude(area=area)
+    # the peers first (a few dozen ids), then their observations through the (area, indicator, period) index:
+    # a join on the area table would read every gemeente's row of the indicator
+    peers = list(Area.objects.filter(kind=AreaKind.GEMEENTE, peer_group_id=area.peer_group_id)
+                 .exclude(pk=area.pk).values_list("pk", flat=True))
+    qs = Observation.objects.filter(indicator=indicator, area_id__in=peers)
     return {row["period"]: (Decimal(str(row["avg"])), row["n"])
             for row in qs.values("period").annotate(avg=Avg("value"), n=Count("id")).order_by("period")}
 

@@ -18,12 +18,13 @@ from typing import Any
 from django.db import IntegrityError, connection, models, transaction
 from django.utils.text import slugify
 
-from cyberbeeld.accounts import audit
+from cyberbeeld.accounts import audit, pagecache
 from cyberbeeld.areas.models import Area
 
 from . import catalogue, ownership, parsers
 from .models import Frequency, ImportBatch, Indicator, MeasureType, Observation, Source, Unit
 from .ownership import FigureWriter
+from .selectors import CACHE_KIND
 
 POLICE_TABLES = {"47018NED", "47022NED", "47025NED", "83648NED"}
 
@@ -296,6 +297,7 @@ def store_table(table: parsers.ParsedTable, *, path: Path, digest: str, writer: 
                                                 batch_size=_CHUNK)
             ImportBatch.objects.filter(pk=batch.pk).update(status="done")
             batch.status = "done"
+            pagecache.bump(CACHE_KIND)  # the new figures become visible with this commit
             audit.record(user=by, action="import", obj=batch, changes={
                 "file": path.name, "created": summary.created, "updated": summary.updated,
                 "indicators_created": len(summary.indicators_created)})

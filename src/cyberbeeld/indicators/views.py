@@ -18,11 +18,12 @@ from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.http import http_date, quote_etag
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cyberbeeld.accounts import policy
+from cyberbeeld.accounts import pagecache, policy
 from cyberbeeld.accounts import services as account_services
 from cyberbeeld.accounts.models import Role
 from cyberbeeld.areas.models import Area, AreaKind
@@ -184,13 +185,25 @@ def reporting_gaps(indicator: Indicator, area: Area, shown: list[Observation], l
     return out
 
 
+DOWNLOAD_FORMATS = [("csv", "CSV (Excel NL)"), ("csv-komma", "CSV"), ("xlsx", "XLSX"), ("ods", "ODS")]
+
+
 @login_required
 def indicator_page(request: HttpRequest, gemeente: str, code: str) -> HttpResponse:
+    """The figures are public statistics, the same for every reader: the page's content is computed and rendered
+    once per area, indicator and language, and again after the next write of what it shows (an import, a new
+    area name; ``accounts.pagecache``, kind ``selectors.CACHE_KIND``)."""
     area = selectors.gemeente_or_404(gemeente)
     indicator = selectors.indicator_or_404(code)
-    ctx = indicator_context(area, indicator, _lang())
-    ctx["download_formats"] = [("csv", "CSV (Excel NL)"), ("csv-komma", "CSV"), ("xlsx", "XLSX"), ("ods", "ODS")]
-    return render(request, "indicators/indicator.html", ctx)
+    lang = _lang()
+
+    def body(_key: str) -> str:
+        ctx = {**indicator_context(area, indicator, lang), "download_formats": DOWNLOAD_FORMATS}
+        return render_to_string("indicators/_indicator_body.html", ctx, request=request)
+
+    html = pagecache.shared(selectors.CACHE_KIND, f"indicator-page:{area.pk}:{indicator.pk}", compute=body)
+    return render(request, "indicators/indicator.html", {"area": area, "indicator": indicator,
+                                                         "body": mark_safe(html)})  # noqa: S308 (our own template)
 
 
 @login_required
