@@ -240,6 +240,7 @@ SCEN = {"road": "cybercrime", "lane": "oov", "threat_actor": "cybercrimineel"}
 
 WRITES = [  # (object, method, path, body)
     ("incident", "patch", "/api/v1/incidents/{uuid}", {"status": "in-behandeling"}),
+    ("incident", "post", "/api/v1/sharing/cases/from-incident/{uuid}", None),
     ("measure", "patch", "/api/v1/actions/measures/{uuid}", {"status": "in-uitvoering"}),
     ("case", "patch", "/api/v1/sharing/cases/{uuid}", {"outcome": "matrix"}),
     ("case", "post", "/api/v1/sharing/cases/{uuid}/share", {"purpose": "matrix-doel"}),

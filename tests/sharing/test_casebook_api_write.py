@@ -158,3 +158,61 @@ def test_a_token_never_writes_red(world, taxonomy):
     c = client_for(world.anna, world.maastricht)
     for method, path in (("patch", ""), ("post", "/share"), ("post", "/withdraw")):
         assert send(c, method, f"/api/v1/sharing/cases/{case.uuid}{path}", {"title": "x"}).status_code == 404
+
+
+def test_case_from_incident_needs_the_incident_scope_and_ownership(world, taxonomy, warm_cores):
+    from cyberbeeld.incidents.services import incident_save
+
+    inc = incident_save(by=world.anna, owner=world.maastricht, data={
+        "title": "Valse factuur", "raw_description": "Jan Jansen belde vanaf 06-12345678.", "tlp": "amber"})
+    # a token with sharing scopes only may not copy an incident's text into a case
+    r = send(client_for(world.anna, world.maastricht), "post", f"/api/v1/sharing/cases/from-incident/{inc.uuid}")
+    assert r.status_code == 403 and "incidents:read" in r.json()["detail_en"] and not Case.objects.exists()
+    both = [*RW, "incidents:read"]
+    share_with_eijsden = {"tlp": "amber", "organisations": [world.eijsden]}
+    from cyberbeeld.accounts.services import share_set
+
+    share_set(by=world.anna, obj=inc, **share_with_eijsden)
+    # another organisation that sees it: 404; Maastricht's lezer: 403
+    assert send(client_for(world.eva, world.eijsden, both), "post",
+                f"/api/v1/sharing/cases/from-incident/{inc.uuid}").status_code == 404
+    assert send(client_for(world.lezer, world.maastricht, both), "post",
+                f"/api/v1/sharing/cases/from-incident/{inc.uuid}").status_code == 403
+    r = send(client_for(world.anna, world.maastricht, both), "post", f"/api/v1/sharing/cases/from-incident/{inc.uuid}")
+    assert r.status_code == 201, r.content
+    case = Case.objects.get(uuid=r.json()["uuid"])
+    assert case.source_incident == inc and case.tlp == "amber" and "Jan Jansen" not in case.summary
+    assert list(case.audience_organisations.all()) == [world.eijsden]  # the incident's audience, no wider
+
+
+def test_adopt_an_approach_and_ask_and_answer(world, taxonomy):
+    approach = services.approach_save(by=world.anna, owner=world.maastricht, data={"title": "Buurtapp-aanpak",
+                                                                                   "problem": "oplichting"})
+    services.share(by=world.anna, obj=approach, tlp="green", community=True, legal_basis="publieke-taak",
+                   purpose="leren")
+    zoe_rw = [*RW, "actions:write"]
+    # adopting makes a measure: the token needs actions:write too
+    r = send(client_for(world.zoe, world.zaanstad), "post", f"/api/v1/sharing/approaches/{approach.uuid}/adopt")
+    assert r.status_code == 403 and "actions:write" in r.json()["detail_en"]
+    r = send(client_for(world.zoe, world.zaanstad, zoe_rw), "post", f"/api/v1/sharing/approaches/{approach.uuid}/adopt")
+    assert r.status_code == 200, r.content
+    from cyberbeeld.actions.models import Measure
+
+    measure = Measure.objects.get(uuid=r.json()["measure"])
+    assert measure.owner == world.zaanstad and r.json()["organisation"] == "gemeente-zaanstad"
+    # a lezer may not adopt
+    assert send(client_for(world.lezer, world.maastricht, zoe_rw), "post",
+                f"/api/v1/sharing/approaches/{approach.uuid}/adopt").status_code == 403
+
+    case = services.case_save(by=world.anna, owner=world.maastricht, data={"title": "Phishing"})
+    zoe = client_for(world.zoe, world.zaanstad)
+    assert send(zoe, "post", f"/api/v1/sharing/cases/{case.uuid}/questions", {"text": "Hoe?"}).status_code == 404
+    services.share(by=world.anna, obj=case, tlp="green", community=True, legal_basis="publieke-taak", purpose="x")
+    r = send(zoe, "post", f"/api/v1/sharing/cases/{case.uuid}/questions", {"text": "Belde Jan Jansen u ook?"})
+    assert r.status_code == 201, r.content
+    assert r.json()["organisation"] == "gemeente-zaanstad"
+    assert fields(send(zoe, "post", f"/api/v1/sharing/cases/{case.uuid}/questions", {"text": ""})).keys() == {"text"}
+    r = send(client_for(world.anna, world.maastricht), "post", f"/api/v1/sharing/questions/{r.json()['uuid']}/answers",
+             {"text": "Ja, via de balie."})
+    assert r.status_code == 201 and r.json()["organisation"] == "gemeente-maastricht"
+    assert AuditEvent.objects.filter(action="answer").exists()

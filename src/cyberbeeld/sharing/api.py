@@ -338,3 +338,120 @@ def approach_share(request: HttpRequest, uuid: UUID, payload: ShareIn) -> Any:
 def approach_withdraw(request: HttpRequest, uuid: UUID) -> Any:
     return _withdraw(request, "approaches", uuid)
 
+
+
+# --- what else the casebook's pages allow: a case from an incident, adopting an approach, questions and answers ---
+
+
+def _needs_scope(request: HttpRequest, family: str, write: bool) -> None:
+    """An operation that also reads or writes another family (an incident read for a case, a measure made from
+    an approach) needs that family's scope too, so a token never reaches beyond its scopes through another path."""
+    grant = getattr(request, "auth", None)
+    if grant is not None and hasattr(grant, "allows") and not grant.allows(family, write):
+        raise problems.ApiProblem(403, "scope", params={"scope": f"{family}:{'write' if write else 'read'}"},
+                                  headers={"WWW-Authenticate": 'Bearer error="insufficient_scope"'})
+
+
+@router.post("/cases/from-incident/{uuid}", response={201: ItemOut, **WRITE},
+             summary="Casus maken van een eigen incident / make a case from your incident (only its text without "
+                     "personal data; at least its label). Needs incidents:read too")
+def case_from_incident(request: HttpRequest, uuid: UUID) -> Any:
+    from cyberbeeld.incidents import selectors as incidents
+
+    _needs_scope(request, "incidents", False)
+    incident = incidents.incident_get(request.user, uuid)
+    api_forms.require_writable(owned=policy.owns(request.user, incident),
+                               allowed=policy.can_change(request.user, incident))
+    try:
+        case = services.promote_incident(by=request.user, incident=incident)
+    except policy.CeilingError as exc:
+        raise problems.ApiProblem(403, (exc.message, exc.message)) from exc
+    return Status(201, _out(case))
+
+
+class AdoptionOut(Schema):
+    approach: UUID
+    organisation: str
+    measure: str | None
+    note: str
+
+
+@router.post("/approaches/{uuid}/adopt", response={200: AdoptionOut, **WRITE},
+             summary="Aanpak overnemen als maatregel / adopt an approach as a measure of your organisation "
+                     "(once; again returns the same adoption). Needs actions:write too")
+def approach_adopt(request: HttpRequest, uuid: UUID) -> Any:
+    _needs_scope(request, "actions", True)
+    approach = selectors.approach_get(request.user, uuid)
+    org = getattr(request, "organisation", None)
+    if org is None or not policy.can_create_in(request.user, org):
+        raise problems.ApiProblem(403, "role")
+    try:
+        adoption = services.adopt(by=request.user, approach=approach, organisation=org)
+    except policy.CeilingError as exc:  # AMBER+STRICT or RED of another owner: not passed on
+        raise problems.ApiProblem(403, (exc.message, exc.message)) from exc
+    return Status(200, {"approach": approach.uuid, "organisation": org.slug, "measure": adoption.measure_ref or None,
+                        "note": adoption.note})
+
+
+class TextIn(Schema):
+    text: str = Field(..., min_length=1, max_length=4000, description="personal data is removed before it is stored")
+
+
+class QuestionOut(Schema):
+    uuid: UUID
+    case: UUID
+    organisation: str
+    text: str
+    created_at: dt.datetime
+
+
+class AnswerOut(Schema):
+    question: UUID
+    organisation: str
+    text: str
+    created_at: dt.datetime
+
+
+def _text(payload: TextIn, form_class: Any) -> str:
+    form = api_forms.bind(lambda data: form_class(data), payload.dict())
+    return str(form.cleaned_data["text"])
+
+
+@router.post("/cases/{uuid}/questions", response={201: QuestionOut, **WRITE},
+             summary="Vraag stellen over een casus die u mag zien / ask a question about a case you may see")
+def question_ask(request: HttpRequest, uuid: UUID, payload: TextIn) -> Any:
+    from .forms import QuestionForm
+
+    case = selectors.case_get(request.user, uuid)
+    text = _text(payload, QuestionForm)
+    try:
+        q = services.question_ask(by=request.user, case=case, organisation=getattr(request, "organisation", None),
+                                  text=text)
+    except ValidationError as exc:
+        raise problems.ApiProblem(422, "invalid", errors=_validation_errors(exc)) from exc
+    except PermissionError as exc:
+        raise problems.ApiProblem(403, "role") from exc
+    return Status(201, {"uuid": q.uuid, "case": case.uuid, "organisation": q.organisation.slug, "text": q.text,
+                        "created_at": q.created_at})
+
+
+@router.post("/questions/{uuid}/answers", response={201: AnswerOut, **WRITE},
+             summary="Antwoord geven op een vraag bij een casus die u mag zien / answer a question about a case "
+                     "you may see")
+def answer_give(request: HttpRequest, uuid: UUID, payload: TextIn) -> Any:
+    from .forms import AnswerForm
+    from .models import Question
+
+    question = Question.objects.filter(uuid=uuid).select_related("case").first()
+    if question is None or not policy.can_view(request.user, question.case):
+        raise problems.ApiProblem(404, "not-found")
+    text = _text(payload, AnswerForm)
+    try:
+        a = services.answer_give(by=request.user, question=question,
+                                 organisation=getattr(request, "organisation", None), text=text)
+    except ValidationError as exc:
+        raise problems.ApiProblem(422, "invalid", errors=_validation_errors(exc)) from exc
+    except PermissionError as exc:
+        raise problems.ApiProblem(403, "role") from exc
+    return Status(201, {"question": question.uuid, "organisation": a.organisation.slug, "text": a.text,
+                        "created_at": a.created_at})
