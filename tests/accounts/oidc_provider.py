@@ -39,6 +39,7 @@ class Provider:
         self.tokens: dict[str, dict[str, Any]] = {}
         self.authorize_requests: list[dict[str, str]] = []
         self.token_requests: list[dict[str, Any]] = []
+        self.jwks_requests = 0
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -92,6 +93,18 @@ class Provider:
             token = ".".join((head, body, sig))
         return token
 
+    def access_token(self, sub: str, claims: dict[str, Any] | None = None, *, key: Any = None, alg: str = "RS256",
+                     kid: str | None = None, **tamper: Any) -> str:
+        """An access token (JWT) as a client of the API would get it from this provider: ``tamper`` changes
+        ``iss``, ``aud`` or the expiry (``exp_offset``); ``key`` signs with another key (a bad signature)."""
+        now = int(time.time())
+        body = {"iss": tamper.get("iss", self.url), "sub": sub, "aud": tamper.get("aud", CLIENT_ID),
+                "iat": now, "exp": now + tamper.get("exp_offset", 300), "scope": "openid",
+                "acr": "http://eidas.europa.eu/LoA/substantial", **(claims or {})}
+        if alg == "HS256":
+            return jwt.encode(body, CLIENT_SECRET, algorithm="HS256", headers={"kid": kid or self.kid})
+        return jwt.encode(body, key or self.key, algorithm=alg, headers={"kid": kid or self.kid})
+
 
 def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
@@ -117,6 +130,7 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
                                  "code_challenge_methods_supported": ["S256"],
                                  "id_token_signing_alg_values_supported": ["RS256"]})
             elif url.path == "/jwks":
+                provider.jwks_requests += 1
                 self._json(200, provider.jwks())
             elif url.path == "/authorize":
                 provider.authorize_requests.append(query)

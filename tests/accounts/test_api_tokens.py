@@ -225,3 +225,90 @@ def test_bad_token_form_names_the_field(world):
     r = c.post("/nl/account/organisatie/gemeente-maastricht/api-sleutels/", {"name": "", "days": "9999"})
     assert r.status_code == 200 and not ApiToken.objects.exists()
     assert r.context["form"].errors.keys() >= {"name", "scopes", "days"}
+
+
+# --- the matrix over the API's writes -------------------------------------------------------------------
+# Every write operation on an object of Maastricht (made by anna, coördinator), labelled and shared as above,
+# by every viewer, with a browser session and with a token that has every scope. Only the owner writes: the
+# author (coördinator) succeeds, Maastricht's lezer gets a 403 (own object, role too low), every other
+# organisation a 404 — also when the object is shared with it (visible is not writable) — and a token never
+# acts as a TLP:RED recipient or author (404 for everyone). A refused write changes nothing (no audit event)
+# and its answer does not contain the object.
+
+SCORES = {"2.1": "0", "2.2": "0", "2.3": "0", "3.1": "C", "5.1": "B", "5.2": "0", "5.3": "A", "L.1": "0", "L.2": "B"}
+SCEN = {"road": "cybercrime", "lane": "oov", "threat_actor": "cybercrimineel"}
+
+WRITES = [  # (object, method, path, body)
+    ("incident", "patch", "/api/v1/incidents/{uuid}", {"status": "in-behandeling"}),
+    ("incident", "post", "/api/v1/sharing/cases/from-incident/{uuid}", None),
+    ("measure", "patch", "/api/v1/actions/measures/{uuid}", {"status": "in-uitvoering"}),
+    ("case", "patch", "/api/v1/sharing/cases/{uuid}", {"outcome": "matrix"}),
+    ("case", "post", "/api/v1/sharing/cases/{uuid}/share", {"purpose": "matrix-doel"}),
+    ("case", "post", "/api/v1/sharing/cases/{uuid}/withdraw", None),
+    ("approach", "patch", "/api/v1/sharing/approaches/{uuid}", {"lessons": "matrix"}),
+    ("approach", "post", "/api/v1/sharing/approaches/{uuid}/share", {"purpose": "matrix-doel"}),
+    ("approach", "post", "/api/v1/sharing/approaches/{uuid}/withdraw", None),
+    ("scenario", "patch", "/api/v1/risks/scenarios/{uuid}", {"risk_owner": "matrix"}),
+    ("scenario", "post", "/api/v1/risks/scenarios/{uuid}/assessments", {"likelihood": "B", "impact": SCORES}),
+    ("draft", "patch", "/api/v1/risks/assessments/{uuid}", {"likelihood": "C"}),
+]
+
+
+def _write_target(world, kind: str, tlp: str, share: dict):
+    from cyberbeeld.actions.services import measure_save
+    from cyberbeeld.risks import services as risks
+    from cyberbeeld.sharing import services as sharing
+
+    title = f"{tlp} schrijfmatrix {kind}"
+    data = {"title": title, "tlp": tlp}
+    if kind == "incident":
+        return make(world, tlp, **share), f"{tlp} matrix"
+    if kind == "measure":
+        obj = measure_save(by=world.anna, owner=world.maastricht, data=data)
+    elif kind == "case":
+        obj = sharing.case_save(by=world.anna, owner=world.maastricht, data={**data, "legal_basis": "publieke-taak",
+                                                                            "purpose": "leren"})
+    elif kind == "approach":
+        obj = sharing.approach_save(by=world.anna, owner=world.maastricht,
+                                    data={**data, "legal_basis": "publieke-taak", "purpose": "leren"})
+    else:
+        obj = risks.scenario_save(by=world.anna, owner=world.maastricht, data={**data, **SCEN})
+    if share:
+        services.share_set(by=world.anna, obj=obj, tlp=tlp, **share)
+    if kind == "draft":
+        return risks.assessment_save(by=world.anna, scenario=obj, data={"likelihood": "A", "impact": SCORES}), title
+    return obj, title
+
+
+@pytest.mark.parametrize("mode", ["session", "token"])
+@pytest.mark.parametrize("tlp,share", sorted(EXPECTED))
+def test_write_matrix_over_sessions_and_tokens(world, taxonomy, tlp, share, mode):
+    import json
+
+    kwargs = {"none": {}, "region": {"region": True}, "community": {"community": True},
+              "named_police": {"organisations": [world.politie]}, "recipient_paul": {"recipients": [world.paul]}}[share]
+    clients = {}
+    for name, (username, org) in VIEWERS.items():
+        user = getattr(world, username)
+        clients[name] = session(user) if mode == "session" else bearer(token_for(user, getattr(world, org),
+                                                                                 tokens.SCOPES))
+    red_for_token = mode == "token" and tlp == "red"
+    for kind, method, path, body in WRITES:
+        obj, title = _write_target(world, kind, tlp, kwargs)
+        url = path.format(uuid=obj.uuid)
+        if path.endswith("/share"):  # the share form allows the whole community only with TLP:GREEN
+            body = {**body, "community": tlp == "green" and share == "community"}
+        # the author last: a successful withdraw or share changes who may see the object
+        for name in ("same_org", "same_region_gemeente", "police_same_region", "other_region", "author"):
+            events = AuditEvent.objects.count()
+            r = getattr(clients[name], method)(url, json.dumps(body or {}), content_type="application/json")
+            if name == "author" and not red_for_token:
+                assert r.status_code in (200, 201), (kind, url, name, r.content)
+                assert AuditEvent.objects.count() > events
+                continue
+            # Maastricht's lezer sees its own non-RED objects (a RED one is for its author and recipients)
+            expected = 403 if name == "same_org" and tlp != "red" else 404
+            assert r.status_code == expected, (kind, url, name, mode, r.status_code, r.content)
+            assert r["Content-Type"] == "application/problem+json"
+            assert title.encode() not in r.content and b"matrix" not in r.content
+            assert AuditEvent.objects.count() == events, (kind, url, name)

@@ -23,7 +23,8 @@ REQUIRED = ("ISSUER", "AUTHORIZATION_ENDPOINT", "TOKEN_ENDPOINT", "JWKS_ENDPOINT
             "CLIENT_SECRET", "ORGANISATION_CLAIM", "ORGANISATION_MAPPING")
 # Every variable that switches single sign-on on: one of them set means all required ones must be.
 ALL = (*REQUIRED, "USERINFO_ENDPOINT", "SCOPES", "SIGN_ALGO", "ACR_VALUES", "REQUIRED_ACR", "PROVIDER_NAME",
-       "USERNAME_CLAIM", "EMAIL_CLAIM", "GIVEN_NAME_CLAIM", "FAMILY_NAME_CLAIM", "TIMEOUT", "LEEWAY")
+       "USERNAME_CLAIM", "EMAIL_CLAIM", "GIVEN_NAME_CLAIM", "FAMILY_NAME_CLAIM", "TIMEOUT", "LEEWAY",
+       "API_AUDIENCE", "JWKS_CACHE_SECONDS")
 ROLES = ("lezer", "bewerker", "coordinator", "beheerder")
 ROLE_RANK = {role: i for i, role in enumerate(ROLES)}
 SIGN_ALGOS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
@@ -51,6 +52,8 @@ class OidcConfig:
     family_name_claim: str = "family_name"
     timeout: float = 10.0
     leeway: int = 60
+    api_audience: str = ""  # the ``aud`` of access tokens for the API (default: the client id)
+    jwks_cache_seconds: int = 300
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -111,7 +114,7 @@ def read(environ: Mapping[str, str]) -> tuple[OidcConfig | None, list[str]]:
     if "openid" not in scopes.split():
         problems.append(f"{PREFIX}SCOPES moet 'openid' bevatten / must contain 'openid'")
     numbers: dict[str, float] = {}
-    for name, default in (("TIMEOUT", 10.0), ("LEEWAY", 60.0)):
+    for name, default in (("TIMEOUT", 10.0), ("LEEWAY", 60.0), ("JWKS_CACHE_SECONDS", 300.0)):
         try:
             numbers[name] = float(get(name) or default)
         except ValueError:
@@ -133,6 +136,7 @@ def read(environ: Mapping[str, str]) -> tuple[OidcConfig | None, list[str]]:
         given_name_claim=get("GIVEN_NAME_CLAIM") or "given_name",
         family_name_claim=get("FAMILY_NAME_CLAIM") or "family_name",
         timeout=numbers["TIMEOUT"], leeway=int(numbers["LEEWAY"]),
+        api_audience=get("API_AUDIENCE"), jwks_cache_seconds=max(0, int(numbers["JWKS_CACHE_SECONDS"])),
     )
     return config, []
 

@@ -125,8 +125,16 @@ def bind_token(user: Any, organisation_id: int, role: str) -> Actor:
     """A request authenticated by an API token (``accounts.tokens``): ``user`` (the token's maker) acts
     for the token's organisation only, with at most ``role``, and never as a TLP:RED recipient (a token
     acts as its organisation, not as a person). Every rule below then applies unchanged."""
-    actor = Actor(None, organisation_ids=[organisation_id])
-    actor.roles = {organisation_id: role}
+    return bind_organisations(user, {organisation_id: role})
+
+
+def bind_organisations(user: Any, roles: dict[int, str]) -> Actor:
+    """A request authenticated by a bearer credential acts for exactly these organisations with these roles
+    (an API token: one; an OIDC access token: those its claims map to, as the login maps them), and never as a
+    TLP:RED recipient or author: a bearer credential can be replayed by a machine, RED is for a person in a
+    browser session."""
+    actor = Actor(None, organisation_ids=list(roles))
+    actor.roles = dict(roles)
     user._cyberbeeld_actor = actor
     return actor
 
@@ -184,6 +192,11 @@ def can_view(user: Any, obj: Model) -> bool:
 def can_change(user: Any, obj: Any) -> bool:
     """Only members of the owning organisation with at least the role bewerker change an object."""
     return actor_for(user).has_role(obj.owner_id, Role.BEWERKER)
+
+
+def owns(user: Any, obj: Any) -> bool:
+    """Is the object's owner one of the organisations the user acts for (whatever the role)?"""
+    return obj.owner_id in actor_for(user).org_ids
 
 
 def can_create_in(user: Any, organisation: Organisation | None) -> bool:

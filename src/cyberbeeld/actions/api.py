@@ -160,6 +160,5 @@ def measure_create(request: HttpRequest, payload: MeasureIn) -> Any:
               summary="Maatregel bijwerken / update a measure (only the fields sent)")
 def measure_update(request: HttpRequest, uuid: UUID, payload: MeasurePatch) -> Any:
     m = selectors.measure_get(request.user, uuid)
-    if not policy.can_change(request.user, m):
-        raise problems.ApiProblem(403, "role")
+    api_forms.require_writable(owned=policy.owns(request.user, m), allowed=policy.can_change(request.user, m))
     return Status(200, _measure(_measure_write(request, payload.dict(exclude_unset=True), m)))

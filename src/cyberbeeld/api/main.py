@@ -24,7 +24,27 @@ class ProblemAPI(NinjaAPI):
     """The API whose OpenAPI document lists, per operation, the problem+json answers it can give."""
 
     def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None) -> Any:
-        return problems.document(super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params))
+        schema = problems.document(super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params))
+        return _document_scopes(schema)
+
+
+def _document_scopes(schema: dict[str, Any]) -> dict[str, Any]:
+    """Every operation names the API-token scope it needs (``x-cyberbeeld-scope``, and a line in its
+    description): ``<family>:read`` for GET, ``<family>:write`` for any other method (``write`` includes
+    ``read``); none for reference data and /me. An OIDC access token has no scopes: the person's roles decide."""
+    from .auth import SAFE, family_of
+
+    for path, item in schema.get("paths", {}).items():
+        family = family_of(path if path.startswith("/api/v1/") else "/api/v1" + path)
+        for method, op in item.items():
+            if not isinstance(op, dict) or "responses" not in op:
+                continue
+            scope = f"{family}:{'read' if method.upper() in SAFE else 'write'}" if family else None
+            op["x-cyberbeeld-scope"] = scope
+            line = (f"API-sleutel: bereik `{scope}` / API token: scope `{scope}`" if scope else
+                    "API-sleutel: elk geldig bereik / API token: any valid scope")
+            op["description"] = (op.get("description", "") + "\n\n" + line).strip()
+    return schema
 
 
 api = ProblemAPI(

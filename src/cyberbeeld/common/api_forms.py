@@ -54,13 +54,25 @@ def refuse_nul(value: Any, field: str = "") -> None:
 
 
 def bind(form_factory: Callable[..., forms.BaseForm], payload: dict[str, Any], *,
-         lookups: dict[str, Callable[[Any], Any]] | None = None, refused: tuple[str, ...] = ()) -> forms.BaseForm:
+         lookups: dict[str, Callable[[Any], Any]] | None = None, refused: tuple[str, ...] = (),
+         rename: dict[str, str] | None = None) -> forms.BaseForm:
     """A bound form: the unbound form's values with ``payload`` laid over them (codes looked up).
 
     ``form_factory(data)`` makes the form (``data=None``: unbound). A payload field the form leaves out for
     this caller (e.g. the label, for someone who may not share) is a 403 problem naming the field; a code that
-    does not exist, or a form error, a 422."""
+    does not exist, or a form error, a 422. ``rename`` maps the API's field names to the form's (``forms`` →
+    ``form_set``); every problem names the field as the API does."""
     refuse_nul(payload)
+    if rename:
+        back = {form_name: api_name for api_name, form_name in rename.items()}
+        payload = {rename.get(k, k): v for k, v in payload.items()}
+        try:
+            return bind(form_factory, payload, lookups=lookups, refused=refused)
+        except problems.ApiProblem as exc:
+            for error in exc.errors:
+                if error.get("field") in back:
+                    error["field"] = back[error["field"]]
+            raise
     unbound = form_factory(None)
     data = shown_values(unbound)
     errors = []
@@ -84,3 +96,15 @@ def bind(form_factory: Callable[..., forms.BaseForm], payload: dict[str, Any], *
     if not form.is_valid():
         raise problems.ApiProblem(422, "invalid", errors=problems.form_errors(form))
     return form
+
+
+def require_writable(*, owned: bool, allowed: bool) -> None:
+    """An API write on an existing object: another organisation's object is a 404 even when it is shared with
+    the caller (the same answer as for a missing one: an organisation never writes another's object); a member
+    of the owner whose role (or token) does not allow it gets a 403."""
+    from django.http import Http404
+
+    if not owned:
+        raise Http404
+    if not allowed:
+        raise problems.ApiProblem(403, "role")

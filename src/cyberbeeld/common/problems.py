@@ -53,6 +53,27 @@ DETAILS: dict[str, tuple[str, str]] = {
     "nul": ("Het verzoek bevat een NUL-teken; dat is nergens toegestaan.",
             "The request contains a NUL character, which is never allowed."),
     "busy": ("De database is bezet; probeer het zo opnieuw.", "The database is busy; try again shortly."),
+    # OIDC access tokens (accounts.oidc_bearer)
+    "oidc-malformed": ("Het toegangstoken is geen geldig JWT.", "The access token is not a valid JWT."),
+    "oidc-invalid": ("Het toegangstoken is ongeldig.", "The access token is invalid."),
+    "oidc-algorithm": ("Het toegangstoken is niet ondertekend met het ingestelde algoritme.",
+                       "The access token is not signed with the configured algorithm."),
+    "oidc-signature": ("De handtekening van het toegangstoken klopt niet.",
+                       "The access token's signature does not verify."),
+    "oidc-expired": ("Het toegangstoken is verlopen.", "The access token has expired."),
+    "oidc-audience": ("Het toegangstoken is niet voor deze API bestemd (audience).",
+                      "The access token is not meant for this API (audience)."),
+    "oidc-issuer": ("Het toegangstoken komt niet van de ingestelde identiteitsprovider.",
+                    "The access token was not issued by the configured identity provider."),
+    "oidc-acr": ("Het betrouwbaarheidsniveau van het toegangstoken is te laag voor Cyberbeeld.",
+                 "The assurance level of the access token is too low for Cyberbeeld."),
+    "oidc-organisation": ("Uw organisatie is niet aangesloten op deze Cyberbeeld-omgeving.",
+                          "Your organisation is not connected to this Cyberbeeld environment."),
+    "oidc-person": ("Onbekende persoon: meld u eerst één keer aan via de browser.",
+                    "Unknown person: sign in through the browser once first."),
+    "oidc-inactive": ("Dit account is uitgeschakeld.", "This account is disabled."),
+    "oidc-unavailable": ("De sleutels van de identiteitsprovider zijn niet bereikbaar; probeer het zo opnieuw.",
+                         "The identity provider's keys cannot be fetched; try again shortly."),
 }
 
 
@@ -174,8 +195,9 @@ def documented(*statuses: int) -> dict[int, type[Problem]]:
 def document(schema: dict[str, Any]) -> dict[str, Any]:
     """Every operation of the OpenAPI document lists the problems it can answer with, as
     ``application/problem+json``: 400 (a NUL character anywhere, a body that is not JSON), 401 and 403 (no
-    or a refused token, a scope or role that does not allow it) always; 404 where the path names an
-    object; 422 where there are parameters or a body."""
+    or a refused token, a scope or role that does not allow it) and 503 (the database busy, the identity
+    provider's keys unreachable for an OIDC access token) always; 404 where the path names an object; 422
+    where there are parameters or a body."""
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     for name, sub in problem_schema.pop("$defs", {}).items():
@@ -186,7 +208,7 @@ def document(schema: dict[str, Any]) -> dict[str, Any]:
         for op in item.values():
             if not isinstance(op, dict) or "responses" not in op:
                 continue
-            statuses = {400, 401, 403}
+            statuses = {400, 401, 403, 503}
             if "{" in path:
                 statuses.add(404)
             if op.get("parameters") or op.get("requestBody"):

@@ -153,7 +153,6 @@ def incident_create(request: HttpRequest, payload: IncidentIn) -> Any:
               summary="Incident bijwerken / update an incident (only the fields sent)")
 def incident_update(request: HttpRequest, uuid: UUID, payload: IncidentPatch) -> Any:
     inc = selectors.incident_get(request.user, uuid)
-    if not policy.can_change(request.user, inc):
-        raise problems.ApiProblem(403, "role")
+    api_forms.require_writable(owned=policy.owns(request.user, inc), allowed=policy.can_change(request.user, inc))
     return Status(200, _out(request.user, _write(request, payload.dict(exclude_unset=True), inc)))
 
