@@ -432,10 +432,10 @@ def _finish(
     n_h = len(h_labels)
     dom_keys = [f"_d{i}" for i in range(len(by_cols))]
     if dom_keys:
+        # A row with a missing by value belongs to no reported domain (svyby leaves that group
+        # out) but stays in the design: it is calibrated and its zero scores enter the variance.
+        # Its group is estimated like any other and left out of the result.
         dom_frame = fr[dom_keys]
-        if (dom_frame == "__NA__").any().any():
-            bad = next(by_cols[i] for i, k in enumerate(dom_keys) if (fr[k] == "__NA__").any())
-            raise SurveyDesignError("missing value in a domain column", column=bad)
         d_code, d_uniques = pd.factorize(pd.MultiIndex.from_frame(dom_frame), sort=True)
         d_labels = list(d_uniques)
     else:
@@ -654,6 +654,8 @@ def _finish(
     rows: list[dict[str, Any]] = []
     for di, lab in enumerate(d_labels):
         lab_t = lab if isinstance(lab, tuple) else (lab,)
+        if "__NA__" in lab_t:
+            continue  # a missing by value (see above)
         for k, (_, var_name, shown) in enumerate(stats):
             row: dict[str, Any] = dict(zip(by_cols, lab_t, strict=True))
             row.update(
