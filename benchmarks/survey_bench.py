@@ -185,19 +185,36 @@ cat(sprintf('{"plain": %.6f, "rake": %.6f, "raked": %.6f, "rows": %d, "domains":
 """
 
 
+# The measured process is started by this small launcher, not by the benchmark itself: Linux
+# keeps a process's peak RSS across exec, so a child of the benchmark (which holds the
+# 2,000,000-row frame) would report the benchmark's own memory as its peak.
+LAUNCHER = """
+import json, os, subprocess, sys, time
+t0 = time.perf_counter()
+proc = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(proc.pid, 0)
+seconds = time.perf_counter() - t0
+with open(sys.argv[1], "w") as f:
+    json.dump({"seconds": seconds, "maxrss_kb": usage.ru_maxrss, "code": os.waitstatus_to_exitcode(status)}, f)
+"""
+
+
 def _run_peak(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS in MB (from wait4) and stdout of a fresh process."""
-    with tempfile.TemporaryFile("w+") as out_f, tempfile.TemporaryFile("w+") as err_f:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out_f, stderr=err_f, env=env, text=True)
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(status)
+    """Wall seconds, peak RSS in MB (from wait4, in a small launcher) and stdout of a fresh process."""
+    with (
+        tempfile.TemporaryFile("w+") as out_f,
+        tempfile.TemporaryFile("w+") as err_f,
+        tempfile.NamedTemporaryFile("r", suffix=".json") as measured,
+    ):
+        subprocess.run(
+            [sys.executable, "-c", LAUNCHER, measured.name, *cmd], stdout=out_f, stderr=err_f, env=env, check=True
+        )
+        result = json.loads(Path(measured.name).read_text())
         out_f.seek(0)
         err_f.seek(0)
-        if proc.returncode != 0:
+        if result["code"] != 0:
             raise SystemExit(f"benchmark step failed: {' '.join(cmd[:4])}\n{err_f.read()[-2000:]}")
-        return seconds, usage.ru_maxrss / 1024, out_f.read()
+        return float(result["seconds"]), result["maxrss_kb"] / 1024, out_f.read()
 
 
 def _loadavg() -> str:
