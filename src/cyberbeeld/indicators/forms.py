@@ -51,7 +51,7 @@ class SurveyUploadForm(StyledFormMixin, forms.Form):
     margin_2 = forms.FileField(label=_("Populatiemarge 2 (CSV, optioneel)"), required=False)
     margin_3 = forms.FileField(label=_("Populatiemarge 3 (CSV, optioneel)"), required=False)
     bounds = forms.CharField(label=_("Grenzen voor de gewichtsfactor (optioneel)"), max_length=50, required=False,
-                             help_text=_("Twee getallen, laag en hoog, bijv. 0,5;2 of 0.5,2 (alleen bij kalibreren)."))
+                             help_text=_("Twee getallen, laag en hoog, gescheiden door een puntkomma, bijv. 0,5;2 (alleen bij kalibreren)."))
 
     MARGIN_FIELDS = ("margin_1", "margin_2", "margin_3")
 

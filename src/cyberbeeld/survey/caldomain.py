@@ -620,7 +620,7 @@ def _finish(
                 "but no respondents"
             )
     if agg.xcols:
-        est, variance, n_dom = _greg_continuous(
+        est, zsums, n_dom = _greg_continuous(
             agg,
             stats,
             col_index,
@@ -638,7 +638,7 @@ def _finish(
             unit_code if clustered else None,
             stratum_of_unit if clustered else None,
         )
-        variance = _stratum_variance(variance[0], variance[1], nh, f_h, design, h_labels)
+        variance = _stratum_variance(zsums[0], zsums[1], nh, f_h, design, h_labels)
     else:
         if calibration.method == "rake":
             cal = rake(
@@ -876,7 +876,7 @@ def _greg_continuous(
     calibration: Calibration,
     unit_code: npt.NDArray[np.intp] | None,
     stratum_of_unit: npt.NDArray[np.intp] | None,
-) -> tuple[FloatArray, tuple[FloatArray, FloatArray], FloatArray]:
+) -> tuple[Any, tuple[Any, Any], Any]:
     """GREG (linear, unbounded) to margins and totals of continuous variables, from the group sums.
 
     With ``phi_i = (1, x'_i)`` (the continuous variables centred, ``x' = x - c``) the calibration
@@ -965,7 +965,7 @@ def _greg_continuous(
     # ------------------------------------------------------------ point estimates
     gw = np.einsum("rp,rp->r", gam_r, phi1)
     w_d = np.bincount(d_code, weights=gw, minlength=n_d)
-    n_dom = np.bincount(d_code, weights=counts, minlength=n_d)
+    n_dom = np.bincount(d_code, weights=counts, minlength=n_d).astype(np.float64)
     ty = np.einsum("rp,ryp->ry", gam_r, b1)
     est = np.zeros((n_d, n_y))
     mprime = np.zeros((n_d, n_y))
