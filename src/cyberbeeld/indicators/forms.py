@@ -51,7 +51,7 @@ class SurveyUploadForm(StyledFormMixin, forms.Form):
     margin_2 = forms.FileField(label=_("Populatiemarge 2 (CSV, optioneel)"), required=False)
     margin_3 = forms.FileField(label=_("Populatiemarge 3 (CSV, optioneel)"), required=False)
     bounds = forms.CharField(label=_("Grenzen voor de gewichtsfactor (optioneel)"), max_length=50, required=False,
-                             help_text=_("Twee getallen, laag en hoog, gescheiden door een puntkomma, bijv. 0,5;2 (alleen bij kalibreren)."))
+                             help_text=_("Twee getallen, laag (tussen 0 en 1) en hoog (boven 1), gescheiden door een puntkomma; alleen bij kalibreren."))
 
     MARGIN_FIELDS = ("margin_1", "margin_2", "margin_3")
 
@@ -91,7 +91,7 @@ class SurveyUploadForm(StyledFormMixin, forms.Form):
         try:
             lo, hi = (float(x.strip().replace(",", ".")) for x in parts)
         except ValueError:
-            raise forms.ValidationError(_("Geef twee getallen, laag en hoog, bijv. 0,5;2.")) from None
+            raise forms.ValidationError(_("Geef twee getallen, laag en hoog, gescheiden door een puntkomma.")) from None
         if not 0 <= lo < 1 < hi:
             raise forms.ValidationError(_("De ondergrens moet tussen 0 en 1 liggen en de bovengrens boven 1."))
         return lo, hi
