@@ -63,11 +63,15 @@ def test_help_and_usage_errors_import_nothing_heavy(argv: list[str]) -> None:
 
 
 def test_the_probe_sees_heavy_imports(tmp_path: Path) -> None:
-    """The check above can fail: a real estimate does import them."""
+    """The check above can fail: a real estimate does import them.
+
+    (A ratio: means and totals of an element sample take the one-query path of survey/lean.py,
+    which imports neither pandas nor Ibis -- tests/survey/test_lean.py.)
+    """
     data = tmp_path / "d.csv"
     pd.DataFrame({"w": [1.0, 2.0, 3.0], "y": [1.0, 2.0, 4.0]}).to_csv(data, index=False)
     result = _probe(
-        ["estimate", str(data), "--weights", "w", "--mean", "y", "--out", str(tmp_path / "o.csv")]
+        ["estimate", str(data), "--weights", "w", "--ratio", "y:w", "--out", str(tmp_path / "o.csv")]
     )
     assert result["code"] == 0
     assert {"pandas", "ibis", "duckdb"} <= set(result["heavy"])  # type: ignore[arg-type]

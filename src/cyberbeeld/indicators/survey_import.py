@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from cyberbeeld import inputs
 from cyberbeeld.accounts import audit
@@ -29,6 +30,66 @@ from .models import ImportBatch, Indicator, Observation, Source, Unit
 
 class SurveyImportError(Exception):
     """Refused: the message names the column and, where known, the first offending row."""
+
+
+class MarginError(Exception):
+    """A population margin file cannot be used: the message names the file, row and field."""
+
+
+def parse_margin(content: bytes, file_name: str) -> tuple[tuple[str, ...], dict[tuple[str, ...], float]]:
+    """A population margin: header ``COL[,COL2],COUNT`` (the count last), one row per category.
+
+    The same format as ``cyberbeeld estimate --rake COL=FILE``, with the columns taken from the
+    header.  Returns the margin's columns and the population count per category (labels as text).
+    """
+    import csv
+
+    try:
+        text, _encoding = inputs.decode(content, file_name)
+    except inputs.InputRefused as exc:
+        raise MarginError(exc.nl) from None
+    delimiter = ";" if text[:4096].count(";") > text[:4096].count(",") else ","
+    rows = list(csv.reader(text.splitlines(), delimiter=delimiter))
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        raise MarginError(_("%(file)s, rij 1: het bestand is leeg (verwacht een kopregel zoals 'leeftijd,aantal').")
+                          % {"file": file_name})
+    header = [h.strip() for h in rows[0]]
+    if len(header) < 2 or not all(header):
+        raise MarginError(_("%(file)s, rij 1: verwacht een of twee kolommen en als laatste het populatieaantal, "
+                            "niet '%(header)s'.") % {"file": file_name, "header": ",".join(header)})
+    columns, count_field = tuple(header[:-1]), header[-1]
+    if len(columns) > 2:
+        raise MarginError(_("%(file)s, rij 1: hoogstens twee kolommen per marge, gevonden: %(columns)s.")
+                          % {"file": file_name, "columns": ", ".join(columns)})
+    totals: dict[tuple[str, ...], float] = {}
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            raise MarginError(_("%(file)s, rij %(row)s: %(found)s velden, verwacht %(expected)s.")
+                              % {"file": file_name, "row": number, "found": len(row), "expected": len(header)})
+        key = tuple(cell.strip() for cell in row[:-1])
+        for column, value in zip(columns, key, strict=True):
+            if not value:
+                raise MarginError(_("%(file)s, rij %(row)s, kolom '%(column)s': lege categorie.")
+                                  % {"file": file_name, "row": number, "column": column})
+        raw = row[-1].strip()
+        try:
+            count = float(raw.replace(",", ".")) if delimiter == ";" else float(raw)
+        except ValueError:
+            raise MarginError(_("%(file)s, rij %(row)s, kolom '%(column)s': '%(value)s' is geen getal.")
+                              % {"file": file_name, "row": number, "column": count_field, "value": raw}) from None
+        if not (0 <= count < float("inf")):
+            raise MarginError(_("%(file)s, rij %(row)s, kolom '%(column)s': het populatieaantal moet 0 of meer zijn, "
+                                "niet %(value)s.") % {"file": file_name, "row": number, "column": count_field,
+                                                      "value": raw})
+        if key in totals:
+            raise MarginError(_("%(file)s, rij %(row)s: de categorie %(category)s staat er twee keer in.")
+                              % {"file": file_name, "row": number, "category": "/".join(key)})
+        totals[key] = count
+    if not totals:
+        raise MarginError(_("%(file)s, rij 2: geen categorieën.") % {"file": file_name})
+    return columns, totals
 
 
 @dataclass
@@ -91,9 +152,16 @@ def _check_weights(frame: Any, column: str, file_name: str) -> None:
 
 def import_survey_estimates(
     *, by: Any, organisation: Organisation, content: bytes, file_name: str, weights: str, area_column: str,
-    variables: list[str], period: str, strata: str = "", cluster: str = "", ci: str = "logit",
+    variables: list[str], period: str, strata: str = "", cluster: str = "", ci: str = "logit", fpc: str = "",
+    margins: list[tuple[tuple[str, ...], dict[tuple[str, ...], float]]] | None = None, calibration: str = "",
+    bounds: tuple[float, float] | None = None,
 ) -> SurveyImportResult:
     """Estimate the share (%) of 1/true in each variable per gemeente and store the estimates.
+
+    With ``margins`` and ``calibration`` (``rake``, ``linear``, ``raking`` or ``logit``) the design
+    weights are first raked or calibrated to the population margins (R's ``rake()`` /
+    ``calibrate()``), as ``cyberbeeld estimate --rake/--calibrate`` does; ``fpc`` is the design's
+    finite population correction column.
 
     Own survey estimates are the organisation's own figures: only a bewerker of a gemeente organisation
     uploads them, and only for that gemeente (``indicators.ownership``).
@@ -127,7 +195,9 @@ def import_survey_estimates(
             frame = pd.read_parquet(path) if suffix == ".parquet" else pd.read_csv(path, sep=delimiter)
         except Exception as exc:  # noqa: BLE001 - any reader failure is a user-facing file problem
             raise SurveyImportError(f"{file_name}: het bestand is niet te lezen als CSV of Parquet ({exc}).") from exc
-        for column in [weights, area_column, *variables, *([strata] if strata else []), *([cluster] if cluster else [])]:
+        margin_columns = [c for cols, _totals in (margins or []) for c in cols]
+        for column in [weights, area_column, *variables, *([strata] if strata else []), *([cluster] if cluster else []),
+                       *([fpc] if fpc else []), *margin_columns]:
             if column not in frame.columns:
                 raise SurveyImportError(f"kolom '{column}' ontbreekt in {file_name}")
         _check_weights(frame, weights, file_name)
@@ -144,14 +214,40 @@ def import_survey_estimates(
             raise SurveyImportError(
                 f"{file_name}, rij {row}, kolom '{area_column}': '{keys[foreign].iloc[0]}' is niet de gemeente van "
                 f"{organisation.name}; eigen onderzoek wordt alleen voor de eigen gemeente opgeslagen")
-        design = Design(weights=weights, strata=strata or None, ids=(cluster,) if cluster else ())
+        design = Design(weights=weights, strata=strata or None, ids=(cluster,) if cluster else (),
+                        fpc=(fpc,) if fpc else ())
+        requests = [Request("proportion", v) for v in variables]
         try:
-            table = estimate(frame, design, [Request("proportion", v) for v in variables], by=area_column, ci=ci)  # type: ignore[arg-type]
+            if margins:
+                table = _calibrated(frame, design, requests, margins, calibration, bounds, area_column, file_name)
+            else:
+                table = estimate(frame, design, requests, by=area_column, ci=ci)  # type: ignore[arg-type]
         except SurveyDesignError as exc:
             raise SurveyImportError(f"{file_name}: {exc}") from exc
     # The microdata is gone from disk here; only `table` (one row per domain × variable) remains.
     return _store(by=by, organisation=organisation, table=table, areas=areas, area_column=area_column,
                   period=period, file_name=file_name)
+
+
+def _calibrated(frame: Any, design: Any, requests: list[Any], margins: list[Any], method: str,
+                bounds: tuple[float, float] | None, area_column: str, file_name: str) -> Any:
+    """Proportions per gemeente on the raked or calibrated design (one aggregation pass)."""
+    from cyberbeeld.survey.caldomain import Calibration, Margin, calibrated_estimate
+    from cyberbeeld.survey.calibrate import CalibrationError
+
+    for variable in (r.variable for r in requests):
+        values = set(frame[variable].dropna().unique().tolist())
+        if not values <= {0, 1}:
+            raise SurveyImportError(_("%(file)s, kolom '%(column)s': bij wegen naar populatiemarges moet een "
+                                      "variabele 0/1 zijn.") % {"file": file_name, "column": variable})
+    try:
+        calibration = Calibration(tuple(Margin(cols, totals) for cols, totals in margins),
+                                  method=method or "rake",  # type: ignore[arg-type]
+                                  bounds=bounds or (float("-inf"), float("inf")))
+        return calibrated_estimate(frame, design, requests, calibration, by=area_column)
+    except CalibrationError as exc:
+        raise SurveyImportError(_("%(file)s: wegen naar de populatiemarges lukt niet: %(reason)s")
+                                % {"file": file_name, "reason": exc}) from exc
 
 
 @transaction.atomic

@@ -518,6 +518,8 @@ def survey_upload(request: HttpRequest) -> HttpResponse:
                 area_column=data["area_column"].strip(),
                 variables=[v.strip() for v in data["variables"].split(",") if v.strip()],
                 period=data["period"], strata=data["strata"].strip(), cluster=data["cluster"].strip(),
+                fpc=data["fpc"].strip(), margins=data["margins"], calibration=data["calibration"],
+                bounds=data["bounds"],
             )
         except SurveyImportError as exc:
             error = str(exc)

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -54,7 +54,7 @@ from cyberbeeld.survey.engine import TABLE_NAME, DataSource, Session, open_sessi
 from cyberbeeld.survey.errors import SurveyDesignError
 from cyberbeeld.survey.options import EngineName
 
-__all__ = ["Calibration", "Margin", "calibrated_estimate"]
+__all__ = ["Calibration", "Margin", "Total", "calibrated_estimate"]
 
 FloatArray = npt.NDArray[np.float64]
 Method = Literal["rake", "linear", "raking", "logit"]
@@ -91,6 +91,27 @@ class Margin:
 
 
 @dataclass(frozen=True)
+class Total:
+    """The population total of a numeric column, for GREG calibration (R's ``calibrate(~ ... + x)``).
+
+    Parameters
+    ----------
+    column : str
+        The numeric column (a continuous calibration variable).
+    total : float
+        Its population total.
+    """
+
+    column: str
+    total: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "total", float(self.total))
+        if not math.isfinite(self.total):
+            raise CalibrationError(f"the population total of {self.column} must be a finite number")
+
+
+@dataclass(frozen=True)
 class Calibration:
     """How the design weights are calibrated (R's ``rake()`` or ``calibrate()``).
 
@@ -107,6 +128,10 @@ class Calibration:
         R's ``calibrate(trim=)``.
     epsilon, maxit : optional
         Convergence: R's defaults (``rake``: 1 and 10; ``calibrate``: 1e-7 and 50).
+    totals : tuple of Total
+        Population totals of continuous variables, calibrated to along with the margins
+        (``formula = ~ m1 + m2 + ... + x1 + x2``): GREG, i.e. ``method="linear"`` without bounds
+        or trimming (the g-weight is then linear in ``x``, so the one pass still suffices).
     """
 
     margins: tuple[Margin, ...]
@@ -116,13 +141,24 @@ class Calibration:
     epsilon: float | None = None
     maxit: int | None = None
     force: bool = False
+    totals: tuple[Total, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "margins", tuple(self.margins))
+        object.__setattr__(self, "totals", tuple(self.totals))
         if not self.margins:
             raise CalibrationError("calibration needs at least one margin")
         if self.method not in ("rake", "linear", "raking", "logit"):
             raise CalibrationError(f"unknown calibration method {self.method!r}")
+        if self.totals:
+            bounded = any(math.isfinite(b) for b in self.bounds)
+            if self.method != "linear" or bounded or self.trim is not None:
+                raise CalibrationError(
+                    "totals of continuous variables need linear calibration (GREG) without bounds or trimming"
+                )
+            names = [t.column for t in self.totals]
+            if len(set(names)) != len(names) or set(names) & set(self.columns):
+                raise CalibrationError("a calibration variable appears twice")
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -277,7 +313,13 @@ def calibrated_estimate(
         raise SurveyDesignError("one fpc column expected", column=design.fpc[1])
     with open_session(data, engine, **engine_options) as session:
         present = set(session.table.columns)
-        needed = [*design.columns, *by_cols, *calibration.columns, *(v for _, v, _ in stats)]
+        needed = [
+            *design.columns,
+            *by_cols,
+            *calibration.columns,
+            *(t.column for t in calibration.totals),
+            *(v for _, v, _ in stats),
+        ]
         for col in needed:
             if col not in present:
                 raise SurveyDesignError("column not found in the data", column=col)
@@ -290,6 +332,23 @@ class _Aggregate:
     frame: pd.DataFrame
     columns: list[_Column]
     weighted: bool  # False: weights follow from the fpc (sums are of w0 = 1)
+    xcols: list[_Column] = field(default_factory=list)  # continuous calibration variables (centred)
+
+
+def _monomials(p: int, degree: int) -> list[tuple[int, ...]]:
+    """Every product of at most ``degree`` of ``p`` variables, as sorted index tuples (``()`` is 1)."""
+    out: list[tuple[int, ...]] = [()]
+    frontier: list[tuple[int, ...]] = [()]
+    for _ in range(degree):
+        frontier = [m + (k,) for m in frontier for k in range(m[-1] if m else 0, p)]
+        out += frontier
+    return out
+
+
+def _xname(power: int, alpha: tuple[int, ...], j: int | None = None, b: int = 0) -> str:
+    """Column of the sum of ``w0**power * prod(x'[alpha]) * y'_j**b``."""
+    base = f"g{power}_" + "_".join(map(str, alpha))
+    return base if j is None else f"{base}_y{j}_{b}"
 
 
 def _aggregate(
@@ -302,7 +361,8 @@ def _aggregate(
     sql = _Sql(session)
     schema = session.table.schema()
     variables = list(dict.fromkeys(variables))
-    ranges = _ranges(sql, [*variables, *design.fpc, *([design.weights] if design.weights else [])])
+    xnames = [t.column for t in calibration.totals]
+    ranges = _ranges(sql, [*variables, *xnames, *design.fpc, *([design.weights] if design.weights else [])])
     for c, (lo, hi, na) in ranges.items():
         if na:
             raise SurveyDesignError(f"{na} missing value(s)", column=c)
@@ -342,8 +402,15 @@ def _aggregate(
     inner.append(f"CAST(FLOOR({w} * {_lit(2.0**kw)}) AS BIGINT) AS _wi")
     if element:
         inner.append(f"CAST(FLOOR({w} * {w} * {_lit(2.0**kw2)}) AS BIGINT) AS _wi2")
-    if any(not c.binary for c in cols):
+    xcols: list[_Column] = []
+    for x in xnames:
+        lo, hi, _ = ranges[x]
+        centre = (lo + hi) / 2
+        xcols.append(_Column(x, centre, max(abs(hi - centre), abs(lo - centre), 1e-300), False))
+    if any(not c.binary for c in cols) or xcols:
         inner.append(f"{w} AS _w")
+    for k, xc in enumerate(xcols):
+        inner.append(f"({sql.num(xc.name)} - {_lit(xc.centre)}) AS _x{k}")
     for j, col in enumerate(cols):
         if col.binary:
             inner.append(f"CAST({sql.q(col.name)} AS BIGINT) AS _y{j}")
@@ -380,6 +447,31 @@ def _aggregate(
         ):
             shifts[name] = _shift_for(bound)
             aggs[name] = _exact_sum(expr, shifts[name], sql.spark)
+    if xcols:  # sums of w0^a x'^alpha y'^b for GREG with continuous variables (see _greg_continuous)
+        p = len(xcols)
+
+        def xsum(power: int, alpha: tuple[int, ...], j: int | None = None, b: int = 0) -> None:
+            name = _xname(power, alpha, j, b)
+            terms = ["_w"] * power + [f"_x{k}" for k in alpha] + ([f"_y{j}"] * b if j is not None else [])
+            bound = wbound**power * math.prod(xcols[k].bound for k in alpha)
+            if j is not None:
+                bound *= (1.0 if cols[j].binary else cols[j].bound) ** b
+            shifts[name] = _shift_for(bound)
+            aggs[name] = _exact_sum(" * ".join(terms), shifts[name], sql.spark)
+
+        for alpha in _monomials(p, 2)[1:]:
+            xsum(1, alpha)
+        for j in range(len(cols)):
+            for alpha in _monomials(p, 1)[1:]:
+                xsum(1, alpha, j, 1)
+        if element:
+            for alpha in _monomials(p, 4)[1:]:
+                xsum(2, alpha)
+            for j in range(len(cols)):
+                for alpha in _monomials(p, 3)[1:]:
+                    xsum(2, alpha, j, 1)
+                for alpha in _monomials(p, 2)[1:]:
+                    xsum(2, alpha, j, 2)
     if design.fpc:
         aggs["_flo"] = "MIN(_f)"
         aggs["_fhi"] = "MAX(_f)"
@@ -409,7 +501,7 @@ def _aggregate(
     for name, shift in shifts.items():
         exact = np.array([0.0 if v is None else float(v) for v in frame[name]], dtype=np.float64)
         frame[name] = exact * 2.0**-shift  # float(text) is correctly rounded; 2**-shift is exact
-    return _Aggregate(frame, cols, design.weights is not None)
+    return _Aggregate(frame, cols, design.weights is not None, xcols)
 
 
 # ----------------------------------------------------------------------------- NumPy part
@@ -432,10 +524,10 @@ def _finish(
     n_h = len(h_labels)
     dom_keys = [f"_d{i}" for i in range(len(by_cols))]
     if dom_keys:
+        # A row with a missing by value belongs to no reported domain (svyby leaves that group
+        # out) but stays in the design: it is calibrated and its zero scores enter the variance.
+        # Its group is estimated like any other and left out of the result.
         dom_frame = fr[dom_keys]
-        if (dom_frame == "__NA__").any().any():
-            bad = next(by_cols[i] for i, k in enumerate(dom_keys) if (fr[k] == "__NA__").any())
-            raise SurveyDesignError("missing value in a domain column", column=bad)
         d_code, d_uniques = pd.factorize(pd.MultiIndex.from_frame(dom_frame), sort=True)
         d_labels = list(d_uniques)
     else:
@@ -527,124 +619,145 @@ def _finish(
                 f"category {'/'.join(which[0])} of {'×'.join(m.columns)} has a population count "
                 "but no respondents"
             )
-    if calibration.method == "rake":
-        cal = rake(
-            w0_cell,
+    if agg.xcols:
+        est, zsums, n_dom = _greg_continuous(
+            agg,
+            stats,
+            col_index,
+            scaled,
+            counts,
+            cell_code,
+            d_code,
+            h_code,
+            n_c,
+            n_d,
+            n_h,
             margin_codes,
             margin_totals,
-            epsilon=1.0 if calibration.epsilon is None else calibration.epsilon,
-            maxit=10 if calibration.maxit is None else calibration.maxit,
+            calibration,
+            unit_code if clustered else None,
+            stratum_of_unit if clustered else None,
         )
-        g_cell = cal.weights / w0_cell
-        adj = cal.adjustments[-1]
-        assert isinstance(adj, RakingAdjustment)
-        rho = [psw / w0_cell for psw in adj.weights]
-        xmat = None
+        variance = _stratum_variance(zsums[0], zsums[1], nh, f_h, design, h_labels)
     else:
-        sizes = [t.shape[0] for t in margin_totals]
-        xmat = margin_model_matrix(margin_codes, sizes)
-        pop = margin_population_totals(margin_totals)
-        cal = calibrate(
-            w0_cell,
-            xmat,
-            pop,
-            calfun=calibration.method,
-            bounds=calibration.bounds,
-            trim=calibration.trim,
-            epsilon=1e-7 if calibration.epsilon is None else calibration.epsilon,
-            maxit=50 if calibration.maxit is None else calibration.maxit,
-            force=calibration.force,
-        )
-        g_cell = cal.g
-        rho = []
-    g_row = g_cell[cell_code]
-
-    # ---------------------------------------------------------------- point estimates
-    n_y = len(stats)
-    W_d = np.bincount(d_code, weights=g_row * s1, minlength=n_d)
-    n_dom = np.bincount(d_code, weights=counts, minlength=n_d)
-    est = np.zeros((n_d, n_y))
-    mprime = np.zeros((n_d, n_y))  # the centre of the score, in centred units
-    scale = np.zeros((n_d, n_y))  # s_d: 1/W_d for means, 1 for totals
-    for k, (stat, vname, _) in enumerate(stats):
-        col = cols[col_index[vname]]
-        j = col_index[vname]
-        t_d = np.bincount(d_code, weights=g_row * scaled(f"s1y{j}", 1), minlength=n_d)
-        if stat == "mean":
-            mprime[:, k] = t_d / W_d
-            est[:, k] = col.centre + mprime[:, k]
-            scale[:, k] = 1.0 / W_d
+        if calibration.method == "rake":
+            cal = rake(
+                w0_cell,
+                margin_codes,
+                margin_totals,
+                epsilon=1.0 if calibration.epsilon is None else calibration.epsilon,
+                maxit=10 if calibration.maxit is None else calibration.maxit,
+            )
+            g_cell = cal.weights / w0_cell
+            adj = cal.adjustments[-1]
+            assert isinstance(adj, RakingAdjustment)
+            rho = [psw / w0_cell for psw in adj.weights]
+            xmat = None
         else:
-            mprime[:, k] = -col.centre
-            est[:, k] = t_d + col.centre * W_d
-            scale[:, k] = 1.0
+            sizes = [t.shape[0] for t in margin_totals]
+            xmat = margin_model_matrix(margin_codes, sizes)
+            pop = margin_population_totals(margin_totals)
+            cal = calibrate(
+                w0_cell,
+                xmat,
+                pop,
+                calfun=calibration.method,
+                bounds=calibration.bounds,
+                trim=calibration.trim,
+                epsilon=1e-7 if calibration.epsilon is None else calibration.epsilon,
+                maxit=50 if calibration.maxit is None else calibration.maxit,
+                force=calibration.force,
+            )
+            g_cell = cal.g
+            rho = []
+        g_row = g_cell[cell_code]
 
-    # per group row r: D1 = sum w0 (y' - m'), U1 = sum (y' - m')  (m' of the row's domain)
-    m_row = mprime[d_code]  # (R, Y)
-    s1y = np.column_stack([scaled(f"s1y{col_index[v]}", 1) for _, v, _ in stats])
-    uy = np.column_stack([fr[f"u{col_index[v]}"].to_numpy(np.float64) for _, v, _ in stats])
-    d1 = s1y - m_row * s1[:, None]
-    u1 = uy - m_row * counts[:, None]
-    a_cdy = np.zeros((n_c, n_d, n_y))  # a_c = g_c s_d
-    a_cdy[:] = g_cell[:, None, None] * scale[None, :, :]
-    d1_flat = np.zeros((n_c * n_d, n_y))
-    np.add.at(d1_flat, cell_code * n_d + d_code, d1)
-    d1_cd = d1_flat.reshape(n_c, n_d, n_y)
+        # ---------------------------------------------------------------- point estimates
+        n_y = len(stats)
+        W_d = np.bincount(d_code, weights=g_row * s1, minlength=n_d)
+        n_dom = np.bincount(d_code, weights=counts, minlength=n_d)
+        est = np.zeros((n_d, n_y))
+        mprime = np.zeros((n_d, n_y))  # the centre of the score, in centred units
+        scale = np.zeros((n_d, n_y))  # s_d: 1/W_d for means, 1 for totals
+        for k, (stat, vname, _) in enumerate(stats):
+            col = cols[col_index[vname]]
+            j = col_index[vname]
+            t_d = np.bincount(d_code, weights=g_row * scaled(f"s1y{j}", 1), minlength=n_d)
+            if stat == "mean":
+                mprime[:, k] = t_d / W_d
+                est[:, k] = col.centre + mprime[:, k]
+                scale[:, k] = 1.0 / W_d
+            else:
+                mprime[:, k] = -col.centre
+                est[:, k] = t_d + col.centre * W_d
+                scale[:, k] = 1.0
 
-    # ---------------------------------------------------------------- b: the calibration's part
-    if xmat is None:
-        u1_cd = np.zeros((n_c * n_d, n_y))
-        np.add.at(u1_cd, cell_code * n_d + d_code, u1)
-        q = a_cdy * u1_cd.reshape(n_c, n_d, n_y)  # sum over the cell of x0 / w0
-        b: FloatArray = np.zeros_like(q)
-        for _ in range(10):
-            for codes, r_m in zip(margin_codes, rho, strict=True):
-                n_k = codes.max() + 1
-                cnt = np.bincount(codes, weights=n_cell, minlength=n_k)
-                v = (q - n_cell[:, None, None] * b) / r_m[:, None, None]
-                sums = np.zeros((n_k, n_d, n_y))
-                np.add.at(sums, codes, v)
-                means = sums / np.where(cnt > 0, cnt, 1.0)[:, None, None]
-                b = b + r_m[:, None, None] * means[codes]
-    else:
-        xtx = (xmat * w0_cell[:, None]).T @ xmat
-        rhs = np.einsum("ck,cdy->kdy", xmat, scale[None, :, :] * d1_cd)
-        beta = np.linalg.lstsq(xtx, rhs.reshape(xmat.shape[1], -1), rcond=None)[0]
-        b = g_cell[:, None, None] * (xmat @ beta).reshape(n_c, n_d, n_y)
+        # per group row r: D1 = sum w0 (y' - m'), U1 = sum (y' - m')  (m' of the row's domain)
+        m_row = mprime[d_code]  # (R, Y)
+        s1y = np.column_stack([scaled(f"s1y{col_index[v]}", 1) for _, v, _ in stats])
+        uy = np.column_stack([fr[f"u{col_index[v]}"].to_numpy(np.float64) for _, v, _ in stats])
+        d1 = s1y - m_row * s1[:, None]
+        u1 = uy - m_row * counts[:, None]
+        a_cdy = np.zeros((n_c, n_d, n_y))  # a_c = g_c s_d
+        a_cdy[:] = g_cell[:, None, None] * scale[None, :, :]
+        d1_flat = np.zeros((n_c * n_d, n_y))
+        np.add.at(d1_flat, cell_code * n_d + d_code, d1)
+        d1_cd = d1_flat.reshape(n_c, n_d, n_y)
 
-    # ---------------------------------------------------------------- variance per stratum
-    a_row = a_cdy[cell_code, d_code]  # (R, Y)
-    if clustered:
-        sum_z, sum_z2 = _cluster_sums(
-            unit_code, stratum_of_unit, cell_code, d_code, s1, a_row * d1, b, n_h, n_d
-        )
-    else:
-        s2 = scaled("s2", 2)
-        s2y = np.column_stack([scaled(f"s2y{col_index[v]}", 2) for _, v, _ in stats])
-        s2yy = np.column_stack(
-            [
-                scaled(f"s2yy{col_index[v]}", 2)
-                if not cols[col_index[v]].binary
-                else scaled(f"s2y{col_index[v]}", 2)
-                for _, v, _ in stats
-            ]
-        )
-        # binary y' (not centred): y'^2 == y', so sum w0^2 y'^2 == sum w0^2 y'
-        dev2 = s2yy - 2 * m_row * s2y + m_row**2 * s2[:, None]  # sum w0^2 (y'-m')^2
-        dev1 = s2y - m_row * s2[:, None]  # sum w0^2 (y'-m')
-        b_row = b[cell_code, d_code]
-        hd = h_code * n_d + d_code
-        part1 = np.zeros((n_h * n_d, n_y))
-        np.add.at(part1, hd, a_row * d1)
-        part2 = np.zeros((n_h * n_d, n_y))
-        np.add.at(part2, hd, a_row**2 * dev2 - 2 * a_row * b_row * dev1)
-        s1_hc = np.zeros((n_h, n_c))
-        np.add.at(s1_hc, (h_code, cell_code), s1)
-        s2_hc = np.zeros((n_h, n_c))
-        np.add.at(s2_hc, (h_code, cell_code), s2)
-        sum_z = part1.reshape(n_h, n_d, n_y) - np.einsum("hc,cdy->hdy", s1_hc, b)
-        sum_z2 = part2.reshape(n_h, n_d, n_y) + np.einsum("hc,cdy->hdy", s2_hc, b * b)
-    variance = _stratum_variance(sum_z, sum_z2, nh, f_h, design, h_labels)
+        # ---------------------------------------------------------------- b: the calibration's part
+        if xmat is None:
+            u1_cd = np.zeros((n_c * n_d, n_y))
+            np.add.at(u1_cd, cell_code * n_d + d_code, u1)
+            q = a_cdy * u1_cd.reshape(n_c, n_d, n_y)  # sum over the cell of x0 / w0
+            b: FloatArray = np.zeros_like(q)
+            for _ in range(10):
+                for codes, r_m in zip(margin_codes, rho, strict=True):
+                    n_k = codes.max() + 1
+                    cnt = np.bincount(codes, weights=n_cell, minlength=n_k)
+                    v = (q - n_cell[:, None, None] * b) / r_m[:, None, None]
+                    sums = np.zeros((n_k, n_d, n_y))
+                    np.add.at(sums, codes, v)
+                    means = sums / np.where(cnt > 0, cnt, 1.0)[:, None, None]
+                    b = b + r_m[:, None, None] * means[codes]
+        else:
+            xtx = (xmat * w0_cell[:, None]).T @ xmat
+            rhs = np.einsum("ck,cdy->kdy", xmat, scale[None, :, :] * d1_cd)
+            beta = np.linalg.lstsq(xtx, rhs.reshape(xmat.shape[1], -1), rcond=None)[0]
+            b = g_cell[:, None, None] * (xmat @ beta).reshape(n_c, n_d, n_y)
+
+        # ---------------------------------------------------------------- variance per stratum
+        a_row = a_cdy[cell_code, d_code]  # (R, Y)
+        if clustered:
+            sum_z, sum_z2 = _cluster_sums(
+                unit_code, stratum_of_unit, cell_code, d_code, s1, a_row * d1, b, n_h, n_d
+            )
+        else:
+            s2 = scaled("s2", 2)
+            s2y = np.column_stack([scaled(f"s2y{col_index[v]}", 2) for _, v, _ in stats])
+            s2yy = np.column_stack(
+                [
+                    scaled(f"s2yy{col_index[v]}", 2)
+                    if not cols[col_index[v]].binary
+                    else scaled(f"s2y{col_index[v]}", 2)
+                    for _, v, _ in stats
+                ]
+            )
+            # binary y' (not centred): y'^2 == y', so sum w0^2 y'^2 == sum w0^2 y'
+            dev2 = s2yy - 2 * m_row * s2y + m_row**2 * s2[:, None]  # sum w0^2 (y'-m')^2
+            dev1 = s2y - m_row * s2[:, None]  # sum w0^2 (y'-m')
+            b_row = b[cell_code, d_code]
+            hd = h_code * n_d + d_code
+            part1 = np.zeros((n_h * n_d, n_y))
+            np.add.at(part1, hd, a_row * d1)
+            part2 = np.zeros((n_h * n_d, n_y))
+            np.add.at(part2, hd, a_row**2 * dev2 - 2 * a_row * b_row * dev1)
+            s1_hc = np.zeros((n_h, n_c))
+            np.add.at(s1_hc, (h_code, cell_code), s1)
+            s2_hc = np.zeros((n_h, n_c))
+            np.add.at(s2_hc, (h_code, cell_code), s2)
+            sum_z = part1.reshape(n_h, n_d, n_y) - np.einsum("hc,cdy->hdy", s1_hc, b)
+            sum_z2 = part2.reshape(n_h, n_d, n_y) + np.einsum("hc,cdy->hdy", s2_hc, b * b)
+        variance = _stratum_variance(sum_z, sum_z2, nh, f_h, design, h_labels)
 
     # ---------------------------------------------------------------- result
     from scipy.special import ndtri
@@ -654,6 +767,8 @@ def _finish(
     rows: list[dict[str, Any]] = []
     for di, lab in enumerate(d_labels):
         lab_t = lab if isinstance(lab, tuple) else (lab,)
+        if "__NA__" in lab_t:
+            continue  # a missing by value (see above)
         for k, (_, var_name, shown) in enumerate(stats):
             row: dict[str, Any] = dict(zip(by_cols, lab_t, strict=True))
             row.update(
@@ -742,3 +857,182 @@ def _stratum_variance(
         nok = nstrat - int(lonely.sum())
         var = var * (nstrat / nok) if nok else np.full_like(var, np.nan)
     return np.asarray(var, dtype=np.float64)
+
+
+def _greg_continuous(
+    agg: _Aggregate,
+    stats: list[tuple[str, str, str]],
+    col_index: dict[str, int],
+    scaled: Any,
+    counts: FloatArray,
+    cell_code: npt.NDArray[np.intp],
+    d_code: npt.NDArray[np.intp],
+    h_code: npt.NDArray[np.intp],
+    n_c: int,
+    n_d: int,
+    n_h: int,
+    margin_codes: list[npt.NDArray[np.intp]],
+    margin_totals: list[FloatArray],
+    calibration: Calibration,
+    unit_code: npt.NDArray[np.intp] | None,
+    stratum_of_unit: npt.NDArray[np.intp] | None,
+) -> tuple[Any, tuple[Any, Any], Any]:
+    """GREG (linear, unbounded) to margins and totals of continuous variables, from the group sums.
+
+    With ``phi_i = (1, x'_i)`` (the continuous variables centred, ``x' = x - c``) the calibration
+    vector of a row in cell ``c`` is ``X_i = L_c phi_i`` (``L_c`` puts the cell's margin dummies
+    beside the identity), so the g-weight is ``g_i = gamma_c' phi_i`` and the regression part of
+    R's adjusted score is ``eta_cd' phi_i``: the score of domain ``d``
+
+        z_i = w0_i (gamma_c' phi_i) (1{i in d} s_d (y'_i - m'_d) - eta_cd' phi_i)
+
+    is a polynomial in ``phi_i`` and ``y'_i`` per group, and every sum the estimate and its
+    variance need is a contraction of the group sums of ``w0^a phi^(k) y'^b`` (``k <= 2`` for
+    the calibration, the estimates and cluster totals; ``k <= 4`` for the squares of element
+    scores).  Centring ``x`` changes neither ``g`` nor the residuals: the margins' dummies include
+    the intercept, whose population total ``N`` turns the totals of ``x`` into totals of ``x'``.
+
+    Returns
+    -------
+    est : (n_d, n_y); (sum_z, sum_z2) : (n_h, n_d, n_y) each; n per domain : (n_d,)
+    """
+    fr = agg.frame
+    xcols = agg.xcols
+    p = len(xcols)
+    dim = p + 1
+    element = unit_code is None
+    n_r = len(fr)
+    n_y = len(stats)
+
+    def idx_alpha(*positions: int) -> tuple[int, ...]:
+        """Monomial of tensor position (0 = the constant, k = x'_{k-1})."""
+        return tuple(sorted(q - 1 for q in positions if q > 0))
+
+    def sum_of(power: int, alpha: tuple[int, ...], j: int | None = None, b: int = 0) -> FloatArray:
+        if not alpha:  # the sums the margins-only path already has
+            if j is None:
+                return np.asarray(scaled(f"s{power}", power), dtype=np.float64)
+            col = agg.columns[j]
+            if power == 1:
+                return np.asarray(scaled(f"s1y{j}", 1), dtype=np.float64)
+            if b == 1 or col.binary:  # binary: y'^2 = y'
+                return np.asarray(scaled(f"s2y{j}", 2), dtype=np.float64)
+            return np.asarray(scaled(f"s2yy{j}", 2), dtype=np.float64)
+        if j is not None and b == 2 and agg.columns[j].binary:
+            b = 1
+        return np.asarray(scaled(_xname(power, alpha, j, b), power), dtype=np.float64)
+
+    def tensor(power: int, order: int, j: int | None = None, b: int = 0) -> FloatArray:
+        """(R, dim, ..., dim): sums of w0^power phi^(order) [y'^b] per group."""
+        out = np.zeros((n_r,) + (dim,) * order)
+        cache: dict[tuple[int, ...], FloatArray] = {}
+        for pos in np.ndindex(*((dim,) * order)):
+            alpha = idx_alpha(*pos)
+            if alpha not in cache:
+                cache[alpha] = sum_of(power, alpha, j, b)
+            out[(slice(None), *pos)] = cache[alpha]
+        return out
+
+    js = [col_index[v] for _, v, _ in stats]
+    phi2 = tensor(1, 2)  # (R, P, P)
+    phi1 = phi2[:, :, 0]  # (R, P)
+    b1 = np.stack([tensor(1, 1, j, 1) for j in js], axis=1)  # (R, Y, P)
+
+    # ------------------------------------------------------------ calibration: g = gamma_c' phi
+    sizes = [t.shape[0] for t in margin_totals]
+    xcat = margin_model_matrix(margin_codes, sizes)  # (C, K0), column 0 the intercept
+    k0 = xcat.shape[1]
+    kdim = k0 + p
+    lmat = np.zeros((n_c, kdim, dim))
+    lmat[:, :k0, 0] = xcat
+    for k in range(p):
+        lmat[:, k0 + k, 1 + k] = 1.0
+    phi2_c = np.zeros((n_c, dim, dim))
+    np.add.at(phi2_c, cell_code, phi2)
+    mmat = np.einsum("ckp,cpq,clq->kl", lmat, phi2_c, lmat)
+    sample = np.einsum("ckp,cp->k", lmat, phi2_c[:, :, 0])
+    pop_cat = margin_population_totals(margin_totals)
+    big_n = pop_cat[0]
+    pop = np.concatenate([pop_cat, [t.total - xc.centre * big_n for t, xc in zip(calibration.totals, xcols, strict=True)]])
+    try:
+        lam = np.linalg.solve(mmat, pop - sample)
+    except np.linalg.LinAlgError:
+        raise CalibrationError("the calibration variables are collinear in the sample") from None
+    gamma = np.einsum("ckp,k->cp", lmat, lam)
+    gamma[:, 0] += 1.0
+    gam_r = gamma[cell_code]  # (R, P)
+
+    # ------------------------------------------------------------ point estimates
+    gw = np.einsum("rp,rp->r", gam_r, phi1)
+    w_d = np.bincount(d_code, weights=gw, minlength=n_d)
+    n_dom = np.bincount(d_code, weights=counts, minlength=n_d).astype(np.float64)
+    ty = np.einsum("rp,ryp->ry", gam_r, b1)
+    est = np.zeros((n_d, n_y))
+    mprime = np.zeros((n_d, n_y))
+    scale = np.zeros((n_d, n_y))
+    for k, (stat, vname, _) in enumerate(stats):
+        col = agg.columns[col_index[vname]]
+        t_d = np.bincount(d_code, weights=ty[:, k], minlength=n_d)
+        if stat == "mean":
+            mprime[:, k] = t_d / w_d
+            est[:, k] = col.centre + mprime[:, k]
+            scale[:, k] = 1.0 / w_d
+        else:
+            mprime[:, k] = -col.centre
+            est[:, k] = t_d + col.centre * w_d
+            scale[:, k] = 1.0
+
+    # ------------------------------------------------------------ regression: eta = L_c' beta_d
+    m_row = mprime[d_code]  # (R, Y)
+    s_row = scale[d_code]
+    v = s_row[:, :, None] * (b1 - m_row[:, :, None] * phi1[:, None, :])  # (R, Y, P)
+    v_cd = np.zeros((n_c * n_d, n_y, dim))
+    np.add.at(v_cd, cell_code * n_d + d_code, v)
+    rhs = np.einsum("ckp,cdyp->kdy", lmat, v_cd.reshape(n_c, n_d, n_y, dim))
+    beta = np.linalg.solve(mmat, rhs.reshape(kdim, -1)).reshape(kdim, n_d, n_y)
+    eta = np.einsum("ckp,kdy->cdyp", lmat, beta)  # (C, D, Y, P)
+    dom1 = np.einsum("rp,ryp->ry", gam_r, v)  # sum over the group's rows of the domain part of z
+
+    # ------------------------------------------------------------ variance sums per stratum
+    sum_z = np.zeros((n_h, n_d, n_y))
+    sum_z2 = np.zeros((n_h, n_d, n_y))
+    if not element:
+        assert unit_code is not None and stratum_of_unit is not None
+        n_units = stratum_of_unit.shape[0]
+        phi2_uc = np.zeros((n_units, n_c, dim, dim))
+        np.add.at(phi2_uc, (unit_code, cell_code), phi2)
+        g2 = np.einsum("cp,ucpq->ucq", gamma, phi2_uc)
+        for k in range(n_y):
+            z = -np.einsum("ucq,cdq->ud", g2, eta[:, :, k, :])
+            np.add.at(z, (unit_code, d_code), dom1[:, k])
+            np.add.at(sum_z[:, :, k], stratum_of_unit, z)
+            np.add.at(sum_z2[:, :, k], stratum_of_unit, z * z)
+        return est, (sum_z, sum_z2), n_dom
+    t4 = tensor(2, 4)  # (R, P, P, P, P)
+    q2 = t4[:, :, :, 0, 0]
+    t3 = t4[:, :, :, :, 0]
+    phi2_hc = np.zeros((n_h, n_c, dim, dim))
+    np.add.at(phi2_hc, (h_code, cell_code), phi2)
+    t4_hc = np.zeros((n_h, n_c) + (dim,) * 4)
+    np.add.at(t4_hc, (h_code, cell_code), t4)
+    g4 = np.einsum("cp,cq,hcpqrs->hcrs", gamma, gamma, t4_hc)
+    hd = h_code * n_d + d_code
+    for k, j in enumerate(js):
+        t3y = tensor(2, 3, j, 1)
+        q2y = t3y[:, :, :, 0]
+        q2yy = tensor(2, 2, j, 2)
+        m = m_row[:, k]
+        s = s_row[:, k]
+        eta_r = eta[cell_code, d_code, k, :]  # (R, P): the group's own domain
+        a_mat = q2yy - 2 * m[:, None, None] * q2y + (m**2)[:, None, None] * q2
+        part = s**2 * np.einsum("rp,rpq,rq->r", gam_r, a_mat, gam_r)
+        b_ten = t3y - m[:, None, None, None] * t3
+        part -= 2 * s * np.einsum("rp,rq,rs,rpqs->r", gam_r, gam_r, eta_r, b_ten)
+        dom_z2 = np.zeros(n_h * n_d)
+        np.add.at(dom_z2, hd, part)
+        dom_z = np.zeros(n_h * n_d)
+        np.add.at(dom_z, hd, dom1[:, k])
+        eta_k = eta[:, :, k, :]  # (C, D, P)
+        sum_z[:, :, k] = dom_z.reshape(n_h, n_d) - np.einsum("cp,hcpq,cdq->hd", gamma, phi2_hc, eta_k)
+        sum_z2[:, :, k] = dom_z2.reshape(n_h, n_d) + np.einsum("hcrs,cdr,cds->hd", g4, eta_k, eta_k)
+    return est, (sum_z, sum_z2), n_dom

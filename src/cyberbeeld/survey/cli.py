@@ -277,6 +277,8 @@ def read_margin(columns: tuple[str, ...], path: Path) -> tuple[tuple[str, ...], 
 
 def _run(args: argparse.Namespace, wanted: list[tuple[str, str, str | None]], out: Path) -> int:
     """Estimate and write (the heavy modules load here)."""
+    if _run_lean(args, wanted, out):
+        return 0
     import duckdb
 
     from cyberbeeld.survey.design import Design
@@ -346,6 +348,37 @@ def _run(args: argparse.Namespace, wanted: list[tuple[str, str, str | None]], ou
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         print(f"cyberbeeld estimate: error: {first}", file=sys.stderr)
         return 2
+
+
+def _run_lean(args: argparse.Namespace, wanted: list[tuple[str, str, str | None]], out: Path) -> bool:
+    """The common case (means and totals of a stratified element sample, CSV out) in one query.
+
+    Without pandas, Ibis and SciPy (see :mod:`cyberbeeld.survey.lean`); False when the general
+    engine is needed (which then also words any problem with the data).
+    """
+    if args.engine != "duckdb" or getattr(args, "margins", None) or out.suffix.lower() != ".csv":
+        return False
+    from cyberbeeld.survey.lean import lean_estimate, write_csv
+
+    started = time.perf_counter()
+    result = lean_estimate(
+        args.data,
+        weights=args.weights,
+        strata=args.strata,
+        fpc=_columns(args.fpc),
+        ids=_columns(args.cluster),
+        requests=wanted,
+        by=_columns(args.by),
+        level=args.level,
+    )
+    if result is None:
+        return False
+    print(f"estimating {len(wanted)} statistic(s) from {args.data} ...", file=sys.stderr)
+    header, rows = result
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_csv(out, header, rows)
+    print(f"wrote {len(rows)} rows to {out} in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+    return True
 
 
 if __name__ == "__main__":  # pragma: no cover
