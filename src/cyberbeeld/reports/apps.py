@@ -11,6 +11,9 @@ class ReportsConfig(AppConfig):
         from cyberbeeld.common.navigation import register
 
         register("reports", _("Rapport"), "reports:list", order=80)
+        register("start", _("Eerste stappen"), "start:index", order=5)
+
+        from . import dashboard  # noqa: F401 - registers the start card
 
         from cyberbeeld.common import jobs
 
