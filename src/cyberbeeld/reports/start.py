@@ -211,7 +211,6 @@ def checklist(user: Any, organisation: Organisation) -> list[Step]:
     """What is done and what is still missing for a complete first picture (a handful of bounded queries)."""
     from cyberbeeld.reports.models import Report
     from cyberbeeld.risks import selectors as risk_selectors
-    from cyberbeeld.risks.models import ProposalStatus
 
     start = reverse("start:index")
     has_area = organisation.area_id is not None
