@@ -41,7 +41,7 @@ class GemeenteForm(StyledFormMixin, forms.Form):
 class NarrativeForm(StyledFormMixin, forms.Form):
     """The explanation for residents on the public page (Markdown, cleaned when shown)."""
 
-    narrative_nl = forms.CharField(label=_("Toelichting in het Nederlands"), widget=forms.Textarea(attrs={"rows": 8}),
+    narrative_nl = forms.CharField(label=_("Toelichting in het Nederlands"), widget=forms.Textarea(attrs={"rows": 8, "lang": "nl"}),
                                    max_length=20_000,
                                    help_text=_("Opzet uit de cijfers hierboven; pas hem aan. Opmaak met Markdown."))
     narrative_en = forms.CharField(label=_("Toelichting in het Engels"), required=False, max_length=20_000,

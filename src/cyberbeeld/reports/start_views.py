@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -60,9 +61,12 @@ def index(request: HttpRequest) -> HttpResponse:
     theme = start.draft_theme(org)
     if theme is not None and theme.narrative_nl:
         initial = {"narrative_nl": theme.narrative_nl, "narrative_en": theme.narrative_en}
-    else:
-        initial = {"narrative_nl": start.drafted_narrative(area, figures, "nl"),
-                   "narrative_en": start.drafted_narrative(area, figures, "en")}
+    else:  # each language's draft from the figures' sentences in that language
+        initial = {}
+        for code in ("nl", "en"):
+            with translation.override(code):
+                drafted = figures if code == lang else start.headline_figures(area, code)
+                initial[f"narrative_{code}"] = start.drafted_narrative(area, drafted, code)
     context.update(facts=start.facts(area, lang), figures=figures, roads=start.roads(request.user, org, lang),
                    partners=start.partners(org), theme=theme, narrative_form=NarrativeForm(initial=initial),
                    published=bool(theme and policy.may_publish(theme)))
