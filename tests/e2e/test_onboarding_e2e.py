@@ -153,6 +153,25 @@ def test_heerlen_from_first_login_to_report_draft_and_public_preview(page, live_
     assert report.area.code == "GM0917"
     shot(page, artefacts, "nl-5-report-draft")
 
+    # the dashboard at a glance: the risk matrix as a picture with its table, the trend, counts with links
+    for lang in ("nl", "en"):
+        page.set_viewport_size({"width": 390, "height": 900})
+        page.goto(f"{base}/{lang}/overzicht/")
+        axe_check(page)
+        cards = page.locator(".cb-card")
+        assert page.locator(".cb-card .cb-chart svg").count() == 2  # the risk matrix and the trend sparkline
+        assert page.locator(".cb-card table").count() == 2
+        assert page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+        for i in range(cards.count()):
+            over = cards.nth(i).evaluate("c => c.scrollWidth - c.clientWidth")
+            assert over <= 0, f"card {i} overflows by {over} px"
+        shot(page, artefacts, f"{lang}-dashboard-390")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{base}/nl/overzicht/")
+    risk = page.locator(".cb-card", has=page.get_by_role("heading", name="Dreigingsbeeld"))
+    assert "1 scenario beoordeeld, 0 nog niet." in risk.inner_text()
+    shot(page, artefacts, "nl-dashboard-1280")
+
     # English: the start page and the preview
     page.goto(f"{base}/en/start/")
     axe_check(page)
