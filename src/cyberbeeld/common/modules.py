@@ -16,13 +16,12 @@ from .registry import Registry
 
 Card = dict[str, Any]
 CardFunction = Callable[[HttpRequest, Any], Card | None]
-# Cards are shown by order, then in registration order; a key registered twice is refused.
+# Cards are shown in registration order (every card has the same order); a key registered twice is refused.
 _REGISTRY: Registry[CardFunction] = Registry("dashboard module")
 
 
-def register(key: str, *, order: int = 50) -> Callable[[CardFunction], CardFunction]:
-    """Register a card; ``order`` puts it before (lower) or after the others (default 50)."""
-    return _REGISTRY.decorator(key, order=order)
+def register(key: str) -> Callable[[CardFunction], CardFunction]:
+    return _REGISTRY.decorator(key)
 
 
 def dashboard_modules(request: HttpRequest, organisation: Any) -> list[Card]:

@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from cyberbeeld.common.modules import Card, register
 
 
-@register("start", order=10)
+@register("start")
 def start_card(request: HttpRequest, organisation: Any) -> Card | None:
     from . import start
     from .models import Report
