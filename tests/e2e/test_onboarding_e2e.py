@@ -94,6 +94,8 @@ def test_heerlen_from_first_login_to_report_draft_and_public_preview(page, live_
     assert "Zuid-Limburg" in text and "87.460" in text
     for road in ("Eigen huis op orde", "Cyberincidenten en -crises", "Online aangejaagde verstoring van de openbare orde"):
         assert page.get_by_role("heading", name=road).count() == 1
+    # before any draft, every road already offers a first scenario from the library
+    assert page.locator("section.cb-road").get_by_role("button", name="Scenario overnemen").count() == 4
     shot(page, artefacts, "nl-2-first-picture")
 
     # let Cyberbeeld draft from the evidence (a run is recorded even when nothing points to a new scenario)

@@ -108,6 +108,7 @@ def test_start_page_shows_the_figures_against_the_netherlands_and_the_partners(w
     # partners in the own region: Maastricht, Eijsden-Margraten, the police; not Zaanstad (another region)
     assert "Gemeente Maastricht" in page and "Politie Limburg" in page and "Gemeente Zaanstad" not in page
     assert "1 van 7 stappen gedaan" in page
+    assert page.count("Scenario overnemen</button>") == 4  # a first library scenario on each of the four roads
     en = client.get("/en/start/").content.decode()
     assert "16.0%" in en
 

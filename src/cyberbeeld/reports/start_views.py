@@ -57,6 +57,9 @@ def index(request: HttpRequest) -> HttpResponse:
         guess = start.guess_gemeente(org)
         context["gemeente_form"] = GemeenteForm(initial={"gemeente": guess.code} if guess else None)
         return render(request, "reports/start.html", context)
+    from cyberbeeld.risks.services import ensure_templates
+
+    ensure_templates()  # the library, as its own page does: the roads suggest a first scenario from it
     figures = start.headline_figures(area, lang)
     theme = start.draft_theme(org)
     if theme is not None and theme.narrative_nl:
