@@ -48,6 +48,9 @@ Gebruik / usage: cyberbeeld <opdracht> [opties]
   backup --out BESTAND.tar.gz          database, bijlagen en manifest / back up everything
   restore BESTAND.tar.gz               backup terugzetten in een lege installatie / restore
   demo                                 demogemeente laden (idempotent) / load the demo
+  add-organisation NAAM --beheerder GEBRUIKER [--gemeente GM0917] [--kind gemeente]
+                                       organisatie met eerste beheerder aansluiten (wachtwoord via
+                                       CYBERBEELD_NEW_PASSWORD of gevraagd) / connect an organisation
   migrate                              database bijwerken / migrate the database
   import-areas [BESTAND...]            gemeenten en regio's inlezen / import areas
   import-cbs BESTAND|MAP [--area NL01] referentiecijfers inlezen / import reference figures

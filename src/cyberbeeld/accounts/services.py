@@ -31,6 +31,26 @@ def organisation_create(
 
 
 @transaction.atomic
+def organisation_set_area(*, by: Any, organisation: Organisation, area: Any) -> Organisation:
+    """The gemeente an organisation stands for, chosen once by its beheerder at the start (audited); its
+    veiligheidsregio becomes its own region for sharing. A chosen gemeente is not changed here."""
+    from .policy import actor_for
+
+    if organisation.area_id is not None:
+        raise ValueError(_("De gemeente van deze organisatie is al gekozen."))
+    if by is not None and getattr(by, "is_authenticated", False):
+        if not actor_for(by).has_role(organisation.pk, Role.COORDINATOR):
+            raise PermissionError("only a beheerder or coordinator of the organisation chooses its gemeente")
+    organisation.area = area
+    organisation.save(update_fields=["area"])
+    regions = [area.veiligheidsregio] if getattr(area, "veiligheidsregio", None) is not None else []
+    organisation.regions.add(*regions)
+    audit.record(user=by, action="update", obj=organisation, organisation=organisation,
+                 changes={"area": area.code, "regions": [r.code for r in regions]})
+    return organisation
+
+
+@transaction.atomic
 def membership_set(*, by: Any, user: Any, organisation: Organisation, role: str) -> Membership:
     Role(role)  # validates
     membership, created = Membership.objects.update_or_create(

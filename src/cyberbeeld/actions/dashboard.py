@@ -19,8 +19,7 @@ def actions_card(request: HttpRequest, organisation: Any) -> Card | None:
         return None
     overdue = selectors.overdue_measures(request.user, organisation).count()
     uncovered = len(selectors.uncovered(request.user, organisation))
-    items = [ngettext("%(n)s maatregel te laat", "%(n)s maatregelen te laat", overdue) % {"n": overdue},
-             ngettext("%(n)s scenario zonder levende maatregel", "%(n)s scenario's zonder levende maatregel",
+    items = [ngettext("%(n)s scenario zonder levende maatregel", "%(n)s scenario's zonder levende maatregel",
                       uncovered) % {"n": uncovered}]
     nxt = selectors.next_exercise(request.user, organisation)
     if nxt is not None:
@@ -28,4 +27,6 @@ def actions_card(request: HttpRequest, organisation: Any) -> Card | None:
     else:
         items.append(_("Geen oefening gepland"))
     return {"title": _("Maatregelen en oefeningen"), "url": reverse("actions:list"),
-            "text": _("Wat er gebeurt met het dreigingsbeeld."), "items": items}
+            "text": _("Wat er gebeurt met het dreigingsbeeld."), "items": items,
+            "links": [{"count": overdue, "url": reverse("actions:overdue"),
+                       "label": ngettext("maatregel te laat", "maatregelen te laat", overdue)}]}

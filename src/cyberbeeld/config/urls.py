@@ -19,6 +19,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", include("cyberbeeld.web.urls")),
     path("account/", include("cyberbeeld.accounts.urls")),
+    path("start/", include("cyberbeeld.reports.start_urls")),
     path("gebieden/", include("cyberbeeld.areas.urls")),
     path("incidenten/", include("cyberbeeld.incidents.urls")),
     path("monitor/", include("cyberbeeld.indicators.urls")),

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, connection, models, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from cyberbeeld.accounts import audit, pagecache
@@ -731,3 +732,37 @@ def import_metadata(path: Path | str, *, by: Any = None) -> MetadataSummary:
                      changes={"file": path.name, "kind": kind, "rows": len(rows),
                               "area_names_added": summary.area_names_added})
     return summary
+
+
+DRAFT_THEME_SLUG = "cyberveiligheid"
+
+
+@transaction.atomic
+def public_theme_draft_save(*, by: Any, owner: Any, gemeente: Area, narrative_nl: str, narrative_en: str = "",
+                            title_nl: str = "", title_en: str = "", indicators: list[Indicator] | None = None) -> Any:
+    """The gemeente's public page as a draft: only the owner sees it (TLP:AMBER, no audience) until it is
+    relabelled CLEAR through ``accounts.services.share_set``. Creating it or changing its text is audited; an
+    existing page keeps its label (a CLEAR page stays public), its title when none is given, and its figures
+    when ``indicators`` is None."""
+    from cyberbeeld.accounts import policy
+
+    from .models import PublicTheme
+
+    if not policy.can_create_in(by, owner) or owner.area_id != gemeente.pk:
+        raise PermissionError("only an editor of the gemeente's own organisation writes its public page")
+    theme = PublicTheme.objects.filter(owner=owner, gemeente=gemeente, slug=DRAFT_THEME_SLUG).first()
+    created = theme is None
+    if theme is None:
+        theme = PublicTheme(owner=owner, gemeente=gemeente, slug=DRAFT_THEME_SLUG, tlp="amber",
+                            created_by=by if getattr(by, "is_authenticated", False) else None)
+    theme.title_nl = title_nl or theme.title_nl or f"Cyberveiligheid in {gemeente.name}"
+    theme.title_en = title_en or theme.title_en or f"Cyber security in {gemeente.name}"
+    theme.narrative_nl, theme.narrative_en = narrative_nl, narrative_en
+    theme.last_update = timezone.localdate()
+    theme.save()
+    if indicators is not None:
+        theme.indicators.set(indicators)
+    audit.record(user=by, action="create" if created else "update", obj=theme, organisation=owner,
+                 changes={"narrative_nl": len(narrative_nl), "narrative_en": len(narrative_en),
+                          "indicators": [i.code for i in indicators] if indicators is not None else None})
+    return theme

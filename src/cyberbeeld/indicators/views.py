@@ -524,3 +524,23 @@ def survey_upload(request: HttpRequest) -> HttpResponse:
         except SurveyImportError as exc:
             error = str(exc)
     return render(request, "indicators/survey_upload.html", {"form": form, "result": result, "error": error})
+
+
+@login_required
+def public_theme_preview(request: HttpRequest, uuid: str) -> HttpResponse:
+    """The public page as the public will see it, for its owner, before it is published (a draft is
+    TLP:AMBER): another organisation gets a 404, like a missing page. Never cached, never indexed."""
+    lang = _lang()
+    obj = policy.get_visible_or_404(request.user, PublicTheme.objects.select_related("gemeente"), uuid=uuid)
+    if obj.owner_id not in policy.actor_for(request.user).org_ids:
+        raise Http404
+    other = "en" if lang == "nl" else "nl"
+    css = [static("vendor/source-sans-3/source-sans-3.css"), static("vendor/utrecht/index.css"),
+           static("vendor/voorbeeld/theme.css"), static("indicators/public.css")]
+    context = public_context(obj, lang, css=css, other_url=request.path.replace(f"/{lang}/", f"/{other}/", 1),
+                             tables_js=static("web/tables.js"))
+    context["preview"] = {"public": policy.may_publish(obj), "back": reverse("start:index")}
+    resp = render(request, "indicators/public_theme.html", context)
+    resp["Cache-Control"] = "private, no-store"
+    resp["X-Robots-Tag"] = "noindex"
+    return resp

@@ -11,8 +11,11 @@ class ReportsConfig(AppConfig):
         from cyberbeeld.common.navigation import register
 
         register("reports", _("Rapport"), "reports:list", order=80)
+        register("start", _("Eerste stappen"), "start:index", order=5)
 
         from cyberbeeld.common import jobs
+
+        from . import dashboard  # noqa: F401 - registers the start card
 
         jobs.register(jobs.JobKind(
             key="reports.build", model="reports.Report", task="cyberbeeld.reports.tasks.build_report",

@@ -19,3 +19,30 @@ class ReportForm(StyledFormMixin, forms.Form):
         self._errors = None  # the mixin validated before the choices were known: validate again
         if self.is_bound:
             self.full_clean()
+
+
+class GemeenteForm(StyledFormMixin, forms.Form):
+    """The gemeente a new organisation stands for (one of the current gemeenten)."""
+
+    gemeente = forms.ModelChoiceField(label=_("Gemeente"), queryset=None, to_field_name="code",
+                                      help_text=_("Cyberbeeld zoekt de cijfers, de regio en de partners van deze "
+                                                  "gemeente op."))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from cyberbeeld.areas.models import Area, AreaKind
+
+        super().__init__(*args, **kwargs)
+        self.fields["gemeente"].queryset = Area.objects.filter(kind=AreaKind.GEMEENTE).current().order_by("name")
+        self._errors = None
+        if self.is_bound:
+            self.full_clean()
+
+
+class NarrativeForm(StyledFormMixin, forms.Form):
+    """The explanation for residents on the public page (Markdown, cleaned when shown)."""
+
+    narrative_nl = forms.CharField(label=_("Toelichting in het Nederlands"), widget=forms.Textarea(attrs={"rows": 8, "lang": "nl"}),
+                                   max_length=20_000,
+                                   help_text=_("Opzet uit de cijfers hierboven; pas hem aan. Opmaak met Markdown."))
+    narrative_en = forms.CharField(label=_("Toelichting in het Engels"), required=False, max_length=20_000,
+                                   widget=forms.Textarea(attrs={"rows": 6, "lang": "en"}))

@@ -112,3 +112,19 @@ def _store(report: Report, snap: dict[str, Any], content: bytes, run: Any = None
                  changes={"version": version, "snapshot_sha256": h, "content_sha256": report.content_sha256,
                           "tlp": report.tlp})
     return report
+
+
+@transaction.atomic
+def draft_first_picture(*, by: Any, owner: Organisation) -> list[Any]:
+    """Run the drafted picture for a new organisation (``risks.drafting.generate``) and record the run itself,
+    so the start page knows it was done even when the evidence pointed to nothing yet."""
+    from cyberbeeld.risks import drafting
+    from cyberbeeld.risks.services import ensure_templates
+
+    from .start import DRAFT_ACTION
+
+    ensure_templates()
+    new = drafting.generate(by=by, owner=owner)
+    audit.record(user=by, action=DRAFT_ACTION, organisation=owner, object_type="risks.proposal",
+                 object_repr=owner.name, changes={"new": len(new), "keys": [p.key for p in new]})
+    return new

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -344,7 +344,7 @@ def generate(request: HttpRequest) -> HttpResponse:
     org = _require_editor(request)
     services.ensure_templates()
     new = drafting.generate(by=request.user, owner=org)
-    messages.success(request, _("%(n)s nieuwe voorstellen.") % {"n": len(new)})
+    messages.success(request, ngettext("%(n)s nieuw voorstel.", "%(n)s nieuwe voorstellen.", len(new)) % {"n": len(new)})
     return redirect("risks:proposals")
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from cyberbeeld.common.modules import dashboard_modules
 
@@ -14,6 +14,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     org = request.organisation  # type: ignore[attr-defined]
+    if org and org.kind == "gemeente" and org.area_id is None:
+        # a new gemeente organisation starts with choosing its gemeente on the start page, not with empty cards
+        return redirect("start:index")
     return render(request, "web/dashboard.html", {"modules": dashboard_modules(request, org)})
 
 
