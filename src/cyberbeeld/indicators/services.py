@@ -20,6 +20,7 @@ from django.utils.text import slugify
 
 from cyberbeeld.accounts import audit
 from cyberbeeld.areas.models import Area
+from cyberbeeld.common.models import ImportJob
 
 from . import catalogue, ownership, parsers
 from .models import Frequency, ImportBatch, Indicator, MeasureType, Observation, Source, Unit
@@ -257,10 +258,8 @@ def store_table(table: parsers.ParsedTable, *, path: Path, digest: str, writer: 
         _link_table_bases(resolved, meta, summary)
         batch.created_indicators = list(summary.indicators_created)
         batch.save(update_fields=["created_indicators"])
-        if job_id is not None:
-            from .models import ImportJob
-
-            ImportJob.objects.filter(pk=job_id).update(batch=batch)  # so the job's end hook finds the staged rows
+        if job_id is not None:  # so the job's end hook finds the staged rows
+            ImportBatch.objects.filter(pk=batch.pk).update(job_id=job_id)
     try:
         created_now = set(summary.indicators_created)
         old_ids = {i.pk for i in resolved.values() if i.code not in created_now}
@@ -306,6 +305,17 @@ def store_table(table: parsers.ParsedTable, *, path: Path, digest: str, writer: 
     return summary
 
 
+def import_job_create(*, by: Any, owner: Any, filename: str, data: bytes, area: str = "") -> ImportJob:
+    """Store an uploaded file of figures as an :class:`ImportJob` and queue its task."""
+    from .tasks import run_import_job  # tasks imports this module
+
+    job = ImportJob.objects.create(kind=ImportJob.Kind.INDICATORS, owner=owner,
+                                   created_by=by if getattr(by, "is_authenticated", False) else None,
+                                   filename=filename[:255], data=data, options={"area": area} if area else {})
+    run_import_job.enqueue(job.pk)
+    return job
+
+
 STAGING = "staging"
 STALE_AFTER = 3600  # seconds: a command-line import staged longer ago than this was killed
 
@@ -332,11 +342,7 @@ def discard(batch: ImportBatch) -> None:
 
 def discard_staged(job_id: Any) -> None:
     """The indicator import job's end hook (failed, cancelled, reaped): nothing of the run stays."""
-    from .models import ImportJob
-
-    batch_id = ImportJob.objects.filter(pk=job_id).values_list("batch_id", flat=True).first()
-    batch = ImportBatch.objects.filter(pk=batch_id, status=STAGING).first() if batch_id else None
-    if batch is not None:
+    for batch in ImportBatch.objects.filter(job_id=job_id, status=STAGING):
         discard(batch)
 
 
@@ -347,13 +353,11 @@ def discard_stale() -> None:
 
     from django.utils import timezone
 
-    from .models import ImportJob
-
-    jobs = dict(ImportJob.objects.filter(batch__status=STAGING).values_list("batch_id", "state"))
     cutoff = timezone.now() - dt.timedelta(seconds=STALE_AFTER)
-    for batch in ImportBatch.objects.filter(status=STAGING):
-        state = jobs.get(batch.pk)
-        if (state is None and batch.at < cutoff) or (state is not None and state not in ("queued", "running")):
+    for batch in ImportBatch.objects.filter(status=STAGING).select_related("job"):
+        state = batch.job.state if batch.job is not None else None
+        if (state is None and batch.at < cutoff) or (state is not None and state not in (
+                ImportJob.State.QUEUED, ImportJob.State.RUNNING)):
             discard(batch)
 
 
