@@ -206,7 +206,7 @@ def retrain_classifier(*, by: Any = None, cache_dir: Any = None) -> dict[str, An
     clf = classify.retrain(examples, cache_dir)
     FormFeedback.objects.filter(pk__in=[f.pk for f in usable], trained_at__isnull=True).update(trained_at=timezone.now())
     _CLASSIFIER.clear()
-    report = {"examples": clf.n_examples, "feedback": len(usable), "skipped": len(rows) - len(usable),
+    report: dict[str, Any] = {"examples": clf.n_examples, "feedback": len(usable), "skipped": len(rows) - len(usable),
               "forms": len(clf.forms), "fingerprint": clf.fingerprint[:12], "model": classify.MODEL_VERSION,
               "threshold": clf.threshold}
     audit.record(user=by, action="retrain", object_type="incidents.classifier", object_id=report["fingerprint"],
@@ -245,7 +245,7 @@ def import_job_run(run: Any, job: Any) -> dict[str, Any]:
 
     def finish(fields: dict[str, Any]) -> bool:
         run.assert_owned()
-        return run.finish(ImportJob.State.DONE, **fields)
+        return bool(run.finish(ImportJob.State.DONE, **fields))
 
     try:
         run.mine().update(phase=ImportJob.Phase.CHECKING)

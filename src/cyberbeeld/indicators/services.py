@@ -327,7 +327,7 @@ def _drop_staged(batch_id: int) -> None:
         ids = list(StagedObservation.objects.filter(batch_id=batch_id).values_list("pk", flat=True)[:_CHUNK])
         if not ids:
             return
-        StagedObservation.objects.filter(pk__in=ids)._raw_delete(connection.alias)  # type: ignore[attr-defined]
+        StagedObservation.objects.filter(pk__in=ids)._raw_delete(connection.alias)
 
 
 def discard(batch: ImportBatch) -> None:
@@ -361,6 +361,14 @@ def discard_stale() -> None:
             discard(batch)
 
 
+def _column(meta: Any, name: str) -> str:
+    """The database column of a concrete field (the raw SQL of the staged import names columns)."""
+    field = meta.get_field(name)
+    if not isinstance(field, models.Field) or not field.column:
+        raise LookupError(f"{meta.label}.{name} has no column")
+    return field.column
+
+
 def _swap_in(batch: ImportBatch, path: Path) -> None:
     """Move the staged cells of ``batch`` into the observations with one statement."""
     from .models import StagedObservation
@@ -368,8 +376,8 @@ def _swap_in(batch: ImportBatch, path: Path) -> None:
     q = connection.ops.quote_name
     obs, st = Observation._meta, StagedObservation._meta
     fields = ("indicator", "area", "period", *_VALUE_FIELDS, "owner", "reference_source")
-    target = ", ".join([*(q(obs.get_field(f).column) for f in fields), q("import_batch_id"), q("is_example")])
-    source = ", ".join([*(q(st.get_field(f).column) for f in fields), q("batch_id"), "%s"])
+    target = ", ".join([*(q(_column(obs, f)) for f in fields), q("import_batch_id"), q("is_example")])
+    source = ", ".join([*(q(_column(st, f)) for f in fields), q("batch_id"), "%s"])
     sql = (f"INSERT INTO {q(obs.db_table)} ({target}) SELECT {source} FROM {q(st.db_table)} "
            f"WHERE {q('batch_id')} = %s")
     try:
@@ -467,7 +475,7 @@ def _insert(rows: list[tuple[Any, ...]], path: Path) -> None:
 
     meta = StagedObservation._meta
     q = connection.ops.quote_name
-    cols = ", ".join(q(meta.get_field(f).column) for f in _STAGED_FIELDS)
+    cols = ", ".join(q(_column(meta, f)) for f in _STAGED_FIELDS)
     sql = f"INSERT INTO {q(meta.db_table)} ({cols}) VALUES ({', '.join(['%s'] * len(_STAGED_FIELDS))})"
     with transaction.atomic(), connection.cursor() as cur:
         cur.executemany(sql, rows)
@@ -595,7 +603,7 @@ def _differs(old: Any, new: Any) -> bool:
     such as ``195.89999999999998`` in an extract does not count as a change on a second import)."""
     if isinstance(old, Decimal) and new is not None:
         return old.quantize(_STORED) != Decimal(new).quantize(_STORED)
-    return old != new
+    return bool(old != new)
 
 
 # --- metadata files of a source table (TableInfos, DataProperties, code lists) -------------------
