@@ -24,7 +24,7 @@ from make_corpus import CORPUS, generate_large, small_files  # noqa: E402
 pytestmark = pytest.mark.django_db
 
 # What an upload leaves behind by design: the job row that reports the refusal, the audit event.
-BOOKKEEPING = {"accounts.auditevent", "incidents.importjob", "indicators.importjob", "django_tasks_db.dbtaskresult",
+BOOKKEEPING = {"accounts.auditevent", "common.importjob", "django_tasks_db.dbtaskresult",
                "sessions.session", "axes.accessattempt", "axes.accesslog"}
 
 

@@ -10,8 +10,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from cyberbeeld.accounts.models import AuditEvent
+from cyberbeeld.common.models import ImportJob
 from cyberbeeld.incidents import bulk
-from cyberbeeld.incidents.models import ImportJob, Incident
+from cyberbeeld.incidents.models import Incident
 from cyberbeeld.incidents.services import incident_save
 
 pytestmark = pytest.mark.django_db
@@ -144,7 +145,7 @@ def test_upload_page_runs_background_task(client, world, taxonomy, django_captur
         response = client.post("/nl/incidenten/importeren/", {"file": SimpleUploadedFile("i.csv", csv_bytes(GOOD))})
     assert response.status_code == 302
     job = ImportJob.objects.get()
-    assert job.state == ImportJob.State.DONE and job.created == 3 and job.data in (b"", memoryview(b""))
+    assert job.state == ImportJob.State.DONE and job.result["created"] == 3 and job.data in (b"", memoryview(b""))
     page = client.get(response["Location"])
     assert b"3 nieuwe incidenten" in page.content and b'aria-live="polite"' in page.content
     assert b"hx-trigger" not in page.content  # finished: polling stops
@@ -167,7 +168,7 @@ def test_upload_with_bad_row_names_it_on_the_job_page(client, world, taxonomy, d
             "file": SimpleUploadedFile("f.csv", csv_bytes([GOOD[0], GOOD[1].replace("helpdeskfraude", "onzin")]))})
     job = ImportJob.objects.get()
     assert job.state == ImportJob.State.FAILED and Incident.objects.count() == 0
-    assert job.errors[0]["row"] == 3 and job.errors[0]["column"] == "vorm"
+    assert job.problems[0]["row"] == 3 and job.problems[0]["column"] == "vorm"
     page = client.get(response["Location"]).content.decode()
     assert "onbekende vorm" in page and ">3<" in page
     en = client.get(response["Location"].replace("/nl/", "/en/")).content.decode()

@@ -13,8 +13,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from cyberbeeld.areas.models import Area, AreaKind
+from cyberbeeld.common.models import ImportJob
 from cyberbeeld.indicators.catalogue import seed
-from cyberbeeld.indicators.models import ImportBatch, ImportJob, Indicator, Observation, PublicTheme
+from cyberbeeld.indicators.models import ImportBatch, Indicator, Observation, PublicTheme
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +68,7 @@ def test_another_gemeente_cannot_write_maastrichts_figures(client, figures):
     assert job.state == ImportJob.State.FAILED
     problem = job.problems[0]
     assert problem["row"] == 2 and problem["column"] == "gebied"
-    assert "GM0935" in problem["reason"] and "Zaanstad" in problem["reason"]
+    assert "GM0935" in problem["nl"] and "Zaanstad" in problem["nl"]
     assert _snapshot() == before
     html = client.get(f"/nl/monitor/import/{job.pk}/").content.decode()
     assert "rij 2" in html or "2" in html
@@ -86,7 +87,7 @@ def test_own_gemeente_writes_its_own_figures_and_nobody_else_overwrites_them(cli
     # a reference import (platform) does not overwrite a gemeente's own figure either
     _, job = _upload(client, figures.kees, "indicator;gebied;periode;waarde\nvm-cybercrime-totaal;GM1903;2019;50\n")
     assert job.state == ImportJob.State.FAILED and job.problems[0]["row"] == 2
-    assert "Eijsden" in job.problems[0]["reason"] and _snapshot() == before
+    assert "Eijsden" in job.problems[0]["nl"] and _snapshot() == before
 
 
 def test_a_gemeente_does_not_overwrite_reference_figures(client, figures):

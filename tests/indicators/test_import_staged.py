@@ -9,8 +9,9 @@ import io
 import pytest
 from django.core.management import call_command
 
+from cyberbeeld.common.models import ImportJob
 from cyberbeeld.indicators import services
-from cyberbeeld.indicators.models import ImportBatch, ImportJob, Indicator, Observation, StagedObservation
+from cyberbeeld.indicators.models import ImportBatch, Indicator, Observation, StagedObservation
 from cyberbeeld.indicators.ownership import PLATFORM
 
 pytestmark = pytest.mark.django_db
@@ -116,8 +117,8 @@ def test_an_upload_job_that_is_cancelled_mid_import_leaves_nothing_and_no_file(a
 
     monkeypatch.setattr(services, "_CHUNK", 500)
     data = (shared_data / FILE).read_bytes()
-    job = ImportJob.objects.create(organisation=areas.kenniscentrum, by=areas.kees, file_name="83648NED.csv",
-                                   content=data)
+    job = ImportJob.objects.create(kind="indicators", owner=areas.kenniscentrum, created_by=areas.kees, filename="83648NED.csv",
+                                   data=data)
     before = _state()
     real = services._insert
     calls = []
@@ -131,14 +132,15 @@ def test_an_upload_job_that_is_cancelled_mid_import_leaves_nothing_and_no_file(a
     monkeypatch.setattr(services, "_insert", insert)
     run_import_job(job.pk)
     job.refresh_from_db()
-    assert job.state == ImportJob.State.CANCELLED, (job.state, job.message)
+    assert job.state == ImportJob.State.CANCELLED, (job.state, job.failure_nl)
     assert _state() == before and StagedObservation.objects.count() == 0
-    assert bytes(job.content) == b""  # the uploaded file is gone when the job ends
+    assert bytes(job.data) == b""  # the uploaded file is gone when the job ends
     monkeypatch.setattr(services, "_insert", real)
-    job2 = ImportJob.objects.create(organisation=areas.kenniscentrum, by=areas.kees, file_name="83648NED.csv",
-                                    content=data)
+    job2 = ImportJob.objects.create(kind="indicators", owner=areas.kenniscentrum, created_by=areas.kees, filename="83648NED.csv",
+                                    data=data)
     run_import_job(job2.pk)
     job2.refresh_from_db()
-    assert job2.state == ImportJob.State.DONE, (job2.state, job2.message, job2.problems)
-    assert bytes(job2.content) == b"" and job2.batch is not None and job2.batch.origin == "upload"
-    assert Observation.objects.filter(import_batch=job2.batch).count() == Observation.objects.count() > 3000
+    assert job2.state == ImportJob.State.DONE, (job2.state, job2.failure_nl, job2.problems)
+    batch = ImportBatch.objects.get(job=job2)
+    assert bytes(job2.data) == b"" and batch.origin == "upload" and job2.result["batch"] == batch.pk
+    assert Observation.objects.filter(import_batch=batch).count() == Observation.objects.count() > 3000

@@ -12,8 +12,9 @@ import pytest
 import tablib
 
 from cyberbeeld.areas.models import Area, AreaKind
+from cyberbeeld.common.models import ImportJob
 from cyberbeeld.indicators.catalogue import match, seed
-from cyberbeeld.indicators.models import ImportBatch, ImportJob, Indicator, Observation, PublicTheme
+from cyberbeeld.indicators.models import ImportBatch, Indicator, Observation, PublicTheme
 
 pytestmark = pytest.mark.django_db
 
@@ -197,7 +198,7 @@ def test_import_upload_runs_task_and_reports_rows(client, monitor, shared_data):
         r = client.post("/nl/monitor/import/", {"file": fh, "area": "NL01"})
     job = ImportJob.objects.get()
     assert r.status_code == 302 and job.state == "done"
-    assert bytes(job.content) == b""  # the uploaded file is deleted when its job ends (issue 13)
+    assert bytes(job.data) == b""  # the uploaded file is deleted when its job ends (issue 13)
     cyber = Observation.objects.get(indicator__code="politie-3-7-4-cybercrime", area=nl, period="2021")
     assert cyber.value == Decimal("14174")
     html = client.get(f"/nl/monitor/import/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
@@ -216,7 +217,7 @@ def test_import_upload_runs_task_and_reports_rows(client, monitor, shared_data):
 def test_import_is_for_bewerkers_and_jobs_of_others_are_404(client, monitor):
     login(client, monitor, "lezer")
     assert client.get("/nl/monitor/import/").status_code == 404
-    job = ImportJob.objects.create(organisation=monitor.zaanstad, file_name="x.csv", content=b"")
+    job = ImportJob.objects.create(kind="indicators", owner=monitor.zaanstad, filename="x.csv", data=b"")
     login(client, monitor, "anna")
     assert client.get(f"/nl/monitor/import/{job.pk}/").status_code == 404
 

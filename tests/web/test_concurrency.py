@@ -37,7 +37,8 @@ def test_eight_writers_after_start_and_during_a_20k_import_get_no_server_error(w
 
     from cyberbeeld.accounts import services
     from cyberbeeld.accounts.models import Role
-    from cyberbeeld.incidents.models import ImportJob, Incident
+    from cyberbeeld.common.models import ImportJob
+    from cyberbeeld.incidents.models import Incident
     from cyberbeeld.incidents.tasks import run_import_job
 
     User = get_user_model()
@@ -45,7 +46,7 @@ def test_eight_writers_after_start_and_during_a_20k_import_get_no_server_error(w
     for name in names:
         u = User.objects.create_user(username=name, password=world.password)
         services.membership_set(by=None, user=u, organisation=world.maastricht, role=Role.BEWERKER)
-    job = ImportJob.objects.create(owner=world.maastricht, created_by=world.anna, filename="groot.csv",
+    job = ImportJob.objects.create(kind="incidents", owner=world.maastricht, created_by=world.anna, filename="groot.csv",
                                    data=csv_bytes(20_000))
     enqueue_in_database(run_import_job, job.pk)
 
@@ -96,8 +97,8 @@ def test_eight_writers_after_start_and_during_a_20k_import_get_no_server_error(w
     saving: list[float] = []
 
     def import_ended() -> bool:
-        state = ImportJob.objects.filter(pk=job.pk).values_list("state", flat=True).get()
-        if state == ImportJob.State.SAVING and not saving:
+        state, phase = ImportJob.objects.filter(pk=job.pk).values_list("state", "phase").get()
+        if phase == ImportJob.Phase.SAVING and not saving:
             saving.append(time.monotonic())
         return state in (ImportJob.State.DONE, ImportJob.State.FAILED, ImportJob.State.CANCELLED)
 
@@ -108,7 +109,7 @@ def test_eight_writers_after_start_and_during_a_20k_import_get_no_server_error(w
     for t in threads:
         t.join(timeout=180)
     job.refresh_from_db()
-    assert job.state == ImportJob.State.DONE and job.created == 20_000, (job.state, job.failure_nl, job.errors[:3])
+    assert job.state == ImportJob.State.DONE and job.result["created"] == 20_000, (job.state, job.failure_nl, job.problems[:3])
 
     errors = [a for a in answers if a[2] >= 500]
     assert not errors, f"{len(errors)} of {len(answers)} answers were 5xx: {errors[:3]}"

@@ -31,30 +31,31 @@ def _kill(proc) -> None:
 
 
 def test_worker_killed_mid_import_then_a_new_worker_finishes_it(world, taxonomy, procs):
-    from cyberbeeld.incidents.models import ImportJob, Incident
+    from cyberbeeld.common.models import ImportJob
+    from cyberbeeld.incidents.models import Incident
     from cyberbeeld.incidents.tasks import run_import_job
 
     n = 3000
-    job = ImportJob.objects.create(owner=world.maastricht, created_by=world.anna, filename="groot.csv",
+    job = ImportJob.objects.create(kind="incidents", owner=world.maastricht, created_by=world.anna, filename="groot.csv",
                                    data=csv_bytes(n))
     enqueue_in_database(run_import_job, job.pk)
     first, log1 = procs.worker("worker-1")
 
     def mid_import():
         j = ImportJob.objects.defer("data").get(pk=job.pk)
-        return j.state in (ImportJob.State.CHECKING, ImportJob.State.SAVING) and j.processed > 0 and j
+        return j.state == ImportJob.State.RUNNING and j.done > 0 and j
 
     wait_for(mid_import, BOUND, "the import to be under way", alive=first, log=log1)
     _kill(first)
     job.refresh_from_db()
-    assert job.state in (ImportJob.State.CHECKING, ImportJob.State.SAVING), job.state  # orphaned, mid-import
+    assert job.state == ImportJob.State.RUNNING, job.state  # orphaned, mid-import
     assert Incident.objects.filter(owner=world.maastricht).count() == 0  # nothing half-written is visible
     second, log2 = procs.worker("worker-2")
     wait_for(lambda: ImportJob.objects.defer("data").get(pk=job.pk).finished, BOUND, "the import to end",
              alive=second, log=log2)
     job.refresh_from_db()
     assert job.state == ImportJob.State.DONE, (job.state, job.failure_nl, log2.read_text()[-2000:])
-    assert job.attempts == 2 and job.created == n and bytes(job.data) == b""
+    assert job.attempts == 2 and job.result["created"] == n and bytes(job.data) == b""
     assert Incident.objects.filter(owner=world.maastricht).count() == n
     wait_for(lambda: not Incident._base_manager.filter(staged_job__isnull=False).exists(), 60,
              "the job links of the swapped-in rows to be cleared", alive=second, log=log2)
@@ -109,7 +110,8 @@ def test_retries_are_bounded_a_job_whose_workers_keep_dying_fails_with_its_reaso
 def test_worker_survives_postgresql_terminating_its_connection(world, taxonomy, procs):
     from django.db import connection
 
-    from cyberbeeld.incidents.models import ImportJob, Incident
+    from cyberbeeld.common.models import ImportJob
+    from cyberbeeld.incidents.models import Incident
     from cyberbeeld.incidents.tasks import run_import_job
 
     if connection.vendor != "postgresql":
@@ -131,17 +133,17 @@ def test_worker_survives_postgresql_terminating_its_connection(world, taxonomy, 
     worker, log = procs.worker()
     wait_for(others, BOUND, "the worker to connect", alive=worker, log=log)
     assert terminate() >= 1  # while idle
-    small = ImportJob.objects.create(owner=world.maastricht, created_by=world.anna, filename="a.csv",
+    small = ImportJob.objects.create(kind="incidents", owner=world.maastricht, created_by=world.anna, filename="a.csv",
                                      data=csv_bytes(5))
     enqueue_in_database(run_import_job, small.pk)
     wait_for(lambda: ImportJob.objects.defer("data").get(pk=small.pk).finished, BOUND, "the first import",
              alive=worker, log=log)
     assert ImportJob.objects.get(pk=small.pk).state == ImportJob.State.DONE
     # and in the middle of a job: the job is queued again and finished by the same worker
-    big = ImportJob.objects.create(owner=world.maastricht, created_by=world.anna, filename="b.csv",
+    big = ImportJob.objects.create(kind="incidents", owner=world.maastricht, created_by=world.anna, filename="b.csv",
                                    data=csv_bytes(3000))
     enqueue_in_database(run_import_job, big.pk)
-    wait_for(lambda: ImportJob.objects.defer("data").filter(pk=big.pk, state=ImportJob.State.CHECKING,
+    wait_for(lambda: ImportJob.objects.defer("data").filter(pk=big.pk, state=ImportJob.State.RUNNING, phase=ImportJob.Phase.CHECKING,
                                                             processed__gt=0).exists(),
              BOUND, "the second import to be under way", alive=worker, log=log)
     terminate()

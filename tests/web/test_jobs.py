@@ -14,8 +14,9 @@ from django.utils import timezone
 from cyberbeeld.accounts import services as account_services
 from cyberbeeld.accounts.models import AuditEvent
 from cyberbeeld.common import jobs
+from cyberbeeld.common.models import ImportJob
 from cyberbeeld.incidents import bulk
-from cyberbeeld.incidents.models import ImportJob, Incident
+from cyberbeeld.incidents.models import Incident
 
 pytestmark = pytest.mark.django_db
 
@@ -73,8 +74,8 @@ def test_import_killed_while_saving_leaves_nothing_visible_and_the_rerun_is_idem
     (no cleanup runs) leaves nothing visible; the rerun of the job deletes the staged rows first."""
     monkeypatch.setattr(bulk, "CHUNK", 2)
     data = csv_bytes(7)
-    job = ImportJob.objects.create(owner=world.maastricht, created_by=world.anna, filename="i.csv", data=data,
-                                   state=ImportJob.State.SAVING)
+    job = ImportJob.objects.create(kind="incidents", owner=world.maastricht, created_by=world.anna, filename="i.csv", data=data,
+                                   state=ImportJob.State.RUNNING, phase=ImportJob.Phase.SAVING)
     rows, result = _checked(world, data)
     calls = []
 
@@ -123,18 +124,18 @@ def test_import_updates_changed_rows_in_the_final_swap(world, taxonomy, monkeypa
 
 def test_reaper_requeues_an_orphan_then_fails_it_after_the_last_attempt(world, settings):
     settings.JOB_STALE_AFTER, settings.JOB_MAX_ATTEMPTS = 30, 2
-    job = ImportJob.objects.create(owner=world.maastricht, filename="i.csv", data=b"x;y", attempts=1,
-                                   state=ImportJob.State.CHECKING, started_at=ago(120), heartbeat_at=ago(60),
-                                   processed=40, total=100)
-    fresh = ImportJob.objects.create(owner=world.maastricht, filename="j.csv", data=b"x;y", attempts=1,
-                                     state=ImportJob.State.CHECKING, started_at=ago(120), heartbeat_at=ago(1))
+    job = ImportJob.objects.create(kind="incidents", owner=world.maastricht, filename="i.csv", data=b"x;y", attempts=1,
+                                   state=ImportJob.State.RUNNING, phase=ImportJob.Phase.CHECKING, started_at=ago(120), heartbeat_at=ago(60),
+                                   done=40, total=100)
+    fresh = ImportJob.objects.create(kind="incidents", owner=world.maastricht, filename="j.csv", data=b"x;y", attempts=1,
+                                     state=ImportJob.State.RUNNING, phase=ImportJob.Phase.CHECKING, started_at=ago(120), heartbeat_at=ago(1))
     assert jobs.reap() == {"requeued": 1, "failed": 0, "timed_out": 0}
     job.refresh_from_db()
     fresh.refresh_from_db()
-    assert job.state == ImportJob.State.WAITING and job.processed == 0 and bytes(job.data) == b"x;y"
-    assert fresh.state == ImportJob.State.CHECKING  # its worker is alive
+    assert job.state == ImportJob.State.QUEUED and job.done == 0 and bytes(job.data) == b"x;y"
+    assert fresh.state == ImportJob.State.RUNNING  # its worker is alive
     # the second attempt dies too: no attempts left
-    ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.SAVING, attempts=2, heartbeat_at=ago(45))
+    ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.RUNNING, phase=ImportJob.Phase.SAVING, attempts=2, heartbeat_at=ago(45))
     assert jobs.reap()["failed"] == 1
     job.refresh_from_db()
     assert job.state == ImportJob.State.FAILED and bytes(job.data) == b"" and job.finished_at is not None
@@ -154,7 +155,7 @@ def test_a_job_past_its_time_limit_is_failed(world, settings):
 
 
 def test_a_job_is_claimed_by_one_run_only(world):
-    job = ImportJob.objects.create(owner=world.maastricht, filename="i.csv", data=b"")
+    job = ImportJob.objects.create(kind="incidents", owner=world.maastricht, filename="i.csv", data=b"")
     ran = []
 
     def body(run, j):
@@ -171,7 +172,7 @@ def test_a_job_is_claimed_by_one_run_only(world):
 
 
 def test_an_unexpected_error_fails_the_job_with_the_reason(world):
-    job = ImportJob.objects.create(owner=world.maastricht, filename="i.csv", data=b"abc")
+    job = ImportJob.objects.create(kind="incidents", owner=world.maastricht, filename="i.csv", data=b"abc")
 
     def body(run, j):
         raise ValueError("kapotte invoer")
@@ -187,7 +188,7 @@ def test_cancel_stops_a_running_job_through_its_heartbeat(world, settings):
     """The heartbeat thread (its own connection) notices the cancel; the run stops at its next step and
     writes nothing; the uploaded file is gone."""
     settings.JOB_HEARTBEAT_INTERVAL = 0.05
-    job = ImportJob.objects.create(owner=world.maastricht, filename="i.csv", data=b"secret")
+    job = ImportJob.objects.create(kind="incidents", owner=world.maastricht, filename="i.csv", data=b"secret")
 
     def body(run, j):
         assert account_services.job_cancel(ImportJob.objects.get(pk=j.pk), by=world.anna)
@@ -207,13 +208,13 @@ def test_cancel_stops_a_running_job_through_its_heartbeat(world, settings):
 
 
 def test_owner_cancels_an_import_others_get_404(client, world):
-    job = ImportJob.objects.create(owner=world.maastricht, created_by=world.anna, filename="i.csv", data=b"x")
+    job = ImportJob.objects.create(kind="incidents", owner=world.maastricht, created_by=world.anna, filename="i.csv", data=b"x")
     for user in (world.zoe, world.lezer):  # another organisation; a reader of the same one
         client.force_login(user)
         assert client.post(f"/nl/incidenten/importeren/{job.uuid}/annuleren/").status_code == 404
         assert client.post(f"/nl/incidenten/importeren/{job.uuid}/opnieuw/").status_code == 404
     job.refresh_from_db()
-    assert job.state == ImportJob.State.WAITING
+    assert job.state == ImportJob.State.QUEUED
     client.force_login(world.anna)
     page = client.get(f"/nl/incidenten/importeren/{job.uuid}/").content.decode()
     assert "annuleren/" in page and "Annuleren" in page
@@ -229,7 +230,7 @@ def test_owner_cancels_an_import_others_get_404(client, world):
 
 
 def test_failed_job_shows_its_reason_in_both_languages(client, world):
-    job = ImportJob.objects.create(owner=world.maastricht, filename="i.csv", state=ImportJob.State.FAILED,
+    job = ImportJob.objects.create(kind="incidents", owner=world.maastricht, filename="i.csv", state=ImportJob.State.FAILED,
                                    failure_nl="De achtergrondverwerker is gestopt.", failure_en="The worker stopped.")
     client.force_login(world.anna)
     assert "De achtergrondverwerker is gestopt." in client.get(f"/nl/incidenten/importeren/{job.uuid}/").content.decode()
@@ -252,9 +253,8 @@ def test_report_cancel_and_retry_for_its_owner_only(client, world):
 
 
 def test_indicator_job_cancel_is_404_for_another_organisation(client, world):
-    from cyberbeeld.indicators.models import ImportJob as IndicatorJob
-
-    job = IndicatorJob.objects.create(organisation=world.maastricht, by=world.anna, file_name="x.csv", content=b"x")
+    job = ImportJob.objects.create(kind="indicators", owner=world.maastricht, created_by=world.anna, filename="x.csv",
+                                   data=b"x")
     client.force_login(world.zoe)
     assert client.post(f"/nl/monitor/import/{job.pk}/annuleren/").status_code == 404
     job.refresh_from_db()

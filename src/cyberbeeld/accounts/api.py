@@ -6,6 +6,7 @@ from ninja import Router, Schema
 from . import policy
 
 router = Router(tags=["accounts"])
+PREFIX = "/"  # mount point under /api/v1/ (default: "/<app label>"): the account endpoints sit at the root
 
 
 class OrganisationOut(Schema):

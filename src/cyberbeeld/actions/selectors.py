@@ -79,7 +79,7 @@ def coverage(user: Any, owner: Any) -> list[CoverageRow]:
     rows = []
     for s in scenarios:
         row = CoverageRow(s, digital=s.road == PUBLIC_ORDER_ROAD or bool(set(s.form_codes or []) & digital_forms))
-        for m in s.counted:  # type: ignore[attr-defined]
+        for m in s.counted:
             (row.overdue if m.is_overdue else row.live).append(m)
         rows.append(row)
     return rows
@@ -107,7 +107,7 @@ def portfolio_matrix(user: Any, owner: Any) -> dict[str, Any]:
     its measures addresses it, or when it shares a taxonomy form with it."""
     portfolios = list(portfolios_of(user, owner))
     scenarios = list(scenarios_of(user, owner))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for p in portfolios:
         linked = {s.pk for s in p.scenarios.all()}
         form_codes = {f.code for f in p.forms.all()}
@@ -117,7 +117,7 @@ def portfolio_matrix(user: Any, owner: Any) -> dict[str, Any]:
                 continue
             for s in m.scenarios.all():
                 via_measure.setdefault(s.pk, []).append(m)
-        cells = []
+        cells: list[dict[str, Any]] = []
         for s in scenarios:
             forms = sorted(form_codes & set(s.form_codes or []))
             cells.append({"scenario": s, "linked": s.pk in linked, "measures": via_measure.get(s.pk, []),

@@ -7,14 +7,14 @@ import json
 import math
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from cyberbeeld.accounts import audit, policy
-from cyberbeeld.accounts.models import Organisation
+from cyberbeeld.accounts.models import Organisation, Shareable
 from cyberbeeld.accounts.services import give_sharing, take_sharing
 from cyberbeeld.accounts.tlp import TLP
 
@@ -61,8 +61,11 @@ def _user(by: Any) -> Any:
     return by if getattr(by, "is_authenticated", False) else None
 
 
-def _save_shareable(model: type, fields: list[str], m2m_names: list[str], *, by: Any, owner: Organisation,
-                    data: dict[str, Any], obj: Any, is_example: bool) -> Any:
+_M = TypeVar("_M", bound=Shareable)
+
+
+def _save_shareable(model: type[_M], fields: list[str], m2m_names: list[str], *, by: Any, owner: Organisation,
+                    data: dict[str, Any], obj: _M | None, is_example: bool) -> _M:
     data = dict(data)
     m2m = {k: data.pop(k) for k in m2m_names if k in data}
     unknown = set(data) - set(fields)

@@ -7,8 +7,11 @@ is a 404 with the same body as a missing one. Every error is RFC 9457 problem+js
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from typing import Any
 
+from django.apps import apps as django_apps
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -87,20 +90,24 @@ def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
     return problems.response(request, 404, problems.DETAILS["not-found"])
 
 
-# app -> mount point. Each app's ``api.py`` exposes ``router``; apps without one are skipped.
-ROUTERS = {"accounts": "/", "areas": "/areas", "incidents": "/incidents", "indicators": "/indicators",
-           "risks": "/risks", "reports": "/reports", "sharing": "/sharing", "actions": "/actions"}
+def routers() -> list[tuple[str, str, Any]]:
+    """``(app label, mount point, router)`` of every installed Cyberbeeld app with an ``api.py`` that exposes
+    ``router``; the mount point is the module's ``PREFIX``, else ``/<app label>``. In INSTALLED_APPS order."""
+    found = []
+    for config in django_apps.get_app_configs():
+        module_name = f"{config.name}.api"
+        if not config.name.startswith("cyberbeeld.") or importlib.util.find_spec(module_name) is None:
+            continue
+        module = importlib.import_module(module_name)
+        router = getattr(module, "router", None)
+        if router is not None:
+            found.append((config.label, getattr(module, "PREFIX", f"/{config.label}"), router))
+    return found
 
 
 def _register() -> None:
-    import importlib
-    import importlib.util
-
-    for app, prefix in ROUTERS.items():
-        module_name = f"cyberbeeld.{app}.api"
-        if importlib.util.find_spec(module_name) is None:
-            continue
-        api.add_router(prefix, importlib.import_module(module_name).router)
+    for _label, prefix, router in routers():
+        api.add_router(prefix, router)
 
 
 _register()

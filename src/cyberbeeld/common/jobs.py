@@ -71,6 +71,7 @@ class JobKind:
     finished_field: str | None = "finished_at"
     reset: dict[str, Any] = field(default_factory=dict)  # progress fields cleared when (re)queued
     on_end: str | None = None  # dotted path of a cleanup hook(job_pk) run when a job ends without success
+    where: dict[str, Any] = field(default_factory=dict)  # the rows of a shared model that are this kind's
 
     @property
     def Model(self) -> type[models.Model]:  # noqa: N802 - a class
@@ -79,7 +80,10 @@ class JobKind:
         return apps.get_model(self.model)
 
     def qs(self) -> models.QuerySet[Any]:
-        return self.Model._default_manager.all()
+        return self.Model._default_manager.filter(**self.where)
+
+    def owns(self, obj: models.Model) -> bool:
+        return obj._meta.label == self.model and all(getattr(obj, k) == v for k, v in self.where.items())
 
     def active(self) -> Q:
         return Q(**{f"{self.state_field}__in": self.running})
@@ -101,11 +105,10 @@ def register(kind: JobKind) -> None:
 
 
 def kind_of(obj: models.Model) -> JobKind:
-    label = obj._meta.label
     for kind in KINDS.values():
-        if kind.model == label:
+        if kind.owns(obj):
             return kind
-    raise LookupError(label)
+    raise LookupError(obj._meta.label)
 
 
 def _setting(name: str, default: float) -> float:

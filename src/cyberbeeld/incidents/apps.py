@@ -14,12 +14,10 @@ class IncidentsConfig(AppConfig):
         register("incidents", _("Incidenten"), "incidents:list", order=30)
 
         from cyberbeeld.common import jobs
+        from cyberbeeld.common.models import ImportJob, import_job_kind
 
-        jobs.register(jobs.JobKind(
-            key="incidents.import", model="incidents.ImportJob", task="cyberbeeld.incidents.tasks.run_import_job",
-            queued="wachtend", running=("controleren", "opslaan"), done="klaar", failed="mislukt",
-            cancelled="geannuleerd", payload_field="data", on_end="cyberbeeld.incidents.bulk.discard_staged",
-            reset={"processed": 0, "created": 0, "updated": 0, "unchanged": 0, "errors": []}))
+        jobs.register(import_job_kind(ImportJob.Kind.INCIDENTS, task="cyberbeeld.incidents.tasks.run_import_job",
+                                      on_end="cyberbeeld.incidents.bulk.discard_staged"))
 
         from . import dashboard  # noqa: F401  (dashboard card)
 

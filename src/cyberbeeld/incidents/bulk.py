@@ -29,6 +29,7 @@ from cyberbeeld import inputs
 from cyberbeeld.accounts import audit, pagecache, policy, shared_text
 from cyberbeeld.accounts.models import AuditEvent, Organisation
 from cyberbeeld.accounts.tlp import TLP
+from cyberbeeld.common.models import ImportJob
 
 from .models import Impact, Incident, Sector, SourceKind, Status
 from .selectors import CACHE_KIND
@@ -515,8 +516,6 @@ def discard_staged(job_id: Any) -> None:
 
 def _unstage_done(owner: Organisation) -> None:
     """Rows of finished imports no longer need their job link (they are visible either way)."""
-    from .models import ImportJob
-
     _in_chunks(Incident._base_manager.filter(owner=owner, staged_job__state=ImportJob.State.DONE),
                lambda qs: qs.update(staged_job=None))
 
@@ -542,14 +541,13 @@ def save_rows(owner: Organisation, by: Any, rows: list[dict[str, Any]], result: 
     the final transaction and returns False when the job is no longer this run's (nothing is written)."""
     from cyberbeeld.common.jobs import JobStopped
 
-    from .models import ImportJob
-
     user = by if getattr(by, "is_authenticated", False) else None
     now = timezone.now()
     own_job = job is None
     if job is None:
-        job = ImportJob.objects.create(owner=owner, created_by=user, filename=filename[:255], data=b"",
-                                       state=ImportJob.State.WAITING, total=result.total, processed=result.total)
+        job = ImportJob.objects.create(kind=ImportJob.Kind.INCIDENTS, owner=owner, created_by=user,
+                                       filename=filename[:255], data=b"", state=ImportJob.State.QUEUED,
+                                       total=result.total, done=result.total)
     if finish is None:
         def finish(fields: dict[str, Any]) -> bool:
             return bool(ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.DONE, data=b"",
@@ -615,8 +613,8 @@ def save_rows(owner: Organisation, by: Any, rows: list[dict[str, Any]], result: 
                          progress=(lambda done: progress(done, len(new) + len(changed), "save")) if progress else None)
         check()
         # 3. swap in: one short transaction
-        counts = {"total": result.total, "processed": result.total, "created": result.created,
-                  "updated": result.updated, "unchanged": result.unchanged, "errors": []}
+        counts = {"total": result.total, "done": result.total, "phase": "", "problems": [],
+                  "result": {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}}
         with transaction.atomic():
             if changed:
                 _update_rows(changed)
@@ -630,7 +628,7 @@ def save_rows(owner: Organisation, by: Any, rows: list[dict[str, Any]], result: 
                                                                   "unchanged": result.unchanged})
     except BaseException as exc:  # stopped (cancelled, timed out) or failed: the staged rows go, nothing was visible
         requeued = isinstance(exc, JobStopped) and exc.reason == "lost" and ImportJob.objects.filter(
-            pk=job.pk, state__in=[ImportJob.State.WAITING, ImportJob.State.CHECKING, ImportJob.State.SAVING]).exists()
+            pk=job.pk, state__in=[ImportJob.State.QUEUED, ImportJob.State.RUNNING]).exists()
         gc.unfreeze()
         if not requeued:  # a job queued again (its worker was taken for dead) is cleaned by its next run
             discard_staged(job.pk)

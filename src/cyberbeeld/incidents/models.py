@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
-
-from django.conf import settings
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cyberbeeld.accounts.models import Shareable
-from cyberbeeld.common.jobs import JobFields
+from cyberbeeld.common.models import ImportJob
 
 
 def _pick(nl: str, en: str) -> str:
@@ -113,7 +110,7 @@ class IncidentManager(models.Manager["Incident"]):
     job row). A killed or failed import leaves nothing visible, and its rows are deleted on the rerun."""
 
     def get_queryset(self) -> models.QuerySet[Incident]:
-        done = ImportJob.objects.filter(state=ImportJob.State.DONE).values("pk")
+        done = ImportJob.objects.filter(kind=ImportJob.Kind.INCIDENTS, state=ImportJob.State.DONE).values("pk")
         return super().get_queryset().filter(models.Q(staged_job__isnull=True) | models.Q(staged_job__in=done))
 
 
@@ -143,7 +140,7 @@ class Incident(Shareable):
                                help_text=_("Antwoorden op de vragen die bij de gekozen vorm horen"))
     closed_at = models.DateTimeField(_("afgesloten op"), null=True, blank=True)
     anonymised_at = models.DateTimeField(_("geanonimiseerd op"), null=True, blank=True)
-    staged_job = models.ForeignKey("ImportJob", null=True, blank=True, editable=False, on_delete=models.CASCADE,
+    staged_job = models.ForeignKey("common.ImportJob", null=True, blank=True, editable=False, on_delete=models.CASCADE,
                                    related_name="+")
 
     # free text that may leave the owner: stored without personal data (accounts.shared_text)
@@ -196,48 +193,6 @@ class FormFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.chosen_form} ← {self.suggested_form or '?'}: {self.title[:60]}"
-
-
-class ImportJob(JobFields):
-    """A bulk import of incidents (CSV/XLSX), run as a background task, all-or-nothing (``common.jobs``)."""
-
-    class State(models.TextChoices):
-        WAITING = "wachtend", _("wachtend")
-        CHECKING = "controleren", _("bezig met controleren")
-        SAVING = "opslaan", _("bezig met opslaan")
-        DONE = "klaar", _("klaar")
-        FAILED = "mislukt", _("mislukt: niets gewijzigd")
-        CANCELLED = "geannuleerd", _("geannuleerd: niets gewijzigd")
-
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    owner = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
-    filename = models.CharField(max_length=255)
-    data = models.BinaryField(editable=False)
-    state = models.CharField(max_length=20, choices=State.choices, default=State.WAITING)
-    total = models.PositiveIntegerField(default=0)
-    processed = models.PositiveIntegerField(default=0)
-    created = models.PositiveIntegerField(default=0)
-    updated = models.PositiveIntegerField(default=0)
-    unchanged = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.filename} ({self.state})"
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.processed / self.total) if self.total else 0
-
-    @property
-    def finished(self) -> bool:
-        return self.state in (self.State.DONE, self.State.FAILED, self.State.CANCELLED)
 
 
 class RetentionTarget(models.TextChoices):

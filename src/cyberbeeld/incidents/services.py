@@ -9,6 +9,7 @@ from django.db import transaction
 from cyberbeeld.accounts import audit, policy, shared_text
 from cyberbeeld.accounts.models import Organisation
 from cyberbeeld.accounts.services import give_sharing, take_sharing
+from cyberbeeld.common.models import ImportJob
 
 from .models import Category, Form, FormFeedback, Incident, Status, TaxonomyVersion
 
@@ -205,7 +206,7 @@ def retrain_classifier(*, by: Any = None, cache_dir: Any = None) -> dict[str, An
     clf = classify.retrain(examples, cache_dir)
     FormFeedback.objects.filter(pk__in=[f.pk for f in usable], trained_at__isnull=True).update(trained_at=timezone.now())
     _CLASSIFIER.clear()
-    report = {"examples": clf.n_examples, "feedback": len(usable), "skipped": len(rows) - len(usable),
+    report: dict[str, Any] = {"examples": clf.n_examples, "feedback": len(usable), "skipped": len(rows) - len(usable),
               "forms": len(clf.forms), "fingerprint": clf.fingerprint[:12], "model": classify.MODEL_VERSION,
               "threshold": clf.threshold}
     audit.record(user=by, action="retrain", object_type="incidents.classifier", object_id=report["fingerprint"],
@@ -219,10 +220,10 @@ def retrain_classifier(*, by: Any = None, cache_dir: Any = None) -> dict[str, An
 @transaction.atomic
 def import_job_create(*, by: Any, owner: Organisation, filename: str, data: bytes) -> Any:
     """Store the uploaded file as an :class:`ImportJob` and enqueue it once the transaction commits."""
-    from .models import ImportJob
     from .tasks import run_import_job
 
-    job = ImportJob.objects.create(owner=owner, created_by=by if getattr(by, "is_authenticated", False) else None,
+    job = ImportJob.objects.create(kind=ImportJob.Kind.INCIDENTS, owner=owner,
+                                   created_by=by if getattr(by, "is_authenticated", False) else None,
                                    filename=filename[:255], data=data)
     audit.record(user=by, action="upload", obj=job, organisation=owner, object_repr=filename[:300],
                  changes={"bytes": len(data)})
@@ -234,24 +235,24 @@ def import_job_run(run: Any, job: Any) -> dict[str, Any]:
     """Run an import job (claimed by ``common.jobs.run_job``): progress is committed while checking; saving
     writes short chunks that become visible together (``bulk.save_rows``)."""
     from . import bulk
-    from .models import ImportJob
 
     job = ImportJob.objects.select_related("owner", "created_by").get(pk=job.pk)
 
     def progress(done: int, total: int, phase: str) -> None:
         run.check()
         if phase == "check":
-            run.mine().update(processed=done, total=total)
+            run.mine().update(done=done, total=total)
 
     def finish(fields: dict[str, Any]) -> bool:
         run.assert_owned()
-        return run.finish(ImportJob.State.DONE, **fields)
+        return bool(run.finish(ImportJob.State.DONE, **fields))
 
     try:
+        run.mine().update(phase=ImportJob.Phase.CHECKING)
         rows, result = bulk.check_file(job.owner, job.filename, bytes(job.data), progress=progress)
         if result.ok:
             run.check()
-            run.mine().update(state=ImportJob.State.SAVING, processed=result.total, total=result.total)
+            run.mine().update(phase=ImportJob.Phase.SAVING, done=result.total, total=result.total)
             result = bulk.save_rows(job.owner, job.created_by, rows, result, filename=job.filename, job=job,
                                     check=run.check, finish=finish)
             return {"state": ImportJob.State.DONE, "created": result.created, "updated": result.updated,
@@ -263,7 +264,7 @@ def import_job_run(run: Any, job: Any) -> dict[str, Any]:
         result.error_count = 1
     if extra > 0:
         errors.append({"row": 0, "column": "", "nl": f"en nog {extra} fouten", "en": f"and {extra} more errors"})
-    if run.finish(ImportJob.State.FAILED, total=result.total, errors=errors):
+    if run.finish(ImportJob.State.FAILED, total=result.total, phase="", problems=errors):
         audit.record(user=job.created_by, action="import-refused", obj=job, organisation=job.owner,
                      changes={"errors": result.error_count})
     return {"state": ImportJob.State.FAILED, "errors": result.error_count}

@@ -15,12 +15,13 @@ from django.views.decorators.http import require_POST
 from cyberbeeld.accounts import audit, policy
 from cyberbeeld.accounts import services as account_services
 from cyberbeeld.accounts.models import AuditEvent, Role
+from cyberbeeld.common.models import ImportJob
 from cyberbeeld.common.pagination import CappedPaginator
 from cyberbeeld.common.params import int_param, pk_param
 
 from . import bulk, questions, retention, selectors, services
 from .forms import DetailFieldsForm, ImportForm, IncidentForm, RetentionRuleForm, TaxonomyImportForm
-from .models import Category, Form, ImportJob, Incident, RetentionRule, Status, TaxonomyVersion
+from .models import Category, Form, Incident, RetentionRule, Status, TaxonomyVersion
 
 FILTERS = ("q", "form", "category", "status", "area", "sort")
 LIST_COUNT_CAP = 1_000  # the list counts at most this many rows (a bounded count at any register size)
@@ -137,13 +138,13 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         f = form.cleaned_data["file"]
         job = services.import_job_create(by=request.user, owner=_org(request), filename=f.name, data=f.read())
         return redirect("incidents:import_job", uuid=job.uuid)
-    jobs = ImportJob.objects.filter(owner=_org(request)).defer("data")[:10]
+    jobs = ImportJob.objects.filter(kind=ImportJob.Kind.INCIDENTS, owner=_org(request)).defer("data")[:10]
     return render(request, "incidents/import.html", {"form": form, "jobs": jobs, "columns": bulk.COLUMNS,
                                                      "form_codes": services.current_forms()})
 
 
 def _import_job_or_404(request: HttpRequest, uuid: str) -> ImportJob:
-    job = get_object_or_404(ImportJob.objects.defer("data"), uuid=uuid)
+    job = get_object_or_404(ImportJob.objects.filter(kind=ImportJob.Kind.INCIDENTS).defer("data"), uuid=uuid)
     if job.owner_id not in policy.actor_for(request.user).org_ids:
         raise Http404
     return job

@@ -14,12 +14,10 @@ class IndicatorsConfig(AppConfig):
         register("monitor", _("Monitor"), "indicators:index", order=20)
 
         from cyberbeeld.common import jobs
+        from cyberbeeld.common.models import ImportJob, import_job_kind
 
-        jobs.register(jobs.JobKind(
-            key="indicators.import", model="indicators.ImportJob", task="cyberbeeld.indicators.tasks.run_import_job",
-            queued="queued", running=("running",), done="done", failed="failed", cancelled="cancelled",
-            payload_field="content", finished_field=None, on_end="cyberbeeld.indicators.services.discard_staged",
-            reset={"done": 0, "total": None, "message": "", "problems": []}))
+        jobs.register(import_job_kind(ImportJob.Kind.INDICATORS, task="cyberbeeld.indicators.tasks.run_import_job",
+                                      on_end="cyberbeeld.indicators.services.discard_staged"))
 
         _invalidate_cached_pages_on_write()
 

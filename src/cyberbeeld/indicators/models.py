@@ -8,7 +8,6 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cyberbeeld.accounts.models import Shareable
-from cyberbeeld.common.jobs import JobFields
 
 
 class Unit(models.TextChoices):
@@ -173,6 +172,8 @@ class ImportBatch(models.Model):
     errors = models.JSONField(default=list, blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     note = models.CharField(max_length=300, blank=True)
+    job = models.ForeignKey("common.ImportJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                            help_text=_("De import in de webinterface die deze run startte"))
 
     class Meta:
         ordering = ["-at"]
@@ -255,48 +256,6 @@ class StagedObservation(models.Model):
 
     def __str__(self) -> str:
         return f"staged {self.indicator_id} {self.area_id} {self.period}"
-
-
-class ImportJob(JobFields):
-    """An import started in the web interface, run as a background task (progress for htmx polling)."""
-
-    class State(models.TextChoices):
-        QUEUED = "queued", _("in de wachtrij")
-        RUNNING = "running", _("bezig")
-        DONE = "done", _("klaar")
-        FAILED = "failed", _("mislukt")
-        CANCELLED = "cancelled", _("geannuleerd")
-
-    created_at = models.DateTimeField(auto_now_add=True)
-    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    file_name = models.CharField(max_length=255)
-    content = models.BinaryField()
-    area = models.CharField(max_length=20, blank=True, help_text=_("Gebied voor bestanden zonder gebiedskolom"))
-    state = models.CharField(max_length=20, choices=State.choices, default=State.QUEUED)
-    done = models.PositiveIntegerField(default=0)
-    total = models.PositiveIntegerField(null=True, blank=True)
-    message = models.TextField(blank=True)
-    problems = models.JSONField(default=list, blank=True)
-    batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.file_name} ({self.state})"
-
-    @property
-    def percent(self) -> int:
-        if self.state == self.State.DONE:
-            return 100
-        if not self.total:
-            return 0
-        return min(99, int(100 * self.done / self.total))
-
-    @property
-    def finished(self) -> bool:
-        return self.state in (self.State.DONE, self.State.FAILED, self.State.CANCELLED)
 
 
 class PublicTheme(Shareable):

@@ -21,6 +21,7 @@ from django.utils.text import slugify
 
 from cyberbeeld.accounts import audit, pagecache
 from cyberbeeld.areas.models import Area
+from cyberbeeld.common.models import ImportJob
 
 from . import catalogue, ownership, parsers
 from .models import Frequency, ImportBatch, Indicator, MeasureType, Observation, Source, Unit
@@ -259,10 +260,8 @@ def store_table(table: parsers.ParsedTable, *, path: Path, digest: str, writer: 
         _link_table_bases(resolved, meta, summary)
         batch.created_indicators = list(summary.indicators_created)
         batch.save(update_fields=["created_indicators"])
-        if job_id is not None:
-            from .models import ImportJob
-
-            ImportJob.objects.filter(pk=job_id).update(batch=batch)  # so the job's end hook finds the staged rows
+        if job_id is not None:  # so the job's end hook finds the staged rows
+            ImportBatch.objects.filter(pk=batch.pk).update(job_id=job_id)
     try:
         created_now = set(summary.indicators_created)
         old_ids = {i.pk for i in resolved.values() if i.code not in created_now}
@@ -309,6 +308,17 @@ def store_table(table: parsers.ParsedTable, *, path: Path, digest: str, writer: 
     return summary
 
 
+def import_job_create(*, by: Any, owner: Any, filename: str, data: bytes, area: str = "") -> ImportJob:
+    """Store an uploaded file of figures as an :class:`ImportJob` and queue its task."""
+    from .tasks import run_import_job  # tasks imports this module
+
+    job = ImportJob.objects.create(kind=ImportJob.Kind.INDICATORS, owner=owner,
+                                   created_by=by if getattr(by, "is_authenticated", False) else None,
+                                   filename=filename[:255], data=data, options={"area": area} if area else {})
+    run_import_job.enqueue(job.pk)
+    return job
+
+
 STAGING = "staging"
 STALE_AFTER = 3600  # seconds: a command-line import staged longer ago than this was killed
 
@@ -320,7 +330,7 @@ def _drop_staged(batch_id: int) -> None:
         ids = list(StagedObservation.objects.filter(batch_id=batch_id).values_list("pk", flat=True)[:_CHUNK])
         if not ids:
             return
-        StagedObservation.objects.filter(pk__in=ids)._raw_delete(connection.alias)  # type: ignore[attr-defined]
+        StagedObservation.objects.filter(pk__in=ids)._raw_delete(connection.alias)
 
 
 def discard(batch: ImportBatch) -> None:
@@ -335,11 +345,7 @@ def discard(batch: ImportBatch) -> None:
 
 def discard_staged(job_id: Any) -> None:
     """The indicator import job's end hook (failed, cancelled, reaped): nothing of the run stays."""
-    from .models import ImportJob
-
-    batch_id = ImportJob.objects.filter(pk=job_id).values_list("batch_id", flat=True).first()
-    batch = ImportBatch.objects.filter(pk=batch_id, status=STAGING).first() if batch_id else None
-    if batch is not None:
+    for batch in ImportBatch.objects.filter(job_id=job_id, status=STAGING):
         discard(batch)
 
 
@@ -350,14 +356,20 @@ def discard_stale() -> None:
 
     from django.utils import timezone
 
-    from .models import ImportJob
-
-    jobs = dict(ImportJob.objects.filter(batch__status=STAGING).values_list("batch_id", "state"))
     cutoff = timezone.now() - dt.timedelta(seconds=STALE_AFTER)
-    for batch in ImportBatch.objects.filter(status=STAGING):
-        state = jobs.get(batch.pk)
-        if (state is None and batch.at < cutoff) or (state is not None and state not in ("queued", "running")):
+    for batch in ImportBatch.objects.filter(status=STAGING).select_related("job"):
+        state = batch.job.state if batch.job is not None else None
+        if (state is None and batch.at < cutoff) or (state is not None and state not in (
+                ImportJob.State.QUEUED, ImportJob.State.RUNNING)):
             discard(batch)
+
+
+def _column(meta: Any, name: str) -> str:
+    """The database column of a concrete field (the raw SQL of the staged import names columns)."""
+    field = meta.get_field(name)
+    if not isinstance(field, models.Field) or not field.column:
+        raise LookupError(f"{meta.label}.{name} has no column")
+    return field.column
 
 
 def _swap_in(batch: ImportBatch, path: Path) -> None:
@@ -367,8 +379,8 @@ def _swap_in(batch: ImportBatch, path: Path) -> None:
     q = connection.ops.quote_name
     obs, st = Observation._meta, StagedObservation._meta
     fields = ("indicator", "area", "period", *_VALUE_FIELDS, "owner", "reference_source")
-    target = ", ".join([*(q(obs.get_field(f).column) for f in fields), q("import_batch_id"), q("is_example")])
-    source = ", ".join([*(q(st.get_field(f).column) for f in fields), q("batch_id"), "%s"])
+    target = ", ".join([*(q(_column(obs, f)) for f in fields), q("import_batch_id"), q("is_example")])
+    source = ", ".join([*(q(_column(st, f)) for f in fields), q("batch_id"), "%s"])
     sql = (f"INSERT INTO {q(obs.db_table)} ({target}) SELECT {source} FROM {q(st.db_table)} "
            f"WHERE {q('batch_id')} = %s")
     try:
@@ -466,7 +478,7 @@ def _insert(rows: list[tuple[Any, ...]], path: Path) -> None:
 
     meta = StagedObservation._meta
     q = connection.ops.quote_name
-    cols = ", ".join(q(meta.get_field(f).column) for f in _STAGED_FIELDS)
+    cols = ", ".join(q(_column(meta, f)) for f in _STAGED_FIELDS)
     sql = f"INSERT INTO {q(meta.db_table)} ({cols}) VALUES ({', '.join(['%s'] * len(_STAGED_FIELDS))})"
     with transaction.atomic(), connection.cursor() as cur:
         cur.executemany(sql, rows)
@@ -594,7 +606,7 @@ def _differs(old: Any, new: Any) -> bool:
     such as ``195.89999999999998`` in an extract does not count as a change on a second import)."""
     if isinstance(old, Decimal) and new is not None:
         return old.quantize(_STORED) != Decimal(new).quantize(_STORED)
-    return old != new
+    return bool(old != new)
 
 
 # --- metadata files of a source table (TableInfos, DataProperties, code lists) -------------------

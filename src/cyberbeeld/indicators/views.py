@@ -28,11 +28,12 @@ from cyberbeeld.accounts import services as account_services
 from cyberbeeld.accounts.models import Role
 from cyberbeeld.areas.models import Area, AreaKind
 from cyberbeeld.common.charts import render_svg
+from cyberbeeld.common.models import ImportJob
 
 from . import comparisons as cmp
-from . import downloads, figures, monitor, selectors
+from . import downloads, figures, monitor, selectors, services
 from .forms import ImportForm
-from .models import ImportJob, Indicator, MeasureType, Observation, PublicTheme, Unit
+from .models import Indicator, MeasureType, Observation, PublicTheme, Unit
 from .ownership import figure_writer, own_survey_writer
 
 SHARE_15_PLUS = 0.84  # CBS: about 84% of residents are 15 or older (used to turn a VM share into victims)
@@ -354,40 +355,30 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         raise Http404
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        from .tasks import run_import_job
-
         upload = form.cleaned_data["file"]
-        job = ImportJob.objects.create(organisation=request.organisation, by=request.user,  # type: ignore[attr-defined]
-                                       file_name=upload.name[:255], content=upload.read(),
-                                       area=form.cleaned_data.get("area", "").strip().upper())
-        run_import_job.enqueue(job.pk)
+        job = services.import_job_create(by=request.user, owner=request.organisation,  # type: ignore[attr-defined]
+                                         filename=upload.name, data=upload.read(),
+                                         area=form.cleaned_data.get("area", "").strip().upper())
         return redirect("indicators:import_job", pk=job.pk)
-    jobs = ImportJob.objects.filter(organisation=request.organisation).defer("content")[:10]  # type: ignore[attr-defined]
+    jobs = ImportJob.objects.filter(kind=ImportJob.Kind.INDICATORS,
+                                    owner=request.organisation).defer("data")[:10]  # type: ignore[attr-defined]
     return render(request, "indicators/import.html", {"form": form, "jobs": jobs})
 
 
 def _job_or_404(request: HttpRequest, pk: int) -> ImportJob:
     org = getattr(request, "organisation", None)
-    job = ImportJob.objects.filter(pk=pk, organisation_id=getattr(org, "pk", None)).defer("content").first()
-    if job is None or not policy.actor_for(request.user).has_role(job.organisation_id, Role.LEZER):
+    job = ImportJob.objects.filter(kind=ImportJob.Kind.INDICATORS, pk=pk,
+                                   owner_id=getattr(org, "pk", None)).defer("data").first()
+    if job is None or not policy.actor_for(request.user).has_role(job.owner_id, Role.LEZER):
         raise Http404
     return job
-
-
-def _job_summary(job: ImportJob) -> dict[str, Any]:
-    parts = job.message.split(":") if job.state == ImportJob.State.DONE else []
-    if parts and parts[0] == "already":
-        return {"already": True, "observations": parts[1]}
-    if len(parts) == 4:
-        return {"created": parts[0], "updated": parts[1], "unchanged": parts[2], "indicators": parts[3]}
-    return {}
 
 
 @login_required
 def import_job(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job_or_404(request, pk)
     template = "indicators/_job_status.html" if getattr(request, "htmx", False) else "indicators/import_job.html"
-    return render(request, template, {"job": job, "summary": _job_summary(job), "may_manage": _may_import(request)})
+    return render(request, template, {"job": job, "may_manage": _may_import(request)})
 
 
 @login_required

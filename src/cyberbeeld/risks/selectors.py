@@ -35,7 +35,7 @@ def asset_get(user: Any, uuid: Any) -> Asset:
     return policy.get_visible_or_404(user, Asset.objects.select_related("owner", "area"), uuid=uuid)
 
 
-def _final_prefetch() -> Prefetch:
+def _final_prefetch() -> Prefetch[Any]:
     return Prefetch("assessments", queryset=Assessment.objects.filter(status=AssessmentStatus.FINAL)
                     .order_by("-assessed_on", "-pk"), to_attr="final_assessments")
 
@@ -90,7 +90,7 @@ def proposal_get(user: Any, uuid: Any) -> Proposal:
 
 def current_assessment(scenario: Scenario) -> Assessment | None:
     """Newest final assessment under the scenario's method version (prefetched if possible)."""
-    finals = getattr(scenario, "final_assessments", None)
+    finals: list[Assessment] | None = getattr(scenario, "final_assessments", None)
     if finals is None:
         finals = list(scenario.assessments.filter(status=AssessmentStatus.FINAL).order_by("-assessed_on", "-pk"))
     for a in finals:
@@ -181,7 +181,8 @@ def spread_of(scenario: Scenario) -> scoring.AssessorSpread | None:
 def region_of(user: Any, organisation: Any) -> Area | None:
     area = getattr(organisation, "area", None)
     if area is not None and area.veiligheidsregio_id:
-        return area.veiligheidsregio
+        region: Area | None = area.veiligheidsregio
+        return region
     return organisation.regions.filter(kind=AreaKind.VEILIGHEIDSREGIO).first() if organisation else None
 
 

@@ -218,7 +218,7 @@ def _likelihood_score(likelihood: str, low: str = "", high: str = "") -> scoring
 
 def _impact_score(v: Any) -> scoring.ClassScore:
     if isinstance(v, (list, tuple)):
-        return tuple(v)  # type: ignore[return-value]
+        return tuple(v)
     return str(v)
 
 
@@ -227,14 +227,14 @@ def to_pure(values: Any, *, scenario: Scenario, method_id: str | None = None, fi
     """An Assessment row (or a dict of its fields) as the pure core's ``scoring.Assessment``."""
     get = values.get if isinstance(values, dict) else (lambda k, d=None: getattr(values, k, d))
     return scoring.Assessment(
-        method_id=method_id or get("method_id"),
+        method_id=method_id or get("method_id") or "",
         impact={k: _impact_score(v) for k, v in (get("impact") or {}).items()},
         likelihood=_likelihood_score(get("likelihood") or "", get("likelihood_low") or "",
                                      get("likelihood_high") or ""),
         scenario_id=str(scenario.uuid),
         title=scenario.title,
-        template=scenario.template.code if scenario.template_id else None,
-        area=scenario.area.name if scenario.area_id else None,
+        template=scenario.template.code if scenario.template is not None else None,
+        area=scenario.area.name if scenario.area is not None else None,
         assessor=assessor,
         malicious=scenario.malicious,
         method_fingerprint=fingerprint or get("method_fingerprint"),

@@ -14,7 +14,7 @@ from cyberbeeld.incidents.models import Form, Sector
 from . import textsearch
 from .models import Approach, Attachment, Case, Question, ShareChange
 
-MODELS = {"case": Case, "approach": Approach}
+MODELS: dict[str, type[Case] | type[Approach]] = {"case": Case, "approach": Approach}
 FILTERS = ("form", "category", "sector", "region", "year", "tlp")
 
 
@@ -228,7 +228,7 @@ def approaches_like_mine(user: Any, organisation: Any, limit: int = 10) -> list[
     for a in approaches_visible_to(user).exclude(owner=organisation).select_related("owner__area") \
             .prefetch_related("forms")[:500]:
         reasons, score = [], 0.0
-        peer = a.owner.area.peer_group_id if a.owner.area_id else None
+        peer = a.owner.area.peer_group_id if a.owner.area is not None else None  # select_related: no query
         if my_peer and peer == my_peer:
             score += 2
             reasons.append(_("zelfde vergelijkingsgroep"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -61,9 +61,12 @@ def _require(condition: bool, message: str = "not allowed") -> None:
         raise PermissionError(message)
 
 
-def _save_item(obj: Any, *, by: Any, owner: Organisation, data: dict[str, Any], allowed: list[str],
+_Item = TypeVar("_Item", Case, Approach)
+
+
+def _save_item(obj: _Item, *, by: Any, owner: Organisation, data: dict[str, Any], allowed: list[str],
                forms: Iterable[Any] | None, sectors: Iterable[str] | None, is_example: bool,
-               redacted: tuple[str, ...] = ()) -> Any:
+               redacted: tuple[str, ...] = ()) -> _Item:
     unknown = set(data) - set(allowed) - {"source_incident", "external_id", "year", "tlp"}
     if unknown:
         raise ValueError(f"unknown fields: {sorted(unknown)}")
@@ -190,7 +193,7 @@ def share(*, by: Any, obj: Case | Approach, tlp: str, organisations: Iterable[Or
     obj.legal_basis, obj.purpose = legal_basis or obj.legal_basis, purpose or obj.purpose
     obj.save(update_fields=["legal_basis", "purpose", "updated_at"])
     change = ShareChange.objects.create(
-        object_type=obj._meta.model_name, object_id=obj.pk, by=by if getattr(by, "is_authenticated", False) else None,
+        object_type=obj._meta.model_name or "", object_id=obj.pk, by=by if getattr(by, "is_authenticated", False) else None,
         tlp_before=before_tlp, tlp_after=obj.tlp, narrowed=bool(before - after) or more_restrictive,
         widened=bool(after - before) or TLP(obj.tlp).rank < TLP(before_tlp).rank, withdrawn=withdrawn,
         legal_basis=obj.legal_basis, purpose=obj.purpose)

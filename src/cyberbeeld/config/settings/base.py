@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_tasks",
     "django_tasks_db",
+    "cyberbeeld.common",
     "cyberbeeld.accounts",
     "cyberbeeld.areas",
     "cyberbeeld.indicators",
