@@ -15,8 +15,7 @@ def _current(request: HttpRequest) -> Organisation | None:
     """The organisation chosen in this session (else the first by name), from ONE query for all of the
     user's organisations (kept on the request as ``user_organisations`` for the page's shell)."""
     user = request.user
-    if not user.is_authenticated:
-        request.user_organisations = []  # type: ignore[attr-defined]
+    if not user.is_authenticated:  # (no list kept: a view that signs the user in later asks again)
         return None
     orgs = list(Organisation.objects.filter(memberships__user=user).select_related("area").order_by("name"))
     request.user_organisations = orgs  # type: ignore[attr-defined]
