@@ -171,6 +171,10 @@ def test_server_sizing_and_gunicorn_command(monkeypatch):
     assert argv[1:4] == ["-m", "gunicorn", "cyberbeeld.config.wsgi:application"]
     assert argv[argv.index("--workers") + 1] == "5" and argv[argv.index("--threads") + 1] == "8"
     assert argv[argv.index("--worker-class") + 1] == "gthread"
+    # workers are recycled, but not within a load run: /healthz polls count as requests, and a new worker
+    # pays its chart renderer's start and empty caches again
+    assert int(argv[argv.index("--max-requests") + 1]) >= 10_000
+    assert 0 < int(argv[argv.index("--max-requests-jitter") + 1]) < int(argv[argv.index("--max-requests") + 1])
 
 
 @pytest.mark.django_db(transaction=True)

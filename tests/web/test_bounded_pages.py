@@ -178,3 +178,61 @@ def test_early_warning_judges_again_only_the_series_a_write_changed(world, taxon
                                            area=world.gm_maastricht, occurred_on=today) for i in range(5)])
     earlywarning.alerts_for(world.anna, world.maastricht)
     assert len(judged) == n_series + 1, "more than the changed series was judged again"
+
+
+def _incident_queries(ctx: Any) -> int:
+    return sum('FROM "incidents_incident"' in q["sql"] for q in ctx.captured_queries)
+
+
+def test_a_write_is_seen_at_once_by_its_writer_and_organisation_and_leaves_others_cached(client, world, taxonomy):
+    """Invalidation per owner organisation: never stale across the reader's own (or colleague's) write, while
+    a write that only the owner can see keeps another organisation's cached parts."""
+    from cyberbeeld.incidents.services import incident_save
+
+    add_incidents(world, 9)
+    cache.clear()
+    client.force_login(world.zoe)
+    assert "3 eigen incidenten; 3 zichtbaar" in client.get(DASHBOARD).content.decode()
+    client.force_login(world.lezer)
+    assert "3 eigen incidenten" in client.get(DASHBOARD).content.decode()
+    client.force_login(world.anna)
+    assert "3 eigen incidenten" in client.get(DASHBOARD).content.decode()
+
+    incident_save(by=world.anna, owner=world.maastricht, data={"title": "Alleen van ons", "tlp": "amber"})
+    assert "4 eigen incidenten" in client.get(DASHBOARD).content.decode(), "the writer was shown a stale count"
+    client.force_login(world.lezer)
+    assert "4 eigen incidenten" in client.get(DASHBOARD).content.decode(), "a colleague was shown a stale count"
+    client.force_login(world.zoe)
+    with CaptureQueriesContext(connection) as ctx:
+        zoe = client.get(DASHBOARD).content.decode()
+    assert "3 eigen incidenten; 3 zichtbaar" in zoe
+    assert _incident_queries(ctx) == 0, "a write only Maastricht can see made Zaanstad's cached parts stale"
+
+    # a CLEAR incident is visible to Zaanstad too: its cached parts go at once
+    clear = incident_save(by=world.anna, owner=world.maastricht, data={"title": "Voor iedereen", "tlp": "clear"})
+    with CaptureQueriesContext(connection) as ctx:
+        zoe = client.get(DASHBOARD).content.decode()
+    assert "3 eigen incidenten; 4 zichtbaar" in zoe, "Zaanstad was shown a count from before a CLEAR write"
+    assert _incident_queries(ctx) > 0
+
+    # an update may narrow who sees the row (CLEAR → AMBER): every organisation's parts go
+    Incident.objects.filter(pk=clear.pk).update(tlp="amber")  # (a queryset update sends no signal:)
+    clear.refresh_from_db()
+    clear.save()  # the save of the narrowed row is what invalidates
+    assert "3 eigen incidenten; 3 zichtbaar" in client.get(DASHBOARD).content.decode(), \
+        "Zaanstad still counted an incident it may no longer see"
+
+
+def test_sharing_a_row_afterwards_invalidates_the_organisations_it_reaches(client, world, taxonomy):
+    from cyberbeeld.incidents.services import incident_save
+
+    add_incidents(world, 9)
+    cache.clear()
+    client.force_login(world.zoe)
+    assert "3 zichtbaar" in client.get(DASHBOARD).content.decode()
+    mine = incident_save(by=world.anna, owner=world.maastricht, data={"title": "Later gedeeld", "tlp": "amber"})
+    assert "3 zichtbaar" in client.get(DASHBOARD).content.decode()
+    mine.audience_organisations.add(world.zaanstad)  # the many-to-many write alone
+    assert "4 zichtbaar" in client.get(DASHBOARD).content.decode(), "a new audience saw a stale count"
+    mine.audience_organisations.remove(world.zaanstad)
+    assert "3 zichtbaar" in client.get(DASHBOARD).content.decode(), "a removed audience still counted the row"

@@ -49,11 +49,26 @@ def state(request: HttpRequest) -> str:
         return OK
     if session.get(SESSION_VERIFIED) == user.pk:
         return OK
-    if has_device(user):
+    device, required = _device_and_required(user)
+    if device:
         return VERIFY
-    if is_required(user):
+    if required:
         return ENROL
     return OK
+
+
+def _device_and_required(user: Any) -> tuple[bool, bool]:
+    """(has a confirmed authenticator, holds a role that requires one): :func:`has_device` and
+    :func:`is_required` in one query, as every request of a signed-in user asks both."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Exists, OuterRef, Value
+
+    roles = list(getattr(settings, "MFA_REQUIRED_ROLES", ()))
+    required = Exists(Membership.objects.filter(user=OuterRef("pk"), role__in=roles)) if roles else Value(False)
+    row = (get_user_model().objects.filter(pk=user.pk)
+           .annotate(device=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)), required=required)
+           .values_list("device", "required").first())
+    return (bool(row[0]), bool(row[1])) if row else (False, False)
 
 
 def mark_verified(request: HttpRequest, device: Any) -> None:

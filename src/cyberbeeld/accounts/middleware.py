@@ -12,16 +12,19 @@ SESSION_KEY = "cyberbeeld_organisation"
 
 
 def _current(request: HttpRequest) -> Organisation | None:
+    """The organisation chosen in this session (else the first by name), from ONE query for all of the
+    user's organisations (kept on the request as ``user_organisations`` for the page's shell)."""
     user = request.user
-    if not user.is_authenticated:
+    if not user.is_authenticated:  # (no list kept: a view that signs the user in later asks again)
         return None
-    orgs = Organisation.objects.filter(memberships__user=user).order_by("name")
+    orgs = list(Organisation.objects.filter(memberships__user=user).select_related("area").order_by("name"))
+    request.user_organisations = orgs  # type: ignore[attr-defined]
     chosen = request.session.get(SESSION_KEY)
     if chosen:
-        org = orgs.filter(slug=chosen).first()
-        if org is not None:
-            return org
-    return orgs.first()
+        for org in orgs:
+            if org.slug == chosen:
+                return org
+    return orgs[0] if orgs else None
 
 
 class CurrentOrganisationMiddleware:

@@ -3,9 +3,16 @@
 A part is cached per organisation AND per reader: the key holds the organisation, the user and what the
 user's visibility rests on (``policy.Actor``: organisations, audiences, region organisations), so a
 cached value is only ever served to a reader who would compute the same value — never across
-organisations. The key also holds the *generation* of the data kind (``CacheGeneration``), raised after
-every committed write of that kind (``bump``, wired to the models' signals and to the bulk paths), so a
-write invalidates every cached part of that kind in every process; ``TIMEOUT`` bounds the age anyway.
+organisations. The key also holds the *generations* of the data kind (``CacheGeneration``) that the reader's
+view rests on, raised inside the transaction of every write of that kind, so a write invalidates every cached
+part built on it in every process; ``TIMEOUT`` bounds the age anyway.
+
+Generations are per owner organisation (``bump_owner``): a reader's parts rest on the generation of the whole
+kind (``bump``: bulk paths, anything not attributed), on ``<kind>:shared`` (raised by every write of a row
+that is, or was, visible outside its owner) and on ``<kind>:org:<id>`` of each of the reader's own
+organisations. A write that only the owner can see (an AMBER incident shared with nobody) leaves the cached
+parts of every other organisation warm; the writer's own organisation — the writer included — sees it at
+once. All of a reader's generations come from one query.
 
 The cache itself is Django's ``default`` cache (locmem per process unless a shared one is configured):
 with the generation in the database, a per-process cache is still never stale after a write.
@@ -45,6 +52,34 @@ def bump(*names: str) -> None:
             CacheGeneration.objects.get_or_create(name=name, defaults={"value": 1})
 
 
+def owner_generation_name(kind: str, organisation_id: Any) -> str:
+    return f"{kind}:org:{organisation_id}"
+
+
+def shared_generation_name(kind: str) -> str:
+    return f"{kind}:shared"
+
+
+def bump_owner(kind: str, organisation_id: Any, *, shared: bool) -> None:
+    """A write of one owner's row: raise that owner's generation, and ``<kind>:shared`` too when the row is (or
+    was) visible outside the owner organisation (then any reader may have it in a cached part)."""
+    names = [owner_generation_name(kind, organisation_id)] if organisation_id is not None else [kind]
+    if shared:
+        names.append(shared_generation_name(kind))
+    bump(*names)
+
+
+def generations_for(kind: str, user: Any) -> str:
+    """The generations a reader's cached parts of ``kind`` rest on, as one key fragment (one query)."""
+    from . import policy
+    from .models import CacheGeneration
+
+    actor = policy.actor_for(user)
+    names = [kind, shared_generation_name(kind)] + [owner_generation_name(kind, pk) for pk in sorted(actor.org_ids)]
+    values = dict(CacheGeneration.objects.filter(name__in=names).values_list("name", "value"))
+    return ".".join(str(values.get(name, 0)) for name in names)
+
+
 def reader_key(user: Any, organisation: Any) -> str:
     """What a cached part may depend on: the organisation, the user and the user's visibility."""
     from . import policy
@@ -59,7 +94,7 @@ def reader_key(user: Any, organisation: Any) -> str:
 
 def cached(kind: str, part: str, *, user: Any, organisation: Any, compute: Callable[[], T]) -> T:
     """``compute()`` for this reader, cached until the next write of ``kind`` (or ``TIMEOUT``)."""
-    key = (f"{PREFIX}:{kind}:{generation(kind)}:{part}:{get_language() or '-'}:"
+    key = (f"{PREFIX}:{kind}:{generations_for(kind, user)}:{part}:{get_language() or '-'}:"
            f"org{getattr(organisation, 'pk', '-')}:{reader_key(user, organisation)}")
     hit = cache.get(key)
     if hit is not None:

@@ -92,10 +92,11 @@ class Actor:
     def region_org_ids(self) -> frozenset[int]:
         """Organisations in any of the user's regions: an owner there reaches them with ``audience_region``."""
         if self._region_org_ids is None:
+            through = Organisation.regions.through.objects
+            regions = (self._region_ids if self._region_ids is not None  # else a subquery: one round trip
+                       else through.filter(organisation_id__in=self.org_ids).values("area_id"))
             self._region_org_ids = frozenset(
-                Organisation.regions.through.objects.filter(area_id__in=self.region_ids).values_list(
-                    "organisation_id", flat=True
-                )
+                through.filter(area_id__in=regions).values_list("organisation_id", flat=True)
             )
         return self._region_org_ids
 

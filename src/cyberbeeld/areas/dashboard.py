@@ -19,7 +19,9 @@ from .models import Area, AreaKind
 def _areas_card(request: HttpRequest, organisation: Any) -> Card | None:
     area = getattr(organisation, "area", None) if organisation else None
     items = []
-    if area is not None:
+    if area is not None:  # its regions and peer group in one query (not one each)
+        area = (Area.objects.select_related("veiligheidsregio", "politie_eenheid", "peer_group")
+                .defer("geometry", "veiligheidsregio__geometry", "politie_eenheid__geometry").get(pk=area.pk))
         items.append(_("Veiligheidsregio: %(vr)s") % {"vr": area.veiligheidsregio.name if area.veiligheidsregio else _("onbekend")})
         items.append(_("Politie-eenheid: %(pe)s") % {"pe": area.politie_eenheid.name if area.politie_eenheid else _("nog niet ingevuld")})
         if area.peer_group:

@@ -103,8 +103,11 @@ def _suggest(incident: Incident, *, choose: bool) -> Any:
 
 
 def current_forms() -> Any:
-    version = TaxonomyVersion.objects.order_by("-version").first()
-    return Form.objects.filter(taxonomy=version).select_related("category")
+    """The forms of the newest taxonomy version: one query (the version as a subquery, its JSON not read)."""
+    from django.db.models import Subquery
+
+    newest = TaxonomyVersion.objects.order_by("-version").values("pk")[:1]
+    return Form.objects.filter(taxonomy=Subquery(newest)).select_related("category")
 
 
 def incident_save(*, by: Any, owner: Organisation, data: dict[str, Any], incident: Incident | None = None,

@@ -14,6 +14,7 @@ import sys
 from dataclasses import dataclass
 
 THREADS = 4
+MAX_REQUESTS = 20_000  # per worker before it is replaced (gunicorn --max-requests, with 10 % jitter)
 MEMORY_PER_WORKER = 512 * 1024 * 1024  # a web process that does not redact stays well below this
 USAGE = "cyberbeeld serve --production [ADRES:POORT] [--bind ADRES:POORT] [--workers N] [--threads N] " \
         "[--no-collectstatic]"
@@ -85,8 +86,11 @@ def gunicorn_argv(opts: Options) -> list[str]:
         "--timeout", "120",  # a report or PDF can take a while; a hung worker is replaced after this
         "--graceful-timeout", "30",
         "--keep-alive", "5",
-        "--max-requests", "2000",  # recycle workers now and then: bounded memory over weeks
-        "--max-requests-jitter", "200",
+        # recycle workers now and then (bounded memory over weeks), but rarely: a new worker starts its chart
+        # renderer (~2.5 s of CPU) and rebuilds its per-process caches, and /healthz polls count as requests
+        # (at 2,000 the load benchmark's /healthz baseline alone recycled every worker before the pages ran)
+        "--max-requests", str(MAX_REQUESTS),
+        "--max-requests-jitter", str(MAX_REQUESTS // 10),
         "--forwarded-allow-ips", os.environ.get("CYBERBEELD_FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
         "--error-logfile", "-",
         "--log-level", "warning",

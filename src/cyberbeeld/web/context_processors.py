@@ -19,9 +19,11 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         alternate = f"/{other}/"
     user_orgs: list[Any] = []
     if request.user.is_authenticated:
-        from cyberbeeld.accounts.policy import organisations_of
+        user_orgs = getattr(request, "user_organisations", None)  # CurrentOrganisationMiddleware's one query
+        if user_orgs is None:
+            from cyberbeeld.accounts.policy import organisations_of
 
-        user_orgs = list(organisations_of(request.user))
+            user_orgs = list(organisations_of(request.user))
     from django.urls import NoReverseMatch, reverse
 
     from cyberbeeld.common.navigation import items
@@ -38,7 +40,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     if org is not None:
         from cyberbeeld.accounts.models import OrganisationTheme
 
-        house_style = OrganisationTheme.objects.filter(organisation=org).first()
+        house_style = OrganisationTheme.objects.filter(organisation=org).defer("logo").first()  # (no blob)
     return {
         "house_style": house_style,
         "nav_items": nav,
