@@ -18,6 +18,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cyberbeeld.common import problems
+from cyberbeeld.common.errors import ApplicationError
+
 from . import audit, policy
 from .models import ApiToken, Membership, Organisation, Role
 
@@ -94,11 +97,16 @@ def token_revoke(*, by: Any, token: ApiToken) -> ApiToken:
     return token
 
 
-class TokenRefused(Exception):
-    """A presented token that does not (or no longer) work: 401. ``reason`` names why."""
+class TokenRefused(ApplicationError):
+    """A presented token that does not (or no longer) work: 401. ``reason`` names why (a key of
+    ``common.problems.DETAILS``)."""
+
+    code = "token-refused"
+    status = 401
 
     def __init__(self, reason: str) -> None:
-        super().__init__(reason)
+        super().__init__(*problems.DETAILS.get(reason, (reason, reason)), code=f"token-{reason}")
+        self.args = (reason,)
         self.reason = reason
 
 

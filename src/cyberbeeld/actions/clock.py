@@ -16,13 +16,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from cyberbeeld.common.errors import Conflict
+
 __all__ = ["ClockError", "ClockState", "Inject", "Schedule", "add_offset", "elapsed", "finish", "from_dict",
            "is_paused", "is_running", "ordered", "pause", "resume", "schedule", "skip", "start", "to_dict",
            "unskip"]
 
 
-class ClockError(ValueError):
+class ClockError(Conflict):
     """An operation that does not fit the clock's state (pausing a paused clock, ...)."""
+
+    code = "exercise-clock"
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from cyberbeeld.accounts import audit, policy
 from cyberbeeld.accounts.models import Organisation
 from cyberbeeld.accounts.services import give_sharing, take_sharing
 from cyberbeeld.accounts.tlp import TLP
+from cyberbeeld.common.errors import Conflict
 
 from . import clock
 from .models import (
@@ -53,8 +54,10 @@ INJECT_FIELDS = ["offset_minutes", "channel", "sender", "recipient_role", "messa
                  "is_media"]
 
 
-class ExerciseStateError(ValueError):
+class ExerciseStateError(Conflict):
     """An exercise operation that does not fit its status (logging after the evaluation, ...)."""
+
+    code = "exercise-state"
 
 
 def _user(by: Any) -> Any:

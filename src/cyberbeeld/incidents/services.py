@@ -9,6 +9,7 @@ from django.db import transaction
 from cyberbeeld.accounts import audit, policy, shared_text
 from cyberbeeld.accounts.models import Organisation
 from cyberbeeld.accounts.services import give_sharing, take_sharing
+from cyberbeeld.common.errors import RowError
 
 from .models import Category, Form, FormFeedback, Incident, Status, TaxonomyVersion
 
@@ -259,10 +260,10 @@ def import_job_run(run: Any, job: Any) -> dict[str, Any]:
         errors = [e.as_dict() for e in result.errors]
         extra = result.error_count - len(errors)
     except bulk.ImportFileError as exc:
-        result, errors, extra = bulk.ImportResult(), [{"row": 1, "column": "", "nl": exc.nl, "en": exc.en}], 0
+        result, errors, extra = bulk.ImportResult(), [RowError(exc.nl, exc.en, row=1, field="").as_dict()], 0
         result.error_count = 1
     if extra > 0:
-        errors.append({"row": 0, "column": "", "nl": f"en nog {extra} fouten", "en": f"and {extra} more errors"})
+        errors.append(RowError(f"en nog {extra} fouten", f"and {extra} more errors", row=0, field="").as_dict())
     if run.finish(ImportJob.State.FAILED, total=result.total, errors=errors):
         audit.record(user=job.created_by, action="import-refused", obj=job, organisation=job.owner,
                      changes={"errors": result.error_count})

@@ -31,12 +31,16 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from cyberbeeld.common.errors import Unavailable
+
 FORMAT = "cyberbeeld-backup/1"
 MANIFEST = "manifest.json"
 
 
-class BackupError(Exception):
+class BackupError(Unavailable):
     """A one-line reason (the command prints it and exits non-zero)."""
+
+    code = "backup"
 
 
 @dataclass
