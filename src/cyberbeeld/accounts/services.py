@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.text import slugify
-from django.utils.translation import gettext as _
 
 from cyberbeeld.common import jobs
+from cyberbeeld.common.errors import NotAllowed, NotYours
 
 from . import audit
 from .models import Audience, Membership, Organisation, Role
@@ -116,7 +116,8 @@ def share_set(
 
     TLP(tlp)
     if getattr(by, "is_authenticated", False) and not policy.can_share(by, obj):
-        raise PermissionError(_("Alleen een coördinator of beheerder van de eigenaar wijzigt label en publiek."))
+        raise NotAllowed("Alleen een coördinator of beheerder van de eigenaar wijzigt label en publiek.",
+                         "Only a coordinator or beheerder of the owner changes label and audience.")
     orgs, auds, users = list(organisations), list(audiences), list(recipients)
     policy.check_ceiling(obj, policy.Sharing(tlp, organisations=orgs, audiences=auds, region=region,
                                              community=community, recipients=users))
@@ -177,6 +178,75 @@ def give_sharing(*, by: Any, obj: Any, wanted: dict[str, Any]) -> None:
     """After the update is saved: the label change :func:`take_sharing` held back, as a share."""
     if wanted:
         relabel(by=by, obj=obj, tlp=wanted.get("tlp") or obj.tlp, region=wanted.get("region"))
+
+
+def _snapshot(fields: Iterable[str]) -> Callable[[Any], dict[str, Any]]:
+    return lambda obj: {f: getattr(obj, f) for f in fields}
+
+
+def save_shareable(obj: Any, *, model: type | None = None, by: Any, owner: Organisation, data: dict[str, Any],
+                   fields: Iterable[str], extra_fields: Iterable[str] = (), is_example: bool = False,
+                   noun: str = "", snapshot: Callable[[Any], dict[str, Any]] | None = None,
+                   stored: Callable[[Any], Any] | None = None,
+                   prepare: Callable[[Any, dict[str, Any], str], None] | None = None,
+                   clean_exclude: Iterable[str] = ("owner", "created_by"),
+                   after_save: Callable[[Any], dict[str, Any] | None] | None = None,
+                   conceal: Iterable[str] = (),
+                   finish: Callable[[Any, dict[str, Any]], None] | None = None) -> Any:
+    """The one "save a Shareable object, diff, audit" of every app: create or update ``obj`` (``None``
+    or unsaved: a new object of ``model``, owned by ``owner``), all or nothing, audited.
+
+    1. ``data`` holds only ``fields`` (and ``extra_fields``), else ``ValueError``; on an update the label
+       and region flag are taken out of it (they change only as a share, :func:`take_sharing`);
+    2. an update of another organisation's object is refused (:class:`~cyberbeeld.common.errors.NotYours`,
+       a 404 like every read of it);
+    3. ``data`` goes onto the object, ``prepare(obj, before, action)`` derives what the app derives
+       (redaction, defaults), ``full_clean`` validates (before the write transaction);
+    4. in one transaction: save, ``after_save(obj)`` (many-to-many sets; returns extra change entries),
+       the diff of ``snapshot`` before and after (``conceal``: fields whose text the audit log never holds),
+       one audit event (``create``/``update``), the held-back label change as a share, ``finish``.
+
+    ``before`` is taken from ``stored(obj)`` when given (the row as stored: a ModelForm has already copied
+    its input onto ``obj``)."""
+    data = dict(data)
+    fields = list(fields)
+    snapshot = snapshot or _snapshot(fields)
+    unknown = set(data) - set(fields) - set(extra_fields)
+    if unknown:
+        raise ValueError(f"unknown {noun + ' ' if noun else ''}fields: {sorted(unknown)}")
+    wanted = take_sharing(obj, data)  # a label changes only as a share (coördinator, within the ceiling)
+    if obj is None or obj.pk is None:
+        if obj is None:
+            assert model is not None, "save_shareable needs the model to make a new object"
+            obj = model()
+        obj.owner = owner
+        obj.created_by = by if getattr(by, "is_authenticated", False) else None
+        obj.is_example = is_example
+        before: dict[str, Any] = {}
+        action = "create"
+    else:
+        if obj.owner_id != owner.pk:
+            raise NotYours()  # the same answer as for a missing object: a write reveals no more than a read
+        before = snapshot(stored(obj) if stored else obj)
+        action = "update"
+    for key, value in data.items():
+        setattr(obj, key, value)
+    if prepare is not None:
+        prepare(obj, before, action)
+    obj.full_clean(exclude=list(clean_exclude))
+    with transaction.atomic():
+        obj.save()
+        extra = (after_save(obj) or {}) if after_save is not None else {}
+        changes = audit.diff(before, snapshot(obj))
+        for key in conceal:  # the audit log never holds this text itself
+            if key in changes:
+                changes[key] = ["…", "…"]
+        changes.update(extra)
+        audit.record(user=by, action=action, obj=obj, changes=changes)
+        give_sharing(by=by, obj=obj, wanted=wanted)
+        if finish is not None:
+            finish(obj, before)
+    return obj
 
 
 THEME_FIELDS = ("display_name", "primary_color", "logo_alt", "website_url", "contact_url", "privacy_url",
