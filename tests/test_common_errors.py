@@ -143,3 +143,18 @@ def test_location_names_a_column_or_a_field():
     assert errors.location("nl", None, 4, "vorm", "column") == "rij 4, kolom 'vorm'"
     assert errors.location("en", "a.csv", None, "vorm") == "a.csv, field 'vorm'"
     assert errors.location("nl") == ""
+
+
+def test_no_bare_permission_error_is_raised():
+    """Services raise NotAllowed (403) or NotYours (404), which every surface maps; a bare PermissionError
+    would be a 500 in the API. Only the audit log's append-only guard (a programming error) raises one."""
+    allowed = {"accounts/models.py"}
+    found = []
+    for path in SRC.rglob("*.py"):
+        rel = path.relative_to(SRC).as_posix()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Raise) and node.exc is not None and rel not in allowed:
+                name = ast.unparse(node.exc.func if isinstance(node.exc, ast.Call) else node.exc)
+                if name.split(".")[-1] in {"PermissionError", "PermissionDenied"}:
+                    found.append(f"{rel}:{node.lineno}")
+    assert not found, found
