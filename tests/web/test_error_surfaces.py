@@ -170,3 +170,25 @@ def test_cli_line_of_each_kind(world, tmp_path, kind):
     assert exc.exit_code == (3 if kind == "unavailable" else 2)
     if kind == "import-refused":
         assert line.endswith("(gemeenten_kapot.csv, row 2, field 'nummer')")
+
+
+# --- form message: an error a view expects, on its field when the form has it, in the page's language ---------
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_form_message_lands_on_the_field_in_the_page_language(world, tmp_path, lang):
+    from django import forms
+
+    from cyberbeeld.common.forms import add_error
+
+    class AreaForm(forms.Form):
+        nummer = forms.CharField(required=False)
+
+    exc = raised("import-refused", world, tmp_path)
+    form, other = AreaForm({"nummer": "09x5"}), AreaForm({})
+    with translation.override(lang):
+        assert form.is_valid() and other.is_valid()
+        add_error(form, exc)
+        add_error(other, raised("forbidden", world, tmp_path))
+    assert form.errors["nummer"] == [exc.reason_text(lang)]
+    assert other.non_field_errors() == ["Only a beheerder of the organisation makes its API tokens." if lang == "en"
+                                        else "Alleen een beheerder van de organisatie maakt haar API-sleutels."]
