@@ -158,3 +158,16 @@ def test_no_bare_permission_error_is_raised():
                 if name.split(".")[-1] in {"PermissionError", "PermissionDenied"}:
                     found.append(f"{rel}:{node.lineno}")
     assert not found, found
+
+
+def test_every_kind_survives_pickling():
+    from cyberbeeld.areas.importers import AreaImportError
+    from cyberbeeld.indicators.fetch import FetchError
+    from cyberbeeld.inputs import refuse
+
+    rows = [RowError("fout", "error", file="f.csv", row=2, field="a")]
+    for exc in (AreaImportError(rows), FetchError("weg", "gone"), refuse("f.csv", "kapot", "broken", row=3),
+                NotYours(), Conflict("nee", "no", field="status"), ImportRefused(rows)):
+        back = pickle.loads(pickle.dumps(exc))
+        assert type(back) is type(exc) and str(back) == str(exc) and back.line("en") == exc.line("en")
+        assert (back.nl, back.en, back.errors) == (exc.nl, exc.en, exc.errors)

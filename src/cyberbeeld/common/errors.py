@@ -132,6 +132,10 @@ class ApplicationError(Exception):
         self.file, self.row, self.field = file, row, field
         self.errors: list[RowError] = list(errors or [])
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # picklable whatever a subclass's __init__ takes (task queues, worker processes)
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
+
     def message(self, lang: str | None = "nl") -> str:
         return self.en if _lang(lang) == "en" else self.nl
 
@@ -155,6 +159,13 @@ class ApplicationError(Exception):
         if self.file is not None or self.row is not None or self.field is not None:
             return [self.as_row().as_problem()]
         return []
+
+
+def _rebuild(cls: type[ApplicationError], args: tuple[Any, ...], state: dict[str, Any]) -> ApplicationError:
+    obj = cls.__new__(cls)
+    obj.args = args
+    obj.__dict__.update(state)
+    return obj
 
 
 class Invalid(ApplicationError, ValueError):
