@@ -171,3 +171,12 @@ def test_every_kind_survives_pickling():
         back = pickle.loads(pickle.dumps(exc))
         assert type(back) is type(exc) and str(back) == str(exc) and back.line("en") == exc.line("en")
         assert (back.nl, back.en, back.errors) == (exc.nl, exc.en, exc.errors)
+
+
+def test_a_subclass_with_a_message_attribute_still_answers():
+    """CeilingError and sso.Refused keep their ``message`` attribute; the surfaces never call one."""
+    from cyberbeeld.accounts.policy import CeilingError
+
+    exc = CeilingError("Niet ruimer dan de bron.")
+    assert exc.message == "Niet ruimer dan de bron." and exc.reason_text("en") == "Niet ruimer dan de bron."
+    assert exc.line("nl") == "sharing-ceiling: Niet ruimer dan de bron." and exc.text("nl") == exc.message

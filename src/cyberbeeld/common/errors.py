@@ -75,13 +75,13 @@ class RowError:
     def column(self) -> str | None:
         return self.field
 
-    def message(self, lang: str | None = "nl") -> str:
+    def text(self, lang: str | None = "nl") -> str:
         return self.en if _lang(lang) == "en" else self.nl
 
     def line(self, lang: str | None = "nl") -> str:
         """One line: ``"file, rij 3, veld 'x': reason"``."""
         where = location(_lang(lang), self.file, self.row, self.field, self.noun)
-        return f"{where}: {self.message(lang)}" if where else self.message(lang)
+        return f"{where}: {self.text(lang)}" if where else self.text(lang)
 
     def as_dict(self) -> dict[str, Any]:
         """The stored and exchanged form (a job's error list). ``column`` repeats ``field`` for the rows
@@ -111,7 +111,7 @@ class ApplicationError(Exception):
     """The base of every application error: ``code``, ``nl``, ``en`` and optionally ``file``/``row``/``field``.
 
     ``str(error)`` is the Dutch message (``"nl / en"`` when they differ), so code that printed the error
-    before still prints a readable line; the surfaces use :meth:`message` and :meth:`line` instead."""
+    before still prints a readable line; the surfaces use :meth:`text` and :meth:`line` instead."""
 
     code: ClassVar[str] = "error"
     status: ClassVar[int] = 400
@@ -136,12 +136,12 @@ class ApplicationError(Exception):
         # picklable whatever a subclass's __init__ takes (task queues, worker processes)
         return (_rebuild, (type(self), self.args, dict(self.__dict__)))
 
-    def message(self, lang: str | None = "nl") -> str:
+    def text(self, lang: str | None = "nl") -> str:
         return self.en if _lang(lang) == "en" else self.nl
 
     def reason_text(self, lang: str | None = "nl") -> str:
         """The message without the place (a subclass whose message names the place itself overrides this)."""
-        return self.message(lang)
+        return self.text(lang)
 
     def line(self, lang: str | None = "nl") -> str:
         """``"code: message (file, rij 3, veld 'x')"``: what the console prints."""
