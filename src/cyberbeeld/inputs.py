@@ -80,8 +80,8 @@ class InputRefused(Invalid):
     def reason_text(self, lang: str | None = "nl") -> str:
         return self.reason_en if (lang or "nl").startswith("en") else self.reason_nl
 
-    def text(self, language: str) -> str:
-        return self.nl if language.startswith("nl") else self.en
+    def text(self, lang: str | None = "nl") -> str:
+        return self.nl if (lang or "nl").startswith("nl") else self.en
 
 
 def _where(name: str, row: int | None = None, column: str | None = None) -> tuple[str, str]:
