@@ -35,10 +35,11 @@ def _raise(kind: str, world: Any, tmp: Path) -> None:
         from cyberbeeld.accounts.tokens import token_create
 
         token_create(by=world.lezer, organisation=world.maastricht, name="x", scopes=["incidents:read"])
-    elif kind == "conflict":  # pausing a clock that never started
-        from cyberbeeld.actions import clock
+    elif kind == "conflict":  # pausing the clock of an exercise that is not running
+        from cyberbeeld.actions.models import Exercise
+        from cyberbeeld.actions.services import exercise_pause
 
-        clock.pause(clock.ClockState(), 0.0)
+        exercise_pause(by=world.anna, exercise=Exercise(owner=world.maastricht), now=0.0)
     elif kind == "invalid":  # a file type the incident import does not read
         from cyberbeeld.incidents import bulk
 
@@ -65,7 +66,7 @@ def _raise(kind: str, world: Any, tmp: Path) -> None:
 KINDS = {
     "not-yours": (404, "not-found"),
     "forbidden": (403, "forbidden"),
-    "conflict": (409, "exercise-clock"),
+    "conflict": (409, "exercise-state"),
     "invalid": (422, "import-file"),
     "import-refused": (422, "area-import"),
     "unavailable": (503, "fetch"),

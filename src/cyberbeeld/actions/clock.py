@@ -16,17 +16,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from cyberbeeld.common.errors import Conflict
-
 __all__ = ["ClockError", "ClockState", "Inject", "Schedule", "add_offset", "elapsed", "finish", "from_dict",
            "is_paused", "is_running", "ordered", "pause", "resume", "schedule", "skip", "start", "to_dict",
            "unskip"]
 
 
-class ClockError(Conflict):
-    """An operation that does not fit the clock's state (pausing a paused clock, ...)."""
-
-    code = "exercise-clock"
+class ClockError(ValueError):
+    """An operation that does not fit the clock's state (pausing a paused clock, ...). Not in the
+    ``common.errors`` tree: this pure core imports nothing of cyberbeeld; the services turn it into an
+    ``ExerciseStateError`` (a Conflict)."""
 
 
 @dataclass(frozen=True)
