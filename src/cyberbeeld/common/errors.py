@@ -2,7 +2,7 @@
 
 One shape everywhere: a stable machine-readable ``code``, the message in Dutch (``nl``) and English (``en``),
 and where it applies the ``file``, ``row`` and ``field`` it is about. The kind decides how each surface
-answers (one handler per surface: ``web.errors`` for pages, ``api.main`` for the API as RFC 9457
+answers (one handler per surface: ``web.middleware`` for pages, ``api.main`` for the API as RFC 9457
 problem+json, ``cli`` for the console as one line and an exit code):
 
 ============================  ======  ======================================================  ========
