@@ -104,6 +104,19 @@ def _operator_error(exc: BaseException) -> str | None:
     return None
 
 
+def _language() -> str:
+    """The active language: Django's (the settings' LANGUAGE_CODE, or the one a command activated), else
+    CYBERBEELD_LANGUAGE; Dutch unless it says English."""
+    try:
+        from django.utils import translation
+
+        lang = translation.get_language()
+    except Exception:  # noqa: BLE001 - settings not loadable: the environment decides
+        lang = None
+    lang = lang or os.environ.get("CYBERBEELD_LANGUAGE") or "nl"
+    return "en" if lang.lower().startswith("en") else "nl"
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in {"-h", "--help", "help"}:
@@ -127,9 +140,12 @@ def main(argv: list[str] | None = None) -> int:
     except BaseException as exc:  # noqa: BLE001 - the one place that turns any failure into one line
         if "--traceback" in rest:
             raise
-        from cyberbeeld.inputs import InputRefused
+        from cyberbeeld.common.errors import ApplicationError
 
-        if isinstance(exc, InputRefused | UnicodeError | ValueError) and _operator_error(exc) is None:
+        if isinstance(exc, ApplicationError):  # common.errors: "code: message (file, row, field)" and its exit code
+            sys.stderr.write(f"cyberbeeld {command}: {exc.line(_language())}\n")
+            return exc.exit_code
+        if isinstance(exc, UnicodeError | ValueError) and _operator_error(exc) is None:
             sys.stderr.write(f"cyberbeeld {command}: {_one_line(exc)}\n")
             return EXIT_INPUT
         operator = _operator_error(exc)

@@ -31,6 +31,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from cyberbeeld.common.errors import Invalid
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -62,17 +64,24 @@ def limits() -> Limits:
     return _limits
 
 
-class InputRefused(ValueError):
-    """The input cannot be read safely; the message names the file, row and field where known."""
+class InputRefused(Invalid):
+    """The input cannot be read safely; the message names the file, row and field where known
+    (``nl``/``en`` with the place, ``reason_nl``/``reason_en`` without it)."""
+
+    code = "input-refused"
 
     def __init__(self, nl: str, en: str, *, row: int | None = None, column: str | None = None,
-                 reason: tuple[str, str] | None = None) -> None:
-        super().__init__(f"{nl} / {en}")
-        self.nl, self.en, self.row, self.column = nl, en, row, column
+                 reason: tuple[str, str] | None = None, file: str | None = None) -> None:
+        super().__init__(nl, en, file=file, row=row, field=column)
+        self.args = (f"{nl} / {en}",)
+        self.column = column
         self.reason_nl, self.reason_en = reason or (nl, en)  # without the file, row and column
 
-    def text(self, language: str) -> str:
-        return self.nl if language.startswith("nl") else self.en
+    def reason_text(self, lang: str | None = "nl") -> str:
+        return self.reason_en if (lang or "nl").startswith("en") else self.reason_nl
+
+    def text(self, lang: str | None = "nl") -> str:
+        return self.nl if (lang or "nl").startswith("nl") else self.en
 
 
 def _where(name: str, row: int | None = None, column: str | None = None) -> tuple[str, str]:
@@ -86,7 +95,7 @@ def _where(name: str, row: int | None = None, column: str | None = None) -> tupl
 
 def refuse(name: str, nl: str, en: str, *, row: int | None = None, column: str | None = None) -> InputRefused:
     wnl, wen = _where(name, row, column)
-    return InputRefused(f"{wnl}: {nl}", f"{wen}: {en}", row=row, column=column, reason=(nl, en))
+    return InputRefused(f"{wnl}: {nl}", f"{wen}: {en}", row=row, column=column, reason=(nl, en), file=name)
 
 
 # ------------------------------------------------------------------------------------- size

@@ -25,6 +25,8 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from cyberbeeld.common.errors import NotAllowed
+
 from .models import Audience, Membership, Organisation, OrganisationKind, Role
 from .tlp import TLP
 
@@ -308,11 +310,14 @@ def organisations_of(user: Any) -> QuerySet[Organisation]:
 _PASSED_ON = (TLP.CLEAR, TLP.GREEN, TLP.AMBER)
 
 
-class CeilingError(PermissionError):
-    """A copy or relabel that would show content to someone who may not see its source."""
+class CeilingError(NotAllowed):
+    """A copy or relabel that would show content to someone who may not see its source (a
+    ``PermissionError``). The message is in the request's language."""
+
+    code = "sharing-ceiling"
 
     def __init__(self, message: str) -> None:
-        super().__init__(message)
+        super().__init__(str(message))
         self.message = message
 
 

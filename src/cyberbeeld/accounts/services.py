@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.text import slugify
-from django.utils.translation import gettext as _
 
 from cyberbeeld.common import jobs
+from cyberbeeld.common.errors import Conflict, NotAllowed, NotYours
 
 from . import audit
 from .models import Audience, Membership, Organisation, Role
@@ -37,10 +37,12 @@ def organisation_set_area(*, by: Any, organisation: Organisation, area: Any) -> 
     from .policy import actor_for
 
     if organisation.area_id is not None:
-        raise ValueError(_("De gemeente van deze organisatie is al gekozen."))
+        raise Conflict("De gemeente van deze organisatie is al gekozen.",
+                       "This organisation's gemeente has already been chosen.")
     if by is not None and getattr(by, "is_authenticated", False):
         if not actor_for(by).has_role(organisation.pk, Role.COORDINATOR):
-            raise PermissionError("only a beheerder or coordinator of the organisation chooses its gemeente")
+            raise NotAllowed("Alleen een beheerder of coördinator van de organisatie kiest haar gemeente.",
+                             "Only a beheerder or coordinator of the organisation chooses its gemeente.")
     organisation.area = area
     organisation.save(update_fields=["area"])
     regions = [area.veiligheidsregio] if getattr(area, "veiligheidsregio", None) is not None else []
@@ -136,7 +138,8 @@ def share_set(
 
     TLP(tlp)
     if getattr(by, "is_authenticated", False) and not policy.can_share(by, obj):
-        raise PermissionError(_("Alleen een coördinator of beheerder van de eigenaar wijzigt label en publiek."))
+        raise NotAllowed("Alleen een coördinator of beheerder van de eigenaar wijzigt label en publiek.",
+                         "Only a coordinator or beheerder of the owner changes label and audience.")
     orgs, auds, users = list(organisations), list(audiences), list(recipients)
     policy.check_ceiling(obj, policy.Sharing(tlp, organisations=orgs, audiences=auds, region=region,
                                              community=community, recipients=users))
@@ -197,6 +200,79 @@ def give_sharing(*, by: Any, obj: Any, wanted: dict[str, Any]) -> None:
     """After the update is saved: the label change :func:`take_sharing` held back, as a share."""
     if wanted:
         relabel(by=by, obj=obj, tlp=wanted.get("tlp") or obj.tlp, region=wanted.get("region"))
+
+
+def _snapshot(fields: Iterable[str]) -> Callable[[Any], dict[str, Any]]:
+    return lambda obj: {f: getattr(obj, f) for f in fields}
+
+
+_S = TypeVar("_S")
+
+
+def save_shareable(obj: _S | None, *, model: type[_S] | None = None, by: Any, owner: Organisation, data: dict[str, Any],
+                   fields: Iterable[str], extra_fields: Iterable[str] = (), is_example: bool = False,
+                   noun: str = "", snapshot: Callable[[Any], dict[str, Any]] | None = None,
+                   stored: Callable[[Any], Any] | None = None,
+                   prepare: Callable[[Any, dict[str, Any], str], None] | None = None,
+                   clean_exclude: Iterable[str] = ("owner", "created_by"),
+                   after_save: Callable[[Any], dict[str, Any] | None] | None = None,
+                   conceal: Iterable[str] = (),
+                   finish: Callable[[Any, dict[str, Any]], object] | None = None) -> _S:
+    """The one "save a Shareable object, diff, audit" of every app: create or update ``obj`` (``None``
+    or unsaved: a new object of ``model``, owned by ``owner``), all or nothing, audited.
+
+    1. ``data`` holds only ``fields`` (and ``extra_fields``), else ``ValueError``; on an update the label
+       and region flag are taken out of it (they change only as a share, :func:`take_sharing`);
+    2. an update of another organisation's object is refused (:class:`~cyberbeeld.common.errors.NotYours`,
+       a 404 like every read of it);
+    3. ``data`` goes onto the object, ``prepare(obj, before, action)`` derives what the app derives
+       (redaction, defaults), ``full_clean`` validates (before the write transaction);
+    4. in one transaction: save, ``after_save(obj)`` (many-to-many sets; returns extra change entries),
+       the diff of ``snapshot`` before and after (``conceal``: fields whose text the audit log never holds),
+       one audit event (``create``/``update``), the held-back label change as a share, ``finish``.
+
+    ``before`` is taken from ``stored(obj)`` when given (the row as stored: a ModelForm has already copied
+    its input onto ``obj``)."""
+    target: Any = obj  # one of the Shareable models (mypy sees _S: the caller's own type)
+    data = dict(data)
+    fields = list(fields)
+    snapshot = snapshot or _snapshot(fields)
+    unknown = set(data) - set(fields) - set(extra_fields)
+    if unknown:
+        raise ValueError(f"unknown {noun + ' ' if noun else ''}fields: {sorted(unknown)}")
+    wanted = take_sharing(target, data)  # a label changes only as a share (coördinator, within the ceiling)
+    if target is None or target.pk is None:
+        if target is None:
+            assert model is not None, "save_shareable needs the model to make a new object"
+            target = model()
+        target.owner = owner
+        target.created_by = by if getattr(by, "is_authenticated", False) else None
+        target.is_example = is_example
+        before: dict[str, Any] = {}
+        action = "create"
+    else:
+        if target.owner_id != owner.pk:
+            raise NotYours()  # the same answer as for a missing object: a write reveals no more than a read
+        before = snapshot(stored(target) if stored else target)
+        action = "update"
+    for key, value in data.items():
+        setattr(target, key, value)
+    if prepare is not None:
+        prepare(target, before, action)
+    target.full_clean(exclude=list(clean_exclude))
+    with transaction.atomic():
+        target.save()
+        extra = (after_save(target) or {}) if after_save is not None else {}
+        changes = audit.diff(before, snapshot(target))
+        for key in conceal:  # the audit log never holds this text itself
+            if key in changes:
+                changes[key] = ["…", "…"]
+        changes.update(extra)
+        audit.record(user=by, action=action, obj=target, changes=changes)
+        give_sharing(by=by, obj=target, wanted=wanted)
+        if finish is not None:
+            finish(target, before)
+    return target  # type: ignore[no-any-return]
 
 
 THEME_FIELDS = ("display_name", "primary_color", "logo_alt", "website_url", "contact_url", "privacy_url",

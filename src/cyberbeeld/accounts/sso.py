@@ -28,6 +28,8 @@ from django.utils.translation import gettext as _
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
+from cyberbeeld.common.errors import NotAllowed
+
 from . import audit
 from .middleware import SESSION_KEY
 from .models import ExternalIdentity, Membership, Organisation
@@ -52,11 +54,15 @@ def provider_name() -> str:
     return (cfg.provider_name if cfg else "") or _("uw organisatie")
 
 
-class Refused(Exception):
-    """A login the provider vouched for, but that this deployment does not accept."""
+class Refused(NotAllowed):
+    """A login the provider vouched for, but that this deployment does not accept (``message`` in the
+    request's language)."""
+
+    code = "sso-refused"
 
     def __init__(self, reason: str, message: str) -> None:
-        super().__init__(reason)
+        super().__init__(str(message), code=f"sso-{reason}")
+        self.args = (reason,)
         self.reason = reason
         self.message = message
 

@@ -18,6 +18,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cyberbeeld.common import problems
+from cyberbeeld.common.errors import ApplicationError, NotAllowed
+
 from . import audit, policy
 from .models import ApiToken, Membership, Organisation, Role
 
@@ -61,7 +64,8 @@ def token_create(*, by: Any, organisation: Organisation, name: str, scopes: Any,
     ``by`` is None only on the command line (an operator); otherwise a beheerder of the organisation. The
     token acts as ``acting_as`` (default ``by``), who must be a member of the organisation."""
     if by is not None and not may_manage(by, organisation):
-        raise PermissionError("Only a beheerder of the organisation makes its API tokens.")
+        raise NotAllowed("Alleen een beheerder van de organisatie maakt haar API-sleutels.",
+                         "Only a beheerder of the organisation makes its API tokens.")
     acting_as = acting_as if acting_as is not None else by
     if acting_as is None or not Membership.objects.filter(user=acting_as, organisation=organisation).exists():
         raise ValueError("a token acts as a member of its organisation")
@@ -84,7 +88,8 @@ def token_create(*, by: Any, organisation: Organisation, name: str, scopes: Any,
 @transaction.atomic
 def token_revoke(*, by: Any, token: ApiToken) -> ApiToken:
     if by is not None and not may_manage(by, token.organisation):
-        raise PermissionError("Only a beheerder of the organisation revokes its API tokens.")
+        raise NotAllowed("Alleen een beheerder van de organisatie trekt haar API-sleutels in.",
+                         "Only a beheerder of the organisation revokes its API tokens.")
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.revoked_by = by if getattr(by, "is_authenticated", False) else None
@@ -94,11 +99,16 @@ def token_revoke(*, by: Any, token: ApiToken) -> ApiToken:
     return token
 
 
-class TokenRefused(Exception):
-    """A presented token that does not (or no longer) work: 401. ``reason`` names why."""
+class TokenRefused(ApplicationError):
+    """A presented token that does not (or no longer) work: 401. ``reason`` names why (a key of
+    ``common.problems.DETAILS``)."""
+
+    code = "token-refused"
+    status = 401
 
     def __init__(self, reason: str) -> None:
-        super().__init__(reason)
+        super().__init__(*problems.DETAILS.get(reason, (reason, reason)), code=f"token-{reason}")
+        self.args = (reason,)
         self.reason = reason
 
 

@@ -22,7 +22,9 @@ __all__ = ["ClockError", "ClockState", "Inject", "Schedule", "add_offset", "elap
 
 
 class ClockError(ValueError):
-    """An operation that does not fit the clock's state (pausing a paused clock, ...)."""
+    """An operation that does not fit the clock's state (pausing a paused clock, ...). Not in the
+    ``common.errors`` tree: this pure core imports nothing of cyberbeeld; the services turn it into an
+    ``ExerciseStateError`` (a Conflict)."""
 
 
 @dataclass(frozen=True)

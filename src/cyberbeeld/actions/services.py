@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from cyberbeeld.accounts import audit, policy
 from cyberbeeld.accounts.models import Organisation, Shareable
-from cyberbeeld.accounts.services import give_sharing, take_sharing
+from cyberbeeld.accounts.services import save_shareable
 from cyberbeeld.accounts.tlp import TLP
+from cyberbeeld.common.errors import Conflict, NotYours
 
 from . import clock
 from .models import (
@@ -53,8 +54,10 @@ INJECT_FIELDS = ["offset_minutes", "channel", "sender", "recipient_role", "messa
                  "is_media"]
 
 
-class ExerciseStateError(ValueError):
+class ExerciseStateError(Conflict):
     """An exercise operation that does not fit its status (logging after the evaluation, ...)."""
+
+    code = "exercise-state"
 
 
 def _user(by: Any) -> Any:
@@ -68,35 +71,21 @@ def _save_shareable(model: type[_M], fields: list[str], m2m_names: list[str], *,
                     data: dict[str, Any], obj: _M | None, is_example: bool) -> _M:
     data = dict(data)
     m2m = {k: data.pop(k) for k in m2m_names if k in data}
-    unknown = set(data) - set(fields)
-    if unknown:
-        raise ValueError(f"unknown fields: {sorted(unknown)}")
-    wanted = take_sharing(obj, data)  # a label changes only as a share (coördinator, within the ceiling)
-    if obj is None:
-        obj = model(owner=owner, created_by=_user(by), is_example=is_example)
-        before: dict[str, Any] = {}
-        action = "create"
-    else:
-        if obj.owner_id != owner.pk:
-            raise PermissionError("Only the owner changes this object.")
-        before = {f: getattr(obj, f) for f in fields}
-        action = "update"
-    for k, v in data.items():
-        setattr(obj, k, v)
-    obj.full_clean(exclude=["owner", "created_by"])
-    obj.save()
-    changes = audit.diff(before, {f: getattr(obj, f) for f in fields})
-    for name, values in m2m.items():
-        if values is None:
-            continue
-        values = list(values)
-        if name == "scenarios":  # only scenarios of the same owner: a measure is the owner's own answer
-            values = [s for s in values if s.owner_id == owner.pk]
-        getattr(obj, name).set(values)
-        changes[name] = sorted(str(getattr(v, "uuid", None) or v.pk) for v in values)
-    audit.record(user=_user(by), action=action, obj=obj, changes=changes)
-    give_sharing(by=by, obj=obj, wanted=wanted)
-    return obj
+
+    def set_m2m(saved: Any) -> dict[str, Any]:
+        changes = {}
+        for name, values in m2m.items():
+            if values is None:
+                continue
+            values = list(values)
+            if name == "scenarios":  # only scenarios of the same owner: a measure is the owner's own answer
+                values = [s for s in values if s.owner_id == owner.pk]
+            getattr(saved, name).set(values)
+            changes[name] = sorted(str(getattr(v, "uuid", None) or v.pk) for v in values)
+        return changes
+
+    return save_shareable(obj, model=model, by=by, owner=owner, data=data, fields=fields, is_example=is_example,
+                          after_save=set_m2m)
 
 
 # --------------------------------------------------------------------------------- measures
@@ -251,7 +240,7 @@ def exercise_save(*, by: Any, owner: Organisation, data: dict[str, Any], exercis
                   is_example: bool = False) -> Exercise:
     scenario = data.get("scenario")
     if scenario is not None and scenario.owner_id != owner.pk:
-        raise PermissionError("An exercise is built from a scenario of the same organisation.")
+        raise NotYours()  # another organisation's scenario: as if it did not exist
     sharing = None
     stored = Exercise.objects.filter(pk=exercise.pk).values_list("scenario_id", flat=True).first() if exercise else None
     if scenario is not None and (exercise is None or stored != scenario.pk):
@@ -337,7 +326,7 @@ def inject_save(*, by: Any, exercise: Exercise, data: dict[str, Any], inject: In
     if inject is None:
         inject = Inject(exercise=exercise, position=exercise.injects.count())
     elif inject.exercise_id != exercise.pk:
-        raise PermissionError("inject of another exercise")
+        raise NotYours()  # an inject of another exercise
     for k, v in data.items():
         setattr(inject, k, v)
     inject.full_clean(exclude=["exercise"])
@@ -352,7 +341,7 @@ def inject_delete(*, by: Any, exercise: Exercise, inject: Inject) -> None:
     if exercise.status != ExerciseStatus.CONCEPT:
         raise ExerciseStateError("Injects are removed only before the start; skip it instead.")
     if inject.exercise_id != exercise.pk:
-        raise PermissionError("inject of another exercise")
+        raise NotYours()  # an inject of another exercise
     audit.record(user=_user(by), action="inject-delete", obj=exercise,
                  changes={"inject": str(inject.uuid), "message": inject.message[:200]})
     inject.delete()
@@ -422,7 +411,7 @@ def exercise_resume(*, by: Any, exercise: Exercise, now: float | None = None) ->
 @transaction.atomic
 def exercise_skip(*, by: Any, exercise: Exercise, inject: Inject, now: float | None = None) -> Exercise:
     if inject.exercise_id != exercise.pk:
-        raise PermissionError("inject of another exercise")
+        raise NotYours()  # an inject of another exercise
     return _clock_op(exercise, "skip", now, by, f"Inject overgeslagen: {inject.message[:80]}", key=str(inject.uuid))
 
 
@@ -481,7 +470,7 @@ def exercise_finish(*, by: Any, exercise: Exercise, now: float | None = None) ->
 def observation_to_measure(*, by: Any, exercise: Exercise, entry: LogEntry, data: dict[str, Any] | None = None) -> Measure:
     """Evaluation: turn a logged observation (or decision) into a measure against the exercise's scenario."""
     if entry.exercise_id != exercise.pk:
-        raise PermissionError("log entry of another exercise")
+        raise NotYours()  # a log entry of another exercise
     if exercise.status not in (ExerciseStatus.AFGEROND, ExerciseStatus.GEEVALUEERD):
         raise ExerciseStateError("Finish the exercise before the evaluation.")
     if entry.measure_id is not None:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from cyberbeeld.accounts import policy
 from cyberbeeld.accounts.models import Organisation
+from cyberbeeld.common.forms import add_error
 from cyberbeeld.common.params import uuid_param
 from cyberbeeld.risks.models import Scenario
 from cyberbeeld.sharing.models import Approach
@@ -85,7 +86,7 @@ def _save_or_error(form: Any, save: Any) -> Any:
     try:
         return save()
     except policy.CeilingError as exc:
-        form.add_error(None, exc.message)
+        add_error(form, exc)
         return None
 
 

@@ -18,6 +18,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from cyberbeeld import __version__
 from cyberbeeld.common import problems
+from cyberbeeld.common.errors import ApplicationError
 
 from .auth import AUTH
 from .docs import VendoredSwagger
@@ -67,6 +68,15 @@ api = ProblemAPI(
 @api.exception_handler(problems.ApiProblem)
 def _problem(request: HttpRequest, exc: problems.ApiProblem) -> HttpResponse:
     return problems.response(request, exc.status, exc.detail, exc.errors, exc.headers)  # type: ignore[arg-type]
+
+
+@api.exception_handler(ApplicationError)
+def _application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    """Every application error a service raises (``common.errors``): one problem+json shape. Another
+    organisation's object (``NotYours``) is a 404 with the same body as a missing one."""
+    if exc.status == 404:
+        return problems.response(request, 404, problems.DETAILS["not-found"])
+    return problems.error_response(request, exc)
 
 
 @api.exception_handler(AuthenticationError)

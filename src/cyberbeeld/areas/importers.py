@@ -38,6 +38,7 @@ from django.utils.text import slugify
 
 from cyberbeeld import inputs
 from cyberbeeld.accounts import audit
+from cyberbeeld.common.errors import ImportRefused, RowError
 
 from .models import Area, AreaImport, AreaKind, PeerGroup
 
@@ -54,23 +55,18 @@ DEFAULT_PEER_GROUPS = [
 ]
 
 
-@dataclass(frozen=True)
-class RowError:
-    file: str
-    row: int
-    field: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.file}, rij {self.row}, veld '{self.field}': {self.reason}"
+def _row_error(file: str, row: int, field: str, nl: str, en: str | None = None) -> RowError:
+    """The area importer's reasons are Dutch (the reference files are Dutch); an English one where known."""
+    return RowError(nl=nl, en=en or nl, file=file, row=row, field=field)
 
 
-class AreaImportError(Exception):
+class AreaImportError(ImportRefused):
+    code = "area-import"
+
     def __init__(self, errors: list[RowError]) -> None:
-        self.errors = errors
-        first = errors[0]
+        super().__init__(errors)
         more = f" (en nog {len(errors) - 1} fouten)" if len(errors) > 1 else ""
-        super().__init__(f"{first}{more}")
+        self.args = (f"{errors[0]}{more}",)
 
 
 @dataclass
@@ -97,7 +93,7 @@ def _code(raw: str, prefix: str, width: int = 4) -> str:
 
 
 def _refused(name: str, exc: inputs.InputRefused) -> AreaImportError:
-    return AreaImportError([RowError(name, exc.row or 0, exc.column or "-", exc.reason_nl)])
+    return AreaImportError([_row_error(name, exc.row or 0, exc.column or "-", exc.reason_nl, exc.reason_en)])
 
 
 def _read_text(path: Path) -> str:
@@ -131,7 +127,7 @@ def _csv_rows(text: str, name: str = "-") -> tuple[list[str], list[dict[str, str
     rows = []
     for line, row in enumerate(table[1:], start=2):
         if len(row) > len(header) and any(c.strip() for c in row[len(header):]):
-            raise AreaImportError([RowError(name, line, "-", f"{len(row)} velden, maar de kop heeft er {len(header)}")])
+            raise AreaImportError([_row_error(name, line, "-", f"{len(row)} velden, maar de kop heeft er {len(header)}")])
         rows.append({h: (row[i] if i < len(row) else "") for i, h in enumerate(table[0])})
     return header, rows
 
@@ -147,7 +143,7 @@ def sniff(path: Path) -> str:
             return "geojson"
         if isinstance(data, list) and data and isinstance(data[0], dict) and "gemcode" in data[0]:
             return "gemeente-veiligheidsregio"
-        raise AreaImportError([RowError(path.name, 1, "-", "onbekend JSON-formaat voor gebieden")])
+        raise AreaImportError([_row_error(path.name, 1, "-", "onbekend JSON-formaat voor gebieden")])
     headers, _rows = _csv_rows(text, path.name)
     h = {x.lower() for x in headers}
     if {"naam", "nummer", "provincie"} <= h:
@@ -162,7 +158,7 @@ def sniff(path: Path) -> str:
         return "koppeling"
     if {"key", "title"} <= h:
         return "cbs-regiocodes"
-    raise AreaImportError([RowError(path.name, 1, ", ".join(headers) or "-", "onbekende kolommen: dit is geen bekend gebiedenbestand")])
+    raise AreaImportError([_row_error(path.name, 1, ", ".join(headers) or "-", "onbekende kolommen: dit is geen bekend gebiedenbestand")])
 
 
 class _Importer:
@@ -188,7 +184,7 @@ class _Importer:
                 self.result.names_added += remember(area, names, source=self.name)
 
     def err(self, row: int, fieldname: str, reason: str) -> None:
-        self.errors.append(RowError(self.name, row, fieldname, reason))
+        self.errors.append(_row_error(self.name, row, fieldname, reason))
 
     def upsert(self, code: str, **values: Any) -> Area:
         area = self._cache.get(code)
@@ -399,7 +395,7 @@ def import_cbs_bevolking(imp: _Importer) -> None:
 def import_gemeente_vr(imp: _Importer) -> None:
     data = _load_json(imp.path)
     if not isinstance(data, list) or not all(isinstance(x, dict) for x in data):
-        raise AreaImportError([RowError(imp.name, 1, "-", "verwacht een JSON-lijst van objecten")])
+        raise AreaImportError([_row_error(imp.name, 1, "-", "verwacht een JSON-lijst van objecten")])
     _ensure_vrs(imp)
     for i, item in enumerate(data, start=1):
         try:
@@ -470,14 +466,14 @@ def import_topojson(imp: _Importer) -> None:
     n = 0
     objects = topo.get("objects")
     if not isinstance(objects, dict) or not isinstance(topo.get("arcs"), list):
-        raise AreaImportError([RowError(imp.name, 1, "objects/arcs", "TopoJSON zonder 'objects' of 'arcs'")])
+        raise AreaImportError([_row_error(imp.name, 1, "objects/arcs", "TopoJSON zonder 'objects' of 'arcs'")])
     for obj_name in ("gm_features", "vr_features"):
         if obj_name not in objects:
             continue
         try:
             decoded = list(_decode_topology(topo, obj_name))
         except (KeyError, TypeError, IndexError, ValueError, AttributeError) as exc:
-            raise AreaImportError([RowError(imp.name, 1, obj_name,
+            raise AreaImportError([_row_error(imp.name, 1, obj_name,
                                             f"TopoJSON is beschadigd ({type(exc).__name__}: {exc})")]) from None
         for i, (props, geom) in enumerate(decoded, start=1):
             n += 1
@@ -497,7 +493,7 @@ def import_geojson(imp: _Importer) -> None:
     data = _load_json(imp.path)
     features = data.get("features", [])
     if not isinstance(features, list):
-        raise AreaImportError([RowError(imp.name, 1, "features", "GeoJSON 'features' is geen lijst")])
+        raise AreaImportError([_row_error(imp.name, 1, "features", "GeoJSON 'features' is geen lijst")])
     for i, feat in enumerate(features, start=1):
         if not isinstance(feat, dict) or not isinstance(feat.get("properties") or {}, dict):
             imp.err(i, "features", "geen GeoJSON-feature (object met properties)")
@@ -646,7 +642,7 @@ def import_file(path: Path | str, *, by: Any = None, progress: ProgressFn | None
     """Import one file, all-or-nothing. Raises :class:`AreaImportError` naming file, row and field."""
     path = Path(path)
     if not path.is_file():
-        raise AreaImportError([RowError(str(path), 0, "-", "bestand bestaat niet")])
+        raise AreaImportError([_row_error(str(path), 0, "-", "bestand bestaat niet")])
     fmt = sniff(path)
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
     with transaction.atomic():

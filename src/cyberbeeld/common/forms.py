@@ -6,6 +6,8 @@ from typing import Any
 
 from django import forms
 
+from .errors import ApplicationError
+
 _CLASSES = {
     forms.CheckboxSelectMultiple: "utrecht-checkbox utrecht-checkbox--html-input",
     forms.RadioSelect: "utrecht-radio-button utrecht-radio-button--html-input",
@@ -148,3 +150,12 @@ class StyledFormMixin:
     def full_clean(self) -> None:
         super().full_clean()  # type: ignore[misc]
         style(self)  # type: ignore[arg-type]
+
+
+def add_error(form: forms.BaseForm, exc: ApplicationError) -> None:
+    """An application error as a form message, in the page's language: on its field when the form has it,
+    else for the whole form (the pages' handler for errors a view expects, e.g. a label above the ceiling)."""
+    from django.utils import translation
+
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, exc.reason_text(translation.get_language() or "nl"))

@@ -32,6 +32,8 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
+from .errors import JobError
+
 logger = logging.getLogger("cyberbeeld.jobs")
 
 
@@ -226,11 +228,21 @@ def retry(job: Any) -> bool:
 # --------------------------------------------------------------------------- running
 
 
-class JobStopped(Exception):
-    """The run no longer owns its job (cancelled, reaped) or ran past its time limit."""
+STOP_REASONS = {
+    "timeout": ("De taak duurde langer dan toegestaan.", "The job ran past its time limit."),
+    "lost": ("De taak is gestopt (geannuleerd of door een andere verwerker overgenomen).",
+             "The job stopped (cancelled or taken over by another worker)."),
+}
+
+
+class JobStopped(JobError):
+    """The run no longer owns its job (cancelled, reaped) or ran past its time limit. ``reason`` is the key."""
+
+    code = "job-stopped"
 
     def __init__(self, reason: str) -> None:
-        super().__init__(reason)
+        super().__init__(*STOP_REASONS.get(reason, (reason, reason)))
+        self.args = (reason,)
         self.reason = reason
 
 

@@ -14,6 +14,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import translation
 from ninja import Schema
 
+from .errors import ApplicationError
+
 CONTENT_TYPE = "application/problem+json"
 TYPE_BASE = "urn:cyberbeeld:problem:"
 
@@ -78,6 +80,8 @@ DETAILS: dict[str, tuple[str, str]] = {
 
 
 class FieldError(Schema):
+    code: str | None = None
+    file: str | None = None
     field: str | None = None
     row: int | None = None
     message_nl: str
@@ -85,9 +89,11 @@ class FieldError(Schema):
 
 
 class Problem(Schema):
-    """RFC 9457 problem details, with the text in Dutch and English."""
+    """RFC 9457 problem details, with the text in Dutch and English. ``code``: the stable code of the
+    application error (``common.errors``), finer than ``type``; file/row/field are in ``errors``."""
 
     type: str
+    code: str | None = None
     title: str
     status: int
     detail: str
@@ -127,6 +133,15 @@ def response(request: HttpRequest | None, status: int, detail: tuple[str, str] |
     for k, v in (headers or {}).items():
         resp[k] = v
     return resp
+
+
+def error_response(request: HttpRequest | None, exc: ApplicationError) -> HttpResponse:
+    """The one API answer for an :class:`~cyberbeeld.common.errors.ApplicationError`: its status, ``code``,
+    the title of its kind and its message in the request's language (and both languages), and the file,
+    row and field it is about as ``errors`` entries."""
+    data = body(exc.status, (exc.nl, exc.en), exc.problem_errors())
+    data["code"] = exc.code
+    return JsonResponse(data, status=exc.status, content_type=CONTENT_TYPE)
 
 
 def form_errors(form: Any, *, row: int | None = None, prefix: str = "") -> list[dict[str, Any]]:

@@ -29,6 +29,7 @@ from cyberbeeld import inputs
 from cyberbeeld.accounts import audit, pagecache, policy, shared_text
 from cyberbeeld.accounts.models import AuditEvent, Organisation
 from cyberbeeld.accounts.tlp import TLP
+from cyberbeeld.common.errors import Invalid, RowError
 from cyberbeeld.common.models import ImportJob
 
 from .models import Impact, Incident, Sector, SourceKind, Status
@@ -99,20 +100,6 @@ def _write_in_chunks(items: list[Any], write: Callable[[list[Any]], Any], *, che
 
 
 @dataclass
-class RowError:
-    row: int
-    column: str
-    nl: str
-    en: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "nl": self.nl, "en": self.en}
-
-    def __str__(self) -> str:
-        return f"rij {self.row}, kolom '{self.column}': {self.nl} / row {self.row}, column '{self.column}': {self.en}"
-
-
-@dataclass
 class ImportResult:
     total: int = 0
     created: int = 0
@@ -126,12 +113,18 @@ class ImportResult:
         return not self.error_count
 
 
-class ImportFileError(ValueError):
+class ImportFileError(Invalid):
     """The file as a whole cannot be read (format, header)."""
 
+    code = "import-file"
+
     def __init__(self, nl: str, en: str) -> None:
-        super().__init__(f"{nl} / {en}")
-        self.nl, self.en = nl, en
+        super().__init__(nl, en)
+        self.args = (f"{nl} / {en}",)
+
+
+def _row_error(row: int, column: str, nl: str, en: str) -> RowError:
+    return RowError(nl=nl, en=en, row=row, field=column, noun="column")
 
 
 # --------------------------------------------------------------------------- reading
@@ -277,7 +270,7 @@ def _check_row(n: int, raw: dict[str, Any], headers: dict[str, str], lk: _Lookup
     errs: list[RowError] = []
 
     def err(col: str, nl: str, en: str) -> None:
-        errs.append(RowError(n, headers.get(col, col), nl, en))
+        errs.append(_row_error(n, headers.get(col, col), nl, en))
 
     out: dict[str, Any] = {}
     key = _cell(raw.get("external_id"))
@@ -373,13 +366,13 @@ def _check_row(n: int, raw: dict[str, Any], headers: dict[str, str], lk: _Lookup
         known = {q["key"] for q in questions.questions_for(code)}
         for k in details:
             if k not in known:
-                errs.append(RowError(n, detail_cols["detail:" + k], f"vraag '{k}' hoort niet bij vorm '{code or '—'}'",
+                errs.append(_row_error(n, detail_cols["detail:" + k], f"vraag '{k}' hoort niet bij vorm '{code or '—'}'",
                                      f"question '{k}' does not belong to form '{code or '—'}'"))
         if not errs:
             try:
                 details = questions.clean_details(code, details)
             except ValueError as exc:
-                errs.append(RowError(n, detail_cols.get("detail:" + str(exc), str(exc)), "ongeldig antwoord", "invalid answer"))
+                errs.append(_row_error(n, detail_cols.get("detail:" + str(exc), str(exc)), "ongeldig antwoord", "invalid answer"))
     out["details"] = details
     return (None if errs else out), errs
 
@@ -428,7 +421,7 @@ def check_file(owner: Organisation, filename: str, data: bytes, *, progress: Pro
         if row is not None:
             first = seen.get(row["external_id"])
             if first is not None:
-                errs.append(RowError(n, headers["external_id"], f"sleutel '{row['external_id']}' staat ook in rij {first}",
+                errs.append(_row_error(n, headers["external_id"], f"sleutel '{row['external_id']}' staat ook in rij {first}",
                                      f"key '{row['external_id']}' also in row {first}"))
                 row = None
             else:

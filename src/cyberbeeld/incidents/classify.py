@@ -59,6 +59,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline, make_union
 from sklearn.svm import LinearSVC
 
+from cyberbeeld.common.errors import Invalid
 from cyberbeeld.incidents.taxonomy import Taxonomy, load_taxonomy
 
 UNSURE = "onzeker"
@@ -69,8 +70,10 @@ CORPUS_PATH = Path(__file__).resolve().parent / "corpus" / "classification_nl.js
 N_ALTERNATIVES = 3
 
 
-class ClassifierError(ValueError):
+class ClassifierError(Invalid):
     """Bad training data or bad input."""
+
+    code = "classifier"
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from cyberbeeld.accounts import audit
 from cyberbeeld.accounts.models import Organisation
+from cyberbeeld.common.errors import NotYours
 
 from .models import Incident, RetentionAction, RetentionRule, RetentionTarget, Status
 
@@ -135,7 +136,7 @@ def apply_retention(*, by: Any = None, dry_run: bool = False, today: dt.date | N
 @transaction.atomic
 def rule_save(*, by: Any, owner: Organisation, data: dict[str, Any], rule: RetentionRule | None = None) -> RetentionRule:
     if rule is not None and rule.owner_id != owner.pk:
-        raise PermissionError("A retention rule is changed only by its owner.")
+        raise NotYours()  # another organisation's rule: as if it did not exist
     before = {} if rule is None else {k: getattr(rule, k) for k in data}
     rule = rule or RetentionRule(owner=owner)
     for k, v in data.items():

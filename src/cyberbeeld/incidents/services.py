@@ -8,7 +8,8 @@ from django.db import transaction
 
 from cyberbeeld.accounts import audit, policy, shared_text
 from cyberbeeld.accounts.models import Organisation
-from cyberbeeld.accounts.services import give_sharing, take_sharing
+from cyberbeeld.accounts.services import save_shareable
+from cyberbeeld.common.errors import NotAllowed, RowError
 from cyberbeeld.common.models import ImportJob
 
 from .models import Category, Form, FormFeedback, Incident, Status, TaxonomyVersion
@@ -124,49 +125,29 @@ def incident_save(*, by: Any, owner: Organisation, data: dict[str, Any], inciden
 
     from . import questions
 
-    unknown = set(data) - set(INCIDENT_FIELDS) - {"external_id", "suggested_form", "suggestion_probability"}
-    if unknown:
-        raise ValueError(f"unknown incident fields: {sorted(unknown)}")
-    data = dict(data)
-    wanted = take_sharing(incident, data)  # a label changes only as a share (coördinator of the owner)
-    if incident is None:
-        incident = Incident(owner=owner, created_by=by if getattr(by, "is_authenticated", False) else None,
-                            is_example=is_example)
-        before: dict[str, Any] = {}
-        action = "create"
-    else:
-        if incident.owner_id != owner.pk:
-            raise PermissionError("An incident is changed only by its owner.")
-        # compare with what is stored: a ModelForm has already copied its data onto the instance
-        stored = Incident.objects.select_related("form").get(pk=incident.pk) if incident.pk else incident
-        before = {f: getattr(stored, f) for f in INCIDENT_FIELDS}
-        action = "update"
-    for key, value in data.items():
-        setattr(incident, key, value)
-    incident.redacted_description = redact(incident.raw_description)
-    shared_text.redact_fields(incident)  # the title and every other declared text: no personal data
-    text_changed = action == "create" or before.get("title") != incident.title \
-        or before.get("raw_description") != incident.raw_description
     suggestion = None
-    if incident.title and "suggested_form" not in data and (text_changed or incident.form_id is None):
-        suggestion = _suggest(incident, choose=incident.form_id is None)
-    incident.details = questions.clean_details(incident.form.code if incident.form else None,
-                                               incident.details or {}, redact=redact)
-    if incident.status == Status.AFGESLOTEN and incident.closed_at is None:
-        incident.closed_at = timezone.now()
-    elif incident.status != Status.AFGESLOTEN:
-        incident.closed_at = None
-    incident.full_clean(exclude=["owner", "created_by"])
-    with transaction.atomic():
-        incident.save()
-        after = {f: getattr(incident, f) for f in INCIDENT_FIELDS}
-        changes = audit.diff(before, after)
-        if "raw_description" in changes:  # the audit log never holds the raw text itself
-            changes["raw_description"] = ["…", "…"]
-        audit.record(user=by, action=action, obj=incident, changes=changes)
-        give_sharing(by=by, obj=incident, wanted=wanted)
-        _keep_feedback(incident, before, suggestion)
-    return incident
+
+    def prepare(obj: Incident, before: dict[str, Any], action: str) -> None:
+        nonlocal suggestion
+        obj.redacted_description = redact(obj.raw_description)
+        shared_text.redact_fields(obj)  # the title and every other declared text: no personal data
+        text_changed = action == "create" or before.get("title") != obj.title \
+            or before.get("raw_description") != obj.raw_description
+        if obj.title and "suggested_form" not in data and (text_changed or obj.form_id is None):
+            suggestion = _suggest(obj, choose=obj.form_id is None)
+        obj.details = questions.clean_details(obj.form.code if obj.form else None, obj.details or {}, redact=redact)
+        if obj.status == Status.AFGESLOTEN and obj.closed_at is None:
+            obj.closed_at = timezone.now()
+        elif obj.status != Status.AFGESLOTEN:
+            obj.closed_at = None
+
+    return save_shareable(
+        incident, model=Incident, by=by, owner=owner, data=data, fields=INCIDENT_FIELDS, noun="incident",
+        extra_fields={"external_id", "suggested_form", "suggestion_probability"}, is_example=is_example,
+        # compare with what is stored: a ModelForm has already copied its data onto the instance
+        stored=lambda obj: Incident.objects.select_related("form").get(pk=obj.pk),
+        prepare=prepare, conceal=("raw_description",),
+        finish=lambda saved, before: _keep_feedback(saved, before, suggestion))
 
 
 def _keep_feedback(incident: Incident, before: dict[str, Any], suggestion: Any) -> FormFeedback | None:
@@ -263,10 +244,10 @@ def import_job_run(run: Any, job: Any) -> dict[str, Any]:
         errors = [e.as_dict() for e in result.errors]
         extra = result.error_count - len(errors)
     except bulk.ImportFileError as exc:
-        result, errors, extra = bulk.ImportResult(), [{"row": 1, "column": "", "nl": exc.nl, "en": exc.en}], 0
+        result, errors, extra = bulk.ImportResult(), [RowError(exc.nl, exc.en, row=1, field="").as_dict()], 0
         result.error_count = 1
     if extra > 0:
-        errors.append({"row": 0, "column": "", "nl": f"en nog {extra} fouten", "en": f"and {extra} more errors"})
+        errors.append(RowError(f"en nog {extra} fouten", f"and {extra} more errors", row=0, field="").as_dict())
     if run.finish(ImportJob.State.FAILED, total=result.total, phase="", problems=errors):
         audit.record(user=job.created_by, action="import-refused", obj=job, organisation=job.owner,
                      changes={"errors": result.error_count})
@@ -330,7 +311,8 @@ def taxonomy_import(*, by: Any, organisation: Organisation | None, text: str | b
     from . import taxonomy as pure
 
     if check_permission and not policy.may_maintain_reference_data(by, organisation):
-        raise PermissionError("Only beheerders of the kenniscentrum maintain the taxonomy.")
+        raise NotAllowed("Alleen beheerders van het kenniscentrum onderhouden de taxonomie.",
+                         "Only beheerders of the kenniscentrum maintain the taxonomy.")
     mt = pure.import_machinetag(text)
     current = current_taxonomy_version()
     base = pure.taxonomy_from_dict({k: v for k, v in current.data.items() if k not in ("machinetag", "machinetag_lang")}) \

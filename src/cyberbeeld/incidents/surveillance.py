@@ -35,12 +35,16 @@ from typing import Any, Literal
 import numpy as np
 from scipy import stats
 
+from cyberbeeld.common.errors import Invalid
+
 Method = Literal["farrington", "ears-c1", "ears-c2", "ears-c3", "cusum"]
 ThresholdMethod = Literal["nb", "muan", "poisson"]
 
 
-class SurveillanceError(ValueError):
+class SurveillanceError(Invalid):
     """Bad input: negative or non-finite counts, mismatched lengths, unknown options."""
+
+    code = "surveillance"
 
 
 @dataclass(frozen=True)

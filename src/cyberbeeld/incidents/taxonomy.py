@@ -20,6 +20,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
+from cyberbeeld.common.errors import Invalid
+
 Lang = Literal["nl", "en"]
 LANGS: tuple[Lang, ...] = ("nl", "en")
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -28,8 +30,10 @@ CATEGORY_CODES: tuple[str, ...] = ("cybercrime", "gedigitaliseerde-criminaliteit
 _UUID_NS = uuid.UUID("6f1d5c3e-2b7a-5f0e-9c41-8d2a7b3e4f10")
 
 
-class TaxonomyError(ValueError):
+class TaxonomyError(Invalid):
     """The taxonomy data is inconsistent or a machinetag cannot be read."""
+
+    code = "taxonomy"
 
 
 @dataclass(frozen=True)

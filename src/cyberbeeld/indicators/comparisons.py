@@ -56,6 +56,8 @@ from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import Literal
 
+from cyberbeeld.common.errors import Invalid
+
 __all__ = [
     "Change",
     "Difference",
@@ -83,12 +85,16 @@ Z95 = 1.959963984540054
 CI_WIDTH_IN_SE = 2 * 1.96
 
 
-class MethodBreakError(ValueError):
+class MethodBreakError(Invalid):
     """Two observations come from different series (method versions) and cannot be compared."""
 
+    code = "method-break"
 
-class ObservationError(ValueError):
+
+class ObservationError(Invalid):
     """An observation lacks what the comparison needs (no SE/interval, no numeric period, ...)."""
+
+    code = "observation"
 
 
 # ---------------------------------------------------------------------------------------------

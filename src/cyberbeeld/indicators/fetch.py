@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cyberbeeld.common.errors import Unavailable
+
 V3_CBS = "https://opendata.cbs.nl/ODataApi/odata"
 V3_POLICE = "https://dataderden.cbs.nl/ODataApi/odata"
 V4_CBS = "https://datasets.cbs.nl/odata/v1/CBS"
@@ -38,12 +40,14 @@ USER_AGENT = "Cyberbeeld (fetch-cbs)"
 Getter = Callable[[str], bytes]
 
 
-class FetchError(Exception):
+class FetchError(Unavailable):
     """A table could not be fetched; ``nl`` and ``en`` say why in one line."""
 
+    code = "fetch"
+
     def __init__(self, nl: str, en: str) -> None:
-        super().__init__(nl)
-        self.nl, self.en = nl, en
+        super().__init__(nl, en)
+        self.args = (nl,)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from django.utils.text import slugify
 
 from cyberbeeld.accounts import audit, pagecache
 from cyberbeeld.areas.models import Area
+from cyberbeeld.common.errors import ImportRefused, RowError
 from cyberbeeld.common.models import ImportJob
 
 from . import catalogue, ownership, parsers
@@ -31,17 +32,22 @@ from .selectors import CACHE_KIND
 POLICE_TABLES = {"47018NED", "47022NED", "47025NED", "83648NED"}
 
 
-class ImportFailed(Exception):
-    """A file was refused; ``problems`` name file, row, column and reason. Nothing was written."""
+class ImportFailed(ImportRefused):
+    """A file was refused; ``errors`` name file, row, column and reason. Nothing was written.
+
+    ``problems`` keeps the dictionaries the import job stores (and its page shows)."""
+
+    code = "indicator-import"
 
     def __init__(self, problems: list[dict[str, Any]]) -> None:
         self.problems = problems
+        super().__init__([RowError.from_dict(p) for p in problems])
         first = problems[0]
         where = ", ".join(x for x in (
             first.get("file") or "", f"rij {first['row']}" if first.get("row") else "",
             f"kolom '{first['column']}'" if first.get("column") else "") if x)
         more = f" (en nog {len(problems) - 1})" if len(problems) > 1 else ""
-        super().__init__(f"{where}: {first['reason']}{more}")
+        self.args = (f"{where}: {first['reason']}{more}",)
 
 
 @dataclass

@@ -23,13 +23,16 @@ from cyberbeeld import inputs
 from cyberbeeld.accounts import audit
 from cyberbeeld.accounts.models import Organisation
 from cyberbeeld.areas.models import Area, AreaKind
+from cyberbeeld.common.errors import Invalid
 
 from . import ownership
 from .models import ImportBatch, Indicator, Observation, Source, Unit
 
 
-class SurveyImportError(Exception):
+class SurveyImportError(Invalid):
     """Refused: the message names the column and, where known, the first offending row."""
+
+    code = "survey-import"
 
 
 class MarginError(Exception):

@@ -31,12 +31,16 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from cyberbeeld.common.errors import ApplicationError
+
 FORMAT = "cyberbeeld-backup/1"
 MANIFEST = "manifest.json"
 
 
-class BackupError(Exception):
+class BackupError(ApplicationError):
     """A one-line reason (the command prints it and exits non-zero)."""
+
+    code = "backup"
 
 
 @dataclass

@@ -21,11 +21,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from cyberbeeld.common.errors import Unavailable
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-class ReferenceDataError(Exception):
+class ReferenceDataError(Unavailable):
     """The bundled package is damaged (a file is missing or its checksum differs from the manifest)."""
+
+    code = "reference-data"
 
 
 @cache

@@ -22,6 +22,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cyberbeeld.accounts.models import Shareable
+from cyberbeeld.common.errors import Conflict
 
 DEFAULT_METHOD_ID = "lokaal-cyber-2026"
 
@@ -210,8 +211,10 @@ class AssessmentStatus(models.TextChoices):
     FINAL = "final", _("definitief")
 
 
-class FinalAssessmentError(PermissionError):
+class FinalAssessmentError(Conflict, PermissionError):
     """A final assessment is never edited or deleted: make a new assessment instead."""
+
+    code = "assessment-final"
 
 
 class AssessmentQuerySet(models.QuerySet["Assessment"]):

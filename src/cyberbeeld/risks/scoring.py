@@ -60,6 +60,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+from cyberbeeld.common.errors import Invalid
+
 __all__ = [
     "IMPACT_CLASSES",
     "LIKELIHOOD_CLASSES",
@@ -115,16 +117,20 @@ _METHODS_PACKAGE = "cyberbeeld.risks"
 _METHODS_DIR = ("data", "methods")
 
 
-class MethodError(ValueError):
+class MethodError(Invalid):
     """A method file or method setting is invalid."""
+
+    code = "risk-method"
 
 
 class MethodVersionMismatch(MethodError):
     """An assessment is scored (or combined) with a method version other than its own."""
 
 
-class ScoreError(ValueError):
+class ScoreError(Invalid):
     """A score is not valid for the method (unknown class, unknown or missing criterion, ...)."""
+
+    code = "risk-score"
 
 
 # ---------------------------------------------------------------------------------------------

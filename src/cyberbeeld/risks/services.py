@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from cyberbeeld.accounts import audit
 from cyberbeeld.accounts.models import Organisation
-from cyberbeeld.accounts.services import give_sharing, take_sharing
+from cyberbeeld.accounts.services import save_shareable
 
 from . import scoring
 from .models import (
@@ -96,36 +96,22 @@ def ensure_templates() -> None:
 @transaction.atomic
 def asset_save(*, by: Any, owner: Organisation, data: dict[str, Any], asset: Asset | None = None,
                is_example: bool = False) -> Asset:
+    data = dict(data)
     deps = data.pop("dependencies", None)
-    unknown = set(data) - set(ASSET_FIELDS)
-    if unknown:
-        raise ValueError(f"unknown asset fields: {sorted(unknown)}")
-    wanted = take_sharing(asset, data)  # a label changes only as a share (coördinator, within the ceiling)
-    if asset is None:
-        asset = Asset(owner=owner, created_by=_user(by), is_example=is_example)
-        before: dict[str, Any] = {}
-        action = "create"
-    else:
-        if asset.owner_id != owner.pk:
-            raise PermissionError("An asset is changed only by its owner.")
-        before = {f: getattr(asset, f) for f in ASSET_FIELDS}
-        action = "update"
-    for k, v in data.items():
-        setattr(asset, k, v)
-    if asset.area_id is None and owner.area_id is not None:
-        asset.area_id = owner.area_id
-    asset.full_clean(exclude=["owner", "created_by"])
-    asset.save()
-    if deps is not None:
-        deps = [d for d in deps if d.pk != asset.pk and d.owner_id == owner.pk]
-        asset.dependencies.set(deps)
-    after = {f: getattr(asset, f) for f in ASSET_FIELDS}
-    changes = audit.diff(before, after)
-    if deps is not None:
-        changes["dependencies"] = sorted(str(d.uuid) for d in deps)
-    audit.record(user=_user(by), action=action, obj=asset, changes=changes)
-    give_sharing(by=by, obj=asset, wanted=wanted)
-    return asset
+
+    def prepare(obj: Asset, before: dict[str, Any], action: str) -> None:
+        if obj.area_id is None and owner.area_id is not None:
+            obj.area_id = owner.area_id
+
+    def set_dependencies(saved: Asset) -> dict[str, Any]:
+        if deps is None:
+            return {}
+        kept = [d for d in deps if d.pk != saved.pk and d.owner_id == owner.pk]
+        saved.dependencies.set(kept)
+        return {"dependencies": sorted(str(d.uuid) for d in kept)}
+
+    return save_shareable(asset, model=Asset, by=by, owner=owner, data=data, fields=ASSET_FIELDS, noun="asset",
+                          is_example=is_example, prepare=prepare, after_save=set_dependencies)
 
 
 # --------------------------------------------------------------------------------- scenarios
@@ -150,34 +136,17 @@ def scenario_save(*, by: Any, owner: Organisation, data: dict[str, Any], scenari
     """Create or update a scenario. Scores live in assessments, never on the scenario."""
     data = dict(data)
     m2m = {k: data.pop(k) for k in SCENARIO_M2M if k in data}
-    unknown = set(data) - set(SCENARIO_FIELDS)
-    if unknown:
-        raise ValueError(f"unknown scenario fields: {sorted(unknown)}")
-    wanted = take_sharing(scenario, data)  # a label changes only as a share (coördinator, within the ceiling)
-    if scenario is None:
-        scenario = Scenario(owner=owner, created_by=_user(by), is_example=is_example)
-        before: dict[str, Any] = {}
-        action = "create"
-    else:
-        if scenario.owner_id != owner.pk:
-            raise PermissionError("A scenario is changed only by its owner.")
-        before = {f: getattr(scenario, f) for f in SCENARIO_FIELDS}
-        action = "update"
-    for k, v in data.items():
-        setattr(scenario, k, v)
-    if scenario.area_id is None and owner.area_id is not None:
-        scenario.area_id = owner.area_id
-    if scenario.review_date is None:
-        scenario.review_date = timezone.localdate() + dt.timedelta(days=30 * scenario.review_cycle_months)
-    method(scenario.method_id)  # unknown method ids are refused
-    scenario.full_clean(exclude=["owner", "created_by"])
-    scenario.save()
-    after = {f: getattr(scenario, f) for f in SCENARIO_FIELDS}
-    changes = audit.diff(before, after)
-    changes.update(_set_m2m(scenario, m2m))
-    audit.record(user=_user(by), action=action, obj=scenario, changes=changes)
-    give_sharing(by=by, obj=scenario, wanted=wanted)
-    return scenario
+
+    def prepare(obj: Scenario, before: dict[str, Any], action: str) -> None:
+        if obj.area_id is None and owner.area_id is not None:
+            obj.area_id = owner.area_id
+        if obj.review_date is None:
+            obj.review_date = timezone.localdate() + dt.timedelta(days=30 * obj.review_cycle_months)
+        method(obj.method_id)  # unknown method ids are refused
+
+    return save_shareable(scenario, model=Scenario, by=by, owner=owner, data=data, fields=SCENARIO_FIELDS,
+                          noun="scenario", is_example=is_example, prepare=prepare,
+                          after_save=lambda saved: _set_m2m(saved, m2m))
 
 
 @transaction.atomic

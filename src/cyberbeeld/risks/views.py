@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from cyberbeeld.accounts import policy
 from cyberbeeld.accounts.models import AuditEvent
+from cyberbeeld.common.forms import add_error
 
 from . import drafting, scoring, selectors, services
 from .forms import AssessmentForm, AssetForm, DecisionForm, ScenarioForm
@@ -207,7 +208,7 @@ def scenario_edit(request: HttpRequest, uuid: str | None = None) -> HttpResponse
         try:
             saved = services.scenario_save(by=request.user, owner=org, data=data, scenario=scenario)
         except policy.CeilingError as exc:  # a drafted scenario: never wider than its proposal
-            form.add_error(None, exc.message)
+            add_error(form, exc)
         else:
             messages.success(request, _("Scenario opgeslagen."))
             return redirect("risks:scenario", uuid=saved.uuid)
@@ -244,7 +245,7 @@ def _assessment_form(request: HttpRequest, scenario: Scenario, draft: Assessment
             a = services.assessment_save(by=request.user, scenario=scenario, data=form.data_for_service(),
                                          assessment=draft, method_id=m.id, supersedes=previous)
         except scoring.ScoreError as exc:
-            form.add_error(None, str(exc))
+            add_error(form, exc)
         else:
             if "finalise" in request.POST:
                 services.assessment_finalise(by=request.user, assessment=a)

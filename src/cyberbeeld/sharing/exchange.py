@@ -26,6 +26,7 @@ from django.utils import timezone
 from cyberbeeld.accounts import audit, policy
 from cyberbeeld.accounts.models import Organisation
 from cyberbeeld.accounts.tlp import TLP
+from cyberbeeld.common.errors import Invalid
 
 from .models import Case
 
@@ -55,8 +56,10 @@ EXT_FIELDS = ("summary", "actions_taken", "actors", "outcome", "impact", "tags",
               "occurred_on", "legal_basis", "purpose")
 
 
-class ExchangeError(ValueError):
+class ExchangeError(Invalid):
     """A bundle or event that cannot be imported; the message says why (nothing was changed)."""
+
+    code = "exchange"
 
 
 def _ts(value: dt.datetime) -> str:

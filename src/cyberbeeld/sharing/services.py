@@ -20,8 +20,9 @@ from django.utils.translation import gettext as _
 
 from cyberbeeld.accounts import audit, policy
 from cyberbeeld.accounts.models import Audience, Organisation, Role
-from cyberbeeld.accounts.services import give_sharing, share_set, take_sharing
+from cyberbeeld.accounts.services import save_shareable, share_set
 from cyberbeeld.accounts.tlp import TLP
+from cyberbeeld.common.errors import NotAllowed, NotYours
 from cyberbeeld.common.registry import Registry
 
 from . import textsearch
@@ -56,9 +57,11 @@ def _owner_region(owner: Organisation) -> Any:
     return owner.regions.order_by("code").first()
 
 
-def _require(condition: bool, message: str = "not allowed") -> None:
+def _require(condition: bool, error: type[NotAllowed] = NotAllowed, nl: str | None = None, en: str | None = None) -> None:
+    """Refuse unless ``condition``: :class:`NotAllowed` (403) by default, :class:`NotYours` (404) for an
+    object the user may not see."""
     if not condition:
-        raise PermissionError(message)
+        raise error(nl, en)
 
 
 _Item = TypeVar("_Item", Case, Approach)
@@ -67,47 +70,37 @@ _Item = TypeVar("_Item", Case, Approach)
 def _save_item(obj: _Item, *, by: Any, owner: Organisation, data: dict[str, Any], allowed: list[str],
                forms: Iterable[Any] | None, sectors: Iterable[str] | None, is_example: bool,
                redacted: tuple[str, ...] = ()) -> _Item:
-    unknown = set(data) - set(allowed) - {"source_incident", "external_id", "year", "tlp"}
-    if unknown:
-        raise ValueError(f"unknown fields: {sorted(unknown)}")
-    data = dict(data)
-    wanted = take_sharing(obj, data)  # a label changes only as a share (coördinator, within the ceiling)
-    if obj.pk is None:
-        obj.owner, obj.is_example = owner, is_example
-        obj.created_by = by if getattr(by, "is_authenticated", False) else None
-        before: dict[str, Any] = {}
-        action = "create"
-    else:
-        _require(obj.owner_id == owner.pk, "only the owner changes this")
-        before = {f: getattr(obj, f) for f in allowed}
-        before["forms"] = sorted(f.code for f in obj.forms.all())
-        before["sectors"] = obj.sectors
-        action = "update"
-    for key, value in data.items():
-        setattr(obj, key, "" if value is None and key not in ("occurred_on", "source_incident", "year") else value)
-    for key in redacted:  # personal data never enters the casebook
-        setattr(obj, key, redact(getattr(obj, key) or ""))
-    if sectors is not None:
-        obj.set_sectors(list(sectors))
-    obj.region = _owner_region(owner)
-    if not data.get("year"):
-        occurred = getattr(obj, "occurred_on", None)
-        obj.year = occurred.year if occurred else (obj.year or timezone.now().year)
-    obj.full_clean(exclude=["owner", "created_by", "region", "source_incident"])
-    obj.save()
-    if forms is not None:
-        obj.forms.set(list(forms))
-    textsearch.index(obj)
-    after = {f: getattr(obj, f) for f in allowed}
-    after["forms"] = sorted(f.code for f in obj.forms.all())
-    after["sectors"] = obj.sectors
-    changes = audit.diff(before, after)
-    for key in redacted:
-        if key in changes:
-            changes[key] = ["…", "…"]
-    audit.record(user=by, action=action, obj=obj, changes=changes)
-    give_sharing(by=by, obj=obj, wanted=wanted)
-    return obj
+    keep_none = ("occurred_on", "source_incident", "year")
+
+    def snapshot(o: Any) -> dict[str, Any]:
+        out = {f: getattr(o, f) for f in allowed}
+        out["forms"] = sorted(f.code for f in o.forms.all())
+        out["sectors"] = o.sectors
+        return out
+
+    def prepare(o: Any, before: dict[str, Any], action: str) -> None:
+        for key, value in data.items():  # an empty value is "" (the label is held back on an update)
+            if value is None and key not in keep_none and not (action == "update" and key in ("tlp", "audience_region")):
+                setattr(o, key, "")
+        for key in redacted:  # personal data never enters the casebook
+            setattr(o, key, redact(getattr(o, key) or ""))
+        if sectors is not None:
+            o.set_sectors(list(sectors))
+        o.region = _owner_region(owner)
+        if not data.get("year"):
+            occurred = getattr(o, "occurred_on", None)
+            o.year = occurred.year if occurred else (o.year or timezone.now().year)
+
+    def set_forms(saved: Any) -> None:
+        if forms is not None:
+            saved.forms.set(list(forms))
+        textsearch.index(saved)
+
+    return save_shareable(obj, by=by, owner=owner, data=data, fields=allowed,
+                          extra_fields={"source_incident", "external_id", "year", "tlp"}, is_example=is_example,
+                          snapshot=snapshot, prepare=prepare,
+                          clean_exclude=("owner", "created_by", "region", "source_incident"), after_save=set_forms,
+                          conceal=redacted)
 
 
 @transaction.atomic
@@ -135,7 +128,8 @@ def approach_save(*, by: Any, owner: Organisation, data: dict[str, Any], approac
 @transaction.atomic
 def promote_incident(*, by: Any, incident: Any) -> Case:
     """Turn an incident into a case using ONLY its redacted text (never ``raw_description``)."""
-    _require(policy.can_change(by, incident), "only the owner promotes an incident")
+    _require(policy.can_change(by, incident), NotAllowed, "Alleen de eigenaar maakt van een incident een casus.",
+             "Only the owner promotes an incident.")
     # the case gets at least the incident's label and audience (a RED incident makes a RED case)
     sharing = policy.inherit_sharing(by, incident, incident.owner, tlp=TLP.AMBER.value)
     data = {
@@ -175,7 +169,8 @@ def share(*, by: Any, obj: Case | Approach, tlp: str, organisations: Iterable[Or
           recipients: Iterable[Any] = (), legal_basis: str = "", purpose: str = "",
           withdrawn: bool = False) -> ShareChange:
     """Set label and audience of a case or approach, recording legal basis and purpose."""
-    _require(policy.can_share(by, obj), "only a coordinator of the owner shares")
+    _require(policy.can_share(by, obj), NotAllowed, "Alleen een coördinator van de eigenaar deelt dit.",
+             "Only a coordinator of the owner shares this.")
     label = TLP.parse(tlp)
     if community and label != TLP.GREEN:
         raise ValidationError(_("Delen met de hele gemeenschap kan alleen met TLP:GREEN."))
@@ -214,13 +209,13 @@ def withdraw(*, by: Any, obj: Case | Approach) -> ShareChange:
 def _acting_org(by: Any, organisation: Organisation | None) -> Organisation:
     actor = policy.actor_for(by)
     if organisation is None or organisation.pk not in actor.org_ids:
-        raise PermissionError("not a member of that organisation")
+        raise NotAllowed("U bent geen lid van die organisatie.", "You are not a member of that organisation.")
     return organisation
 
 
 @transaction.atomic
 def question_ask(*, by: Any, case: Case, organisation: Organisation | None, text: str) -> Question:
-    _require(policy.can_view(by, case))
+    _require(policy.can_view(by, case), NotYours)
     org = _acting_org(by, organisation)
     text = (text or "").strip()
     if not text:
@@ -232,7 +227,7 @@ def question_ask(*, by: Any, case: Case, organisation: Organisation | None, text
 
 @transaction.atomic
 def answer_give(*, by: Any, question: Question, organisation: Organisation | None, text: str) -> Answer:
-    _require(policy.can_view(by, question.case))
+    _require(policy.can_view(by, question.case), NotYours)
     org = _acting_org(by, organisation)
     text = (text or "").strip()
     if not text:
@@ -305,7 +300,7 @@ def publish_approach(*, by: Any, approach: Approach, purpose: str = "") -> Share
 @transaction.atomic
 def adopt(*, by: Any, approach: Approach, organisation: Organisation) -> Adoption:
     """Adopt an approach as a measure. Creates an actions.Measure when that app has one."""
-    _require(policy.can_view(by, approach))
+    _require(policy.can_view(by, approach), NotYours)
     _require(policy.actor_for(by).has_role(organisation.pk, Role.BEWERKER))
     adoption, created = Adoption.objects.get_or_create(approach=approach, organisation=organisation,
                                                        defaults={"by": by})

@@ -40,6 +40,7 @@ import numpy.typing as npt
 import scipy.linalg
 import scipy.sparse
 
+from cyberbeeld.common.errors import Invalid
 from cyberbeeld.survey.replicate import ReplicateDesign
 from cyberbeeld.survey.variance import DesignStructure
 
@@ -65,8 +66,10 @@ IntArray = npt.NDArray[np.intp]
 CalFun = Literal["linear", "raking", "logit"]
 
 
-class CalibrationError(ValueError):
+class CalibrationError(Invalid):
     """Calibration is impossible (empty cell, mismatched totals) or failed to converge."""
+
+    code = "calibration"
 
 
 # --------------------------------------------------------------------------------------

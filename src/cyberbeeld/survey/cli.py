@@ -25,6 +25,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn, cast
 
+from cyberbeeld.common.errors import Invalid
+
 # Only light modules here: ``--help`` and usage errors must not wait for pandas, Ibis, DuckDB or
 # SciPy (imported in main() once the arguments are known to be usable).
 from cyberbeeld.survey.errors import SurveyDesignError
@@ -170,8 +172,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _run(args, wanted, out)
 
 
-class MarginFileError(Exception):
+class MarginFileError(Invalid):
     """A margin file cannot be used: the message names the file, row, field and reason in one line."""
+
+    code = "margin-file"
 
 
 def _margin_specs(value: str) -> list[tuple[tuple[str, ...], Path]]:

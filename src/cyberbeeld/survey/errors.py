@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from cyberbeeld.common.errors import Invalid
+
 __all__ = ["SurveyDesignError"]
 
 
-class SurveyDesignError(ValueError):
+class SurveyDesignError(Invalid):
     """A survey design or its data cannot be used for estimation.
 
     Parameters
@@ -23,6 +25,8 @@ class SurveyDesignError(ValueError):
     offending row, so a command-line tool can print it as is.
     """
 
+    code = "survey-design"
+
     def __init__(self, message: str, *, column: str | None = None, row: int | None = None) -> None:
         self.reason = message
         self.column = column
@@ -36,4 +40,5 @@ class SurveyDesignError(ValueError):
             parts.append(f"column {column!r}")
         if row is not None:
             parts.append(f"first offending row {row} (0-based)")
-        super().__init__("; ".join(parts))
+        super().__init__("; ".join(parts))  # one language (English), the location inside the message
+        self.column, self.row = column, row  # (0-based: not the 1-based ``row`` of a file's RowError)

@@ -2,6 +2,9 @@
 
 * :class:`RejectNulMiddleware`: requests whose parameters can never be valid are refused before any
   view sees them.
+* :class:`ApplicationErrorMiddleware`: the one page handler for ``common.errors``: an application error
+  that a view did not turn into a form message becomes a page with its status, title and message in the
+  page's language (another organisation's object: the ordinary 404 page, as for a missing one).
 * :class:`DatabaseBusyMiddleware`: a write the database could not take in time (SQLite's write lock
   still held after the busy timeout) is refused with a page that says so and a 503 with ``Retry-After``
   — not a 500 with a traceback. Nothing was written: the request's transaction was rolled back.
@@ -17,6 +20,10 @@ from django.core.exceptions import BadRequest
 from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.utils import translation
+
+from cyberbeeld.common import errors, problems
+from cyberbeeld.common.errors import ApplicationError
 
 logger = logging.getLogger("cyberbeeld.web")
 
@@ -46,8 +53,6 @@ def _is_api(request: HttpRequest) -> bool:
 
 
 def _api_problem(status: int, detail: str) -> HttpResponse:
-    from cyberbeeld.common import problems
-
     return problems.response(None, status, problems.DETAILS[detail])
 
 
@@ -56,6 +61,36 @@ def _has_nul(data: object) -> bool:
         if "\x00" in key or any("\x00" in v for v in values):
             return True
     return False
+
+
+class ApplicationErrorMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> Any:
+        if not isinstance(exception, ApplicationError):
+            return None
+        if _is_api(request):  # (the API's own handler answers first; this covers a plain Django view under it)
+            return problems.error_response(request, exception)
+        return error_page(request, exception)
+
+
+def error_page(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    """The page for an application error: 404 is the ordinary not-found page (a write on another
+    organisation's object reveals no more than a read); otherwise the kind's title, the message and the
+    place (file, row, field) in the page's language, and the stable code."""
+    if exc.status == 404:
+        return HttpResponse(render_to_string("404.html", request=request), status=404)
+    lang = translation.get_language() or "nl"
+    kind = problems.STATUS_KIND.get(exc.status, "bad-request" if exc.status < 500 else "unavailable")
+    _status, title_nl, title_en = problems.KINDS[kind]
+    context = {"title": title_en if lang.startswith("en") else title_nl, "message": exc.reason_text(lang),
+               "where": errors.location("en" if lang.startswith("en") else "nl", exc.file, exc.row, exc.field),
+               "code": exc.code, "rows": [e.line(lang) for e in exc.errors[:20]]}
+    return HttpResponse(render_to_string("error.html", context, request=request), status=exc.status)
 
 
 def is_busy(exc: BaseException) -> bool:

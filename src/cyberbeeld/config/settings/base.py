@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "cyberbeeld.web.middleware.RejectNulMiddleware",
     "axes.middleware.AxesMiddleware",
     "cyberbeeld.web.middleware.DatabaseBusyMiddleware",
+    "cyberbeeld.web.middleware.ApplicationErrorMiddleware",  # common.errors raised by a view: one error page
 ]
 
 ROOT_URLCONF = "cyberbeeld.config.urls"

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal, NamedTuple
 
+from cyberbeeld.common.errors import ImportRefused, RowError
+
 PeriodKind = Literal["year", "halfyear", "quarter", "month"]
 Status = Literal["provisional", "definitive"]
 DimensionKind = Literal["area", "period", "margin", "other"]
@@ -143,15 +145,26 @@ class ParsedTable:
         return len(self.observations)
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One thing wrong with the input, in Dutch with an English alternative."""
+@dataclass(frozen=True)
+class Problem(RowError):
+    """One thing wrong with the input, in Dutch with an English alternative: the common
+    :class:`~cyberbeeld.common.errors.RowError`, with the parsers' names for its parts."""
 
-    file: str
-    row: int | None
-    column: str | None
-    reason_nl: str
-    reason_en: str
+    @classmethod
+    def at(cls, file: str, row: int | None, column: str | None, nl: str, en: str) -> Problem:
+        return cls(nl=nl, en=en, file=file, row=row, field=column)
+
+    @property
+    def column(self) -> str | None:
+        return self.field
+
+    @property
+    def reason_nl(self) -> str:
+        return self.nl
+
+    @property
+    def reason_en(self) -> str:
+        return self.en
 
     def location_nl(self) -> str:
         parts = []
@@ -183,8 +196,8 @@ class Problem:
         return f"{self.message_nl} / {self.message_en}"
 
 
-class ParseError(ValueError):
-    """The input could not be parsed; ``problems`` lists every problem found (up to a cap),
+class ParseError(ImportRefused):
+    """The input could not be parsed; ``problems`` (= ``errors``) lists every problem found (up to a cap),
     in file order, the first one first. ``str(error)`` is a one-line summary naming the first."""
 
     def __init__(self, problems: list[Problem] | tuple[Problem, ...], truncated: bool = False):
@@ -198,8 +211,9 @@ class ParseError(ValueError):
         if more or truncated:
             plus = "+" if truncated else ""
             suffix = f" (en nog {more}{plus} andere problemen / and {more}{plus} more problems)"
-        name = first.file.rsplit("/", 1)[-1]
-        super().__init__(f"{name}: {first}{suffix}")
+        name = (first.file or "").rsplit("/", 1)[-1]
+        super().__init__(list(self.problems))
+        self.args = (f"{name}: {first}{suffix}",)  # str(): the one-line summary, in both languages
 
     def __reduce__(self) -> tuple[type[ParseError], tuple[tuple[Problem, ...], bool]]:
         return (type(self), (self.problems, self.truncated))  # picklable (task queues, processes)
@@ -229,7 +243,7 @@ class Problems:
         if len(self.items) >= self.cap:
             self.truncated = True
             return
-        self.items.append(Problem(self.file, row, column, nl, en))
+        self.items.append(Problem.at(self.file, row, column, nl, en))
 
     def __bool__(self) -> bool:
         return bool(self.items)

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Literal
 
+from cyberbeeld.common.errors import Invalid
+
 from .model import Period, PeriodKind, Status
 
 DecimalSeparator = Literal[",", "."]
@@ -24,11 +26,12 @@ MISSING: frozenset[str] = frozenset(
 )
 
 
-class CellError(ValueError):
+class CellError(Invalid):
+    code = "cell"
+
     def __init__(self, nl: str, en: str) -> None:
-        super().__init__(en)
-        self.nl = nl
-        self.en = en
+        super().__init__(nl, en)
+        self.args = (en,)
 
 
 def _clip(text: str, limit: int = 40) -> str:

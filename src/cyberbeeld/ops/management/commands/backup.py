@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from cyberbeeld.ops.backup import BackupError, backup
+from cyberbeeld.ops.backup import backup
 
 
 class Command(BaseCommand):
@@ -20,11 +20,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         quiet = opts["verbosity"] == 0
-        try:
-            result = backup(Path(opts["out"]), fmt=opts["format"],
-                            progress=(lambda s: None) if quiet else self.stdout.write)
-        except BackupError as exc:
-            raise CommandError(str(exc)) from exc
+        # a BackupError (common.errors) reaches the console's one handler: "backup: reason", exit code 2
+        result = backup(Path(opts["out"]), fmt=opts["format"], progress=(lambda s: None) if quiet else self.stdout.write)
         if not quiet:
             db = result.manifest["database"]
             self.stdout.write(f"{result.path}: {db['vendor']}/{db['format']}, "

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from cyberbeeld.ops.backup import BackupError, restore
+from cyberbeeld.ops.backup import restore
 
 
 class Command(BaseCommand):
@@ -18,7 +18,5 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         quiet = opts["verbosity"] == 0
-        try:
-            restore(Path(opts["archive"]), progress=(lambda s: None) if quiet else self.stdout.write)
-        except BackupError as exc:
-            raise CommandError(str(exc)) from exc
+        # a BackupError (common.errors) reaches the console's one handler: "backup: reason", exit code 2
+        restore(Path(opts["archive"]), progress=(lambda s: None) if quiet else self.stdout.write)
