@@ -5,6 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cyberbeeld.common.modules import Card, register
 
@@ -20,4 +21,12 @@ def recent_region_cases_card(request: HttpRequest, organisation: Any) -> Card | 
     items = [f"{c.title} — {c.owner.name} ({c.tlp_label.label})" for c in recent]
     text = (_("Recent gedeelde casussen uit uw regio:") if items
             else _("Nog geen gedeelde casussen uit uw regio."))
+    # the owner hears of a partner's question here (and above the casebook), not only on the case itself
+    asked = selectors.open_partner_questions(request.user, organisation or None)
+    if asked:
+        notice = ngettext("Een partner stelde een vraag over uw casus die nog open staat.",
+                          "Partners stelden %(n)d vragen over uw casussen die nog open staan.", len(asked)) \
+            % {"n": len(asked)}
+        items = [f"{q.organisation.name}: {q.case.title}" for q in asked[:5]] + items
+        text = f"{notice} {text}"
     return {"title": _("Casusboek"), "url": reverse("sharing:list"), "text": text, "items": items}
