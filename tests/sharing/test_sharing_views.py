@@ -166,9 +166,10 @@ def test_first_view_has_no_change_alert_later_views_only_new_changes(client, wor
     assert 'id="share-changed"' in page and "Changed: shared with more parties" in page
     assert 'id="share-changed"' not in client.get(url).content.decode()  # seen now
     # another user of the same organisation has their own first view
+    from django.contrib.auth import get_user_model
+
     from cyberbeeld.accounts import services as account_services
     from cyberbeeld.accounts.models import Role
-    from django.contrib.auth import get_user_model
 
     pia = get_user_model().objects.create_user(username="pia", password=world.password)
     account_services.membership_set(by=None, user=pia, organisation=world.politie, role=Role.LEZER)

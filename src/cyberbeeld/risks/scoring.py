@@ -1430,8 +1430,9 @@ def risk_diagram(
     max_slots = max(slot_count.values(), default=1)
     grid_cols = max(1, math.ceil(math.sqrt(max_slots)))
     grid_rows = math.ceil(max_slots / grid_cols)
-    for r in chart_rows:
-        r["slot_x"], r["slot_y"] = r["slot"] % grid_cols, r["slot"] // grid_cols
+    for chart_row in chart_rows:
+        chart_row["slot_x"] = chart_row["slot"] % grid_cols
+        chart_row["slot_y"] = chart_row["slot"] // grid_cols
     point_data = alt.InlineData(values=chart_rows)
     offset: dict[str, Any] = {}
     if grid_cols > 1:
