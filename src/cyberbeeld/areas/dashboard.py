@@ -21,7 +21,7 @@ def _areas_card(request: HttpRequest, organisation: Any) -> Card | None:
         items.append(_("Veiligheidsregio: %(vr)s") % {"vr": area.veiligheidsregio.name if area.veiligheidsregio else _("onbekend")})
         items.append(_("Politie-eenheid: %(pe)s") % {"pe": area.politie_eenheid.name if area.politie_eenheid else _("nog niet ingevuld")})
         if area.peer_group:
-            items.append(_("Vergelijkingsgroep: %(pg)s") % {"pg": area.peer_group.name_nl})
+            items.append(_("Vergelijkingsgroep: %(pg)s") % {"pg": area.peer_group.name})
     n = Area.objects.filter(kind=AreaKind.GEMEENTE).current().count()
     return {"title": _("Gebieden"), "text": _("%(n)s gemeenten in Cyberbeeld.") % {"n": n},
             "items": items, "url": reverse("areas:list")}

@@ -110,11 +110,32 @@ def checkbox_lists(field: forms.Field) -> None:
         field.widget = new
 
 
+def content_choices(field: forms.Field) -> None:
+    """Choices that are user content (scenarios, measures, portfolios: models with an owner, written in
+    settings.CYBERBEELD_CONTENT_LANGUAGE) carry that language on pages in another one: ``content_lang`` for the
+    labels of a checkbox list (web/_form.html), ``lang`` on a select."""
+    from django.conf import settings
+    from django.utils.translation import get_language
+
+    if not isinstance(field, forms.ModelChoiceField):
+        return
+    model = field.queryset.model
+    if not (hasattr(model, "is_example") and any(f.name == "owner" for f in model._meta.fields)):
+        return
+    content = str(getattr(settings, "CYBERBEELD_CONTENT_LANGUAGE", "nl"))[:2]
+    other = "" if content == (get_language() or settings.LANGUAGE_CODE)[:2] else content
+    field.content_lang = other  # type: ignore[attr-defined]
+    if other and not getattr(field.widget, "allow_multiple_selected", False) \
+            and getattr(field.widget, "input_type", "") != "radio":
+        field.widget.attrs["lang"] = other
+
+
 def style(form: forms.BaseForm) -> None:
     for name, field in form.fields.items():
         iso_widgets(field)
         checkbox_lists(field)
         guard_model_choices(field)
+        content_choices(field)
         widget = field.widget
         css = next((c for t, c in _CLASSES.items() if isinstance(widget, t)), "utrecht-textbox utrecht-textbox--html-input")
         if css:

@@ -11,6 +11,8 @@ pronounces it as Dutch and the page checks (tests/e2e/page_checks.py) can tell c
     <p{% lang_attr %}>{{ case.summary|linebreaksbr }}</p>   the attribute only (block content, <option>, alt)
     {% bilingual cat.name_nl cat.name_en %}                  reference data with both languages: the page's
                                                            language, or the Dutch text marked as Dutch
+    {% bilingual_within p.reason_nl p.reason_en s.title %}   the same, with user content quoted inside it
+                                                           ("Review the scenario '...'") marked
 
 On a page in the content's own language nothing is added.
 """
@@ -70,3 +72,17 @@ def bilingual(nl: Any, en: Any) -> SafeString:
     if page_language() == "en" and en:
         return mark(en, "en")
     return mark(nl, "nl")
+
+
+@register.simple_tag
+def bilingual_within(nl: Any, en: Any, quoted: Any = "") -> SafeString:
+    """Like :func:`bilingual`; where the chosen text quotes user content (``quoted``, e.g. a scenario title in a
+    generated English sentence), that part is marked with the content language."""
+    if not (page_language() == "en" and en):
+        return mark(nl, "nl")
+    text = str(conditional_escape(en))
+    needle = str(conditional_escape(quoted or ""))
+    if not needle.strip() or not foreign() or needle not in text:
+        return mark_safe(text)  # noqa: S308 - escaped above
+    marked = str(format_html('<span lang="{}">{}</span>', foreign(), mark_safe(needle)))  # noqa: S308
+    return mark_safe(text.replace(needle, marked))  # noqa: S308 - both parts escaped above
