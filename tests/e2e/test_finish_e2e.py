@@ -63,6 +63,7 @@ def test_risk_diagram_labels_are_whole_apart_and_legible_at_320_and_1280(page, l
                                                                          artefacts):  # noqa: F811
     _scored_picture(world)
     base = live_server.url
+    page.set_default_timeout(60_000)  # the first render of both diagram layouts (vl-convert) on a busy machine
     _login(page, base, world)
     for lang in ("nl", "en"):
         for width in (320, 1280):

@@ -3,6 +3,8 @@ questions are marked lang="nl", so the page checks' language rules fail only on 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.template import Context, Template
 from django.utils import translation
@@ -66,7 +68,8 @@ def test_english_pages_with_dutch_content_have_no_language_findings(client, worl
     paths = ["/en/maatregelen/", f"/en/maatregelen/{measure.uuid}/", "/en/maatregelen/dekking/",
              "/en/maatregelen/portefeuilles/", f"/en/maatregelen/oefeningen/{ex.uuid}/", "/en/maatregelen/oefeningen/",
              f"/en/maatregelen/preventie/{campaign.uuid}/", "/en/dreigingsbeeld/", f"/en/dreigingsbeeld/scenario/{scenario.uuid}/",
-             "/en/casusboek/", f"/en/casusboek/casus/{case.uuid}/", "/en/maatregelen/nieuw/"]
+             "/en/casusboek/", f"/en/casusboek/casus/{case.uuid}/", "/en/maatregelen/nieuw/",
+             f"/en/maatregelen/oefeningen/{ex.uuid}/bewerken/", f"/en/casusboek/casus/{case.uuid}/bewerken/"]
     found = {}
     for path in paths:
         r = client.get(path)
@@ -76,6 +79,13 @@ def test_english_pages_with_dutch_content_have_no_language_findings(client, worl
         if problems := _language_findings(html):
             found[path] = problems
     assert found == {}
+    # a form for user content: its text boxes hold Dutch text
+    edit = client.get(f"/en/maatregelen/oefeningen/{ex.uuid}/bewerken/").content.decode()
+    tag = re.search(r'<textarea[^>]*name="description"[^>]*>', edit).group(0)
+    assert 'lang="nl"' in tag, tag
+    nl_tag = re.search(r'<textarea[^>]*name="description"[^>]*>',
+                       client.get(f"/nl/maatregelen/oefeningen/{ex.uuid}/bewerken/").content.decode()).group(0)
+    assert "lang=" not in nl_tag
     # the same pages in Dutch mark nothing (the page's own language)
     nl = client.get(f"/nl/casusboek/casus/{case.uuid}/").content.decode().split("<main", 1)[1]
     assert 'lang="nl"' not in nl and "Verwijderen van back-ups door aanvaller" in nl
