@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db import models
 
 _CLASSES = {
     forms.CheckboxSelectMultiple: "utrecht-checkbox utrecht-checkbox--html-input",
@@ -119,8 +120,15 @@ def _content_lang() -> str:
     return "" if content == (get_language() or settings.LANGUAGE_CODE)[:2] else content
 
 
-def _is_user_content(model: Any) -> bool:
-    return model is not None and hasattr(model, "is_example") and any(f.name == "owner" for f in model._meta.fields)
+def _is_user_content(model: Any, depth: int = 1) -> bool:
+    """An owned object (scenario, case, measure: ``owner`` and ``is_example``) or one that belongs to one (an
+    assessment of a scenario, an inject of an exercise)."""
+    if model is None:
+        return False
+    if hasattr(model, "is_example") and any(f.name == "owner" for f in model._meta.fields):
+        return True
+    return depth > 0 and any(isinstance(f, models.ForeignKey) and _is_user_content(f.related_model, depth - 1)
+                             for f in model._meta.fields)
 
 
 def content_text(form: forms.BaseForm, field: forms.Field) -> None:
