@@ -157,11 +157,10 @@ def _vnu_batch(tmp_path_factory: Any) -> Iterator[Any]:
 
 _CHECKED: set[str] = set()  # pages already checked in this session (same path and same HTML)
 
-# Advisory for now (reported, not failing): text of the other language and untranslated msgids. The pages show
-# user content (scenario titles, rationales, measure names) in the language it was written in, and the templates
-# do not yet mark its language with `lang`; until they do, these two rules cannot tell content from interface.
-# Every finding is written to page-checks-advisory.txt (CYBERBEELD_ARTEFACTS or the session's tmp folder).
-ADVISORY_RULES = {"other-language-word", "untranslated-msgid"}
+# Rules that are reported, not failing (written to page-checks-advisory.txt in CYBERBEELD_ARTEFACTS or the session's
+# tmp folder). Empty: user content is marked with its language (`lang`, web/templatetags/content_lang.py), so the
+# other-language and untranslated-msgid rules tell content from interface and fail like every other rule.
+ADVISORY_RULES: set[str] = set()
 _ADVISORY: list[str] = []
 
 

@@ -110,3 +110,27 @@ def test_public_page_is_a_gemeente_page(client, world):
     client.logout()
     logo = client.get("/nl/account/organisatie/gemeente-maastricht/logo")
     assert logo.status_code == 200 and logo["Content-Type"] == "image/png" and logo["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.django_db
+def test_app_header_shows_the_organisations_logo_with_its_alt_text(client, world):
+    """The house-style logo is in the app header too (not only on the public page), named by its alt text."""
+    from cyberbeeld.accounts import services
+
+    client.force_login(world.anna)
+    assert 'id="org-logo"' not in client.get("/nl/overzicht/").content.decode()  # no logo set: no empty image
+    services.theme_save(by=world.beheerder, organisation=world.maastricht, logo=(_png(), "image/png"), data=FIELDS)
+    nl = client.get("/nl/overzicht/").content.decode()
+    header = nl.split("<header", 1)[1].split("</header>", 1)[0]
+    assert ('<img class="cb-org-logo" id="org-logo" src="/nl/account/organisatie/gemeente-maastricht/logo" '
+            'alt="Logo gemeente Maastricht">') in header
+    logo = client.get("/nl/account/organisatie/gemeente-maastricht/logo")
+    assert logo.status_code == 200 and logo["Content-Type"] == "image/png"
+    # on an English page the Dutch alt text is marked as Dutch
+    en = client.get("/en/overzicht/").content.decode().split("</header>", 1)[0]
+    assert 'alt="Logo gemeente Maastricht" lang="nl"' in en
+    # without alt text the organisation's name names the logo; another organisation's users see their own header
+    services.theme_save(by=world.beheerder, organisation=world.maastricht, data={**FIELDS, "logo_alt": ""})
+    assert 'alt="Gemeente Maastricht"' in client.get("/nl/overzicht/").content.decode()
+    client.force_login(world.zoe)
+    assert 'id="org-logo"' not in client.get("/nl/overzicht/").content.decode()

@@ -231,3 +231,31 @@ def test_group_signals_point_campaigns_at_groups(world):
     assert row["indicator"] == ind and row["latest"].period == "2023" and row["change"] == pytest.approx(1.5)
     assert signals["jongeren"]["rows"] == []
     assert selectors.indicator_for_group("ouderen") == ind
+
+
+def test_exercise_templates_have_english_texts_and_english_exercises(world, scenarios):
+    """Every template text exists in both languages; an exercise made on an English page is English (issue #17)."""
+    from django.utils import translation
+
+    for t in services.exercise_templates():
+        for value in (t["title"], t["description"], t["objectives"]):
+            assert value["nl"] and value["en"] and value["nl"] != value["en"], t["code"]
+        assert len(t["objectives"]["nl"]) == len(t["objectives"]["en"])
+        for inj in t["injects"]:
+            for key in ("sender", "message", "expected"):
+                assert inj[key]["nl"] and inj[key]["en"], (t["code"], key)
+    en = {t["code"]: t for t in services.exercise_templates("en")}
+    assert en["ransomware-gemeente"]["description"].startswith("On Monday morning")
+    with translation.override("en"):
+        ex = services.exercise_from_template(by=world.anna, owner=world.maastricht, code="ransomware-gemeente")
+    assert ex.title == "Ransomware at the gemeente"
+    assert ex.description.startswith("On Monday morning")
+    assert ex.objective_list[0] == "Crisis organisation when your own organisation is down"
+    assert ex.injects.order_by("position").first().message.startswith("Staff cannot open files")
+    nl = services.exercise_from_template(by=world.anna, owner=world.maastricht, code="ransomware-gemeente")
+    assert nl.description.startswith("Maandagochtend") and nl.injects.first().sender
+
+
+def test_powers_first_version_note_in_english(world):
+    current = services.powers_current()
+    assert current.note.startswith("Eerste versie") and current.note_en.startswith("First version")

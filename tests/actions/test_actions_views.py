@@ -274,3 +274,23 @@ def test_reassess_via_evaluation_page_keeps_history(world, setup):
     assert scenario.current_assessment().likelihood == "D"
     assert scenario.assessments.filter(pk=old.pk, likelihood="B", status="final").exists()
     assert "Handbediening ontbrak" in c.get(url).content.decode()
+
+
+def test_english_pages_show_english_exercise_templates_and_powers_notes(client, world, setup):
+    """The exercise library and the powers page in English: no Dutch reference text (issue #17)."""
+    client.force_login(world.anna)
+    en = client.get("/en/maatregelen/oefeningen/").content.decode()
+    descriptions = re.findall(r'<p class="utrecht-paragraph tpl-description">(.*?)</p>', en)
+    assert len(descriptions) == 5
+    assert any(d.startswith("On Monday morning the municipality") for d in descriptions)
+    assert not any("Oefen" in d or "gemeente" in d.split() for d in descriptions), descriptions
+    nl = client.get("/nl/maatregelen/oefeningen/").content.decode()
+    assert "Maandagochtend zijn de bestanden van de gemeente versleuteld" in nl
+    powers = client.get("/en/maatregelen/bevoegdheden/").content.decode()
+    assert re.search(r'id="powers-note">First version: a paraphrase', powers)
+    assert "Eerste versie" not in powers
+    # an editor's note of a later version is Dutch content: shown, and marked as Dutch on the English page
+    services.powers_new_version(by=world.beheerder, note="Artikel 172 lid 3 verduidelijkt", changes={})
+    powers = client.get("/en/maatregelen/bevoegdheden/").content.decode()
+    assert '<span lang="nl">Artikel 172 lid 3 verduidelijkt</span>' in powers
+    assert 'lang="nl"' not in client.get("/nl/maatregelen/bevoegdheden/").content.decode().split("<main", 1)[1]

@@ -108,6 +108,7 @@ class _Frame:
     tag: str
     skip: bool
     label: str
+    foreign: bool = False  # inside an element marked with another language than the page's
 
 
 class _TextParser(HTMLParser):
@@ -118,6 +119,7 @@ class _TextParser(HTMLParser):
         self.page_lang = ""
         self.stack: list[_Frame] = []
         self.pieces: list[TextPiece] = []
+        self.foreign: set[str] = set()  # text marked as another language (content), e.g. a Dutch title
 
     def _where(self) -> str:
         return " > ".join(f.label for f in self.stack[-4:]) or "document"
@@ -128,8 +130,9 @@ class _TextParser(HTMLParser):
             self.page_lang = a.get("lang", "")[:2]
         parent_skip = bool(self.stack and self.stack[-1].skip)
         lang = a.get("lang", "")[:2]
-        skip = (parent_skip or tag in SKIP_TAGS or a.get("translate") == "no" or "hidden" in a
-                or (bool(lang) and bool(self.page_lang) and lang != self.page_lang and tag != "html"))
+        foreign = (bool(self.stack and self.stack[-1].foreign)
+                   or (bool(lang) and bool(self.page_lang) and lang != self.page_lang and tag != "html"))
+        skip = parent_skip or tag in SKIP_TAGS or a.get("translate") == "no" or "hidden" in a or foreign
         label = tag + (f"#{a['id']}" if a.get("id") else "") + (
             "." + a["class"].split()[0] if a.get("class") else "")
         if not skip:
@@ -140,7 +143,7 @@ class _TextParser(HTMLParser):
                 self.pieces.append(TextPiece(a["value"], f"{self._where()} > {label}[value]"))
         if tag in VOID:
             return
-        self.stack.append(_Frame(tag, skip, label))
+        self.stack.append(_Frame(tag, skip, label, foreign))
 
     def handle_endtag(self, tag: str) -> None:
         for i in range(len(self.stack) - 1, -1, -1):
@@ -150,6 +153,8 @@ class _TextParser(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if self.stack and self.stack[-1].skip:
+            if self.stack[-1].foreign and len(text := " ".join(data.split())) >= 3:
+                self.foreign.add(text)
             return
         text = " ".join(data.split())
         if text:
@@ -157,10 +162,28 @@ class _TextParser(HTMLParser):
 
 
 def visible_text(html: str) -> tuple[str, list[TextPiece]]:
+    """The page's language and its visible text in that language.
+
+    Content marked with another language (``<h1><span lang="nl">Gehackte sluis</span></h1>`` on an English page)
+    is left out, and so is the same text where it cannot be marked: repeated in ``<title>`` or an ``aria-label``
+    ("Edit: Gehackte sluis"). Text of the other language that is marked nowhere on the page still counts.
+    """
     parser = _TextParser()
     parser.feed(html)
     parser.close()
-    return parser.page_lang, parser.pieces
+    if not parser.foreign:
+        return parser.page_lang, parser.pieces
+    marked = sorted(parser.foreign, key=len, reverse=True)
+    pieces = []
+    for p in parser.pieces:
+        text = p.text
+        for m in marked:
+            if m in text:
+                text = text.replace(m, " ")
+        text = " ".join(text.split())
+        if text:
+            pieces.append(TextPiece(text, p.where))
+    return parser.page_lang, pieces
 
 
 # --- text rules ----------------------------------------------------------------------------------

@@ -72,7 +72,9 @@ def test_share_dialog_and_withdraw(client, world, case):
 def test_recipient_sees_that_share_narrowed(client, world, case):
     services.share(by=world.anna, obj=case, tlp="amber", organisations=[world.politie, world.eijsden])
     client.force_login(world.paul)
-    assert "Gewijzigd: gedeeld met meer partijen" in client.get(f"/nl/casusboek/casus/{case.uuid}/").content.decode()
+    # the first view shows the share as it is: widening it to paul is no news to paul (issue #17)
+    first = client.get(f"/nl/casusboek/casus/{case.uuid}/").content.decode()
+    assert 'id="share-changed"' not in first and "Gewijzigd:" not in first
     services.share(by=world.anna, obj=case, tlp="amber", organisations=[world.politie])
     page = client.get(f"/nl/casusboek/casus/{case.uuid}/").content.decode()
     assert "Gewijzigd: gedeeld met minder partijen" in page
@@ -148,3 +150,50 @@ def test_library_is_public_and_like_mine(client, world, taxonomy, no_redact):
     measure = Measure.objects.get(source_approach=a)
     assert adoption.measure_ref == str(measure.uuid) and measure.owner == world.maastricht
     assert client.post(f"/nl/casusboek/aanpak/{b.uuid}/overnemen/").status_code == 404
+
+
+def test_first_view_has_no_change_alert_later_views_only_new_changes(client, world, case):
+    """A recipient is told of share changes since their previous visit, never of older ones (NL and EN)."""
+    services.share(by=world.anna, obj=case, tlp="amber", organisations=[world.politie])
+    services.share(by=world.anna, obj=case, tlp="amber", organisations=[world.politie, world.eijsden])
+    client.force_login(world.paul)
+    url = f"/nl/casusboek/casus/{case.uuid}/"
+    assert 'id="share-changed"' not in client.get(url).content.decode()
+    assert 'id="share-changed"' not in client.get(url).content.decode()  # nothing changed since
+    assert 'id="share-changed"' not in client.get(f"/en/casusboek/casus/{case.uuid}/").content.decode()
+    services.share(by=world.anna, obj=case, tlp="amber", organisations=[world.politie, world.eijsden, world.zaanstad])
+    page = client.get(f"/en/casusboek/casus/{case.uuid}/").content.decode()
+    assert 'id="share-changed"' in page and "Changed: shared with more parties" in page
+    assert 'id="share-changed"' not in client.get(url).content.decode()  # seen now
+    # another user of the same organisation has their own first view
+    from django.contrib.auth import get_user_model
+
+    from cyberbeeld.accounts import services as account_services
+    from cyberbeeld.accounts.models import Role
+
+    pia = get_user_model().objects.create_user(username="pia", password=world.password)
+    account_services.membership_set(by=None, user=pia, organisation=world.politie, role=Role.LEZER)
+    client.force_login(pia)
+    assert 'id="share-changed"' not in client.get(url).content.decode()
+
+
+def test_owner_is_told_of_a_partner_question(client, world, case):
+    """A partner's question reaches the owner on the casebook page and the dashboard until it is answered."""
+    services.share(by=world.anna, obj=case, tlp="amber", organisations=[world.politie])
+    client.force_login(world.anna)
+    assert 'id="partner-questions"' not in client.get("/nl/casusboek/").content.decode()
+    client.force_login(world.paul)
+    client.post(f"/nl/casusboek/casus/{case.uuid}/vraag/", {"q-text": "Welke platforms?"})
+    assert 'id="partner-questions"' not in client.get("/nl/casusboek/").content.decode()  # not the asker's news
+    client.force_login(world.anna)
+    page = client.get("/nl/casusboek/").content.decode()
+    assert 'id="partner-questions"' in page
+    assert "Een partner stelde een vraag over uw casus die nog open staat." in page
+    assert f"/nl/casusboek/casus/{case.uuid}/#qa-h" in page and "Politie Limburg" in page
+    en = client.get("/en/casusboek/").content.decode()
+    assert 'id="partner-questions"' in en and f"/en/casusboek/casus/{case.uuid}/#qa-h" in en
+    dash = client.get("/nl/overzicht/").content.decode()
+    assert "Een partner stelde een vraag over uw casus die nog open staat." in dash
+    question = case.questions.get()
+    services.answer_give(by=world.anna, question=question, organisation=world.maastricht, text="TikTok.")
+    assert 'id="partner-questions"' not in client.get("/nl/casusboek/").content.decode()

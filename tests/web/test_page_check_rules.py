@@ -49,3 +49,18 @@ def test_code_other_language_parts_and_no_translate_are_skipped():
     # attributes people hear count too
     html = '<html lang="nl"><body><button aria-label="Save">x</button></body></html>'
     assert {p.rule for p in pc.text_problems(html)} == {"other-language-word"}
+
+
+def test_content_marked_with_its_language_is_content_also_where_it_cannot_be_marked():
+    """User content marked lang="nl" on an English page is skipped, and so is the same text in <title> and in an
+    aria-label (which cannot carry a lang of their own); unmarked Dutch still fails."""
+    title = "Verwijderen van back-ups door aanvaller"
+    html = (f'<html lang="en"><head><title>{title} · Cyberbeeld</title></head><body><main>'
+            f'<h1><span lang="nl">{title}</span></h1><a href="#" aria-label="Edit: {title}">Edit</a>'
+            f'<p lang="nl">Deze maatregel wordt niet gemeten.</p></main></body></html>')
+    assert pc.text_problems(html) == []
+    unmarked = html.replace('<p lang="nl">', "<p>")
+    assert {p.rule for p in pc.text_problems(unmarked)} == {"other-language-word"}
+    # the title alone, with nothing marked on the page, is still Dutch on an English page
+    bare = f'<html lang="en"><head><title>{title}</title></head><body></body></html>'
+    assert {p.rule for p in pc.text_problems(bare)} == {"other-language-word"}

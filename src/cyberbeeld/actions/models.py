@@ -157,6 +157,9 @@ class PowersVersion(models.Model):
 
     version = models.PositiveIntegerField(unique=True)
     note = models.TextField(_("wat is er veranderd"), blank=True)
+    # the shipped first version's note in English (reference data); notes of later versions are written by
+    # an editor in Dutch and shown marked as Dutch on English pages
+    note_en = models.TextField(_("wat is er veranderd (EN)"), blank=True)
     source = models.CharField(max_length=300, blank=True)
     checked_on = models.DateField(_("gecontroleerd op"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

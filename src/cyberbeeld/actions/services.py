@@ -171,7 +171,8 @@ def powers_sync(*, by: Any = None) -> PowersVersion | None:
     if PowersVersion.objects.exists():
         return None
     raw = json.loads(POWERS_FILE.read_text(encoding="utf-8"))
-    version = PowersVersion.objects.create(version=1, note=raw.get("version_note", ""), source=raw.get("source", ""),
+    version = PowersVersion.objects.create(version=1, note=raw.get("version_note", ""),
+                                           note_en=raw.get("version_note_en", ""), source=raw.get("source", ""),
                                            created_by=_user(by))
     for order, inst in enumerate(raw["instruments"]):
         PowerInstrument.objects.create(version=version, code=inst["code"], **_instrument_values(inst, order))
@@ -219,12 +220,28 @@ def powers_new_version(*, by: Any, note: str, changes: dict[str, dict[str, Any]]
 # --------------------------------------------------------------------------------- exercises
 
 
-def exercise_templates() -> list[dict[str, Any]]:
-    return list(json.loads(EXERCISE_TEMPLATES_FILE.read_text(encoding="utf-8"))["templates"])
+def _in_lang(value: Any, lang: str) -> Any:
+    """A template text ``{"nl": ..., "en": ...}`` in ``lang`` (Dutch when there is no such translation)."""
+    if isinstance(value, dict):
+        return value.get(lang) or value.get("nl", "")
+    return value
 
 
-def exercise_template(code: str) -> dict[str, Any]:
-    for t in exercise_templates():
+def exercise_templates(lang: str | None = None) -> list[dict[str, Any]]:
+    """The exercise library; with ``lang`` every text is in that language (``title`` keeps both)."""
+    templates = list(json.loads(EXERCISE_TEMPLATES_FILE.read_text(encoding="utf-8"))["templates"])
+    if lang is None:
+        return templates
+    lang = "en" if lang.startswith("en") else "nl"
+    return [{**t, "description": _in_lang(t.get("description", ""), lang),
+             "objectives": _in_lang(t.get("objectives", []), lang),
+             "injects": [{**i, **{k: _in_lang(i.get(k, ""), lang) for k in ("sender", "message", "expected")}}
+                         for i in t.get("injects", [])]}
+            for t in templates]
+
+
+def exercise_template(code: str, lang: str | None = None) -> dict[str, Any]:
+    for t in exercise_templates(lang):
         if t["code"] == code:
             return t
     raise KeyError(code)
@@ -264,8 +281,8 @@ def exercise_from_template(*, by: Any, owner: Organisation, code: str, scenario:
     """Build an exercise from a library template: participants by role and the inject timeline."""
     from django.utils.translation import get_language
 
-    t = exercise_template(code)
     en = (get_language() or "nl").startswith("en")
+    t = exercise_template(code, "en" if en else "nl")  # an exercise made on an English page is in English
     exercise = exercise_save(by=by, owner=owner, is_example=is_example, data={
         "title": title or (t["title"]["en"] if en else t["title"]["nl"]), "description": t.get("description", ""),
         "scenario": scenario, "mode": mode, "planned_for": planned_for,

@@ -277,7 +277,7 @@ def exercise_list(request: HttpRequest) -> HttpResponse:
     org = _org(request)
     qs = selectors.exercises_visible_to(request.user).filter(owner_id__in=policy.actor_for(request.user).org_ids)
     return render(request, "actions/exercise_list.html", {
-        "exercises": qs, "templates": services.exercise_templates(), "may_create": _may_write(request),
+        "exercises": qs, "templates": services.exercise_templates(get_language() or "nl"), "may_create": _may_write(request),
         "organisation": org, "section": "exercises"})
 
 

@@ -34,6 +34,13 @@ class PeerGroup(models.Model):
     def __str__(self) -> str:
         return self.name_nl
 
+    @property
+    def name(self) -> str:
+        """The name in the active language (English pages said "100.000 tot 250.000 inwoners")."""
+        from django.utils.translation import get_language
+
+        return self.name_en if (get_language() or "nl").startswith("en") and self.name_en else self.name_nl
+
 
 class AreaQuerySet(models.QuerySet["Area"]):
     def gemeenten(self) -> AreaQuerySet:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db import models
 
 from .errors import ApplicationError
 
@@ -112,11 +113,59 @@ def checkbox_lists(field: forms.Field) -> None:
         field.widget = new
 
 
+def _content_lang() -> str:
+    """The content language when the page is in another language, else ""."""
+    from django.conf import settings
+    from django.utils.translation import get_language
+
+    content = str(getattr(settings, "CYBERBEELD_CONTENT_LANGUAGE", "nl"))[:2]
+    return "" if content == (get_language() or settings.LANGUAGE_CODE)[:2] else content
+
+
+def _is_user_content(model: Any, depth: int = 1) -> bool:
+    """An owned object (scenario, case, measure: ``owner`` and ``is_example``) or one that belongs to one (an
+    assessment of a scenario, an inject of an exercise)."""
+    if model is None:
+        return False
+    if hasattr(model, "is_example") and any(f.name == "owner" for f in model._meta.fields):
+        return True
+    return depth > 0 and any(isinstance(f, models.ForeignKey) and _is_user_content(f.related_model, depth - 1)
+                             for f in model._meta.fields)
+
+
+def content_text(form: forms.BaseForm, field: forms.Field) -> None:
+    """The text boxes of a form for user content (a scenario, an exercise, a case) hold text in the content
+    language: on a page in another language they say so (``lang``), for spelling checkers, screen readers and the
+    page checks alike."""
+    model = getattr(getattr(form, "_meta", None), "model", None)
+    if _is_user_content(model) and isinstance(field.widget, (forms.Textarea, forms.TextInput)) \
+            and not isinstance(field.widget, (forms.NumberInput, forms.EmailInput, forms.URLInput)):
+        if other := _content_lang():
+            field.widget.attrs["lang"] = other
+        else:
+            field.widget.attrs.pop("lang", None)
+
+
+def content_choices(field: forms.Field) -> None:
+    """Choices that are user content (scenarios, measures, portfolios: models with an owner, written in
+    settings.CYBERBEELD_CONTENT_LANGUAGE) carry that language on pages in another one: ``content_lang`` for the
+    labels of a checkbox list (web/_form.html), ``lang`` on a select."""
+    if not isinstance(field, forms.ModelChoiceField) or not _is_user_content(field.queryset.model):
+        return
+    other = _content_lang()
+    field.content_lang = other  # type: ignore[attr-defined]
+    if other and not getattr(field.widget, "allow_multiple_selected", False) \
+            and getattr(field.widget, "input_type", "") != "radio":
+        field.widget.attrs["lang"] = other
+
+
 def style(form: forms.BaseForm) -> None:
     for name, field in form.fields.items():
         iso_widgets(field)
         checkbox_lists(field)
         guard_model_choices(field)
+        content_choices(field)
+        content_text(form, field)
         widget = field.widget
         css = next((c for t, c in _CLASSES.items() if isinstance(widget, t)), "utrecht-textbox utrecht-textbox--html-input")
         if css:

@@ -72,7 +72,7 @@ def references(indicator: Indicator, area: Area) -> list[dict[str, Any]]:
     peers = peer_average(indicator, area)
     if peers:
         refs.insert(1 if refs and refs[0]["kind"] == "regio" else 0, {
-            "kind": "peergroep", "name": area.peer_group.name_nl if area.peer_group else "",
+            "kind": "peergroep", "name": area.peer_group.name if area.peer_group else "",
             "averages": peers})
     return refs
 

@@ -82,6 +82,8 @@ class ScenarioForm(StyledFormMixin, forms.ModelForm):
 
 
 class AssessmentForm(StyledFormMixin, forms.Form):
+    class _meta:  # noqa: N801 - read by common.forms.content_text: its rationales are user content (Dutch)
+        from .models import Assessment as model
     """Per criterion a class (X, 0, A–E) with its rationale, and the likelihood with its rationale."""
 
     def __init__(self, *args: Any, method: scoring.Method, malicious: bool = True, initial_scores: Any = None,

@@ -1246,6 +1246,35 @@ class RiskDiagram:
     rows: tuple[dict[str, Any], ...]
 
 
+# Sizes in the chart's own units (one unit is one CSS pixel when the chart is shown at its natural width).
+POINT_SIZE = 300  # area of a scenario's marker (a circle of ~20 units across)
+LABEL_FONT_SIZE = 12  # the scenario number inside the marker
+AXIS_FONT_SIZE = 12
+
+
+def compact_diagram_spec(spec: dict[str, Any]) -> dict[str, Any]:
+    """The same risk diagram laid out for a narrow screen (a phone): a smaller plot, no title (the page's caption
+    has it), the legend below the plot, markers and numbers only slightly smaller.
+
+    A chart is scaled down to fit its column, so a wide layout on a 320 px screen shrank its text to ~4 px; this
+    layout is ~300 units wide and is shown at (nearly) its natural size there.
+    """
+    import copy
+
+    out = copy.deepcopy(spec)
+    out.pop("title", None)
+    out["width"], out["height"] = 230, 330
+    config = out.setdefault("config", {})
+    config["legend"] = {**config.get("legend", {}), "orient": "bottom", "direction": "horizontal", "columns": 2}
+    for layer in out.get("layer", []):
+        mark = layer.get("mark")
+        if isinstance(mark, dict) and mark.get("type") == "point":
+            mark["size"] = 220
+        if isinstance(mark, dict) and mark.get("type") == "text":
+            mark["fontSize"] = 11
+    return out
+
+
 def _fmt_points(x: float, lang: Lang) -> str:
     s = f"{x:.1f}"
     return s.replace(".", ",") if lang == "nl" else s
@@ -1399,13 +1428,26 @@ def risk_diagram(
     chart_rows = []
     for row in rows:
         cell = (row["likelihood"], row["impact"])
-        chart_rows.append({**row, "slot": slot_count[cell], "label": f"{row['nr']}. {row['scenario']}"})
+        chart_rows.append({**row, "slot": slot_count[cell], "label": str(row["nr"])})
         slot_count[cell] += 1
+    # Each scenario is a numbered marker (its name is in the table beside the chart, in the tooltip and in the
+    # description): a name never fits a cell, and truncated or overlapping names were unreadable. Scenarios in
+    # the same cell sit in a grid of slots (columns × rows) so that their markers never overlap.
     max_slots = max(slot_count.values(), default=1)
+    grid_cols = max(1, math.ceil(math.sqrt(max_slots)))
+    grid_rows = math.ceil(max_slots / grid_cols)
+    for chart_row in chart_rows:
+        chart_row["slot_x"] = chart_row["slot"] % grid_cols
+        chart_row["slot_y"] = chart_row["slot"] // grid_cols
     point_data = alt.InlineData(values=chart_rows)
     offset: dict[str, Any] = {}
-    if max_slots > 1:
-        offset["yOffset"] = alt.YOffset("slot:O", scale=alt.Scale(domain=list(range(max_slots))))
+    if grid_cols > 1:
+        offset["xOffset"] = alt.XOffset("slot_x:O", scale=alt.Scale(domain=list(range(grid_cols)),
+                                                                     paddingOuter=0.5))
+    if grid_rows > 1:
+        offset["yOffset"] = alt.YOffset("slot_y:O", scale=alt.Scale(domain=list(range(grid_rows)),
+                                                                     paddingOuter=0.5))
+    line_offset = {k: v for k, v in offset.items() if k == "yOffset"}
     # Error bars only where there is a range; the vertical bar runs between band centres (no offset).
     impact_ranges = alt.InlineData(values=[r for r in chart_rows if r["impact_low"] != r["impact_high"]])
     lik_ranges = alt.InlineData(values=[r for r in chart_rows if r["likelihood_low"] != r["likelihood_high"]])
@@ -1421,17 +1463,19 @@ def risk_diagram(
     likelihood_bars = (
         alt.Chart(lik_ranges)
         .mark_rule(strokeWidth=2, color="#333333", strokeDash=[4, 2])
-        .encode(x=alt.X("likelihood_low:O"), x2="likelihood_high:O", y=alt.Y("impact:O"), **offset)
+        .encode(x=alt.X("likelihood_low:O"), x2="likelihood_high:O", y=alt.Y("impact:O"), **line_offset)
     )
     points = (
         alt.Chart(point_data)
-        .mark_point(filled=True, size=80, color="#1a1a1a", shape="circle", opacity=1)
+        .mark_point(filled=True, size=POINT_SIZE, color="#1a1a1a", shape="circle", opacity=1, stroke="#ffffff",
+                    strokeWidth=1)
         .encode(x=alt.X("likelihood:O"), y=alt.Y("impact:O"), tooltip=tooltip, **offset)
     )
     labels = (
         alt.Chart(point_data)
-        .mark_text(align="left", dx=7, fontSize=10, color="#1a1a1a", limit=88)
-        .encode(x=alt.X("likelihood:O"), y=alt.Y("impact:O"), text="label:N", **offset)
+        .mark_text(align="center", baseline="middle", fontSize=LABEL_FONT_SIZE, fontWeight="bold",
+                   color="#ffffff")
+        .encode(x=alt.X("likelihood:O"), y=alt.Y("impact:O"), text="label:N", tooltip=tooltip, **offset)
     )
     if lang == "nl":
         description = (
@@ -1474,8 +1518,10 @@ def risk_diagram(
     chart = (
         alt.layer(background, impact_bars, likelihood_bars, points, labels)
         .properties(title=title, width=480, height=420, description=description)
-        .resolve_scale(yOffset="independent")
+        .resolve_scale(yOffset="independent", xOffset="independent")
         .configure_view(stroke=None)
+        .configure_axis(labelFontSize=AXIS_FONT_SIZE, titleFontSize=AXIS_FONT_SIZE)
+        .configure_legend(labelFontSize=AXIS_FONT_SIZE, titleFontSize=AXIS_FONT_SIZE)
     )
     spec = chart.to_dict()
     spec["usermeta"] = {

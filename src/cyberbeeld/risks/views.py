@@ -54,16 +54,19 @@ def _require_editor(request: HttpRequest) -> Any:
 def diagram_context(pic: selectors.Picture, lang: str, *, title: str | None = None) -> dict[str, Any] | None:
     """SVG, accessible label and the same data as a table, for ``risks/_diagram.html``."""
     from cyberbeeld.common.charts import render_svg
+    from cyberbeeld.risks.scoring import compact_diagram_spec
 
     d = pic.diagram(lang, title=title)
     if d is None:
         return None
     return {
         "svg": render_svg(d.spec, lang),
+        "svg_narrow": render_svg(compact_diagram_spec(d.spec), lang),  # shown instead on a phone (CSS)
         "label": d.spec.get("description", ""),
         "title": d.spec.get("title", ""),
         "headers": [h for _, h in d.columns],
-        "rows": [[row[k] for k, _ in d.columns] for row in d.rows],
+        # (value, is user content): scenario titles are marked with their language on pages in another one
+        "rows": [[(row[k], k == "scenario") for k, _ in d.columns] for row in d.rows],
         "unverified": pic.method.unverified if pic.method else (),
         "method": pic.method,
     }

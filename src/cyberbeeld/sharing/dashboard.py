@@ -21,13 +21,17 @@ def recent_region_cases_card(request: HttpRequest, organisation: Any) -> Card | 
     items = [f"{c.title} — {c.owner.name} ({c.tlp_label.label})" for c in recent]
     text = (_("Recent gedeelde casussen uit uw regio:") if items
             else _("Nog geen gedeelde casussen uit uw regio."))
+    # the owner hears of a partner's question here (and above the casebook), not only on the case itself
+    asked = selectors.open_partner_questions(request.user, organisation or None)
+    if asked:
+        notice = ngettext("Een partner stelde een vraag over uw casus die nog open staat.",
+                          "Partners stelden %(n)d vragen over uw casussen die nog open staan.", len(asked)) \
+            % {"n": len(asked)}
+        items = [f"{q.organisation.name}: {q.case.title}" for q in asked[:5]] + items
+        text = f"{notice} {text}"
     card = {"title": _("Casusboek"), "url": reverse("sharing:list"), "text": text, "items": items}
-    if organisation is not None:
-        # questions of partners about our own cases that nobody of ours has answered yet (one count)
-        from .models import Question
-
-        n = (Question.objects.filter(case__owner=organisation).exclude(organisation=organisation)
-             .exclude(answers__organisation=organisation).count())
+    if organisation is not None:  # the same open questions as one count with a link (dashboard at a glance)
+        n = len(asked)
         card["links"] = [{"count": n, "url": reverse("sharing:list"),
                           "label": ngettext("open vraag van een partner", "open vragen van partners", n)}]
     return card

@@ -232,6 +232,25 @@ class ShareChange(models.Model):
         return f"{self.object_type}:{self.object_id} {self.tlp_before}->{self.tlp_after}"
 
 
+class ItemView(models.Model):
+    """When a user last opened a case or an approach: a recipient is told only of share changes since then.
+
+    A read receipt, not content: kept per user (not per organisation), never shown to others.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    object_type = models.CharField(max_length=20)  # "case" | "approach"
+    object_id = models.PositiveBigIntegerField()
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "object_type", "object_id"],
+                                               name="itemview_one_per_user_object")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} saw {self.object_type}:{self.object_id} at {self.seen_at:%Y-%m-%d %H:%M}"
+
+
 class Adoption(models.Model):
     """An organisation adopted an approach as a measure in its own plan."""
 

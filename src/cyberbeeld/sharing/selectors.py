@@ -12,7 +12,7 @@ from cyberbeeld.accounts.tlp import TLP
 from cyberbeeld.incidents.models import Form, Sector
 
 from . import textsearch
-from .models import Approach, Attachment, Case, Question, ShareChange
+from .models import Approach, Attachment, Case, ItemView, Question, ShareChange
 
 MODELS: dict[str, type[Case] | type[Approach]] = {"case": Case, "approach": Approach}
 FILTERS = ("form", "category", "sector", "region", "year", "tlp")
@@ -59,6 +59,34 @@ def changes_for(user: Any, obj: Any) -> QuerySet[ShareChange]:
     if not policy.can_view(user, obj):
         return ShareChange.objects.none()
     return ShareChange.objects.filter(object_type=obj._meta.model_name, object_id=obj.pk)
+
+
+def last_seen(user: Any, obj: Any) -> Any:
+    """When ``user`` last opened ``obj`` (None: never)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return ItemView.objects.filter(user=user, object_type=obj._meta.model_name, object_id=obj.pk) \
+        .values_list("seen_at", flat=True).first()
+
+
+def changes_since(user: Any, obj: Any, since: Any) -> list[ShareChange]:
+    """Share changes a recipient has not seen yet: those after their previous visit, newest first.
+
+    On a first visit (``since`` None) there is nothing to report: what they see is the share as it is now.
+    """
+    if since is None:
+        return []
+    return list(changes_for(user, obj).filter(at__gt=since))
+
+
+def open_partner_questions(user: Any, organisation: Any) -> list[Question]:
+    """Questions other organisations asked about this organisation's cases that it has not answered yet."""
+    if organisation is None:
+        return []
+    mine = policy.visible(user, Case.objects.filter(owner=organisation)).values("pk")
+    return list(Question.objects.filter(case__in=mine).exclude(organisation=organisation)
+                .exclude(answers__organisation=organisation).select_related("case", "organisation")
+                .order_by("-created_at", "-id"))
 
 
 # --- search ---------------------------------------------------------------------------------------

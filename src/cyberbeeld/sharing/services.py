@@ -26,7 +26,7 @@ from cyberbeeld.common.errors import NotAllowed, NotYours
 from cyberbeeld.common.registry import Registry
 
 from . import textsearch
-from .models import Adoption, Answer, Approach, Attachment, Case, LegalBasis, Question, ShareChange
+from .models import Adoption, Answer, Approach, Attachment, Case, ItemView, LegalBasis, Question, ShareChange
 
 CASE_FIELDS = ["title", "summary", "impact", "actions_taken", "actors", "outcome", "occurred_on", "tags",
                "legal_basis", "purpose"]
@@ -223,6 +223,25 @@ def question_ask(*, by: Any, case: Case, organisation: Organisation | None, text
     q = Question.objects.create(case=case, organisation=org, author=by, text=redact(text))
     audit.record(user=by, action="ask", obj=q, organisation=org, changes={"case": str(case.uuid)})
     return q
+
+
+@transaction.atomic
+def mark_seen(*, user: Any, obj: Case | Approach) -> dt.datetime | None:
+    """Remember that ``user`` opened ``obj`` now; returns their previous visit (None: first visit).
+
+    A read receipt, not a change of content, so no audit event (opening a page is not an act to account for).
+    """
+    if not getattr(user, "is_authenticated", False):
+        return None
+    _require(policy.can_view(user, obj))
+    key = {"user": user, "object_type": obj._meta.model_name, "object_id": obj.pk}
+    now = timezone.now()
+    view, created = ItemView.objects.get_or_create(**key, defaults={"seen_at": now})
+    if created:
+        return None
+    previous = view.seen_at
+    ItemView.objects.filter(pk=view.pk).update(seen_at=now)
+    return previous
 
 
 @transaction.atomic

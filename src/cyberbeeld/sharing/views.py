@@ -70,6 +70,7 @@ def casebook(request: HttpRequest) -> HttpResponse:
         "kind": kind, "slug": base["soort"], "q": q, "filters": filters, "page": page, "items": items, "total": result.total, "facet_groups": facet_groups,
         "may_create": _may_create(request),
         "recent": selectors.recent_region_cases(request.user, _org(request)),
+        "partner_questions": selectors.open_partner_questions(request.user, _org(request)),
     })
 
 
@@ -79,11 +80,15 @@ def item_detail(request: HttpRequest, slug: str, uuid: Any) -> HttpResponse:
     obj = _get(request, kind, uuid)
     org = _org(request)
     questions = selectors.questions_for(request.user, obj) if kind == "case" else []
+    own = obj.owner_id in policy.actor_for(request.user).org_ids
+    # a recipient is told how the share changed since their previous visit; on a first visit there is no news
+    previous_visit = None if own else services.mark_seen(user=request.user, obj=obj)
+    unseen = [] if own else selectors.changes_since(request.user, obj, previous_visit)
     ctx = {
         "obj": obj, "kind": kind, "slug": slug, "meaning": tlp_meaning(obj.tlp),
-        "changes": selectors.changes_for(request.user, obj)[:10],
+        "changes": selectors.changes_for(request.user, obj)[:10], "unseen_change": unseen[0] if unseen else None,
         "may_change": policy.can_change(request.user, obj), "may_share": policy.can_share(request.user, obj),
-        "own": obj.owner_id in policy.actor_for(request.user).org_ids,
+        "own": own,
         "questions": [(q, AnswerForm(prefix=f"a{q.pk}")) for q in questions],
         "question_form": QuestionForm(prefix="q"), "attachment_form": AttachmentForm(),
         "may_ask": org is not None and kind == "case",

@@ -40,7 +40,8 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     if org is not None:
         from cyberbeeld.accounts.models import OrganisationTheme
 
-        house_style = OrganisationTheme.objects.filter(organisation=org).defer("logo").first()  # (no blob)
+        # the logo's bytes are served by accounts:house_style_logo; logo_type says whether there is one
+        house_style = OrganisationTheme.objects.filter(organisation=org).defer("logo").first()
     return {
         "house_style": house_style,
         "nav_items": nav,

@@ -277,6 +277,9 @@ LOGGING = {
 
 # The NL Design System theme class set on <body>; a gemeente can load its own theme.
 CYBERBEELD_THEME_CLASS = env("CYBERBEELD_THEME_CLASS", "voorbeeld-theme")
+# The language users write their content in (scenario titles, case texts, ...): pages in another language mark
+# such content with lang="..." (web/templatetags/content_lang.py), so screen readers and the page checks know it.
+CYBERBEELD_CONTENT_LANGUAGE = env("CYBERBEELD_CONTENT_LANGUAGE", "nl")
 
 # Limits of every file Cyberbeeld reads (cyberbeeld/inputs.py: import commands and uploads alike).
 # Each refusal names the limit; raise one here (or with the environment variable) when a real file needs it.

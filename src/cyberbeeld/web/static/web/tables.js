@@ -14,6 +14,13 @@
     });
   }
 
+  /* A wrapper may name a hint ("scroll sideways to see every column") shown only while it scrolls. */
+  function hint(el, shown) {
+    var id = el.getAttribute("data-scroll-hint");
+    var node = id && document.getElementById(id);
+    if (node) { node.hidden = !shown; }
+  }
+
   function update(el) {
     remember(el);
     var scrolls = el.scrollWidth > el.clientWidth + 1;
@@ -32,11 +39,13 @@
         if (el.dataset.cbOriglabelledby) { el.setAttribute("aria-labelledby", el.dataset.cbOriglabelledby); }
       }
       el.classList.add("cb-table-wrap--scrolls");
+      hint(el, true);
     } else {
       el.removeAttribute("tabindex");
       el.removeAttribute("role");
       NAMING.forEach(function (attr) { el.removeAttribute(attr); });
       el.classList.remove("cb-table-wrap--scrolls");
+      hint(el, false);
     }
   }
 
