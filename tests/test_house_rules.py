@@ -213,8 +213,10 @@ INNER_SNIPPET = textwrap.dedent('''
             dashboard,
         )
 
-        import gc  # the blank line above ends the run: this one needs its own reason
-        return dashboard, gc
+        from cyberbeeld.incidents import models  # isort's blank line between sections keeps the run
+        count = 1
+        import gc  # after a statement the run is over: this one needs its own reason
+        return dashboard, models, gc, count
 ''')
 
 
@@ -224,13 +226,14 @@ def test_the_inner_import_check_finds_each_import_without_a_reason():
     assert reasons == {"csv": False, "duckdb": True,
                        "cyberbeeld.accounts": True, "cyberbeeld.things.dashboard": False,
                        "cyberbeeld.incidents": True, "gc": False}, reasons
-    assert len(inner) == 7  # json at the top of the module is not inner
-    problems = graph.check(inner, budget=6)
+    assert len(inner) == 8  # json at the top of the module is not inner
+    assert [ok for _f, _n, target, ok in inner if target == "cyberbeeld.incidents"] == [True, True]
+    problems = graph.check(inner, budget=7)
     assert [p.split(":")[0] for p in problems[:-1]] == ["things/snippet.py"] * 3
     assert sorted(p.split(": import of ")[1].split(" ")[0] for p in problems[:-1]) == [
         "csv", "cyberbeeld.things.dashboard", "gc"]
-    assert problems[-1].startswith("7 imports inside functions, more than the budget of 6"), problems
-    assert graph.check([(f, n, t, True) for f, n, t, _ok in inner], budget=7) == []
+    assert problems[-1].startswith("8 imports inside functions, more than the budget of 7"), problems
+    assert graph.check([(f, n, t, True) for f, n, t, _ok in inner], budget=8) == []
 
 
 def test_every_import_inside_a_function_says_why_and_the_count_stays_within_budget(capsys):

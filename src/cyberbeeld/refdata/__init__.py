@@ -21,6 +21,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -44,8 +46,6 @@ def _sha256(path: Path) -> str:
 
 
 def _settings_dirs() -> tuple[Path, Path]:
-    from django.conf import settings
-
     return Path(settings.SHARED_DATA_DIR), Path(settings.DATA_DIR)
 
 
