@@ -1,5 +1,9 @@
 from django.apps import AppConfig
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.translation import gettext_lazy as _
+
+from cyberbeeld.common import demo_hooks
+from cyberbeeld.common.navigation import register
 
 
 class IncidentsConfig(AppConfig):
@@ -8,11 +12,9 @@ class IncidentsConfig(AppConfig):
     verbose_name = _("Incidenten")
 
     def ready(self) -> None:
-        from cyberbeeld.common import demo_hooks
-        from cyberbeeld.common.navigation import register
-
         register("incidents", _("Incidenten"), "incidents:list", order=30)
 
+        # deferred: apps not ready: common.jobs defines an abstract model
         from cyberbeeld.common import jobs
 
         jobs.register(jobs.JobKind(
@@ -21,10 +23,11 @@ class IncidentsConfig(AppConfig):
             cancelled="geannuleerd", payload_field="data", on_end="cyberbeeld.incidents.bulk.discard_staged",
             reset={"processed": 0, "created": 0, "updated": 0, "unchanged": 0, "errors": []}))
 
+        # deferred: apps not ready: the card's module imports the models
         from . import dashboard  # noqa: F401  (dashboard card)
 
         _invalidate_cached_parts_on_write()
-        from .demo import load, load_history
+        from .demo import load, load_history  # deferred: apps not ready: the demo imports the models
 
         for hook in (load, load_history):
             if hook not in demo_hooks.HOOKS:
@@ -34,8 +37,7 @@ class IncidentsConfig(AppConfig):
 def _invalidate_cached_parts_on_write() -> None:
     """Every committed write of an incident (or of whom it is shared with) makes the cached page parts
     built on incidents stale (``accounts.pagecache``); the bulk import raises the generation itself."""
-    from django.db.models.signals import m2m_changed, post_delete, post_save
-
+    # deferred: apps not ready: pagecache, models and selectors import the models
     from cyberbeeld.accounts import pagecache
 
     from .models import Incident
