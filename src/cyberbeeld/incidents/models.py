@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -269,8 +270,6 @@ class RetentionRule(models.Model):
         return f"{self.get_target_display()}: {self.period_days} d → {self.get_action_display()}"
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         if self.target == RetentionTarget.RAW_TEXT and self.action == RetentionAction.DELETE:
             raise ValidationError({"action": _("Voor de oorspronkelijke tekst kan alleen anonimiseren "
                                                "(de tekst wissen); kies 'afgesloten incidenten' om te verwijderen.")})

@@ -20,6 +20,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
+from cyberbeeld import inputs
+
 Lang = Literal["nl", "en"]
 LANGS: tuple[Lang, ...] = ("nl", "en")
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -301,8 +303,6 @@ def _item_to(i: MachinetagItem) -> dict[str, Any]:
 def import_machinetag(data: Mapping[str, Any] | str | bytes) -> MachinetagTaxonomy:
     """Read a MISP machinetag taxonomy (a dict or JSON text)."""
     if isinstance(data, str | bytes):
-        from cyberbeeld import inputs
-
         try:  # the shared reading guards: size, encoding, nesting, duplicate keys, finite numbers
             data = inputs.load_json(data, "machinetag.json")
         except inputs.InputRefused as exc:

@@ -15,10 +15,11 @@ from django.views.decorators.http import require_POST
 from cyberbeeld.accounts import audit, policy
 from cyberbeeld.accounts import services as account_services
 from cyberbeeld.accounts.models import AuditEvent, Role
+from cyberbeeld.common.charts import render_svg
 from cyberbeeld.common.pagination import CappedPaginator
 from cyberbeeld.common.params import int_param, pk_param
 
-from . import bulk, questions, retention, selectors, services
+from . import bulk, earlywarning, questions, retention, selectors, services
 from .forms import DetailFieldsForm, ImportForm, IncidentForm, RetentionRuleForm, TaxonomyImportForm
 from .models import Category, Form, ImportJob, Incident, RetentionRule, Status, TaxonomyVersion
 
@@ -278,10 +279,6 @@ def taxonomy_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def early_warning(request: HttpRequest) -> HttpResponse:
-    from cyberbeeld.common.charts import render_svg
-
-    from . import earlywarning
-
     lang = get_language() or "nl"
     alerts = earlywarning.alerts_for(request.user, _org(request))
     shown = [(a, render_svg(earlywarning.chart_spec(a), lang)) for a in alerts[:20]]
