@@ -9,11 +9,11 @@ from django.utils.translation import gettext as _
 
 from cyberbeeld.common.modules import Card, register
 
+from . import monitor, selectors
+
 
 @register("monitor")
 def monitor_card(request: HttpRequest, organisation: Any) -> Card | None:
-    from . import monitor, selectors
-
     area = getattr(organisation, "area", None) if organisation else None
     items = []
     if area is not None:

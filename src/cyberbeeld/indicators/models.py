@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cyberbeeld.accounts.models import Shareable
 from cyberbeeld.common.jobs import JobFields
+from cyberbeeld.indicators.comparisons import format_number
 
 
 class Unit(models.TextChoices):
@@ -110,8 +111,6 @@ class Indicator(models.Model):
     def unit_label(self) -> str:
         """What the numbers are, for a person: "%", "aantal", "per 1.000 inwoners"."""
         if self.measure_type == MeasureType.RATE and self.rate_per:
-            from cyberbeeld.indicators.comparisons import format_number
-
             lang = "en" if (get_language() or "nl").startswith("en") else "nl"
             per = format_number(self.rate_per, 0, lang)  # type: ignore[arg-type]
             den = (self.denominator_en if lang == "en" else self.denominator_nl) or str(_("inwoners"))

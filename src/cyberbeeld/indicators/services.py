@@ -7,6 +7,8 @@ nothing the second time.
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import hashlib
 import re
 from collections.abc import Callable
@@ -16,13 +18,26 @@ from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, connection, models, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from cyberbeeld.accounts import audit
 from cyberbeeld.areas.models import Area
+from cyberbeeld.areas.names import AreaNames, remember
 
 from . import catalogue, ownership, parsers
-from .models import Frequency, ImportBatch, Indicator, MeasureType, Observation, Source, Unit
+from .models import (
+    Frequency,
+    ImportBatch,
+    ImportJob,
+    Indicator,
+    MeasureType,
+    Observation,
+    Source,
+    SourceTable,
+    StagedObservation,
+    Unit,
+)
 from .ownership import FigureWriter
 
 POLICE_TABLES = {"47018NED", "47022NED", "47025NED", "83648NED"}
@@ -74,7 +89,6 @@ def _header(path: Path) -> list[str]:
     """The column names of a CSV file (empty for anything else)."""
     if not path.is_file() or path.suffix.lower() not in (".csv", ".txt"):
         return []
-    import csv
 
     with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
         first = fh.readline()
@@ -102,8 +116,6 @@ def import_observations(path: Path | str, *, writer: FigureWriter, by: Any = Non
     not write refuses the whole file. ``origin`` says how the file came in (``ImportBatch.Origin``): the
     batch is every observation's provenance (table, file, source row, period of the source, import date).
     """
-    from cyberbeeld.areas.names import AreaNames
-
     path = Path(path)
     known = catalogue.known_file(_header(path))
     if known:
@@ -258,8 +270,6 @@ def store_table(table: parsers.ParsedTable, *, path: Path, digest: str, writer: 
         batch.created_indicators = list(summary.indicators_created)
         batch.save(update_fields=["created_indicators"])
         if job_id is not None:
-            from .models import ImportJob
-
             ImportJob.objects.filter(pk=job_id).update(batch=batch)  # so the job's end hook finds the staged rows
     try:
         created_now = set(summary.indicators_created)
@@ -311,8 +321,6 @@ STALE_AFTER = 3600  # seconds: a command-line import staged longer ago than this
 
 
 def _drop_staged(batch_id: int) -> None:
-    from .models import StagedObservation
-
     while True:  # short transactions, so a large file never holds the lock for long
         ids = list(StagedObservation.objects.filter(batch_id=batch_id).values_list("pk", flat=True)[:_CHUNK])
         if not ids:
@@ -332,8 +340,6 @@ def discard(batch: ImportBatch) -> None:
 
 def discard_staged(job_id: Any) -> None:
     """The indicator import job's end hook (failed, cancelled, reaped): nothing of the run stays."""
-    from .models import ImportJob
-
     batch_id = ImportJob.objects.filter(pk=job_id).values_list("batch_id", flat=True).first()
     batch = ImportBatch.objects.filter(pk=batch_id, status=STAGING).first() if batch_id else None
     if batch is not None:
@@ -343,12 +349,6 @@ def discard_staged(job_id: Any) -> None:
 def discard_stale() -> None:
     """Staged batches of runs that ended without finishing: a job that is no longer running, or a command-line
     run (no job) staged more than ``STALE_AFTER`` seconds ago."""
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from .models import ImportJob
-
     jobs = dict(ImportJob.objects.filter(batch__status=STAGING).values_list("batch_id", "state"))
     cutoff = timezone.now() - dt.timedelta(seconds=STALE_AFTER)
     for batch in ImportBatch.objects.filter(status=STAGING):
@@ -359,8 +359,6 @@ def discard_stale() -> None:
 
 def _swap_in(batch: ImportBatch, path: Path) -> None:
     """Move the staged cells of ``batch`` into the observations with one statement."""
-    from .models import StagedObservation
-
     q = connection.ops.quote_name
     obs, st = Observation._meta, StagedObservation._meta
     fields = ("indicator", "area", "period", *_VALUE_FIELDS, "owner", "reference_source")
@@ -459,8 +457,6 @@ def _store_rows(table: parsers.ParsedTable, keys: list[Indicator | None], existi
 def _insert(rows: list[tuple[Any, ...]], path: Path) -> None:
     """Plain INSERTs of new observations into the staging table, in their own short transaction (Decimals are
     adapted by the database driver)."""
-    from .models import StagedObservation
-
     meta = StagedObservation._meta
     q = connection.ops.quote_name
     cols = ", ".join(q(meta.get_field(f).column) for f in _STAGED_FIELDS)
@@ -476,8 +472,6 @@ _FREQ_EN = {"month": "per month", "quarter": "per quarter", "halfyear": "per hal
 def humanise(key: str) -> str:
     """A readable name for a source key a person should never see raw: ``TotaalGeregistreerdeMisdrijven_1``
     → ``Totaal geregistreerde misdrijven``, ``incident_count`` → ``Incident count``."""
-    import re
-
     text = re.sub(r"_\d+$", "", key).replace("_", " ")
     text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text).strip().lower()
     return text[:1].upper() + text[1:]
@@ -600,8 +594,6 @@ _TABLE_PREFIX = re.compile(r"^(\d{5}[A-Z]{3}|\d{4}[a-z]{4})_")
 
 
 def _csv_records(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    import csv
-
     with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
         reader = csv.DictReader(fh)
         rows = [{(k or "").strip(): (v or "").strip() for k, v in r.items()} for r in reader]
@@ -650,10 +642,6 @@ def import_metadata(path: Path | str, *, by: Any = None) -> MetadataSummary:
     Code lists of region dimensions feed the area name register (a gemeente by every name CBS gives it);
     DataProperties say what each measure is (unit, decimals, title, description) for later imports and
     update the indicators already made from that table. A second import changes nothing."""
-    from cyberbeeld.areas.names import remember
-
-    from .models import SourceTable
-
     path = Path(path)
     kind = metadata_kind(path)
     if kind is None:

@@ -10,6 +10,8 @@ from typing import Any
 
 from django_tasks import task
 
+from cyberbeeld.common import jobs
+
 from .models import ImportBatch, ImportJob
 from .ownership import figure_writer
 from .services import ImportFailed, discard_staged, import_observations
@@ -54,6 +56,4 @@ def _run(run: Any, job: ImportJob) -> str:
 
 @task()
 def run_import_job(job_id: int) -> Any:
-    from cyberbeeld.common import jobs
-
     return jobs.run_job("indicators.import", job_id, _run)
