@@ -8,13 +8,14 @@ from django.utils.translation import gettext as _
 
 from cyberbeeld.common.modules import Card, register
 
+from . import selectors
+
 
 @register("risks")
 def risks_card(request: HttpRequest, organisation: Any) -> Card | None:
     """Scenarios by risk at a glance, and the open proposals of the drafted picture."""
     if not organisation:
         return None
-    from . import selectors
 
     pic = selectors.picture(list(selectors.scenarios_visible_to(request.user, owner=organisation)))
     items = [f"{s.title}: {r.likelihood.best}/{r.impact.impact_class}" for s, _a, r in pic.entries[:3]]

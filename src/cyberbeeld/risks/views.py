@@ -12,6 +12,8 @@ from django.views.decorators.http import require_POST
 
 from cyberbeeld.accounts import policy
 from cyberbeeld.accounts.models import AuditEvent
+from cyberbeeld.common.charts import render_svg
+from cyberbeeld.incidents.services import current_forms
 
 from . import drafting, scoring, selectors, services
 from .forms import AssessmentForm, AssetForm, DecisionForm, ScenarioForm
@@ -52,8 +54,6 @@ def _require_editor(request: HttpRequest) -> Any:
 
 def diagram_context(pic: selectors.Picture, lang: str, *, title: str | None = None) -> dict[str, Any] | None:
     """SVG, accessible label and the same data as a table, for ``risks/_diagram.html``."""
-    from cyberbeeld.common.charts import render_svg
-
     d = pic.diagram(lang, title=title)
     if d is None:
         return None
@@ -187,8 +187,6 @@ def scenario_detail(request: HttpRequest, uuid: str) -> HttpResponse:
 
 
 def _form_names(codes: list[str]) -> list[str]:
-    from cyberbeeld.incidents.services import current_forms
-
     names = {f.code: f.name for f in current_forms().filter(code__in=codes)}
     return [names.get(c, c) for c in codes]
 
