@@ -12,11 +12,13 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from cyberbeeld.accounts import audit, policy
 from cyberbeeld.accounts.models import Organisation
 from cyberbeeld.accounts.services import give_sharing, take_sharing
 from cyberbeeld.accounts.tlp import TLP
+from cyberbeeld.risks import services as risk_services
 
 from . import clock
 from .models import (
@@ -270,8 +272,6 @@ def exercise_from_template(*, by: Any, owner: Organisation, code: str, scenario:
                            planned_for: dt.datetime | None = None, mode: str = ExerciseMode.FACILITATOR,
                            is_example: bool = False, title: str = "") -> Exercise:
     """Build an exercise from a library template: participants by role and the inject timeline."""
-    from django.utils.translation import get_language
-
     t = exercise_template(code)
     en = (get_language() or "nl").startswith("en")
     exercise = exercise_save(by=by, owner=owner, is_example=is_example, data={
@@ -509,8 +509,6 @@ def exercise_reassess(*, by: Any, exercise: Exercise, likelihood: str | None = N
     Uses the risks services: ``assessment_new_from`` (starts from the current final assessment,
     which stays untouched in the history), ``assessment_save`` for the changed scores and
     ``assessment_finalise``. Without a previous assessment, a new one is made with the given scores."""
-    from cyberbeeld.risks import services as risk_services
-
     if exercise.scenario is None:
         raise ExerciseStateError("This exercise has no scenario to re-assess.")
     if exercise.status not in (ExerciseStatus.AFGEROND, ExerciseStatus.GEEVALUEERD):
