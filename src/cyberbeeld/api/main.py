@@ -7,6 +7,8 @@ is a 404 with the same body as a missing one. Every error is RFC 9457 problem+js
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -73,9 +75,6 @@ ROUTERS = {"accounts": "/", "areas": "/areas", "incidents": "/incidents", "indic
 
 
 def _register() -> None:
-    import importlib
-    import importlib.util
-
     for app, prefix in ROUTERS.items():
         module_name = f"cyberbeeld.{app}.api"
         if importlib.util.find_spec(module_name) is None:

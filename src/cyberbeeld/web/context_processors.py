@@ -4,10 +4,13 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import translate_url
+from django.urls import NoReverseMatch, reverse, translate_url
 from django.utils.translation import get_language
 
 from cyberbeeld import __version__
+from cyberbeeld.accounts.models import OrganisationTheme
+from cyberbeeld.accounts.policy import organisations_of
+from cyberbeeld.common.navigation import items
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
@@ -19,12 +22,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         alternate = f"/{other}/"
     user_orgs: list[Any] = []
     if request.user.is_authenticated:
-        from cyberbeeld.accounts.policy import organisations_of
-
         user_orgs = list(organisations_of(request.user))
-    from django.urls import NoReverseMatch, reverse
-
-    from cyberbeeld.common.navigation import items
 
     nav = []
     for item in items():
@@ -36,8 +34,6 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     org = getattr(request, "organisation", None)
     house_style = None
     if org is not None:
-        from cyberbeeld.accounts.models import OrganisationTheme
-
         house_style = OrganisationTheme.objects.filter(organisation=org).first()
     return {
         "house_style": house_style,

@@ -18,6 +18,8 @@ from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
+from cyberbeeld.common import problems
+
 logger = logging.getLogger("cyberbeeld.web")
 
 
@@ -46,8 +48,6 @@ def _is_api(request: HttpRequest) -> bool:
 
 
 def _api_problem(status: int, detail: str) -> HttpResponse:
-    from cyberbeeld.common import problems
-
     return problems.response(None, status, problems.DETAILS[detail])
 
 
