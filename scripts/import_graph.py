@@ -27,8 +27,10 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "cyberbeeld"
 MARK = "deferred:"
-# Imports inside functions allowed at most (issue 16 asked for half of the 416 counted here on 5 Dec 2026).
-BUDGET = 208
+# Imports inside functions allowed at most. Issue 16 asked for half of what was counted here when the work
+# began (416 on 5 Dec 2026, so at most 208); after the moves 82 were left, each with its reason. The budget
+# keeps a little room for branches merged alongside; lower it to the count after each merge, never raise it.
+BUDGET = 90
 
 
 def app_of(module: str) -> str | None:
