@@ -11,8 +11,6 @@ import os
 import sys
 from collections.abc import Callable
 
-from cyberbeeld.inputs import InputRefused
-
 
 def _redact(argv: list[str]) -> int:
     # deferred: each pure command loads only its own modules (redact: deduce on first use)
@@ -131,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     except BaseException as exc:  # noqa: BLE001 - the one place that turns any failure into one line
         if "--traceback" in rest:
             raise
+        # deferred: the reading guards (zipfile, csv, json) load only on this error path: `estimate --help` <= 0.5 s
+        from cyberbeeld.inputs import InputRefused
 
         if isinstance(exc, InputRefused | UnicodeError | ValueError) and _operator_error(exc) is None:
             sys.stderr.write(f"cyberbeeld {command}: {_one_line(exc)}\n")
