@@ -56,11 +56,13 @@ run: setup
 
 # --- test --------------------------------------------------------------------------------------
 # House rules (docs/architecture.md "Enforcement"): import contracts (.importlinter), no ORM writes in
-# views and forms (scripts/orm_writes_baseline.txt may only shrink), every model change has a migration.
+# views and forms (scripts/orm_writes_baseline.txt may only shrink), every model change has a migration,
+# every import inside a function says why it waits (scripts/import_graph.py --check, a budget that may only shrink).
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks
 	PYTHONPATH=src $(BIN)/lint-imports --no-logo
 	$(BIN)/python scripts/check_orm_writes.py
+	$(BIN)/python scripts/import_graph.py --check
 	PYTHONPATH=src DJANGO_SETTINGS_MODULE=cyberbeeld.config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 
 typecheck: $(VENV)/.installed-test

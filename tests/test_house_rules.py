@@ -3,7 +3,9 @@
 * import-linter (`.importlinter`): pure cores import nothing of Django or the Django layer, `common` imports
   no app, apps import only downward, no cycles between apps;
 * `scripts/check_orm_writes.py`: views and forms make no ORM writes (a baseline that can only shrink);
-* `makemigrations --check --dry-run`: every model change has its migration.
+* `makemigrations --check --dry-run`: every model change has its migration;
+* `scripts/import_graph.py --check`: every import inside a function says why it waits (`# deferred: <why>`),
+  and there are no more of them than the budget (issue 16: halved).
 """
 
 from __future__ import annotations
@@ -178,3 +180,75 @@ def test_every_model_change_has_its_migration_and_a_missing_one_is_caught(tmp_pa
     missing = _makemigrations_check(f"{tmp_path}{os.pathsep}{SRC}", "probe_settings")
     assert missing.returncode == 1, missing.stdout + missing.stderr
     assert "probeapp" in missing.stdout and "Create model Probe" in missing.stdout
+
+
+# --------------------------------------------------------------------------- imports inside functions
+
+
+INNER_SNIPPET = textwrap.dedent('''
+    import json
+
+    def top():
+        import csv
+        return csv, json
+
+    def heavy():
+        # deferred: heavy import (duckdb), CLI start-up
+        import duckdb
+        from duckdb import sql
+        return duckdb, sql
+
+    def cycle():
+        from cyberbeeld.accounts import policy  # deferred: cycle accounts.models<->policy
+        return policy
+
+    def pragma_only():
+        from . import dashboard  # noqa: F401
+        return dashboard
+
+    def block():
+        # the card registers itself on import,
+        # deferred: apps not ready before ready()
+        from cyberbeeld.incidents import (
+            dashboard,
+        )
+
+        from cyberbeeld.incidents import models  # isort's blank line between sections keeps the run
+        count = 1
+        import gc  # after a statement the run is over: this one needs its own reason
+        return dashboard, models, gc, count
+''')
+
+
+def test_the_inner_import_check_finds_each_import_without_a_reason():
+    inner, _edges = graph.scan_file(Path("snippet.py"), "things/snippet.py", INNER_SNIPPET, "cyberbeeld.things.snippet")
+    reasons = {target: ok for _f, _n, target, ok in inner}
+    assert reasons == {"csv": False, "duckdb": True,
+                       "cyberbeeld.accounts": True, "cyberbeeld.things.dashboard": False,
+                       "cyberbeeld.incidents": True, "gc": False}, reasons
+    assert len(inner) == 8  # json at the top of the module is not inner
+    assert [ok for _f, _n, target, ok in inner if target == "cyberbeeld.incidents"] == [True, True]
+    problems = graph.check(inner, budget=7)
+    assert [p.split(":")[0] for p in problems[:-1]] == ["things/snippet.py"] * 3
+    assert sorted(p.split(": import of ")[1].split(" ")[0] for p in problems[:-1]) == [
+        "csv", "cyberbeeld.things.dashboard", "gc"]
+    assert problems[-1].startswith("8 imports inside functions, more than the budget of 7"), problems
+    assert graph.check([(f, n, t, True) for f, n, t, _ok in inner], budget=8) == []
+
+
+def test_every_import_inside_a_function_says_why_and_the_count_stays_within_budget(capsys):
+    _edges, inner = graph.scan()
+    problems = graph.check(inner)
+    print(f"imports inside functions: {len(inner)} (budget {graph.BUDGET})")
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_inner_import_check_fails_the_script_on_a_deliberate_violation(tmp_path, monkeypatch):
+    pkg = tmp_path / "cyberbeeld" / "things"
+    pkg.mkdir(parents=True)
+    (pkg / "services.py").write_text("def f():\n    import csv\n    return csv\n", encoding="utf-8")
+    monkeypatch.setattr(graph, "SRC", tmp_path / "cyberbeeld")
+    assert graph.main(["--check"]) == 1
+    (pkg / "services.py").write_text("def f():\n    import csv  # deferred: a test of the check\n    return csv\n",
+                                     encoding="utf-8")
+    assert graph.main(["--check"]) == 0

@@ -13,18 +13,21 @@ from collections.abc import Callable
 
 
 def _redact(argv: list[str]) -> int:
+    # deferred: each pure command loads only its own modules (redact: deduce on first use)
     from cyberbeeld.common.redact import redact_main
 
     return redact_main()
 
 
 def _classify(argv: list[str]) -> int:
+    # deferred: each pure command loads only its own modules (classify: scikit-learn ~1.5 s)
     from cyberbeeld.incidents.classify import classify_main
 
     return classify_main()
 
 
 def _estimate(argv: list[str]) -> int:
+    # deferred: each pure command loads only its own modules (`estimate --help` <= 0.5 s)
     from cyberbeeld.survey.cli import main as estimate_main
 
     return estimate_main(argv)
@@ -88,6 +91,7 @@ def _one_line(text: object) -> str:
 
 def _operator_error(exc: BaseException) -> str | None:
     """The sentence for a failure of the installation rather than of the input, if it is one."""
+    # deferred: Django loads only for the Django commands; the pure ones run without it
     from django.core.exceptions import ImproperlyConfigured
     from django.db import DatabaseError, InterfaceError, OperationalError
 
@@ -126,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     if command in PURE:
         return int(PURE[command](rest) or 0)
     if command == "serve" and "--production" in rest:
+        # deferred: the production launcher loads only for `serve --production`
         from cyberbeeld.ops.server import main as serve_production
 
         return serve_production([a for a in rest if a != "--production"])
@@ -158,11 +163,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _django(command: str, rest: list[str]) -> int:
-    import django
+    import django  # deferred: Django loads only for the Django commands; the pure ones run without it
     from django.conf import settings
 
     settings.INSTALLED_APPS  # noqa: B018 - loads the settings: a missing secret fails here (ImproperlyConfigured)
     django.setup()
+    # deferred: Django loads only for the Django commands; the pure ones run without it
     from django.core.management import execute_from_command_line, get_commands, load_command_class
     from django.core.management.base import CommandError, handle_default_options
     from django.db import connections

@@ -17,7 +17,9 @@ from cyberbeeld.accounts import services as account_services
 from cyberbeeld.accounts.models import Audience, Membership, Organisation, OrganisationKind, Role
 from cyberbeeld.areas.importers import REFERENCE_ORDER, import_file, reference_files
 from cyberbeeld.areas.models import Area, AreaKind
+from cyberbeeld.common import demo_hooks
 from cyberbeeld.indicators.models import Indicator, Observation
+from cyberbeeld.indicators.services import demo_batch
 from cyberbeeld.refdata import ReferenceDataError
 
 DEMO_PASSWORD = "cyberbeeld-demo"
@@ -127,7 +129,6 @@ def load(log: Any = print) -> dict[str, Any]:
 
     indicator, _created = Indicator.objects.get_or_create(code=VM_CYBERCRIME["code"], defaults=VM_CYBERCRIME)
     maastricht = areas["GM0935"]
-    from cyberbeeld.indicators.services import demo_batch
 
     batch = demo_batch(source="gemeente Maastricht, thema Informatieveiligheid", table_id="Veiligheidsmonitor",
                        note="Cijfers van het publieke thema Informatieveiligheid", periods=list(MAASTRICHT_VM))
@@ -139,8 +140,6 @@ def load(log: Any = print) -> dict[str, Any]:
         )
     Observation.objects.filter(indicator=indicator, area=maastricht, import_batch__isnull=True).update(
         import_batch=batch)
-
-    from cyberbeeld.common import demo_hooks
 
     for hook in demo_hooks.HOOKS:
         hook(orgs=orgs, areas=areas, log=log)

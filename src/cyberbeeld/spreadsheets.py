@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import tablib
+
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -29,8 +31,6 @@ def escape_row(row: Iterable[Any]) -> list[Any]:
 
 def dataset(headers: Sequence[str], rows: Iterable[Iterable[Any]], *, title: str | None = None) -> Any:
     """A ``tablib.Dataset`` whose every cell went through :func:`escape_formula`."""
-    import tablib
-
     data = tablib.Dataset(headers=escape_row(headers), title=title)
     for row in rows:
         data.append(escape_row(row))

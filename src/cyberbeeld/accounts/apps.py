@@ -1,5 +1,8 @@
 from django.apps import AppConfig
+from django.db.models.signals import pre_save
 from django.utils.translation import gettext_lazy as _
+
+from .shared_text import redact_before_save
 
 
 class AccountsConfig(AppConfig):
@@ -8,9 +11,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Organisaties en personen")
 
     def ready(self) -> None:
-        from django.db.models.signals import pre_save
-
+        # deferred: apps not ready: the receivers import the models
         from . import receivers  # noqa: F401  (login/logout audit events)
-        from .shared_text import redact_before_save
 
         pre_save.connect(redact_before_save, dispatch_uid="cyberbeeld-shared-text")

@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from PIL import Image, UnidentifiedImageError
 
 from cyberbeeld.common.forms import StyledFormMixin
 
@@ -56,7 +57,6 @@ class ThemeForm(StyledFormMixin, forms.ModelForm):
             raise forms.ValidationError(_("Het logo is %(kb)s kB; het mag hoogstens 256 kB zijn.")
                                         % {"kb": f.size // 1024})
         data = f.read()
-        from PIL import Image, UnidentifiedImageError
 
         try:
             with Image.open(io.BytesIO(data)) as img:

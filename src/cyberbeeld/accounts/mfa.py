@@ -41,7 +41,7 @@ def is_required(user: Any) -> bool:
 
 def state(request: HttpRequest) -> str:
     """OK, VERIFY (enter a code first) or ENROL (set up an authenticator first) for a signed-in user."""
-    from .sso import SESSION_AUTH
+    from .sso import SESSION_AUTH  # deferred: cycle sso -> middleware -> mfa -> sso
 
     user = request.user
     session = request.session

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.urls import Resolver404, resolve, reverse
 
+from . import mfa
 from .models import Organisation
 
 SESSION_KEY = "cyberbeeld_organisation"
@@ -52,8 +55,6 @@ class SecondFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
-            from . import mfa
-
             needed = mfa.state(request)
             if needed != mfa.OK and _route(request) not in _ALLOWED_BEFORE[needed]:
                 return _to_step(request, needed)
@@ -61,8 +62,6 @@ class SecondFactorMiddleware:
 
 
 def _route(request: HttpRequest) -> str:
-    from django.urls import Resolver404, resolve
-
     try:
         match = resolve(request.path_info)
     except Resolver404:
@@ -71,11 +70,6 @@ def _route(request: HttpRequest) -> str:
 
 
 def _to_step(request: HttpRequest, needed: str) -> HttpResponse:
-    from urllib.parse import urlencode
-
-    from django.http import HttpResponseRedirect, JsonResponse
-    from django.urls import reverse
-
     if request.path_info.startswith("/api/"):
         return JsonResponse({"type": "about:blank", "title": "Second factor required", "status": 401,
                              "detail": "Sign in with your second factor in the browser first."},

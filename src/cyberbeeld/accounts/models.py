@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin
 
@@ -281,8 +282,6 @@ class ApiToken(models.Model):
         return self.revoked_at is not None
 
     def is_expired(self, now: Any = None) -> bool:
-        from django.utils import timezone
-
         return self.expires_at <= (now or timezone.now())
 
 

@@ -28,14 +28,15 @@ from django.core.cache import cache
 from django.db.models import F
 from django.utils.translation import get_language
 
+from . import policy
+from .models import CacheGeneration
+
 T = TypeVar("T")
 TIMEOUT = 300  # seconds; writes invalidate at once, this bounds what a missed signal could cost
 PREFIX = "cyberbeeld:part"
 
 
 def generation(name: str) -> int:
-    from .models import CacheGeneration
-
     value = CacheGeneration.objects.filter(name=name).values_list("value", flat=True).first()
     return int(value or 0)
 
@@ -45,8 +46,6 @@ def bump(*names: str) -> None:
     with the write (and a rolled-back write leaves it unchanged). Concurrent writers of one kind wait for
     each other on the counter row until commit; incident writes are short (redaction and classification
     run before their transaction)."""
-    from .models import CacheGeneration
-
     for name in names:
         if not CacheGeneration.objects.filter(name=name).update(value=F("value") + 1):
             CacheGeneration.objects.get_or_create(name=name, defaults={"value": 1})
@@ -82,8 +81,6 @@ def generations_for(kind: str, user: Any) -> str:
 
 def reader_key(user: Any, organisation: Any) -> str:
     """What a cached part may depend on: the organisation, the user and the user's visibility."""
-    from . import policy
-
     actor = policy.actor_for(user)
     basis = "|".join([
         str(getattr(organisation, "pk", "-")), str(getattr(user, "pk", "-")),

@@ -19,8 +19,10 @@ even the existence of another organisation's object leaks.
 
 from __future__ import annotations
 
+import uuid as _uuid
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.apps import apps
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -343,8 +345,6 @@ class Sharing:
     def apply(self, obj: Any, *, by: Any = None, source: Any = None) -> None:
         """Store this label and audience on a new object made from ``source`` (a relabel is ``share_set``),
         audited."""
-        from . import audit
-
         obj.tlp, obj.audience_region, obj.audience_community = self.tlp.value, self.region, self.community
         obj.save(update_fields=["tlp", "audience_region", "audience_community"])
         obj.audience_organisations.set(self.organisations)
@@ -511,10 +511,6 @@ def withheld_audit_events(user: Any, events: Any) -> set[int]:
     An event of a shareable object is readable when the object is visible to the reader; an event of a
     part of one (an assessment of a scenario, an answer to a question of a case) when that object is. An
     object that no longer exists is withheld too (its label can no longer be checked)."""
-    from django.apps import apps
-
-    from .models import Shareable
-
     withheld: set[int] = set()
     for event in events:
         try:
@@ -536,8 +532,6 @@ def withheld_audit_events(user: Any, events: Any) -> set[int]:
 def _lookup(model: type[Model], object_id: str) -> Q:
     if any(f.name == "uuid" for f in model._meta.fields):
         try:
-            import uuid as _uuid
-
             return Q(uuid=_uuid.UUID(object_id))
         except ValueError:
             pass
@@ -550,8 +544,6 @@ def _visible_by_id(user: Any, model: type[Model], object_id: str) -> bool:
 
 def _shareable_parent(model: type[Model], object_id: str, depth: int = 0) -> Any:
     """The shareable object a non-shareable row belongs to (following foreign keys, two steps at most)."""
-    from .models import Shareable
-
     if depth > 1:
         return None
     fks = [f for f in model._meta.fields if f.is_relation and f.many_to_one and f.name not in ("user", "owner")]

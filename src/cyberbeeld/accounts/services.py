@@ -12,8 +12,9 @@ from django.utils.text import slugify
 from cyberbeeld.common import jobs
 from cyberbeeld.common.errors import Conflict, NotAllowed, NotYours
 
-from . import audit
-from .models import Audience, Membership, Organisation, Role
+from . import audit, policy
+from .models import Audience, Membership, Organisation, OrganisationTheme, Role
+from .tlp import TLP
 
 
 @transaction.atomic
@@ -133,9 +134,6 @@ def share_set(
     The one way a label or audience changes: only a coördinator or beheerder of the owner (a call
     without a person is the platform itself: demo, command line), and never above the ceiling of what
     the object was made from (``policy.check_ceiling``)."""
-    from . import policy
-    from .tlp import TLP
-
     TLP(tlp)
     if getattr(by, "is_authenticated", False) and not policy.can_share(by, obj):
         raise NotAllowed("Alleen een coördinator of beheerder van de eigenaar wijzigt label en publiek.",
@@ -168,8 +166,6 @@ def stored_sharing(obj: Any) -> tuple[str, bool]:
 def relabel(*, by: Any, obj: Any, tlp: str, region: bool | None = None) -> bool:
     """An edit form's label (and region flag) as a share: through ``share_set`` (coördinator of the owner,
     within the ceiling, audited), keeping the rest of the audience. Returns whether anything changed."""
-    from .tlp import TLP
-
     region = obj.audience_region if region is None else region
     if TLP(tlp).value == obj.tlp and region == obj.audience_region:
         return False
@@ -283,8 +279,6 @@ THEME_FIELDS = ("display_name", "primary_color", "logo_alt", "website_url", "con
 def theme_save(*, by: Any, organisation: Organisation, data: dict[str, Any], logo: tuple[bytes, str] | None = None,
                remove_logo: bool = False) -> Any:
     """Set an organisation's house style; the audit event lists what changed (the logo as 'new'/'removed')."""
-    from .models import OrganisationTheme
-
     theme, created = OrganisationTheme.objects.select_for_update().get_or_create(organisation=organisation)
     changes: dict[str, Any] = {}
     for name in THEME_FIELDS:

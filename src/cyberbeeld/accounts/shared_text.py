@@ -22,11 +22,11 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from cyberbeeld.common.redact import redact_text
+
 
 @lru_cache(maxsize=8192)
 def _redacted(text: str) -> str:
-    from cyberbeeld.common.redact import redact_text
-
     return redact_text(text)
 
 

@@ -4,6 +4,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -12,13 +13,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cyberbeeld.common.forms import StyledFormMixin
 
-from . import policy
+from . import mfa, policy, services, sso
+from .forms import ThemeForm
+from .house_style import theme_css
 from .middleware import SESSION_KEY
-from .models import Audience, AuditEvent
+from .models import Audience, AuditEvent, OrganisationTheme, Role
 
 
 class LoginForm(StyledFormMixin, auth_forms.AuthenticationForm):
@@ -39,8 +43,6 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        from . import sso
-
         context = super().get_context_data(**kwargs)
         if sso.enabled():
             start = reverse("oidc_authentication_init")
@@ -51,8 +53,6 @@ class LoginView(auth_views.LoginView):
         return context
 
     def form_valid(self, form: Any) -> HttpResponse:
-        from . import mfa, sso
-
         response = super().form_valid(form)  # signed in; the second factor (if any) follows
         self.request.session.pop(sso.SESSION_AUTH, None)
         needed = mfa.state(self.request)
@@ -127,13 +127,6 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def house_style_edit(request: HttpRequest, slug: str) -> HttpResponse:
     """The beheerder sets the organisation's name, logo, colour and links (shown in the app and the public pages)."""
-    from django.contrib import messages
-    from django.utils.translation import gettext as _
-
-    from . import services
-    from .forms import ThemeForm
-    from .models import OrganisationTheme, Role
-
     org = get_object_or_404(policy.organisations_of(request.user), slug=slug)
     if not policy.actor_for(request.user).has_role(org.pk, Role.BEHEERDER):
         raise Http404
@@ -150,9 +143,6 @@ def house_style_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 def house_style_css(request: HttpRequest, slug: str) -> HttpResponse:
     """The organisation's theme as a stylesheet (public: the public pages use it; no inline styles under CSP)."""
-    from .house_style import theme_css
-    from .models import OrganisationTheme
-
     theme = get_object_or_404(OrganisationTheme, organisation__slug=slug)
     resp = HttpResponse(theme_css(theme.primary_color), content_type="text/css; charset=utf-8")
     resp["Cache-Control"] = "public, max-age=300"
@@ -160,8 +150,6 @@ def house_style_css(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def house_style_logo(request: HttpRequest, slug: str) -> HttpResponse:
-    from .models import OrganisationTheme
-
     theme = get_object_or_404(OrganisationTheme, organisation__slug=slug)
     if not theme.logo or theme.logo_type not in ("image/png", "image/jpeg", "image/webp"):
         raise Http404

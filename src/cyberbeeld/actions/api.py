@@ -10,8 +10,12 @@ from ninja import Router, Schema
 from ninja.pagination import paginate
 
 from cyberbeeld.common.api_pagination import CursorPagination, Mapped, stable
+from cyberbeeld.incidents.services import current_forms
+from cyberbeeld.indicators.models import Indicator
+from cyberbeeld.risks.models import Scenario
 
-from . import selectors, services
+from . import clock, selectors, services
+from .forms import MeasureForm
 from .models import Measure
 
 router = Router(tags=["actions"])
@@ -69,8 +73,6 @@ class ExerciseOut(Schema):
 @router.get("/exercises/{uuid}", response=ExerciseOut,
             summary="Oefening met klokstatus (alleen eigen organisatie) / exercise with clock state (own organisation only)")
 def exercise(request: HttpRequest, uuid: UUID) -> dict[str, object]:
-    from . import clock
-
     ex = selectors.exercise_get(request.user, uuid)
     sch = services.exercise_schedule(ex)
     return {"uuid": ex.uuid, "title": ex.title, "owner": ex.owner.slug, "status": ex.status, "mode": ex.mode,
@@ -111,10 +113,6 @@ class MeasureIn(MeasurePatch):
 
 
 def _lookups(request: HttpRequest, owner: Any) -> dict[str, Any]:
-    from cyberbeeld.incidents.services import current_forms
-    from cyberbeeld.indicators.models import Indicator
-    from cyberbeeld.risks.models import Scenario
-
     def scenarios(values: Any) -> Any:
         wanted = [str(v) for v in values]
         found = dict(policy.visible(request.user, Scenario.objects.filter(owner=owner, uuid__in=wanted))
@@ -134,8 +132,6 @@ def _lookups(request: HttpRequest, owner: Any) -> dict[str, Any]:
 
 
 def _measure_write(request: HttpRequest, payload: dict[str, Any], measure: Measure | None) -> Measure:
-    from .forms import MeasureForm
-
     owner = measure.owner if measure else request.organisation  # type: ignore[attr-defined]
     form = api_forms.bind(lambda data: MeasureForm(data, instance=measure, owner=owner, viewer=request.user),
                           payload, lookups=_lookups(request, owner), refused=("tlp",))

@@ -10,11 +10,11 @@ from django.utils.translation import ngettext
 
 from cyberbeeld.common.modules import Card, register
 
+from . import selectors
+
 
 @register("actions")
 def actions_card(request: HttpRequest, organisation: Any) -> Card | None:
-    from . import selectors
-
     if organisation is None:
         return None
     overdue = selectors.overdue_measures(request.user, organisation).count()

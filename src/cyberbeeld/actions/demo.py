@@ -8,6 +8,10 @@ from typing import Any
 
 from django.utils import timezone
 
+from cyberbeeld.incidents.services import current_forms
+from cyberbeeld.risks import services as risk_services
+from cyberbeeld.risks.models import Scenario, ScenarioTemplate
+
 from . import selectors, services
 from .models import Campaign, Exercise, Measure, Portfolio
 
@@ -53,9 +57,6 @@ CAMPAIGNS = [
 
 
 def _scenario(owner: Any, code: str) -> Any:
-    from cyberbeeld.risks import services as risk_services
-    from cyberbeeld.risks.models import Scenario, ScenarioTemplate
-
     s = Scenario.objects.filter(owner=owner, template__code=code).order_by("pk").first()
     if s is None:
         risk_services.ensure_templates()
@@ -72,7 +73,6 @@ def load(*, orgs: dict[str, Any], areas: dict[str, Any], log: Any) -> None:
     owner = orgs.get("gemeente-maastricht")
     if owner is None or Exercise.objects.filter(owner=owner, is_example=True).exists():
         return
-    from cyberbeeld.incidents.services import current_forms
 
     forms = {f.code: f for f in current_forms()}
     today = timezone.localdate()

@@ -13,6 +13,7 @@ from cyberbeeld.accounts.forms import (
     sharing_fields_for,
 )
 from cyberbeeld.common.forms import StyledFormMixin, style
+from cyberbeeld.incidents.services import current_forms
 from cyberbeeld.indicators.models import Indicator
 from cyberbeeld.risks.models import Scenario, ScenarioStatus
 
@@ -31,8 +32,6 @@ from .models import (
 
 
 def _forms_qs() -> Any:
-    from cyberbeeld.incidents.services import current_forms
-
     return current_forms()
 
 

@@ -9,11 +9,13 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from . import services
+
 CSS = Path(__file__).parent / "static" / "actions" / "print.css"
 
 
 def render_pdf(template: str, context: dict[str, Any]) -> bytes:
-    from weasyprint import HTML
+    from weasyprint import HTML  # deferred: heavy import (WeasyPrint ~1.8 s), only where a PDF is made
 
     html = render_to_string(template, {**context, "css": CSS.read_text(encoding="utf-8"), "standalone": True})
     ident = hashlib.sha256(html.encode("utf-8")).digest()[:16]
@@ -21,8 +23,6 @@ def render_pdf(template: str, context: dict[str, Any]) -> bytes:
 
 
 def exercise_context(exercise: Any) -> dict[str, Any]:
-    from . import services
-
     schedule = services.exercise_schedule(exercise) if exercise.clock_state else None
     skipped = {i.key for i in schedule.skipped} if schedule else set()
     return {

@@ -6,9 +6,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from cyberbeeld.accounts import policy
+from cyberbeeld.incidents.models import Form
+from cyberbeeld.indicators.models import Indicator, Observation
 from cyberbeeld.risks.models import Scenario, ScenarioStatus
 
 from .models import (
@@ -19,6 +22,7 @@ from .models import (
     ExerciseStatus,
     Measure,
     Portfolio,
+    TargetGroup,
 )
 
 DIGITAL_COMPONENT = "digitale-component"
@@ -73,7 +77,6 @@ def coverage(user: Any, owner: Any) -> list[CoverageRow]:
     measures = Measure.objects.filter(owner=owner, status__in=LIVE_STATUSES)
     scenarios = scenarios_of(user, owner).prefetch_related(Prefetch("measures", queryset=measures,
                                                                     to_attr="counted"))
-    from cyberbeeld.incidents.models import Form
 
     digital_forms = set(Form.objects.filter(category__code=DIGITAL_COMPONENT).values_list("code", flat=True))
     rows = []
@@ -139,8 +142,6 @@ def exercise_get(user: Any, uuid: Any) -> Exercise:
     """Exercises are seen by members of the owning organisation only (others: 404)."""
     ex = policy.get_visible_or_404(user, Exercise.objects.select_related("scenario", "owner"), uuid=uuid)
     if ex.owner_id not in policy.actor_for(user).org_ids:
-        from django.http import Http404
-
         raise Http404
     return ex
 
@@ -169,7 +170,6 @@ def is_digital_component(scenario: Scenario) -> bool:
     taxonomy category, or it is on the road of online-fuelled public-order disturbance."""
     if scenario.road == PUBLIC_ORDER_ROAD:
         return True
-    from cyberbeeld.incidents.models import Form
 
     codes = list(scenario.form_codes or [])
     return bool(codes) and Form.objects.filter(code__in=codes, category__code=DIGITAL_COMPONENT).exists()
@@ -188,10 +188,6 @@ def group_signals(owner: Any) -> list[dict[str, Any]]:
     """Per target group: the indicators that speak for it, with the last two values for the owner's area.
 
     Observations are public statistics (not shareable objects); only the owner's own area is shown."""
-    from cyberbeeld.indicators.models import Indicator, Observation
-
-    from .models import TargetGroup
-
     area_id = getattr(owner, "area_id", None)
     out = []
     for group, forms in GROUP_INDICATOR_FORMS.items():
@@ -210,6 +206,4 @@ def group_signals(owner: Any) -> list[dict[str, Any]]:
 
 
 def indicator_for_group(group: str) -> Any:
-    from cyberbeeld.indicators.models import Indicator
-
     return Indicator.objects.filter(form__in=GROUP_INDICATOR_FORMS.get(group, ())).order_by("code").first()

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from cyberbeeld.accounts import audit, policy
 from cyberbeeld.accounts.models import Organisation, Shareable
@@ -518,8 +519,6 @@ def exercise_reassess(*, by: Any, exercise: Exercise, likelihood: str | None = N
     Uses the risks services: ``assessment_new_from`` (starts from the current final assessment,
     which stays untouched in the history), ``assessment_save`` for the changed scores and
     ``assessment_finalise``. Without a previous assessment, a new one is made with the given scores."""
-    from cyberbeeld.risks import services as risk_services
-
     if exercise.scenario is None:
         raise ExerciseStateError("This exercise has no scenario to re-assess.")
     if exercise.status not in (ExerciseStatus.AFGEROND, ExerciseStatus.GEEVALUEERD):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.contrib import messages
@@ -20,7 +21,7 @@ from cyberbeeld.common.params import uuid_param
 from cyberbeeld.risks.models import Scenario
 from cyberbeeld.sharing.models import Approach
 
-from . import exports, pdf, selectors, services
+from . import clock, exports, pdf, selectors, services
 from .forms import (
     AdHocInjectForm,
     AdoptApproachForm,
@@ -40,6 +41,7 @@ from .forms import (
 from .models import (
     INSTRUMENT_TEXT_FIELDS,
     Campaign,
+    Exercise,
     ExerciseMode,
     ExerciseStatus,
     Inject,
@@ -371,10 +373,6 @@ def exercise_participant_add(request: HttpRequest, uuid: str) -> HttpResponse:
 
 
 def _run_context(request: HttpRequest, ex: Any) -> dict[str, Any]:
-    import hashlib
-
-    from . import clock
-
     schedule = services.exercise_schedule(ex)
     injects = {str(i.uuid): i for i in ex.injects.all()}
     state = services.clock_of(ex)
@@ -547,8 +545,6 @@ def exercise_pdf(request: HttpRequest, uuid: str, kind: str) -> HttpResponse:
 
 def exercise_shared_pdf(request: HttpRequest, token: str) -> HttpResponse:
     """For players without an account: a signed link (30 days) that a member of the owner handed out."""
-    from .models import Exercise
-
     try:
         data = signing.loads(token, salt=SHARE_SALT, max_age=SHARE_MAX_AGE)
     except signing.BadSignature as exc:

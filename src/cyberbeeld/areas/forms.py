@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cyberbeeld.common.forms import StyledFormMixin
 
+from .importers import successor_cycle
 from .models import Area, AreaKind
 
 
@@ -28,8 +29,6 @@ class MappingForm(StyledFormMixin, forms.ModelForm):
         self.fields["successor"].queryset = qs.filter(kind=AreaKind.GEMEENTE).current()
 
     def clean_successor(self) -> Area | None:
-        from .importers import successor_cycle
-
         successor = self.cleaned_data.get("successor")
         if successor is not None and self.instance.pk:
             if successor.pk == self.instance.pk:

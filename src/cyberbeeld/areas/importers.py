@@ -36,11 +36,15 @@ from typing import Any
 from django.db import transaction
 from django.utils.text import slugify
 
-from cyberbeeld import inputs
+from cyberbeeld import (
+    inputs,
+    refdata,  # reads settings; the importers above stay usable without them
+)
 from cyberbeeld.accounts import audit
 from cyberbeeld.common.errors import ImportRefused, RowError
 
 from .models import Area, AreaImport, AreaKind, PeerGroup
+from .names import remember
 
 VR_NAMES_FILE = Path(__file__).parent / "data" / "veiligheidsregios.csv"
 PROVINCE_ALIASES = {"friesland": "fryslan"}
@@ -176,8 +180,6 @@ class _Importer:
             self.seen_names.setdefault(code, []).append(name.strip())
 
     def store_names(self) -> None:
-        from .names import remember
-
         for code, names in self.seen_names.items():
             area = self._cache.get(code) or Area.objects.filter(code=code).first()
             if area is not None:
@@ -681,7 +683,5 @@ def reference_files(shared_data: Path | None = None) -> list[Path]:
     """The reference files in build order: from ``shared_data`` (default: the configured shared data folder)
     where it has them, else Cyberbeeld's bundled copies (``cyberbeeld.refdata``), so a bare install has them
     all."""
-    from cyberbeeld import refdata  # reads settings; the importers above stay usable without them
-
     found = [refdata.path(f"{d}/{f}", shared_dir=shared_data) for d, f in REFERENCE_ORDER]
     return [p for p in found if p is not None]

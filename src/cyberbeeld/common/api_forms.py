@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from . import problems
@@ -29,8 +30,6 @@ def shown_values(form: forms.BaseForm) -> dict[str, Any]:
 
 
 def unknown_code(field: str, value: Any) -> dict[str, Any]:
-    from django.utils import translation
-
     with translation.override("nl"):
         nl = str(UNKNOWN[0]) % {"value": value}
     return {"field": field, "row": None, "message_nl": nl, "message_en": UNKNOWN[1] % {"value": value}}

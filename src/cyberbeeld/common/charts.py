@@ -13,13 +13,13 @@ import json
 from functools import lru_cache
 from typing import Any, Literal
 
+import vl_convert as vlc
+
 Locale = Literal["nl-NL", "en-GB"]
 
 
 @lru_cache(maxsize=512)
 def _svg(spec_json: str, locale: Locale) -> str:
-    import vl_convert as vlc
-
     return str(vlc.vegalite_to_svg(spec_json, format_locale=locale))
 
 

@@ -69,8 +69,6 @@ def iso_widgets(field: forms.Field) -> None:
 
 
 def _integer_keys(field: forms.ModelChoiceField) -> bool:
-    from django.db import models
-
     key = field.to_field_name or field.queryset.model._meta.pk.name
     return isinstance(field.queryset.model._meta.get_field(key), models.IntegerField | models.AutoField)
 
@@ -79,10 +77,6 @@ def guard_model_choices(field: forms.Field) -> None:
     """A submitted key that cannot be a row of the field's table ('abc', 10^23, a NUL byte) is an
     invalid choice, found before the database sees it: otherwise the lookup raises (ValueError,
     OverflowError on SQLite, a data error on PostgreSQL) and the request ends in a 500."""
-    from django.core.exceptions import ValidationError
-
-    from cyberbeeld.common.params import parse_pk
-
     if not isinstance(field, forms.ModelChoiceField) or getattr(field, "_keys_guarded", False):
         return
     original = field.clean

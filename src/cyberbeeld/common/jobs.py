@@ -25,11 +25,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, connections, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .errors import JobError
@@ -50,8 +52,6 @@ class JobFields(models.Model):
         abstract = True
 
     def failure(self, lang: str | None = None) -> str:
-        from django.utils.translation import get_language
-
         lang = lang or get_language() or "nl"
         return (self.failure_en if lang.startswith("en") and self.failure_en else self.failure_nl)
 
@@ -77,7 +77,6 @@ class JobKind:
 
     @property
     def Model(self) -> type[models.Model]:  # noqa: N802 - a class
-        from django.apps import apps
 
         return apps.get_model(self.model)
 

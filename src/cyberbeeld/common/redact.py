@@ -77,9 +77,11 @@ Measured and not taken:
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import json
 import os
+import pickle
 import re
 import sys
 import threading
@@ -228,8 +230,6 @@ _TRIMMED = "cyberbeeld-trimmed"  # subfolder of deduce's cache folder
 def _trimmed_cache(full: Path) -> Path | None:
     """deduce's cache folder with the unused lookup structures emptied, written next to the full cache
     when missing or older than it; None when it cannot be written (then the full cache is used)."""
-    import pickle
-
     src = full / "cache" / "lookup_structs.pickle"
     folder = full / _TRIMMED
     dst = folder / "cache" / "lookup_structs.pickle"
@@ -258,9 +258,7 @@ def _deduce() -> Any:
     if _DEDUCE is None:
         with _DEDUCE_LOCK:
             if _DEDUCE is None:
-                import gc
-
-                import deduce  # heavy import, and the first instance builds a cache
+                import deduce  # deferred: heavy import (~1.4 s, ~600 MB); the first instance builds a cache
                 from deduce.deduce import _LOOKUP_LIST_PATH
 
                 # The lookup structures are millions of small objects: with the cyclic collector running,
@@ -437,6 +435,7 @@ _IBAN_LABEL_RE = re.compile(
 
 
 def _iban_valid(compact: str) -> bool:
+    # deferred: heavy import (schwifty ~1 s), only for a text with an IBAN candidate
     from schwifty import IBAN
 
     try:

@@ -7,10 +7,13 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
+from cyberbeeld.areas.models import Area
 from cyberbeeld.common.api_pagination import CursorPagination, Mapped, stable
 
-from . import selectors
+from . import questions, selectors
+from .forms import DetailFieldsForm, IncidentForm
 from .models import Incident
+from .services import INCIDENT_FIELDS, current_forms, incident_save
 
 router = Router(tags=["incidents"])
 
@@ -99,22 +102,14 @@ class IncidentIn(IncidentPatch):
 
 
 def _form_pk(code: Any) -> Any:
-    from .services import current_forms
-
     return current_forms().filter(code=str(code)).values_list("pk", flat=True).first()
 
 
 def _area_pk(code: Any) -> Any:
-    from cyberbeeld.areas.models import Area
-
     return Area.objects.gemeenten().current().filter(code=str(code).upper()).values_list("pk", flat=True).first()
 
 
 def _write(request: HttpRequest, payload: dict[str, Any], incident: Incident | None) -> Incident:
-    from . import questions
-    from .forms import DetailFieldsForm, IncidentForm
-    from .services import INCIDENT_FIELDS, incident_save
-
     api_forms.refuse_nul(payload)  # also in ``details``, which the form does not see
     details = payload.pop("details", None)
     external_id = payload.pop("external_id", None) or ""

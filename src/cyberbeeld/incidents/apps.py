@@ -1,5 +1,9 @@
 from django.apps import AppConfig
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.translation import gettext_lazy as _
+
+from cyberbeeld.common import demo_hooks
+from cyberbeeld.common.navigation import register
 
 
 class IncidentsConfig(AppConfig):
@@ -8,21 +12,20 @@ class IncidentsConfig(AppConfig):
     verbose_name = _("Incidenten")
 
     def ready(self) -> None:
-        from cyberbeeld.common import demo_hooks
-        from cyberbeeld.common.navigation import register
-
         register("incidents", _("Incidenten"), "incidents:list", order=30)
 
+        # deferred: apps not ready: common.jobs defines an abstract model
         from cyberbeeld.common import jobs
         from cyberbeeld.common.models import ImportJob, import_job_kind
 
         jobs.register(import_job_kind(ImportJob.Kind.INCIDENTS, task="cyberbeeld.incidents.tasks.run_import_job",
                                       on_end="cyberbeeld.incidents.bulk.discard_staged"))
 
+        # deferred: apps not ready: the card's module imports the models
         from . import dashboard  # noqa: F401  (dashboard card)
 
         _invalidate_cached_parts_on_write()
-        from .demo import load, load_history
+        from .demo import load, load_history  # deferred: apps not ready: the demo imports the models
 
         for hook in (load, load_history):
             if hook not in demo_hooks.HOOKS:

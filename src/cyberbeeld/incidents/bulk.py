@@ -16,12 +16,15 @@ The row key is the ``sleutel`` column (``external_id``), unique per owner organi
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import io
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+import tablib
+from django.db import connection, connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -32,8 +35,10 @@ from cyberbeeld.accounts.tlp import TLP
 from cyberbeeld.common.errors import Invalid, RowError
 from cyberbeeld.common.models import ImportJob
 
-from .models import Impact, Incident, Sector, SourceKind, Status
+from . import questions
+from .models import Impact, ImportJob, Incident, Sector, SourceKind, Status
 from .selectors import CACHE_KIND
+from .services import classifier, current_forms, redact
 
 Progress = Callable[[int, int, str], None]
 
@@ -69,11 +74,7 @@ CHUNK_SECONDS = 0.1  # the aimed-for length of one write transaction of a bulk i
 
 
 def _pause() -> None:
-    from django.db import connection
-
     if connection.vendor == "sqlite":
-        import time
-
         time.sleep(CHUNK_PAUSE)
 
 
@@ -82,8 +83,6 @@ def _write_in_chunks(items: list[Any], write: Callable[[list[Any]], Any], *, che
     """``write`` successive slices of ``items``, each in its own transaction of about ``CHUNK_SECONDS``:
     the slice grows or shrinks with the time the last one took (between 100 and ``CHUNK`` items), so that a
     busy machine makes the transactions smaller, not longer."""
-    import time
-
     size, low, i = min(500, CHUNK), min(100, CHUNK), 0
     while i < len(items):
         if check:
@@ -169,7 +168,7 @@ def _read_table(filename: str, data: bytes) -> tuple[list[str], Iterator[list[An
     name = filename.lower()
     inputs.check_size(len(data), filename)
     if name.endswith((".xlsx", ".xlsm")):
-        import openpyxl
+        import openpyxl  # deferred: heavy import (openpyxl ~0.8 s), only for an xlsx upload
 
         inputs.check_zip(data, filename)
         try:
@@ -182,8 +181,6 @@ def _read_table(filename: str, data: bytes) -> tuple[list[str], Iterator[list[An
             raise ImportFileError("Het bestand is leeg.", "The file is empty.")
         return _limited(filename, list(header), rows)
     if name.endswith(".ods"):
-        import tablib
-
         inputs.check_zip(data, filename)
         try:
             ds = tablib.Dataset().load(data, format="ods")
@@ -215,10 +212,6 @@ def _read_table(filename: str, data: bytes) -> tuple[list[str], Iterator[list[An
 
 class _Lookups:
     def __init__(self, owner: Organisation) -> None:
-        from cyberbeeld.areas.models import Area
-
-        from .services import current_forms
-
         self.areas: dict[str, Any] = {}
         for a in Area.objects.gemeenten().current().only("pk", "code", "name"):
             self.areas[a.code.upper()] = a
@@ -360,8 +353,6 @@ def _check_row(n: int, raw: dict[str, Any], headers: dict[str, str], lk: _Lookup
         if v is not None and _cell(v) != "":
             details[col.removeprefix("detail:")] = v if isinstance(v, (bool, int, float, dt.date)) else _cell(v)
     if details:
-        from . import questions
-
         code = out["form"].code if out["form"] else None
         known = {q["key"] for q in questions.questions_for(code)}
         for k in details:
@@ -380,8 +371,6 @@ def _check_row(n: int, raw: dict[str, Any], headers: dict[str, str], lk: _Lookup
 def check_file(owner: Organisation, filename: str, data: bytes, *, progress: Progress | None = None,
                redact_texts: bool = True) -> tuple[list[dict[str, Any]], ImportResult]:
     """Read and validate every row; prepare redaction and suggestions. Writes nothing."""
-    from .services import classifier, redact
-
     result = ImportResult()
     header, rows = read_table(filename, data)
     mapping: dict[int, str] = {}
@@ -448,8 +437,6 @@ def check_file(owner: Organisation, filename: str, data: bytes, *, progress: Pro
     # suggestions for rows without a form (new incidents only; a known key keeps its form)
     todo = [r for r in cleaned if r["form"] is None and r["external_id"] not in known]
     if todo:
-        from .services import current_forms
-
         forms = {f.code: f for f in current_forms()}
         clf = classifier()
         for start in range(0, len(todo), 1000):
@@ -482,8 +469,6 @@ UPDATED_FIELDS = [*COMPARED, "redacted_description", "closed_at", "updated_at"]
 def _update_rows(changed: list[Incident]) -> None:
     """Plain ``UPDATE … WHERE id = %s`` per changed row, in one executemany (far faster than bulk_update's
     CASE expressions, so the final transaction stays short)."""
-    from django.db import connections
-
     using = Incident._base_manager.db
     conn = connections[using]
     fields = [Incident._meta.get_field(name) for name in UPDATED_FIELDS]
@@ -597,8 +582,6 @@ def save_rows(owner: Organisation, by: Any, rows: list[dict[str, Any]], result: 
         result.updated += 1
     # 2. new rows, staged in short transactions. The garbage collector's full passes over the objects just
     # built (100,000 rows: millions of objects, seconds) must not fall inside a write transaction.
-    import gc
-
     gc.collect()
     gc.freeze()
     try:
@@ -659,8 +642,6 @@ def export_dataset(user: Any, qs: QuerySet[Incident]) -> Any:
     """A tablib Dataset of the incidents; the raw description only for the owner's own incidents.
 
     Every cell goes through ``cyberbeeld.spreadsheets`` (formulas escaped)."""
-    from cyberbeeld.spreadsheets import dataset
-
     own = policy.actor_for(user).org_ids
     rows = []
     for i in policy.exportable(user, qs).select_related("form__category", "area", "owner").iterator(chunk_size=2000):

@@ -52,12 +52,15 @@ from typing import IO, Any, Literal
 import joblib
 import numpy as np
 import sklearn
+from scipy import sparse
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
-from sklearn.pipeline import Pipeline, make_union
+from sklearn.pipeline import FeatureUnion, Pipeline, make_union
+from sklearn.preprocessing import LabelEncoder
 from sklearn.svm import LinearSVC
+from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
 from cyberbeeld.common.errors import Invalid
 from cyberbeeld.incidents.taxonomy import Taxonomy, load_taxonomy
@@ -241,9 +244,6 @@ class FastProba:
     """
 
     def __init__(self, pipeline: Pipeline) -> None:
-        from sklearn.pipeline import FeatureUnion
-        from sklearn.preprocessing import LabelEncoder
-
         union, model = pipeline.named_steps["features"], pipeline.named_steps["model"]
         if not isinstance(union, FeatureUnion) or union.transformer_weights is not None:
             raise TypeError("features: expected an unweighted FeatureUnion")
@@ -318,9 +318,6 @@ class FastProba:
         return np.repeat(np.arange(len(texts), dtype=np.int64), per_text), ids_all
 
     def _tfidf(self, v: int, texts: Sequence[str]) -> Any:
-        from scipy import sparse
-        from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
-
         vec = self.vectorizers[v]
         n_features = len(vec.vocabulary_)
         rows, ids = self._feature_ids(v, texts)
@@ -338,8 +335,6 @@ class FastProba:
         return x
 
     def features(self, texts: Sequence[str]) -> Any:
-        from scipy import sparse
-
         return sparse.hstack([self._tfidf(v, texts) for v in range(len(self.vectorizers))]).tocsr()
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:

@@ -2,29 +2,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Value
+from django.db.models import Count, Q, Value
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from cyberbeeld.accounts import policy
+from cyberbeeld.accounts import pagecache, policy
 from cyberbeeld.common.modules import Card, register
 
+from . import earlywarning, selectors
 from .models import Incident
 
 
 @register("incidents")
 def incidents_card(request: HttpRequest, organisation: Any) -> Card | None:
-    from cyberbeeld.accounts import pagecache
-
-    from . import selectors
-
     def counts() -> tuple[int, int]:
         # one aggregate over the visible rows (not two counts), cached until the next incident write
-        from django.db.models import Count, Q
-
         qs = policy.visible(request.user, Incident.objects.all())
         own = Count("pk", filter=Q(owner=organisation)) if organisation else Value(0)
         got = qs.aggregate(own=own, total=Count("pk"))
@@ -41,10 +36,6 @@ def incidents_card(request: HttpRequest, organisation: Any) -> Card | None:
 @register("incidents-early-warning")
 def early_warning_card(request: HttpRequest, organisation: Any) -> Card | None:
     """Unusual rises per form × gemeente of the user's organisation (``surveillance.py``)."""
-    from cyberbeeld.accounts import pagecache
-
-    from . import earlywarning, selectors
-
     if organisation is None:
         return None
     alerts = pagecache.cached(selectors.CACHE_KIND, "early-warning", user=request.user, organisation=organisation,

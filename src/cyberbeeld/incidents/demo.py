@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from typing import Any
 
-from .models import Incident
+from django.utils import timezone
+
+from . import bulk, retention
+from .models import Incident, RetentionRule
 from .services import current_forms, incident_save, taxonomy_sync
 
 EXAMPLES = [
@@ -40,14 +45,7 @@ def load(*, orgs: dict[str, Any], areas: dict[str, Any], log: Any) -> None:
 def load_history(*, orgs: dict[str, Any], areas: dict[str, Any], log: Any) -> None:
     """Three years of example helpdesk-fraud reports with a rise this month (early warning), imported
     through the bulk importer (idempotent: stable keys), and example retention rules."""
-    import csv
-    import io
-
-    import numpy as np
-    from django.utils import timezone
-
-    from . import bulk, retention
-    from .models import RetentionRule
+    import numpy as np  # deferred: heavy import (numpy): web processes do not load it, only the demo
 
     owner = orgs["gemeente-maastricht"]
     today = timezone.localdate()

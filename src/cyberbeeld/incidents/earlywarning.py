@@ -7,6 +7,7 @@ last ``LAST`` months. Each alert carries the series that triggered it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cyberbeeld.accounts import policy
+from cyberbeeld.areas.models import Area
 
 from .models import Form, Incident
 
@@ -50,8 +52,6 @@ class AlertView:
 
 
 def organisation_areas(organisation: Any) -> list[Any]:
-    from cyberbeeld.areas.models import Area
-
     if organisation is None:
         return []
     q = Q(pk=organisation.area_id) if organisation.area_id else Q(pk__in=[])
@@ -84,6 +84,7 @@ def compute(qs: Any, areas: dict[int, Any], *, today: dt.date | None = None, las
     """THE early-warning computation (page, dashboard, drafted picture): monthly counts per form × gemeente
     from the first incident to this month, series with at least ``MIN_INCIDENTS``, the last ``last`` months
     judged by ``surveillance.detect_many`` (Farrington with two years of history, else EARS-C3)."""
+    # deferred: heavy import (scipy.stats via surveillance): only the early-warning pages load it
     from . import surveillance
 
     today = today or timezone.localdate()
@@ -129,8 +130,7 @@ def _judged(key: Any, periods: list[str], counts: list[float], last: int) -> lis
     """``surveillance.detect`` of one series, memoised per process on the series itself: detection is a pure
     function of the counts, so after a write only the series that changed is judged again (at 100,000
     incidents judging every series took ~1 s; the dashboard recomputes after every incident write)."""
-    import dataclasses
-
+    # deferred: heavy import (scipy.stats via surveillance): only the early-warning pages load it
     from . import surveillance
 
     memo = (tuple(periods), tuple(counts), last)

@@ -3,6 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cyberbeeld.accounts.forms import sharing_fields_for
@@ -12,6 +14,7 @@ from cyberbeeld.common.forms import StyledFormMixin, style
 from cyberbeeld.common.params import parse_pk
 
 from . import questions
+from .bulk import ImportFileError, read_table
 from .models import Form, Incident, RetentionRule
 from .services import current_forms
 
@@ -37,7 +40,6 @@ class IncidentForm(StyledFormMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, viewer: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from django.urls import reverse
 
         sharing_fields_for(self, viewer)  # relabelling is sharing: a coördinator of the owner
 
@@ -87,10 +89,6 @@ class ImportForm(StyledFormMixin, forms.Form):
         if f.size > self.MAX_BYTES:
             raise forms.ValidationError(_("Het bestand is groter dan 50 MB."))
         # the reading guards (size, encoding, zip, columns, quoting) before the file is queued
-        from django.utils.translation import get_language
-
-        from .bulk import ImportFileError, read_table
-
         data = f.read()
         f.seek(0)
         try:

@@ -224,8 +224,6 @@ class RetentionRule(models.Model):
         return f"{self.get_target_display()}: {self.period_days} d → {self.get_action_display()}"
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         if self.target == RetentionTarget.RAW_TEXT and self.action == RetentionAction.DELETE:
             raise ValidationError({"action": _("Voor de oorspronkelijke tekst kan alleen anonimiseren "
                                                "(de tekst wissen); kies 'afgesloten incidenten' om te verwijderen.")})

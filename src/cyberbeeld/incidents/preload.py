@@ -4,9 +4,12 @@ entry point and ``cyberbeeld worker``; other management commands do not pay for 
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
+
+from django.db import DatabaseError, connections
 
 logger = logging.getLogger("cyberbeeld.preload")
 _lock = threading.Lock()
@@ -19,14 +22,14 @@ def preload() -> float:
         if _done.is_set():
             return 0.0
         start = time.monotonic()
-        from django.db import DatabaseError
 
+        # deferred: warm-up: loading these (seconds) is the point, in the calling thread
         from cyberbeeld.common.redact import warm_up
 
         from .services import classifier
 
         warm_up()
-        import altair  # noqa: F401 - the charts' spec builder (~1 s to import; in the master: shared)
+        import altair  # noqa: F401  # deferred: warm-up: the charts' spec builder (~1 s; in the master: shared)
 
         try:
             classifier()  # reads the trained feedback from the database
@@ -40,6 +43,7 @@ def warm_charts() -> float:
     """Start the chart renderer (vl-convert's JavaScript engine: ~2.5 s on its first chart in a process)."""
     start = time.monotonic()
     try:
+        # deferred: warm-up: the chart renderer loads when called
         from cyberbeeld.common.charts import render_svg
 
         render_svg({"$schema": "https://vega.github.io/schema/vega-lite/v5.json", "data": {"values": [{"x": 1}]},
@@ -53,10 +57,6 @@ def preload_before_fork() -> None:
     """In a server's master process, before it forks its workers: load the models, close every database
     connection (and pool) so no worker inherits one, and freeze the loaded objects out of the garbage
     collector so the workers' collections do not write to (and so copy) the shared pages."""
-    import gc
-
-    from django.db import connections
-
     try:
         seconds = preload()
         logger.info("models preloaded before the fork in %.1f s", seconds)
@@ -74,8 +74,6 @@ def preload_before_fork() -> None:
 
 def preload_in_background() -> threading.Thread:
     def target() -> None:
-        from django.db import connections
-
         try:
             preload()
             warm_charts()

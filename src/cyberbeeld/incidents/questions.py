@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from django import forms
+from django.utils.formats import number_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -118,8 +119,6 @@ def display(form_code: str | None, details: dict[str, Any]) -> list[tuple[str, s
         elif q["type"] == "choice":
             shown = next((_t(lbl) for val, lbl in q["choices"] if val == v), str(v))
         elif q["type"] == "number":
-            from django.utils.formats import number_format
-
             # grouped in the page's language: 25.000 / 25,000 (and 2,5 / 2.5)
             shown = number_format(v, use_l10n=True, force_grouping=True) if isinstance(v, int | float) else str(v)
         else:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from cyberbeeld.accounts import audit, policy, shared_text
 from cyberbeeld.accounts.models import Organisation
@@ -12,7 +14,10 @@ from cyberbeeld.accounts.services import save_shareable
 from cyberbeeld.common.errors import NotAllowed, RowError
 from cyberbeeld.common.models import ImportJob
 
-from .models import Category, Form, FormFeedback, Incident, Status, TaxonomyVersion
+from . import questions
+from . import taxonomy as pure
+from .models import Category, Form, FormFeedback, ImportJob, Incident, Status, TaxonomyVersion
+from .taxonomy import load_taxonomy
 
 INCIDENT_FIELDS = [
     "title", "raw_description", "occurred_on", "reported_on", "area", "postcode4", "form", "sector",
@@ -24,7 +29,6 @@ def redact(text: str) -> str:
     """Personal data out of Dutch free text (pure core ``redact.py``)."""
     if not text:
         return ""
-    from cyberbeeld.common.redact import redact_text
 
     return redact_text(text)
 
@@ -32,10 +36,6 @@ def redact(text: str) -> str:
 @transaction.atomic
 def taxonomy_sync(*, by: Any = None, maintained_by: Organisation | None = None) -> TaxonomyVersion:
     """Load the taxonomy file shipped with the app into the database (idempotent per version)."""
-    import json
-
-    from . import taxonomy as pure
-
     tax = pure.load_taxonomy()
     raw = json.loads(pure.DEFAULT_TAXONOMY_PATH.read_text(encoding="utf-8"))
     existing = TaxonomyVersion.objects.filter(version=tax.version).first()
@@ -65,8 +65,8 @@ _CLASSIFIER: dict[str, Any] = {}
 
 def trained_feedback_examples() -> list[Any]:
     """The feedback the current model was trained on (rows marked by ``retrain_classifier``)."""
+    # deferred: heavy import (scikit-learn via classify, ~1.5 s): only processes that classify load it
     from .classify import Example
-    from .taxonomy import load_taxonomy
 
     known = set(load_taxonomy().form_codes)
     rows = FormFeedback.objects.filter(trained_at__isnull=False).order_by("pk")
@@ -75,6 +75,7 @@ def trained_feedback_examples() -> list[Any]:
 
 def classifier() -> Any:
     """The classifier for corpus + trained feedback, kept per process while that set is unchanged."""
+    # deferred: heavy import (scikit-learn via classify, ~1.5 s): only processes that classify load it
     from .classify import load_or_train
 
     trained = FormFeedback.objects.filter(trained_at__isnull=False)
@@ -152,6 +153,7 @@ def incident_save(*, by: Any, owner: Organisation, data: dict[str, Any], inciden
 
 def _keep_feedback(incident: Incident, before: dict[str, Any], suggestion: Any) -> FormFeedback | None:
     """Store the user's choice when it differs from the suggestion or settles an unsure one."""
+    # deferred: heavy import (scikit-learn via classify, ~1.5 s): only processes that classify load it
     from .classify import DEFAULT_THRESHOLD
 
     if incident.form is None or incident.suggested_form is None:
@@ -178,10 +180,8 @@ def _keep_feedback(incident: Incident, before: dict[str, Any], suggestion: Any) 
 @transaction.atomic
 def retrain_classifier(*, by: Any = None, cache_dir: Any = None) -> dict[str, Any]:
     """Retrain the form classifier on corpus + all feedback (``classify.retrain``); audited."""
-    from django.utils import timezone
-
+    # deferred: heavy import (scikit-learn via classify, ~1.5 s): only processes that classify load it
     from . import classify
-    from .taxonomy import load_taxonomy
 
     known = set(load_taxonomy().form_codes)
     rows = list(FormFeedback.objects.order_by("pk"))
@@ -288,8 +288,6 @@ def current_taxonomy_version() -> TaxonomyVersion | None:
 
 def taxonomy_export(version: TaxonomyVersion | None = None, lang: str = "en") -> str:
     """The taxonomy as a MISP machinetag (JSON text). An imported machinetag is given back as read."""
-    from . import taxonomy as pure
-
     version = version or current_taxonomy_version()
     if version is None:
         raise ValueError("no taxonomy loaded")
@@ -308,8 +306,6 @@ def taxonomy_import(*, by: Any, organisation: Organisation | None, text: str | b
     RSIT mapping, indicators and the other language come from the current version for codes it knows
     (the machinetag format does not carry them). The same version number again: nothing changes if the
     content is the same, refused otherwise; a lower number is refused."""
-    from . import taxonomy as pure
-
     if check_permission and not policy.may_maintain_reference_data(by, organisation):
         raise NotAllowed("Alleen beheerders van het kenniscentrum onderhouden de taxonomie.",
                          "Only beheerders of the kenniscentrum maintain the taxonomy.")

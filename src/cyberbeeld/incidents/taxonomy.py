@@ -305,8 +305,6 @@ def _item_to(i: MachinetagItem) -> dict[str, Any]:
 def import_machinetag(data: Mapping[str, Any] | str | bytes) -> MachinetagTaxonomy:
     """Read a MISP machinetag taxonomy (a dict or JSON text)."""
     if isinstance(data, str | bytes):
-        from cyberbeeld import inputs
-
         try:  # the shared reading guards: size, encoding, nesting, duplicate keys, finite numbers
             data = inputs.load_json(data, "machinetag.json")
         except inputs.InputRefused as exc:

@@ -19,7 +19,7 @@ from cyberbeeld.common.models import ImportJob
 from cyberbeeld.common.pagination import CappedPaginator
 from cyberbeeld.common.params import int_param, pk_param
 
-from . import bulk, questions, retention, selectors, services
+from . import bulk, earlywarning, questions, retention, selectors, services
 from .forms import DetailFieldsForm, ImportForm, IncidentForm, RetentionRuleForm, TaxonomyImportForm
 from .models import Category, Form, Incident, RetentionRule, Status, TaxonomyVersion
 
@@ -279,10 +279,6 @@ def taxonomy_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def early_warning(request: HttpRequest) -> HttpResponse:
-    from cyberbeeld.common.charts import render_svg
-
-    from . import earlywarning
-
     lang = get_language() or "nl"
     alerts = earlywarning.alerts_for(request.user, _org(request))
     shown = [(a, render_svg(earlywarning.chart_spec(a), lang)) for a in alerts[:20]]

@@ -21,6 +21,7 @@ from cyberbeeld.areas.models import Area
 
 from . import figures, selectors
 from .models import Indicator, Observation
+from .monitor import fmt
 
 router = Router(tags=["indicators"])
 
@@ -123,8 +124,6 @@ def indicator(request: HttpRequest, code: str) -> dict[str, Any]:
             summary="Waarnemingen met herkomst / observations with their provenance")
 @paginate(LimitOffsetPagination)
 def observations(request: HttpRequest, code: str, area: str = "", period: str = "") -> Any:
-    from .monitor import fmt
-
     ind = selectors.indicator_or_404(code)
     qs = Observation.objects.filter(indicator=ind).select_related("area", "import_batch").order_by("area__code",
                                                                                                   "period")

@@ -1,6 +1,9 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from cyberbeeld.common import demo_hooks
+from cyberbeeld.common.navigation import register
+
 
 class IndicatorsConfig(AppConfig):
     name = "cyberbeeld.indicators"
@@ -8,11 +11,9 @@ class IndicatorsConfig(AppConfig):
     verbose_name = _("Indicatoren")
 
     def ready(self) -> None:
-        from cyberbeeld.common import demo_hooks
-        from cyberbeeld.common.navigation import register
-
         register("monitor", _("Monitor"), "indicators:index", order=20)
 
+        # deferred: apps not ready: common.jobs defines an abstract model
         from cyberbeeld.common import jobs
         from cyberbeeld.common.models import ImportJob, import_job_kind
 
@@ -21,6 +22,7 @@ class IndicatorsConfig(AppConfig):
 
         _invalidate_cached_pages_on_write()
 
+        # deferred: apps not ready: the card and the demo import the models
         from . import dashboard  # noqa: F401  (dashboard card)
         from .demo import load
 

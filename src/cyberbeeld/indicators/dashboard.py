@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 
 from cyberbeeld.common.modules import Card, register
 
+from . import monitor, selectors
+
 
 def sparkline_spec(points: list[tuple[float, str, float]], lang: str) -> dict[str, Any]:
     """A small trend line (position on a time axis, period label, value): no axes, the last value marked."""

@@ -168,7 +168,7 @@ def change(indicator: Indicator, prev: Observation, cur: Observation, lang: str,
                      direction_en=result.direction_en if result.significant else None,
                      assessment=result.assessment, estimate=result.estimate, method_break=result.method_break)
     except cmp.ObservationError:
-        from .monitor import fmt
+        from .monitor import fmt  # deferred: cycle monitor<->figures (monitor imports figures)
 
         unit = "%" if pi.unit == "%" else ""
         with translation.override(lang):

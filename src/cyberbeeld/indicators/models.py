@@ -109,8 +109,6 @@ class Indicator(models.Model):
     def unit_label(self) -> str:
         """What the numbers are, for a person: "%", "aantal", "per 1.000 inwoners"."""
         if self.measure_type == MeasureType.RATE and self.rate_per:
-            from cyberbeeld.indicators.comparisons import format_number
-
             lang = "en" if (get_language() or "nl").startswith("en") else "nl"
             per = format_number(self.rate_per, 0, lang)  # type: ignore[arg-type]
             den = (self.denominator_en if lang == "en" else self.denominator_nl) or str(_("inwoners"))

@@ -7,6 +7,8 @@ nothing the second time.
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import hashlib
 import re
 from collections.abc import Callable
@@ -25,7 +27,18 @@ from cyberbeeld.common.errors import ImportRefused, RowError
 from cyberbeeld.common.models import ImportJob
 
 from . import catalogue, ownership, parsers
-from .models import Frequency, ImportBatch, Indicator, MeasureType, Observation, Source, Unit
+from .models import (
+    Frequency,
+    ImportBatch,
+    ImportJob,
+    Indicator,
+    MeasureType,
+    Observation,
+    Source,
+    SourceTable,
+    StagedObservation,
+    Unit,
+)
 from .ownership import FigureWriter
 from .selectors import CACHE_KIND
 
@@ -83,7 +96,6 @@ def _header(path: Path) -> list[str]:
     """The column names of a CSV file (empty for anything else)."""
     if not path.is_file() or path.suffix.lower() not in (".csv", ".txt"):
         return []
-    import csv
 
     with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
         first = fh.readline()
@@ -111,8 +123,6 @@ def import_observations(path: Path | str, *, writer: FigureWriter, by: Any = Non
     not write refuses the whole file. ``origin`` says how the file came in (``ImportBatch.Origin``): the
     batch is every observation's provenance (table, file, source row, period of the source, import date).
     """
-    from cyberbeeld.areas.names import AreaNames
-
     path = Path(path)
     known = catalogue.known_file(_header(path))
     if known:
@@ -330,8 +340,6 @@ STALE_AFTER = 3600  # seconds: a command-line import staged longer ago than this
 
 
 def _drop_staged(batch_id: int) -> None:
-    from .models import StagedObservation
-
     while True:  # short transactions, so a large file never holds the lock for long
         ids = list(StagedObservation.objects.filter(batch_id=batch_id).values_list("pk", flat=True)[:_CHUNK])
         if not ids:
@@ -380,8 +388,6 @@ def _column(meta: Any, name: str) -> str:
 
 def _swap_in(batch: ImportBatch, path: Path) -> None:
     """Move the staged cells of ``batch`` into the observations with one statement."""
-    from .models import StagedObservation
-
     q = connection.ops.quote_name
     obs, st = Observation._meta, StagedObservation._meta
     fields = ("indicator", "area", "period", *_VALUE_FIELDS, "owner", "reference_source")
@@ -480,8 +486,6 @@ def _store_rows(table: parsers.ParsedTable, keys: list[Indicator | None], existi
 def _insert(rows: list[tuple[Any, ...]], path: Path) -> None:
     """Plain INSERTs of new observations into the staging table, in their own short transaction (Decimals are
     adapted by the database driver)."""
-    from .models import StagedObservation
-
     meta = StagedObservation._meta
     q = connection.ops.quote_name
     cols = ", ".join(q(_column(meta, f)) for f in _STAGED_FIELDS)
@@ -497,8 +501,6 @@ _FREQ_EN = {"month": "per month", "quarter": "per quarter", "halfyear": "per hal
 def humanise(key: str) -> str:
     """A readable name for a source key a person should never see raw: ``TotaalGeregistreerdeMisdrijven_1``
     → ``Totaal geregistreerde misdrijven``, ``incident_count`` → ``Incident count``."""
-    import re
-
     text = re.sub(r"_\d+$", "", key).replace("_", " ")
     text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text).strip().lower()
     return text[:1].upper() + text[1:]
@@ -621,8 +623,6 @@ _TABLE_PREFIX = re.compile(r"^(\d{5}[A-Z]{3}|\d{4}[a-z]{4})_")
 
 
 def _csv_records(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    import csv
-
     with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
         reader = csv.DictReader(fh)
         rows = [{(k or "").strip(): (v or "").strip() for k, v in r.items()} for r in reader]
@@ -671,10 +671,6 @@ def import_metadata(path: Path | str, *, by: Any = None) -> MetadataSummary:
     Code lists of region dimensions feed the area name register (a gemeente by every name CBS gives it);
     DataProperties say what each measure is (unit, decimals, title, description) for later imports and
     update the indicators already made from that table. A second import changes nothing."""
-    from cyberbeeld.areas.names import remember
-
-    from .models import SourceTable
-
     path = Path(path)
     kind = metadata_kind(path)
     if kind is None:

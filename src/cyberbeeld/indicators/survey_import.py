@@ -125,7 +125,7 @@ def _dec(x: Any, scale: float) -> Decimal | None:
 
 def _check_parquet(path: Path, file_name: str) -> None:
     """Columns and rows from the Parquet footer, before the table is read."""
-    import pyarrow.parquet as pq
+    import pyarrow.parquet as pq  # deferred: heavy import (pyarrow ~0.8 s), only for a parquet upload
 
     lim = inputs.limits()
     try:
@@ -141,6 +141,7 @@ def _check_parquet(path: Path, file_name: str) -> None:
 def _check_weights(frame: Any, column: str, file_name: str) -> None:
     """Survey weights are finite numbers above zero: a weight of 0 (or all 0) leaves nothing to
     estimate from and a NaN or infinite weight poisons every estimate."""
+    # deferred: heavy import (numpy, pandas ~2 s): web processes load them only for a survey upload
     import numpy as np
     import pandas as pd
 
@@ -169,6 +170,7 @@ def import_survey_estimates(
     Own survey estimates are the organisation's own figures: only a bewerker of a gemeente organisation
     uploads them, and only for that gemeente (``indicators.ownership``).
     """
+    # deferred: heavy import (pandas ~1.7 s): web processes load it only for a survey upload
     import pandas as pd
 
     from cyberbeeld.survey import Design, Request, SurveyDesignError, estimate

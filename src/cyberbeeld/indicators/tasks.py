@@ -70,6 +70,4 @@ def _run(run: Any, job: ImportJob) -> str:
 
 @task()
 def run_import_job(job_id: int) -> Any:
-    from cyberbeeld.common import jobs
-
     return jobs.run_job("indicators.import", job_id, _run)

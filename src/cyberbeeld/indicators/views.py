@@ -25,16 +25,19 @@ from django.views.decorators.http import require_POST
 
 from cyberbeeld.accounts import pagecache, policy
 from cyberbeeld.accounts import services as account_services
-from cyberbeeld.accounts.models import Role
+from cyberbeeld.accounts.models import OrganisationKind, OrganisationTheme, Role
 from cyberbeeld.areas.models import Area, AreaKind
 from cyberbeeld.common.charts import render_svg
 from cyberbeeld.common.models import ImportJob
 
+from . import catalogue, downloads, figures, monitor, selectors
 from . import comparisons as cmp
 from . import downloads, figures, monitor, selectors, services
 from .forms import ImportForm
 from .models import Indicator, MeasureType, Observation, PublicTheme, Unit
 from .ownership import figure_writer, own_survey_writer
+from .survey_import import SurveyImportError, import_survey_estimates
+from .tasks import run_import_job
 
 SHARE_15_PLUS = 0.84  # CBS: about 84% of residents are 15 or older (used to turn a VM share into victims)
 ALLOWED_TAGS = {"p", "a", "em", "strong", "ul", "ol", "li", "h2", "h3", "h4", "blockquote", "code", "br", "abbr"}
@@ -107,9 +110,6 @@ def _provenance(indicator: Indicator, shown: list[Observation], refs: list[dict[
     """Where the figures on the page come from: the source tables (not the catalogue's default), the latest
     import date ("Bron: … (83648NED), ingelezen op …"), and one numbered entry per import batch (table, file,
     period of the source, import date, how it came in) that every figure in the table links to."""
-    from . import catalogue
-    from .models import ImportBatch
-
     obs = [*shown, *(o for r in refs for o in r.get("observations", []))]
     names = sorted({o.source_table or indicator.source_table for o in obs if (o.source_table or indicator.source_table)})
     if not names and indicator.source_table:
@@ -142,8 +142,6 @@ def reporting_gaps(indicator: Indicator, area: Area, shown: list[Observation], l
     """Survey and register side by side, for like-for-like pairs only (``catalogue.reporting_pairs``): the
     implied reporting rate, with a margin only where the survey has one, victims rounded to what the survey
     supports, and the reporting shares CBS published for that survey series."""
-    from . import catalogue
-
     out = []
     nl = Area.objects.filter(code=selectors.NL_CODE).first()
     candidates = [a for a in (area, nl) if a is not None]
@@ -434,7 +432,6 @@ def public_context(theme: PublicTheme, lang: str, *, css: list[str], other_url: 
                        "cells": [(o.period, monitor.fmt(o.value, ind, lang)) for o in obs],
                        "svg": render_svg(chart, lang), "changes": ch, "no_margin": monitor.margins_unknown(ch),
                        "definition": ind.definition_en if lang == "en" else ind.definition_nl})
-    from cyberbeeld.accounts.models import OrganisationKind, OrganisationTheme
 
     house = (OrganisationTheme.objects.filter(organisation__area=gemeente, organisation__kind=OrganisationKind.GEMEENTE)
              .select_related("organisation").first())
@@ -449,7 +446,6 @@ def _public_etag(theme: PublicTheme, lang: str) -> str:
     places = [a for a in (theme.gemeente_id, theme.gemeente.basisteam_id) if a]
     stamp = Observation.objects.filter(area_id__in=places, indicator__in=theme.indicators.all()).aggregate(
         n=Max("pk"), b=Max("import_batch_id"), c=Count("pk"))
-    from cyberbeeld.accounts.models import OrganisationTheme
 
     house = OrganisationTheme.objects.filter(organisation__area=theme.gemeente_id).aggregate(u=Max("updated_at"))
     raw = f"{theme.pk}:{theme.updated_at.isoformat()}:{stamp}:{lang}:{theme.tlp}:{house['u']}"
@@ -493,9 +489,6 @@ def public_theme_list(request: HttpRequest, gemeente: str) -> HttpResponse:
 @login_required
 def survey_upload(request: HttpRequest) -> HttpResponse:
     """Own survey microdata → estimates per gemeente with 95% intervals (the microdata is not kept)."""
-    from .forms import SurveyUploadForm
-    from .survey_import import SurveyImportError, import_survey_estimates
-
     if own_survey_writer(request.user, getattr(request, "organisation", None)) is None:
         raise Http404
     form = SurveyUploadForm(request.POST or None, request.FILES or None)

@@ -11,4 +11,5 @@ class OpsConfig(AppConfig):
     verbose_name = _("Beheer en bedrijfsvoering")
 
     def ready(self) -> None:
+        # deferred: apps not ready: the checks import the models
         from . import checks  # noqa: F401  (registers the deployment checks)

@@ -28,6 +28,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -58,9 +59,6 @@ def _sha256(path: Path) -> str:
 
 
 def applied_migrations() -> dict[str, list[str]]:
-    from django.db import connection
-    from django.db.migrations.recorder import MigrationRecorder
-
     recorder = MigrationRecorder(connection)
     if not recorder.has_table():
         return {}
@@ -71,9 +69,6 @@ def applied_migrations() -> dict[str, list[str]]:
 
 
 def known_migrations() -> set[tuple[str, str]]:
-    from django.db import connection
-    from django.db.migrations.loader import MigrationLoader
-
     return set(MigrationLoader(connection, ignore_no_migrations=True).disk_migrations)
 
 
@@ -83,15 +78,11 @@ VOLATILE_TABLES = ("accounts_cachegeneration",)
 
 
 def table_names() -> list[str]:
-    from django.db import connection
-
     with connection.cursor() as cur:
         return sorted(connection.introspection.table_names(cur))
 
 
 def row_counts() -> dict[str, int]:
-    from django.db import connection
-
     qn = connection.ops.quote_name
     counts = {}
     with connection.cursor() as cur:
@@ -103,8 +94,6 @@ def row_counts() -> dict[str, int]:
 
 # --- dumps ----------------------------------------------------------------------------------------
 def _dump_sqlite(target: Path) -> None:
-    from django.db import connection
-
     connection.ensure_connection()
     source = connection.connection  # the live sqlite3 connection: its backup API copies a consistent state
     dest = sqlite3.connect(target)
@@ -116,8 +105,6 @@ def _dump_sqlite(target: Path) -> None:
 
 def _pg_args() -> tuple[dict[str, str], list[str]]:
     """Environment (password, timeout) and connection arguments for pg_dump/pg_restore."""
-    from django.db import connection
-
     s = connection.settings_dict
     env = dict(os.environ)
     if s.get("PASSWORD"):
@@ -139,9 +126,6 @@ def _dump_pg(target: Path) -> None:
 def _dump_json(target: Path) -> None:
     """Every table through Django's serializers; content types and permissions by natural key (they are
     recreated by ``migrate`` on the target)."""
-    from django.core import serializers
-    from django.core.management import call_command
-
     if "cyberbeeld-json" not in serializers.get_serializer_formats():
         serializers.register_serializer("cyberbeeld-json", "cyberbeeld.ops.serializer")
     call_command("dumpdata", "--natural-foreign", "--natural-primary", "--exclude", "contenttypes",
@@ -152,7 +136,6 @@ def _dump_json(target: Path) -> None:
 def _pg_dump_works() -> bool:
     if shutil.which("pg_dump") is None:
         return False
-    from django.db import connection
 
     proc = subprocess.run(["pg_dump", "--version"], capture_output=True, text=True)
     try:
@@ -166,9 +149,6 @@ def _pg_dump_works() -> bool:
 
 # --- backup ---------------------------------------------------------------------------------------
 def backup(out: Path, *, fmt: str = "auto", progress: Callable[[str], None] = lambda s: None) -> Result:
-    from django.conf import settings
-    from django.db import connection
-
     vendor = connection.vendor
     if fmt == "auto":
         if vendor == "sqlite":
@@ -242,8 +222,6 @@ def _snapshot_counts(db_path: Path, fmt: str) -> dict[str, int]:
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version("cyberbeeld")
     except PackageNotFoundError:  # pragma: no cover
@@ -288,8 +266,6 @@ def read_manifest(archive: Path, extract_to: Path) -> dict[str, Any]:
 
 
 def _database_is_empty() -> bool:
-    from django.db.migrations.recorder import MigrationRecorder
-
     tables = [t for t in table_names() if t != MigrationRecorder.Migration._meta.db_table]
     if not tables:
         return True
@@ -303,10 +279,6 @@ _FTS_SHADOW = ("_fts_data", "_fts_idx", "_fts_docsize", "_fts_config", "_fts_con
 
 
 def restore(archive: Path, *, progress: Callable[[str], None] = lambda s: None) -> dict[str, Any]:
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connection
-
     archive = Path(archive)
     if not archive.is_file():
         raise BackupError(f"{archive} bestaat niet / does not exist")
@@ -365,7 +337,6 @@ def restore(archive: Path, *, progress: Callable[[str], None] = lambda s: None) 
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(work / name, target)
         progress("zoekindex / search index ...")
-        from cyberbeeld.sharing import textsearch
 
         reindexed = {kind: textsearch.rebuild(kind) for kind in textsearch.KINDS}
     progress(f"klaar / done ({sum(reindexed.values())} casussen en aanpakken / cases and approaches indexed)")
@@ -379,8 +350,6 @@ def _compare_counts(expected: dict[str, int]) -> list[str]:
 
 
 def _restore_sqlite(source: Path) -> None:
-    from django.db import connection
-
     connection.close()
     connection.ensure_connection()
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
@@ -392,8 +361,6 @@ def _restore_sqlite(source: Path) -> None:
 
 
 def _restore_pg(source: Path) -> None:
-    from django.db import connection
-
     if shutil.which("pg_restore") is None:
         raise BackupError("pg_restore niet gevonden / not found (install postgresql-client)")
     connection.close()
@@ -418,11 +385,6 @@ def _restore_pg(source: Path) -> None:
 def _restore_json(source: Path) -> None:
     """Migrate (the backup has exactly this code's schema version), load every row in one transaction,
     reset the primary-key sequences."""
-    from django.apps import apps
-    from django.core.management import call_command
-    from django.core.management.color import no_style
-    from django.db import connection, transaction
-
     call_command("migrate", "--no-input", verbosity=0)  # creates the tables (data migrations seed nothing)
     with transaction.atomic():
         call_command("loaddata", str(source), verbosity=0)

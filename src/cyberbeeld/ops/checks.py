@@ -5,15 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.checks import Error, Tags, register
 
 
 @register(Tags.staticfiles, deploy=True)
 def static_manifest_collected(app_configs: Any = None, **kwargs: Any) -> list[Error]:
     """With hashed static file names every page needs the manifest: without it every page is a 500."""
-    from django.conf import settings
-    from django.contrib.staticfiles.storage import staticfiles_storage
-
     manifest_name = getattr(staticfiles_storage, "manifest_name", None)
     if not manifest_name:
         return []

@@ -14,6 +14,7 @@ from typing import Any
 
 def post_worker_init(worker: Any) -> None:
     def warm() -> None:
+        # deferred: gunicorn reads this file before Django is set up; the worker loads preload when it warms
         from cyberbeeld.incidents.preload import warm_charts
 
         warm_charts()

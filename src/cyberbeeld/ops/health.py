@@ -11,17 +11,25 @@ import os
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from .metrics import metrics_view
+from .models import Heartbeat
 
 HEARTBEAT_SECONDS = 30
 _migrations_ok = False  # once applied, they stay applied for the life of this process
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version("cyberbeeld")
     except PackageNotFoundError:  # pragma: no cover - running from a source tree
@@ -39,8 +47,6 @@ def _timed(check: Callable[[], dict[str, Any]]) -> dict[str, Any]:
 
 
 def check_database() -> dict[str, Any]:
-    from django.db import connection
-
     with connection.cursor() as cur:
         cur.execute("SELECT 1")
         cur.fetchone()
@@ -51,8 +57,6 @@ def check_migrations() -> dict[str, Any]:
     global _migrations_ok
     if _migrations_ok:
         return {"status": "ok"}
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
 
     executor = MigrationExecutor(connection)
     plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
@@ -63,8 +67,6 @@ def check_migrations() -> dict[str, Any]:
 
 
 def check_cache() -> dict[str, Any]:
-    from django.core.cache import cache
-
     key = f"cyberbeeld:readyz:{os.getpid()}"
     cache.set(key, "1", 10)
     if cache.get(key) != "1":
@@ -76,17 +78,11 @@ def check_heartbeat(role: str) -> dict[str, Any]:
     """``ok`` when the newest heartbeat of a ``role`` process is recent, ``stale`` when older than three
     beats, ``unknown`` when none ever reported (e.g. not started yet). Never fails readiness: the site
     serves pages without a worker or scheduler; imports, reports and retention wait."""
-    from django.conf import settings
-    from django.utils import timezone
-
-    from .models import Heartbeat
-
     result: dict[str, Any] = {}
     if role == "worker":
         backend = settings.TASKS.get("default", {}).get("BACKEND", "")
         if not backend.startswith("django_tasks_db"):
             return {"status": "not-applicable"}
-        from django_tasks_db.models import DBTaskResult
 
         result["queued"] = DBTaskResult.objects.ready().count()
     latest = Heartbeat.objects.filter(role=role).order_by("-seen_at").values_list("seen_at", flat=True).first()
@@ -132,8 +128,6 @@ def _json(body: dict[str, Any], status: int) -> HttpResponse:
 
 
 def metrics(request: HttpRequest) -> HttpResponse:
-    from .metrics import metrics_view
-
     return metrics_view(request)
 
 
@@ -155,10 +149,6 @@ class HealthMiddleware:
 
 def beat(role: str, process_id: str, started_at: Any) -> None:
     """Record one heartbeat (called by the worker's heartbeat thread)."""
-    from django.utils import timezone
-
-    from .models import Heartbeat
-
     now = timezone.now()
     Heartbeat.objects.update_or_create(process_id=process_id,
                                        defaults={"role": role, "started_at": started_at, "seen_at": now})

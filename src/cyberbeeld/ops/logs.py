@@ -12,6 +12,8 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
+from django.utils.functional import empty
+
 request_id_var: ContextVar[str] = ContextVar("cyberbeeld_request_id", default="-")
 request_var: ContextVar[Any] = ContextVar("cyberbeeld_request", default=None)
 
@@ -28,7 +30,6 @@ def current_user_id(request: Any) -> int | None:
     if user is None:
         return None
     wrapped = getattr(user, "_wrapped", user)
-    from django.utils.functional import empty
 
     if wrapped is empty:
         return None

@@ -24,7 +24,12 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from django.db.models import Count, Max, Min
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from .models import Heartbeat, ScheduledRun
 
 BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 FLUSH_SECONDS = 1.0
@@ -152,12 +157,6 @@ def render() -> str:
 
 
 def _database_metrics(metric: Any) -> None:
-    from django.db.models import Count, Max, Min
-    from django.utils import timezone
-    from django_tasks_db.models import DBTaskResult
-
-    from .models import Heartbeat, ScheduledRun
-
     now = timezone.now()
     by_status = dict(DBTaskResult.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
     statuses = ("READY", "RUNNING", "FAILED", "SUCCESSFUL")

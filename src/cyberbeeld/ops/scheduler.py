@@ -15,6 +15,10 @@ from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from cyberbeeld.incidents.retention import apply_retention
+from cyberbeeld.sharing.textsearch import TABLES
 
 from .models import ScheduledRun
 
@@ -22,15 +26,11 @@ log = logging.getLogger("cyberbeeld.scheduler")
 
 
 def _retention() -> str:
-    from cyberbeeld.incidents.retention import apply_retention
-
     report = apply_retention(by=None)
     return f"anonymised={len(report.anonymised)} deleted={len(report.deleted)}"
 
 
 def _prune_tasks() -> str:
-    from django_tasks_db.models import DBTaskResult
-
     days = int(os.environ.get("CYBERBEELD_TASK_RETENTION_DAYS", "30") or 30)
     cutoff = timezone.now() - timedelta(days=days)
     deleted, _ = DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
@@ -39,8 +39,6 @@ def _prune_tasks() -> str:
 
 
 def _search_optimize() -> str:
-    from cyberbeeld.sharing.textsearch import TABLES
-
     if connection.vendor != "sqlite":
         return "skipped (PostgreSQL: autovacuum keeps the GIN index)"
     with connection.cursor() as cur:

@@ -9,9 +9,16 @@ tune with ``--workers``/``--threads`` or ``CYBERBEELD_WEB_WORKERS``/``CYBERBEELD
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import sys
 from dataclasses import dataclass
+from pathlib import Path
+
+import django
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
 
 THREADS = 4
 MAX_REQUESTS = 20_000  # per worker before it is replaced (gunicorn --max-requests, with 10 % jitter)
@@ -106,8 +113,7 @@ STAMP = ".cyberbeeld-collected"
 def static_fingerprint() -> str:
     """A digest over every static source file's path, size and modification time (milliseconds for a
     few hundred files), so an unchanged installation starts without collecting again."""
-    import hashlib
-
+    # deferred: staticfiles' storage machinery, only after django.setup() in main
     from django.contrib.staticfiles.finders import get_finders
 
     digest = hashlib.sha256()
@@ -118,7 +124,6 @@ def static_fingerprint() -> str:
             entries.append(f"{path}\0{st.st_size}\0{st.st_mtime_ns}")
     for entry in sorted(entries):
         digest.update(entry.encode())
-    from django.conf import settings
 
     digest.update(settings.STORAGES["staticfiles"]["BACKEND"].encode())
     return digest.hexdigest()
@@ -126,11 +131,6 @@ def static_fingerprint() -> str:
 
 def collect_static() -> bool:
     """``collectstatic`` unless STATIC_ROOT already holds exactly these files; True when it ran."""
-    from pathlib import Path
-
-    from django.conf import settings
-    from django.core.management import call_command
-
     stamp = Path(settings.STATIC_ROOT) / STAMP
     fingerprint = static_fingerprint()
     manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
@@ -151,8 +151,6 @@ def main(argv: list[str]) -> int:
     os.environ["CYBERBEELD_WEB_THREADS"] = str(opts.threads)
     os.environ["CYBERBEELD_PRELOAD_IN_MASTER"] = "1"
     os.environ.setdefault("CYBERBEELD_DB_POOL", "1")  # CYBERBEELD_DB_POOL=0: persistent connections instead
-    import django
-    from django.core.exceptions import ImproperlyConfigured
 
     try:
         django.setup()
@@ -161,6 +159,7 @@ def main(argv: list[str]) -> int:
         return 2
     if opts.collectstatic:
         collect_static()
+    # deferred: apps not ready: metrics imports the models; loaded after django.setup()
     from . import metrics
 
     metrics.clear()  # request counters of this instance start at zero with its workers

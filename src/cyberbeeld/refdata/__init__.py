@@ -48,8 +48,6 @@ def _sha256(path: Path) -> str:
 
 
 def _settings_dirs() -> tuple[Path, Path]:
-    from django.conf import settings
-
     return Path(settings.SHARED_DATA_DIR), Path(settings.DATA_DIR)
 
 

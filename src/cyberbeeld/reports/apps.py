@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from cyberbeeld.common.navigation import register
+
 
 class ReportsConfig(AppConfig):
     name = "cyberbeeld.reports"
@@ -8,11 +10,10 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Rapportages en publicatie")
 
     def ready(self) -> None:
-        from cyberbeeld.common.navigation import register
-
         register("reports", _("Rapport"), "reports:list", order=80)
         register("start", _("Eerste stappen"), "start:index", order=5)
 
+        # deferred: apps not ready: common.jobs defines an abstract model
         from cyberbeeld.common import jobs
 
         from . import dashboard  # noqa: F401 - registers the start card

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import builtins
+import dataclasses
 import hashlib
 import threading
 from collections.abc import Callable, Iterator
@@ -21,9 +22,11 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import formats, translation
+from django.utils.safestring import mark_safe
 
 from cyberbeeld.accounts.tlp import MEANING_EN, MEANING_NL, TLP
 from cyberbeeld.common.charts import render_svg
+from cyberbeeld.risks import scoring
 
 from .texts import texts
 
@@ -38,8 +41,6 @@ def _css() -> str:
 
 def diagram(snapshot: dict[str, Any]) -> dict[str, Any] | None:
     """Risk diagram (SVG + accessible table) from the snapshot's frozen scores."""
-    from cyberbeeld.risks import scoring
-
     scen = snapshot["scenarios"]
     if not scen:
         return None
@@ -92,8 +93,6 @@ def diagram(snapshot: dict[str, Any]) -> dict[str, Any] | None:
 def _per_template(results: list[Any], lang: str) -> list[Any]:
     """Regional diagram: one point per scenario template, at the gemeente with the highest risk
     (as ``scoring.regional_summary`` combines them); the label says how many gemeenten share it."""
-    import dataclasses
-
     groups: dict[str, list[Any]] = {}
     for r in results:
         groups.setdefault(r.template or r.scenario_id, []).append(r)
@@ -126,8 +125,6 @@ def context(snapshot: dict[str, Any]) -> dict[str, Any]:
 
 def _unverified(snapshot: dict[str, Any]) -> list[str]:
     """The method's unverified values, frozen in the snapshot, in plain words (never internal keys)."""
-    from cyberbeeld.risks import scoring
-
     paths = snapshot["method"].get("unverified") or []
     if not paths or snapshot["method"]["id"] not in scoring.available_methods():
         return []
@@ -183,8 +180,6 @@ def summary(snapshot: dict[str, Any]) -> list[str]:
 
 def _css_string(text: str) -> str:
     """Text for a CSS ``content: "…"`` string inside <style> (no HTML escaping applies there)."""
-    from django.utils.safestring import mark_safe
-
     cleaned = "".join(ch if ch.isprintable() and ch not in "<>" else " " for ch in text)
     return mark_safe(cleaned.replace("\\", "\\\\").replace('"', '\\"'))  # noqa: S308
 
@@ -218,6 +213,7 @@ def _stable_tag_ids() -> Iterator[None]:
     boxes, which differs between runs and would make two renderings of the same snapshot differ.
     While rendering, give ``weasyprint.pdf.tags`` an ``id`` that numbers objects in the order the
     tagger meets them (same object → same number), so the bytes depend on the document only."""
+    # deferred: heavy import (WeasyPrint ~1.8 s), only where a PDF is made
     from weasyprint.pdf import tags
 
     numbers: dict[int, int] = {}
@@ -236,14 +232,14 @@ def _stable_tag_ids() -> Iterator[None]:
 def render_pdf(snapshot: dict[str, Any], *, html: str | None = None) -> bytes:
     """PDF/UA-1 via WeasyPrint, running headers and footers as artifacts (``pdfua``); deterministic for a
     given snapshot."""
-    from weasyprint import HTML
+    from weasyprint import HTML  # deferred: heavy import (WeasyPrint ~1.8 s), only where a PDF is made
 
     html = html if html is not None else render_html(snapshot)
     ident = hashlib.sha256(html.encode("utf-8")).digest()[:16]
     with _stable_tag_ids():
         pdf = bytes(HTML(string=html, base_url=str(Path(__file__).parent)).write_pdf(
             pdf_variant="pdf/ua-1", pdf_identifier=ident))
-    from .pdfua import margins_as_artifacts  # pikepdf loads only where a PDF is made
+    from .pdfua import margins_as_artifacts  # deferred: heavy import (pikepdf), only where a PDF is made
 
     return margins_as_artifacts(pdf)[0]
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from cyberbeeld.accounts import audit
 from cyberbeeld.accounts.models import Organisation
 from cyberbeeld.areas.models import Area
+from cyberbeeld.common.jobs import JobStopped
 
 from . import render, snapshot
 from .models import Report, ReportFormat, ReportStatus
@@ -75,8 +76,6 @@ def report_build(report: Report, *, progress: Progress | None = None, as_user: b
             Report.objects.filter(pk=report.pk).update(status=ReportStatus.FAILED,
                                                        error=f"{type(exc).__name__}: {exc}"[:2000])
         else:
-            from cyberbeeld.common.jobs import JobStopped
-
             if not isinstance(exc, JobStopped):
                 run.mine().update(error=f"{type(exc).__name__}: {exc}"[:2000])
         report.refresh_from_db()

@@ -24,6 +24,15 @@ from cyberbeeld.accounts import policy
 from cyberbeeld.accounts.models import Organisation
 from cyberbeeld.accounts.tlp import TLP, most_restrictive
 from cyberbeeld.areas.models import Area, AreaKind
+from cyberbeeld.incidents.models import Incident
+from cyberbeeld.incidents.services import current_forms
+from cyberbeeld.indicators import figures
+from cyberbeeld.indicators.models import MeasureType, Observation
+from cyberbeeld.indicators.monitor import fmt
+from cyberbeeld.risks import scoring
+from cyberbeeld.risks import selectors as risk_selectors
+from cyberbeeld.risks.models import Asset, Scenario, ScenarioStatus
+from cyberbeeld.risks.services import method as load_method
 
 SCHEMA = 1
 Progress = Callable[[int, str], None]
@@ -70,13 +79,6 @@ def build(area: Area, *, lang: str = "nl", user: Any = None, organisation: Organ
 
 
 def _build(area: Area, *, lang: str, user: Any, organisation: Organisation | None, progress: Progress) -> dict[str, Any]:
-    from cyberbeeld.incidents.models import Incident
-    from cyberbeeld.incidents.services import current_forms
-    from cyberbeeld.risks import scoring
-    from cyberbeeld.risks import selectors as risk_selectors
-    from cyberbeeld.risks.models import Asset, Scenario, ScenarioStatus
-    from cyberbeeld.risks.services import method as load_method
-
     areas = _areas_of(area)
     owners = list(Organisation.objects.filter(area__in=areas).order_by("name"))
     parts_tlp: list[TLP] = []
@@ -209,10 +211,6 @@ def _cls(v: Any) -> str:
 def _indicators(area: Area, lang: str, dates: list[str]) -> list[dict[str, Any]]:
     """Indicators with their latest change, through the one adapter (``indicators.figures``): the same
     test and the same method-break rule as the monitor pages; no claim spans a break."""
-    from cyberbeeld.indicators import figures
-    from cyberbeeld.indicators.models import MeasureType, Observation
-    from cyberbeeld.indicators.monitor import fmt
-
     rows: dict[int, list[Any]] = defaultdict(list)
     for o in Observation.objects.filter(area=area).select_related("indicator", "import_batch").order_by(
             "indicator__code", "period"):
@@ -253,6 +251,7 @@ def _measures(scenarios: list[dict[str, Any]], pic: Any, user: Any, owners: list
               parts_tlp: list[TLP], organisation: Organisation | None = None) -> dict[str, Any] | None:
     """Measures per scenario, if the actions app has a Measure model; None otherwise (no section)."""
     try:
+        # deferred: optional app: without actions.models the report has no measures section
         from cyberbeeld.actions import models as action_models
     except ImportError:
         return None

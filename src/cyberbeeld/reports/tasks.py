@@ -7,11 +7,13 @@ from typing import Any
 
 from django_tasks import task
 
+from cyberbeeld.common import jobs
+
+from .models import Report
+from .services import report_build
+
 
 def _run(run: Any, report: Any) -> str:
-    from .models import Report
-    from .services import report_build
-
     report = Report.objects.select_related("area", "owner", "created_by").get(pk=report.pk)
     report = report_build(report, run=run)
     return str(report.content_sha256)
@@ -19,6 +21,4 @@ def _run(run: Any, report: Any) -> str:
 
 @task()
 def build_report(report_id: int) -> Any:
-    from cyberbeeld.common import jobs
-
     return jobs.run_job("reports.build", report_id, _run)

@@ -16,6 +16,7 @@ from . import render as doc
 from . import services
 from .forms import ReportForm
 from .models import Report, ReportStatus
+from .tasks import build_report
 
 
 def _org(request: HttpRequest) -> Any:
@@ -50,7 +51,6 @@ def report_list(request: HttpRequest) -> HttpResponse:
             area = next(a for a in areas if a.code == form.cleaned_data["area"])
             report = services.report_request(by=request.user, owner=org, area=area, lang=form.cleaned_data["lang"],
                                              fmt=form.cleaned_data["format"])
-            from .tasks import build_report
 
             build_report.enqueue(report.pk)
             return redirect("reports:detail", uuid=report.uuid)
@@ -120,7 +120,6 @@ def report_retry(request: HttpRequest, uuid: str) -> HttpResponse:
         raise Http404
     new = services.report_request(by=request.user, owner=report.owner, area=report.area, lang=report.lang,
                                   fmt=report.format)
-    from .tasks import build_report
 
     build_report.enqueue(new.pk)
     return redirect("reports:detail", uuid=new.uuid)

@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 
 from cyberbeeld.common.modules import Card, register
 
+from . import selectors
+
 
 def matrix_spec(cells: dict[tuple[str, str], int], lang: str) -> dict[str, Any]:
     """A small risk matrix: likelihood A–E × impact A–E, each cell coloured by its risk zone and showing

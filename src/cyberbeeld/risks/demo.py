@@ -11,6 +11,10 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from cyberbeeld.incidents.models import Incident
+from cyberbeeld.incidents.services import current_forms, incident_save
 
 from . import drafting, services
 from .models import Scenario, ScenarioTemplate
@@ -79,9 +83,6 @@ def _user(username: str) -> Any:
 
 def _surge_incidents(owner: Any, area: Any, today: dt.date, log: Any) -> None:
     """Example incidents: a few crypto-investment frauds over the year and a burst this month."""
-    from cyberbeeld.incidents.models import Incident
-    from cyberbeeld.incidents.services import current_forms, incident_save
-
     form = current_forms().filter(code=SURGE_FORM).first()
     if form is None or Incident.objects.filter(owner=owner, is_example=True, form=form).exists():
         return
@@ -108,7 +109,6 @@ def load(*, orgs: dict[str, Any], areas: dict[str, Any], log: Any) -> None:
             "name": name, "kind": kind, "operator": operator, "criticality": crit, "location": location,
             "description": description, "area": area, "tlp": "amber",
             "dependencies": [assets[d] for d in deps]})
-    from cyberbeeld.incidents.models import Incident
 
     for code, username, asset_keys, risk_owner, lik, lik_why, impact in SCENARIOS:
         by = _user(username)
@@ -133,7 +133,6 @@ def load(*, orgs: dict[str, Any], areas: dict[str, Any], log: Any) -> None:
                 "impact_rationale": {c: v[1] for c, v in impact.items()}, "note": "Tweede beoordelaar (demo)."})
             services.assessment_finalise(by=second, assessment=b)
     log(f"dreigingsbeeld: {len(ASSETS)} objecten, {len(SCENARIOS)} voorbeeldscenario's met beoordeling")
-    from django.utils import timezone
 
     _surge_incidents(owner, area, timezone.localdate(), log)
     new = drafting.generate(by=None, owner=owner)

@@ -27,16 +27,21 @@ from django.utils import timezone
 from cyberbeeld.accounts import audit, policy
 from cyberbeeld.accounts.models import Organisation
 from cyberbeeld.accounts.tlp import TLP
+from cyberbeeld.incidents import earlywarning
+from cyberbeeld.incidents.models import Incident
+from cyberbeeld.incidents.services import current_forms
+from cyberbeeld.indicators import comparisons as cmp
+from cyberbeeld.indicators import figures
+from cyberbeeld.indicators.models import Indicator, Observation, Polarity
 
 from .models import Asset, Proposal, ProposalKind, Scenario, ScenarioStatus, ScenarioTemplate
+from .services import scenario_adopt, scenario_save
 
 FORM_GAP_MIN = 3
 SURGE_LAST_PERIODS = 3  # kept for callers; the computation lives in incidents.earlywarning (LAST)
 
 
 def _form_names() -> dict[str, tuple[str, str, list[str], str]]:
-    from cyberbeeld.incidents.services import current_forms
-
     return {f.code: (f.name_nl, f.name_en, list(f.indicators or []), f.category.code) for f in current_forms()}
 
 
@@ -65,10 +70,6 @@ def indicator_signals(owner: Organisation) -> list[dict[str, Any]]:
     Through the one adapter (``indicators.figures``): the test fits the kind of number and no claim
     spans a method break; a rise of something where more is better (cleared crimes) or neutral
     (suspects) is no signal."""
-    from cyberbeeld.indicators import comparisons as cmp
-    from cyberbeeld.indicators import figures
-    from cyberbeeld.indicators.models import Observation, Polarity
-
     area = owner.area
     if area is None:
         return []
@@ -99,8 +100,6 @@ def indicator_signals(owner: Organisation) -> list[dict[str, Any]]:
 def surge_signals(owner: Organisation, today: dt.date) -> list[dict[str, Any]]:
     """Early-warning alerts of the owner's own incidents: the same computation as the early-warning page
     (``incidents.earlywarning.compute``), so a proposal states the same expectation and threshold."""
-    from cyberbeeld.incidents import earlywarning
-
     out = []
     for a in earlywarning.alerts_for_owner(owner, today=today):
         out.append({"form": a.form.code, "alert": a, "incidents": a.incidents,
@@ -109,8 +108,6 @@ def surge_signals(owner: Organisation, today: dt.date) -> list[dict[str, Any]]:
 
 
 def form_gap_signals(owner: Organisation, today: dt.date) -> list[dict[str, Any]]:
-    from cyberbeeld.incidents.models import Incident
-
     since = today - dt.timedelta(days=365)
     counts: dict[str, list[str]] = defaultdict(list)
     for inc in policy.organisation_wide(Incident.objects.filter(form__isnull=False), owner).select_related("form"):
@@ -214,11 +211,6 @@ def generate(*, by: Any, owner: Organisation, today: dt.date | None = None) -> l
 
 def apply_proposal(*, by: Any, proposal: Proposal, template: ScenarioTemplate | None = None) -> Scenario:
     """Carry out an accepted proposal; returns the scenario it concerns."""
-    from cyberbeeld.incidents.models import Incident
-    from cyberbeeld.indicators.models import Indicator
-
-    from .services import scenario_adopt, scenario_save
-
     owner = proposal.owner
     data = proposal.data or {}
     scenario = None

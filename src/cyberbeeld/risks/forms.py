@@ -9,6 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from cyberbeeld.accounts.forms import VisibleModelMultipleChoiceField, limit_choices, sharing_fields_for
 from cyberbeeld.accounts.models import TLP_CHOICES
 from cyberbeeld.common.forms import StyledFormMixin, style
+from cyberbeeld.incidents.models import Incident
+from cyberbeeld.incidents.services import current_forms
+from cyberbeeld.sharing.models import Case
 
 from . import scoring
 from .models import Asset, Scenario
@@ -67,9 +70,6 @@ class ScenarioForm(StyledFormMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, owner: Any = None, viewer: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from cyberbeeld.incidents.models import Incident
-        from cyberbeeld.incidents.services import current_forms
-        from cyberbeeld.sharing.models import Case
 
         self.fields["form_codes"].choices = [(f.code, f.name) for f in current_forms()]
         limit_choices(self, viewer, assets=Asset.objects.filter(owner=owner),

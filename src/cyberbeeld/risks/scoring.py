@@ -1323,7 +1323,7 @@ def risk_diagram(
     ScoreError
         If ``criterion`` is not a criterion of ``method``.
     """
-    import altair as alt  # local import: heavy, and only needed here
+    import altair as alt  # deferred: heavy import (altair ~1-6 s), only needed here
 
     for r in results:
         if r.method_id != method.id:

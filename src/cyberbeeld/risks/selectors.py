@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.http import Http404
 
 from cyberbeeld.accounts import policy
 from cyberbeeld.areas.models import Area, AreaKind
@@ -67,8 +68,6 @@ def assessment_get(user: Any, uuid: Any) -> Assessment:
         return Assessment.objects.select_related("scenario__owner", "scenario__area", "scenario__template").get(
             uuid=uuid, scenario__in=visible)
     except Assessment.DoesNotExist as exc:
-        from django.http import Http404
-
         raise Http404 from exc
 
 

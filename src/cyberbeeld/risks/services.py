@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from cyberbeeld.accounts import audit
 from cyberbeeld.accounts.models import Organisation
@@ -153,8 +154,6 @@ def scenario_save(*, by: Any, owner: Organisation, data: dict[str, Any], scenari
 def scenario_adopt(*, by: Any, owner: Organisation, template: ScenarioTemplate, overrides: dict[str, Any] | None = None,
                    is_example: bool = False) -> Scenario:
     """Adopt a library template as the organisation's own scenario (then adapt it)."""
-    from django.utils.translation import get_language
-
     en = (get_language() or "nl").startswith("en")
     data: dict[str, Any] = {
         "title": template.title_en if en else template.title_nl,
@@ -314,6 +313,7 @@ def proposal_decide(*, by: Any, proposal: Proposal, decision: str, note: str = "
 
     Accepting links the evidence to the matching scenario of the organisation, or adopts the
     proposed template as a new scenario when there is none."""
+    # deferred: cycle drafting->services (drafting saves through services)
     from .drafting import apply_proposal
 
     if proposal.status != ProposalStatus.OPEN:

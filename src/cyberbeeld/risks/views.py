@@ -191,8 +191,6 @@ def scenario_detail(request: HttpRequest, uuid: str) -> HttpResponse:
 
 
 def _form_names(codes: list[str]) -> list[str]:
-    from cyberbeeld.incidents.services import current_forms
-
     names = {f.code: f.name for f in current_forms().filter(code__in=codes)}
     return [names.get(c, c) for c in codes]
 

@@ -9,12 +9,12 @@ from django.utils.translation import ngettext
 
 from cyberbeeld.common.modules import Card, register
 
+from . import selectors
+
 
 @register("sharing")
 def recent_region_cases_card(request: HttpRequest, organisation: Any) -> Card | None:
     """Recent shared cases from my region (only what I may see)."""
-    from . import selectors
-
     if not request.user.is_authenticated:
         return None
     recent = selectors.recent_region_cases(request.user, organisation or None)

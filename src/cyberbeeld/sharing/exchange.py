@@ -28,7 +28,8 @@ from cyberbeeld.accounts.models import Organisation
 from cyberbeeld.accounts.tlp import TLP
 from cyberbeeld.common.errors import Invalid
 
-from .models import Case
+from . import selectors, services
+from .models import Case, LegalBasis
 
 # OASIS cti-stix-common-objects, extension-definition-specifications/tlp-2.0
 TLP2_EXTENSION = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
@@ -126,8 +127,6 @@ def _case_fields(case: Case) -> dict[str, Any]:
 
 
 def exportable_cases(user: Any, cases: Iterable[Case] | None = None) -> list[Case]:
-    from . import selectors
-
     if cases is None:
         return selectors.exportable(user, "case")
     return [c for c in cases if policy.may_export(user, c)]
@@ -194,6 +193,7 @@ def misp_tag_for(label: TLP) -> str:
 
 
 def _misp_org(name: str, ref: str) -> Any:
+    # deferred: heavy import (pymisp ~0.6 s), only for a MISP export or import
     from pymisp import MISPOrganisation
 
     org = MISPOrganisation()
@@ -204,6 +204,7 @@ def _misp_org(name: str, ref: str) -> Any:
 def misp_events(user: Any, cases: Iterable[Case] | None = None) -> list[Any]:
     """One MISP event per case: ``Orgc`` is the author organisation (the source of an imported case),
     ``Org`` the organisation that holds and passes it on; legal basis as a machine tag, purpose as text."""
+    # deferred: heavy import (pymisp ~0.6 s), only for a MISP export or import
     from pymisp import MISPEvent
 
     events = []
@@ -251,6 +252,7 @@ _NOT_BRACKET = re.compile(r"[^\[\]{}]")
 
 
 def _validate_stix(data: dict[str, Any]) -> None:
+    # deferred: heavy import (stix2-validator ~5 s, its schemas), only for a STIX import
     from stix2validator import ValidationOptions, validate_instance
 
     try:
@@ -381,6 +383,7 @@ def _misp_events_of(data: Any) -> list[dict[str, Any]]:
 def import_misp(data: Any, *, organisation: Organisation, by: Any) -> list[Case]:
     """Import MISP events (REST shape ``{"Event": …}``, ``{"response": [...]}``, a list or one event);
     all or nothing. The author organisation (``Orgc``) is kept as the source, never the importer."""
+    # deferred: heavy import (pymisp ~0.6 s), only for a MISP export or import
     from pymisp import MISPEvent
 
     if isinstance(data, (str, bytes)):
@@ -463,10 +466,6 @@ def _text_list(row: _Row, name: str, value: Any) -> list[str]:
 
 def _case_data(row: _Row) -> tuple[dict[str, Any], list[str], list[str]]:
     """The case fields of an incoming row, each checked; a clear message names the object and the field."""
-    from cyberbeeld.incidents.models import Impact
-
-    from .models import LegalBasis
-
     title = _text(row, "title", row.title).strip()
     if not title:
         raise ExchangeError(f"{row.external_id}: de titel ontbreekt.")
@@ -516,8 +515,6 @@ def _known_as(external_id: str) -> tuple[list[Case], Case | None]:
 def _relabel(*, by: Any, case: Case, label: TLP) -> None:
     """A stricter label on an existing case is sharing: the share service, with the owner's coordinator rule
     (``policy.can_share``). The audience is kept as far as the new label allows."""
-    from . import services
-
     if not policy.can_share(by, case):
         raise ExchangeError(
             f"{case.external_id or case.uuid}: het label wijzigen (van {TLP(case.tlp).label} naar {label.label}) "
@@ -541,8 +538,6 @@ def _store_row(row: _Row, *, organisation: Organisation, by: Any, forms: dict[st
       and its label only raised through the share service by a coordinator;
     * the importer is never made the author: the author organisation of the source is kept apart.
     """
-    from . import services
-
     data, form_codes, sectors = _case_data(row)
     label = row.label
     copies, original = _known_as(row.external_id)
@@ -579,8 +574,6 @@ def _store_row(row: _Row, *, organisation: Organisation, by: Any, forms: dict[st
 
 @transaction.atomic
 def _store(rows: list[_Row], *, organisation: Organisation, by: Any, source: str) -> list[Case]:
-    from cyberbeeld.incidents.services import current_forms
-
     forms = {f.code: f for f in current_forms()}
     stored = []
     for row in rows:

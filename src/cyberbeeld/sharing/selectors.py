@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import Http404
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from cyberbeeld.accounts import policy
 from cyberbeeld.accounts.tlp import TLP
-from cyberbeeld.incidents.models import Form, Sector
+from cyberbeeld.areas.models import Area
+from cyberbeeld.incidents.models import Form, Incident, Sector
 
 from . import textsearch
 from .models import Approach, Attachment, Case, ItemView, Question, ShareChange
@@ -40,8 +45,6 @@ def approach_get(user: Any, uuid: Any) -> Approach:
 
 def attachment_get(user: Any, uuid: Any) -> Attachment:
     """An attachment exists for a user exactly when its parent is visible to them."""
-    from django.http import Http404
-
     att = Attachment.objects.filter(uuid=uuid).select_related("case", "approach").first()
     if att is None or not policy.can_view(user, att.parent):
         raise Http404
@@ -166,10 +169,6 @@ def _facets(rows: list[tuple[Any, ...]]) -> dict[str, list[dict[str, Any]]]:
     comma-joined sector and form sets have few distinct values, so they are counted as strings first and
     then split. A case counts once per category, however many of its forms fall under it.
     """
-    from collections import Counter
-
-    from django.utils.translation import get_language
-
     en = (get_language() or "nl").startswith("en")
     tlp_col, year_col, region_col, sector_col, form_col = zip(*rows, strict=True) if rows else ((), (), (), (), ())
     form_sets = {text: {int(f) for f in text.split(",") if f} for text in set(form_col)}
@@ -191,7 +190,6 @@ def _facets(rows: list[tuple[Any, ...]]) -> dict[str, list[dict[str, Any]]]:
     for text, n in Counter(sector_col).items():
         for sector in set((text or "").split(",")) - {""}:
             sectors[sector] += n
-    from cyberbeeld.areas.models import Area
 
     regions: Counter[tuple[str, str]] = Counter()
     for area in Area.objects.filter(pk__in=list(region_counts)).only("code", "name"):
@@ -233,8 +231,6 @@ def approaches_like_mine(user: Any, organisation: Any, limit: int = 10) -> list[
     Score = 2·(same peer group) + 1·(share of my forms covered) + 2·(Jaccard similarity of stemmed words
     between my cases and the approach). Returns (approach, score, reasons).
     """
-    from django.utils.translation import gettext as _
-
     if organisation is None:
         return []
     my_peer = organisation.area.peer_group_id if organisation.area_id else None
@@ -246,8 +242,6 @@ def approaches_like_mine(user: Any, organisation: Any, limit: int = 10) -> list[
         title, body, tags = textsearch.document(c)
         my_words |= set(textsearch.tokens(f"{title} {body} {tags}"))
     try:
-        from cyberbeeld.incidents.models import Incident
-
         my_forms |= set(Incident.objects.filter(owner=organisation, form__isnull=False)
                         .values_list("form_id", flat=True).distinct())
     except Exception:  # pragma: no cover

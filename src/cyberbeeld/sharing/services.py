@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
+import os
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -17,6 +19,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import Image
 
 from cyberbeeld.accounts import audit, policy
 from cyberbeeld.accounts.models import Audience, Organisation, Role
@@ -24,6 +27,7 @@ from cyberbeeld.accounts.services import save_shareable, share_set
 from cyberbeeld.accounts.tlp import TLP
 from cyberbeeld.common.errors import NotAllowed, NotYours
 from cyberbeeld.common.registry import Registry
+from cyberbeeld.incidents.services import redact as incident_redact
 
 from . import textsearch
 from .models import Adoption, Answer, Approach, Attachment, Case, ItemView, LegalBasis, Question, ShareChange
@@ -45,8 +49,6 @@ _MAGIC = [  # (prefix, offset, content type, extensions)
 
 
 def redact(text: str) -> str:
-    from cyberbeeld.incidents.services import redact as incident_redact
-
     return incident_redact(text)
 
 
@@ -259,8 +261,6 @@ def answer_give(*, by: Any, question: Question, organisation: Organisation | Non
 # --- attachments ----------------------------------------------------------------------------------
 def sniff(head: bytes, filename: str) -> str:
     """Content type from the magic bytes; refuse anything but PDF and images, or a name that lies."""
-    import os
-
     ext = os.path.splitext(filename.lower())[1]
     for magic, offset, ctype, exts in _MAGIC:
         if head[offset:offset + len(magic)] == magic:
@@ -283,16 +283,11 @@ def attachment_add(*, by: Any, parent: Case | Approach, name: str, content: byte
         raise ValidationError(_("Het bestand is leeg."))
     ctype = sniff(content[:16], name)
     if ctype.startswith("image/"):
-        import io
-
-        from PIL import Image
-
         try:
             with Image.open(io.BytesIO(content)) as img:
                 img.verify()
         except Exception as exc:
             raise ValidationError(_("De afbeelding is beschadigd of geen echte afbeelding.")) from exc
-    import os
 
     safe = os.path.basename(name)[:150] or "bijlage"
     att = Attachment(name=safe, content_type=ctype, size=len(content), uploaded_by=by,

@@ -33,6 +33,7 @@ import secrets
 import uuid
 from typing import Any
 
+import requests
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.cache import cache
@@ -409,12 +410,11 @@ def pull(collection_url: str, *, organisation: Organisation, by: Any = None, use
          password: str | None = None, token: str | None = None) -> list[Case]:
     """Fetch a remote TAXII 2.1 collection (another Cyberbeeld, or CERT tooling) and import it,
     all or nothing, keeping the sender's TLP."""
+    # deferred: heavy import (taxii2-client), only for a TAXII pull
     from taxii2client.v21 import Collection
 
     auth = None
     if token:
-        import requests
-
         class _TokenAuth(requests.auth.AuthBase):
             def __call__(self, r: Any) -> Any:
                 r.headers["Authorization"] = f"Token {token}"

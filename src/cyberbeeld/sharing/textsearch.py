@@ -21,7 +21,12 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
+import snowballstemmer
+from django.contrib.postgres.search import SearchQuery
 from django.db import connection
+from django.db.models.expressions import RawSQL
+
+from .models import Approach, Case
 
 KINDS = ("case", "approach")
 TABLES = {"case": "sharing_case_fts", "approach": "sharing_approach_fts"}  # SQLite FTS5 tables
@@ -33,8 +38,6 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 @lru_cache(maxsize=1)
 def _stemmer() -> Any:
-    import snowballstemmer
-
     return snowballstemmer.stemmer("dutch")
 
 
@@ -115,8 +118,6 @@ def remove(obj: Any) -> None:
 
 # --- reads ----------------------------------------------------------------------------------------
 def _pg_query(query: str) -> Any:
-    from django.contrib.postgres.search import SearchQuery
-
     return SearchQuery(query, config="dutch", search_type="plain")
 
 
@@ -159,15 +160,12 @@ def filter_matching(queryset: Any, query: str) -> Any:
     found = match_sql(kind, query)
     if found is None:
         return queryset
-    from django.db.models.expressions import RawSQL
 
     sql, params = found
     return queryset.filter(pk__in=RawSQL(sql, params))
 
 
 def rebuild(kind: str) -> int:
-    from .models import Approach, Case
-
     model = {"case": Case, "approach": Approach}[kind]
     if connection.vendor == "sqlite":
         with connection.cursor() as cur:

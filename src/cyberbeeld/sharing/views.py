@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -57,7 +58,6 @@ def casebook(request: HttpRequest) -> HttpResponse:
     items = result.objects(page.object_list)
     base = {"soort": "aanpak" if kind == "approach" else "casus", "q": q, **{k: v for k, v in filters.items() if v}}
     facet_groups = []
-    from urllib.parse import urlencode
 
     for key, title in FACET_TITLES.items():
         entries = []

@@ -40,6 +40,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+from scipy.special import ndtri
 
 from cyberbeeld.survey.calibrate import (
     CalibrationError,
@@ -760,8 +761,6 @@ def _finish(
         variance = _stratum_variance(sum_z, sum_z2, nh, f_h, design, h_labels)
 
     # ---------------------------------------------------------------- result
-    from scipy.special import ndtri
-
     zq = float(ndtri(0.5 + level / 2))
     se = np.sqrt(np.maximum(variance, 0.0))
     rows: list[dict[str, Any]] = []

@@ -22,7 +22,7 @@ from scipy import special
 from cyberbeeld.survey.design import Design
 from cyberbeeld.survey.errors import SurveyDesignError
 from cyberbeeld.survey.glm import _binomial_deviance, _fit
-from cyberbeeld.survey.linearized import DesignModel
+from cyberbeeld.survey.linearized import DesignModel, load_frame
 
 __all__ = ["fmm_spline", "likelihood_interval", "likelihood_intervals"]
 
@@ -205,8 +205,6 @@ def with_likelihood_intervals(
 ) -> pd.DataFrame:
     """``out`` (from :func:`~cyberbeeld.survey.estimators.estimate`) with likelihood intervals
     in the proportion rows."""
-    from cyberbeeld.survey.linearized import load_frame
-
     variables = list(dict.fromkeys(r.variable for r in requests if r.statistic == "proportion"))
     frame = load_frame(data, [*design.columns, *variables, *by_cols])
     levels: list[tuple[str, str, Any]] = []

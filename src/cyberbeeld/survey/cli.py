@@ -19,6 +19,7 @@ Bad input prints one line naming the column and the first offending row, and exi
 from __future__ import annotations
 
 import argparse
+import csv
 import sys
 import time
 from collections.abc import Sequence
@@ -220,8 +221,6 @@ def read_margin(columns: tuple[str, ...], path: Path) -> tuple[tuple[str, ...], 
     MarginFileError
         Naming the file, the row (1 = the header), the field and the reason.
     """
-    import csv
-
     where = f"margin file {path}"
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
@@ -303,6 +302,7 @@ def _run(args: argparse.Namespace, wanted: list[tuple[str, str, str | None]], ou
         print(f"estimating {len(requests)} statistic(s) from {args.data} ...", file=sys.stderr)
         margins = getattr(args, "margins", None)
         if margins:
+            # deferred: heavy import (numpy, pandas): `estimate --help` starts in <= 0.5 s
             from cyberbeeld.survey.caldomain import Calibration, Margin, calibrated_estimate
 
             calibration = Calibration(

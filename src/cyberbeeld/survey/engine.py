@@ -217,7 +217,7 @@ def column_names(session: Session) -> dict[str, str]:
 def spark_available() -> bool:
     """Whether PySpark can be imported."""
     try:
-        import pyspark  # noqa: F401
+        import pyspark  # noqa: F401  # deferred: optional dependency (the spark extra)
     except ImportError:
         return False
     return True
@@ -229,6 +229,7 @@ _SPARK: Any = None
 def _spark_session() -> Any:
     global _SPARK
     if _SPARK is None:
+        # deferred: optional dependency (the spark extra), ~1 s and a JVM
         from pyspark.sql import SparkSession
 
         builder = (

@@ -17,6 +17,7 @@ The per-row work is one pass per sampling stage in DuckDB (or Spark); see
 
 from __future__ import annotations
 
+import importlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import special  # ndtri, stdtrit, betaincinv: scipy.stats's own, without its import cost
 
+from cyberbeeld.survey.ciprop import with_likelihood_intervals
 from cyberbeeld.survey.design import Design
 from cyberbeeld.survey.engine import (
     DataSource,
@@ -417,8 +419,6 @@ def estimate(
     if not requests:
         raise SurveyDesignError("nothing to estimate")
     if ci == "likelihood" and any(r.statistic == "proportion" for r in requests):
-        from cyberbeeld.survey.ciprop import with_likelihood_intervals
-
         out = estimate(
             data,
             design,
@@ -456,8 +456,6 @@ def estimate(
 
 def design_module(design: object) -> ModuleType:
     """The module that estimates on a design that is not a plain :class:`Design`."""
-    import importlib
-
     kind = type(design).__name__
     module = {"PostStratified": "poststratify", "PPS": "pps"}.get(kind)
     if module is None:

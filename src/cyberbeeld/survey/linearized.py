@@ -197,7 +197,7 @@ def estimate_linearized(
     pandas.DataFrame
         ``<by>, variable, statistic, estimate, se, ci_low, ci_high, deff, cv, n, df``.
     """
-    from cyberbeeld.survey.estimators import _prop_ci  # the one interval formula of the package
+    from cyberbeeld.survey.estimators import _prop_ci  # deferred: cycle estimators -> ciprop -> linearized
 
     by_cols = [by] if isinstance(by, str) else list(by or [])
     if not 0 < level < 1:

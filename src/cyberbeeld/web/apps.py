@@ -1,7 +1,13 @@
 from typing import Any
 
 from django.apps import AppConfig
+from django.conf import settings
+from django.db import connections
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+from cyberbeeld import inputs
+from cyberbeeld.common.navigation import register
 
 
 def analyze_sqlite(sender: Any, using: str = "default", **kwargs: Any) -> None:
@@ -11,8 +17,6 @@ def analyze_sqlite(sender: Any, using: str = "default", **kwargs: Any) -> None:
     the planner can pick a plan several times slower (measured: the casebook search, 39 → 128 ms at
     100,000 cases). PostgreSQL's autovacuum keeps its own statistics current.
     """
-    from django.db import connections
-
     conn = connections[using]
     if conn.vendor == "sqlite":
         with conn.cursor() as cur:
@@ -25,16 +29,8 @@ class WebConfig(AppConfig):
     verbose_name = _("Webomgeving")
 
     def ready(self) -> None:
-        from django.conf import settings
-
-        from cyberbeeld import inputs
-
         inputs.configure(**getattr(settings, "CYBERBEELD_INPUT_LIMITS", {}))
 
-        from cyberbeeld.common.navigation import register
-
         register("dashboard", _("Overzicht"), "web:dashboard", order=0)
-
-        from django.db.models.signals import post_migrate
 
         post_migrate.connect(analyze_sqlite, sender=self, dispatch_uid="cyberbeeld_analyze_sqlite")

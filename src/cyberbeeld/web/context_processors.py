@@ -4,10 +4,13 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import translate_url
+from django.urls import NoReverseMatch, reverse, translate_url
 from django.utils.translation import get_language
 
 from cyberbeeld import __version__
+from cyberbeeld.accounts.models import OrganisationTheme
+from cyberbeeld.accounts.policy import organisations_of
+from cyberbeeld.common.navigation import items
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:

@@ -25,6 +25,8 @@ from django.utils import translation
 from cyberbeeld.common import errors, problems
 from cyberbeeld.common.errors import ApplicationError
 
+from cyberbeeld.common import problems
+
 logger = logging.getLogger("cyberbeeld.web")
 
 

@@ -95,7 +95,7 @@ def _guard(it: Iterator[tuple[int, list[str]]], problems: Problems) -> Iterator[
 
 def read_xlsx(path: Path, problems: Problems, sheet: str | int | None = None) -> Rows:
     try:
-        import openpyxl
+        import openpyxl  # deferred: heavy import (openpyxl ~0.8 s), only for an xlsx file
     except ImportError:  # pragma: no cover - openpyxl is a project dependency
         raise problems.fail(None, None, "openpyxl is niet geïnstalleerd", "openpyxl is not installed") from None
     try:

@@ -7,12 +7,13 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from cyberbeeld.actions.models import Exercise
+from cyberbeeld.actions.pdf import exercise_pdf
+
 KIND = "draaiboek"
 
 
 def _exercise(ident: str) -> Any:
-    from cyberbeeld.actions.models import Exercise
-
     qs = Exercise.objects.all()
     ex = qs.filter(uuid=ident).first() if len(ident) > 12 else qs.filter(pk=int(ident)).first() if ident.isdigit() else None
     if ex is None:
@@ -30,8 +31,6 @@ class Command(BaseCommand):
         parser.add_argument("--lang", default="nl", choices=["nl", "en"])
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        from cyberbeeld.actions.pdf import exercise_pdf
-
         ex = _exercise(opts["exercise_id"])
         out = Path(opts["out"])
         out.write_bytes(exercise_pdf(ex, self.kind, lang=opts["lang"]))

@@ -6,6 +6,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from cyberbeeld.incidents.retention import apply_retention, plan
+from cyberbeeld.incidents.tasks import apply_retention_task
+
 
 class Command(BaseCommand):
     help = "Bewaartermijnen uitvoeren (dagelijks) / apply retention rules (daily)"
@@ -15,9 +18,6 @@ class Command(BaseCommand):
         parser.add_argument("--enqueue", action="store_true", help="als achtergrondtaak / as a background task")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        from cyberbeeld.incidents.retention import apply_retention, plan
-        from cyberbeeld.incidents.tasks import apply_retention_task
-
         if opts["enqueue"]:
             result = apply_retention_task.enqueue(dry_run=opts["dry_run"])
             self.stdout.write(f"taak / task {result.id} in de wachtrij / enqueued")

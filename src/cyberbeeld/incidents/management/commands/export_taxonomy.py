@@ -7,6 +7,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from cyberbeeld.incidents.models import TaxonomyVersion
+from cyberbeeld.incidents.services import taxonomy_export, taxonomy_sync
+
 
 class Command(BaseCommand):
     help = "Taxonomie exporteren als MISP-machinetag / export the taxonomy as a MISP machinetag"
@@ -17,9 +20,6 @@ class Command(BaseCommand):
         parser.add_argument("--taxonomy-version", dest="tax_version", type=int, default=None)
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        from cyberbeeld.incidents.models import TaxonomyVersion
-        from cyberbeeld.incidents.services import taxonomy_export, taxonomy_sync
-
         if not TaxonomyVersion.objects.exists():
             taxonomy_sync()
         version = None

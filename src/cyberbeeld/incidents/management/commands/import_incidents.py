@@ -6,7 +6,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+
+from cyberbeeld.accounts.models import Organisation
+from cyberbeeld.incidents import bulk
 
 
 class Command(BaseCommand):
@@ -19,11 +23,6 @@ class Command(BaseCommand):
         parser.add_argument("--quiet", action="store_true", help="geen voortgang / no progress")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        from django.contrib.auth import get_user_model
-
-        from cyberbeeld.accounts.models import Organisation
-        from cyberbeeld.incidents import bulk
-
         path = Path(opts["file"])
         if not path.is_file():
             raise CommandError(f"bestand niet gevonden / file not found: {path}")

@@ -7,6 +7,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from cyberbeeld.accounts.models import Organisation, OrganisationKind
+from cyberbeeld.incidents.models import TaxonomyVersion
+from cyberbeeld.incidents.services import taxonomy_import, taxonomy_sync
+
 
 class Command(BaseCommand):
     help = "Nieuwe taxonomieversie inlezen (MISP-machinetag) / import a taxonomy version (MISP machinetag)"
@@ -17,10 +21,6 @@ class Command(BaseCommand):
         parser.add_argument("--org", default=None, help="kenniscentrum (slug); standaard het eerste / default: the first")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        from cyberbeeld.accounts.models import Organisation, OrganisationKind
-        from cyberbeeld.incidents.models import TaxonomyVersion
-        from cyberbeeld.incidents.services import taxonomy_import, taxonomy_sync
-
         path = Path(opts["file"])
         if not path.is_file():
             raise CommandError(f"bestand niet gevonden / file not found: {path}")

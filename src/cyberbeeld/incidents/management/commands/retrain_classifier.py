@@ -6,6 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from cyberbeeld.incidents.services import retrain_classifier
+
 
 class Command(BaseCommand):
     help = "Vormvoorstel opnieuw trainen op corpus + keuzes van gebruikers / retrain the form classifier"
@@ -14,8 +16,6 @@ class Command(BaseCommand):
         parser.add_argument("--cache-dir", default=None, help="waar het model wordt bewaard / model cache directory")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        from cyberbeeld.incidents.services import retrain_classifier
-
         r = retrain_classifier(by=None, cache_dir=opts["cache_dir"])
         skipped = f" ({r['skipped']} overgeslagen / skipped)" if r["skipped"] else ""
         self.stdout.write(

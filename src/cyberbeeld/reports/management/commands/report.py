@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cyberbeeld.areas.models import Area
+from cyberbeeld.reports import services
 
 
 class Command(BaseCommand):
@@ -24,8 +26,6 @@ class Command(BaseCommand):
         parser.add_argument("--no-store", action="store_true", help="geen versie opslaan / do not store a version")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        from cyberbeeld.reports import services
-
         ref = opts["area"].strip()
         try:
             area = Area.objects.get(code=ref.upper()) if ref[:2].upper() in ("GM", "VR") and ref[2:].isdigit() \
@@ -48,8 +48,6 @@ class Command(BaseCommand):
             content, version, sha = bytes(report.content), report.version, report.content_sha256
             tlp = report.tlp
         else:
-            import hashlib
-
             snap, content = services.build_document(area, lang=opts["lang"], fmt=opts["format"], user=user,
                                                     progress=progress)
             version, sha, tlp = None, hashlib.sha256(content).hexdigest(), snap["tlp"]

@@ -8,6 +8,7 @@ The redaction and classification models are loaded before the first request is s
 from __future__ import annotations
 
 import atexit
+import ctypes
 import logging
 import os
 import signal
@@ -19,14 +20,16 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.commands.runserver import Command as RunserverCommand
+from django.db import connections
+from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
+
+from cyberbeeld.incidents.preload import preload
 
 logger = logging.getLogger("cyberbeeld.serve")
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
     try:
-        import ctypes
-
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
@@ -89,8 +92,6 @@ class Command(RunserverCommand):
                             help="modellen niet vooraf laden / do not preload the models")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
-
         self.preload = options["preload"]
         # with autoreload, only the outer process starts the worker (the inner one restarts on changes)
         if not options["no_worker"] and os.environ.get(DJANGO_AUTORELOAD_ENV) != "true" and _uses_database_worker():
@@ -99,11 +100,8 @@ class Command(RunserverCommand):
 
     def inner_run(self, *args: Any, **options: Any) -> None:
         if self.preload:
-            from cyberbeeld.incidents.preload import preload
-
             self.stdout.write("Modellen laden / loading models …")
             seconds = preload()
-            from django.db import connections
 
             connections.close_all()
             self.stdout.write(f"  klaar / done ({seconds:.1f} s)")

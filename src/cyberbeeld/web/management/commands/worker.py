@@ -11,15 +11,22 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from typing import Any
 
 from django.conf import settings
+from django.core.management.base import CommandError
 from django.db import InterfaceError, OperationalError, close_old_connections, connections
+from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
+
+from cyberbeeld.common import jobs
+from cyberbeeld.incidents.preload import preload
+from cyberbeeld.ops import heartbeat  # the worker's heartbeat for /readyz and the status page
 
 logger = logging.getLogger("cyberbeeld.worker")
 
@@ -39,8 +46,6 @@ class ResilientWorker(Worker):
         self._next_reap = 0.0
 
     def reap(self) -> None:
-        from cyberbeeld.common import jobs
-
         if time.monotonic() >= self._next_reap:
             self._next_reap = time.monotonic() + float(getattr(settings, "JOB_REAP_INTERVAL", 30))
             jobs.reap()
@@ -48,8 +53,6 @@ class ResilientWorker(Worker):
     def run(self) -> None:
         logger.info("worker %s: starting", self.worker_id)
         if self.preload:
-            from cyberbeeld.incidents.preload import preload
-
             seconds = preload()
             logger.info("worker %s: models loaded in %.1f s", self.worker_id, seconds)
         backoff = 0.0
@@ -120,11 +123,6 @@ class Command(DbWorkerCommand):
     def handle(self, *args: Any, verbosity: int, queue_name: str, interval: float, batch: bool, backend_name: str,
                startup_delay: bool, reload: bool, max_tasks: int | None, worker_id: str, exclude_queues: str,
                preload: bool = True, **options: Any) -> None:
-        import os
-
-        from django.core.management.base import CommandError
-        from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
-
         self.configure_logging(verbosity)
         if verbosity >= 1:
             logger.setLevel(logging.INFO)
@@ -135,7 +133,6 @@ class Command(DbWorkerCommand):
         worker = ResilientWorker(queue_names=queue_names, interval=interval, batch=batch, backend_name=backend_name,
                                  startup_delay=startup_delay, max_tasks=max_tasks, worker_id=worker_id,
                                  excluded_queue_names=excluded, preload=preload)
-        from cyberbeeld.ops import heartbeat  # the worker's heartbeat for /readyz and the status page
 
         stop = heartbeat.start("worker")
         try:
