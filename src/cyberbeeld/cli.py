@@ -11,6 +11,8 @@ import os
 import sys
 from collections.abc import Callable
 
+from cyberbeeld.common.errors import ApplicationError
+
 
 def _redact(argv: list[str]) -> int:
     # deferred: each pure command loads only its own modules (redact: deduce on first use)
@@ -112,6 +114,7 @@ def _language() -> str:
     """The active language: Django's (the settings' LANGUAGE_CODE, or the one a command activated), else
     CYBERBEELD_LANGUAGE; Dutch unless it says English."""
     try:
+        # deferred: Django loads only for the Django commands; a pure command's error line reads the environment
         from django.utils import translation
 
         lang = translation.get_language()
@@ -145,8 +148,6 @@ def main(argv: list[str] | None = None) -> int:
     except BaseException as exc:  # noqa: BLE001 - the one place that turns any failure into one line
         if "--traceback" in rest:
             raise
-        from cyberbeeld.common.errors import ApplicationError
-
         if isinstance(exc, ApplicationError):  # common.errors: "code: message (file, row, field)" and its exit code
             sys.stderr.write(f"cyberbeeld {command}: {exc.line(_language())}\n")
             return exc.exit_code

@@ -15,7 +15,9 @@ from typing import Any
 import django_otp
 import segno
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Value
 from django.http import HttpRequest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -60,9 +62,6 @@ def state(request: HttpRequest) -> str:
 def _device_and_required(user: Any) -> tuple[bool, bool]:
     """(has a confirmed authenticator, holds a role that requires one): :func:`has_device` and
     :func:`is_required` in one query, as every request of a signed-in user asks both."""
-    from django.contrib.auth import get_user_model
-    from django.db.models import Exists, OuterRef, Value
-
     roles = list(getattr(settings, "MFA_REQUIRED_ROLES", ()))
     required = Exists(Membership.objects.filter(user=OuterRef("pk"), role__in=roles)) if roles else Value(False)
     row = (get_user_model().objects.filter(pk=user.pk)

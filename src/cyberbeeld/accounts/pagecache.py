@@ -70,9 +70,6 @@ def bump_owner(kind: str, organisation_id: Any, *, shared: bool) -> None:
 
 def generations_for(kind: str, user: Any) -> str:
     """The generations a reader's cached parts of ``kind`` rest on, as one key fragment (one query)."""
-    from . import policy
-    from .models import CacheGeneration
-
     actor = policy.actor_for(user)
     names = [kind, shared_generation_name(kind)] + [owner_generation_name(kind, pk) for pk in sorted(actor.org_ids)]
     values = dict(CacheGeneration.objects.filter(name__in=names).values_list("name", "value"))

@@ -29,7 +29,8 @@ from django.utils.translation import gettext as _
 
 from cyberbeeld.common.errors import NotAllowed
 
-from .models import Audience, Membership, Organisation, OrganisationKind, Role
+from . import audit
+from .models import Audience, Membership, Organisation, OrganisationKind, Role, Shareable
 from .tlp import TLP
 
 if TYPE_CHECKING:

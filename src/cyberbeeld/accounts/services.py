@@ -14,6 +14,7 @@ from cyberbeeld.common.errors import Conflict, NotAllowed, NotYours
 
 from . import audit, policy
 from .models import Audience, Membership, Organisation, OrganisationTheme, Role
+from .policy import actor_for
 from .tlp import TLP
 
 
@@ -35,8 +36,6 @@ def organisation_create(
 def organisation_set_area(*, by: Any, organisation: Organisation, area: Any) -> Organisation:
     """The gemeente an organisation stands for, chosen once by its beheerder at the start (audited); its
     veiligheidsregio becomes its own region for sharing. A chosen gemeente is not changed here."""
-    from .policy import actor_for
-
     if organisation.area_id is not None:
         raise Conflict("De gemeente van deze organisatie is al gekozen.",
                        "This organisation's gemeente has already been chosen.")

@@ -19,6 +19,7 @@ from cyberbeeld.accounts.models import Organisation, Shareable
 from cyberbeeld.accounts.services import save_shareable
 from cyberbeeld.accounts.tlp import TLP
 from cyberbeeld.common.errors import Conflict, NotYours
+from cyberbeeld.risks import services as risk_services
 
 from . import clock
 from .models import (
@@ -280,8 +281,6 @@ def exercise_from_template(*, by: Any, owner: Organisation, code: str, scenario:
                            planned_for: dt.datetime | None = None, mode: str = ExerciseMode.FACILITATOR,
                            is_example: bool = False, title: str = "") -> Exercise:
     """Build an exercise from a library template: participants by role and the inject timeline."""
-    from django.utils.translation import get_language
-
     en = (get_language() or "nl").startswith("en")
     t = exercise_template(code, "en" if en else "nl")  # an exercise made on an English page is in English
     exercise = exercise_save(by=by, owner=owner, is_example=is_example, data={

@@ -14,7 +14,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
-from cyberbeeld.accounts import tokens
+from cyberbeeld.accounts import oidc_bearer, sso, tokens
 from cyberbeeld.common.problems import ApiProblem
 
 log = logging.getLogger(__name__)
@@ -33,8 +33,6 @@ def family_of(path: str) -> str | None:
 def _oidc(token: str) -> Any:
     """An OIDC access token, when single sign-on is configured; None otherwise (then it is a malformed API
     token)."""
-    from cyberbeeld.accounts import oidc_bearer, sso
-
     cfg = sso.config()
     if cfg is None or token.startswith(tokens.PREFIX) or not oidc_bearer.looks_like_jwt(token):
         return None

@@ -20,7 +20,7 @@ from cyberbeeld import __version__
 from cyberbeeld.common import problems
 from cyberbeeld.common.errors import ApplicationError
 
-from .auth import AUTH
+from .auth import AUTH, SAFE, family_of
 from .docs import VendoredSwagger
 
 
@@ -36,8 +36,6 @@ def _document_scopes(schema: dict[str, Any]) -> dict[str, Any]:
     """Every operation names the API-token scope it needs (``x-cyberbeeld-scope``, and a line in its
     description): ``<family>:read`` for GET, ``<family>:write`` for any other method (``write`` includes
     ``read``); none for reference data and /me. An OIDC access token has no scopes: the person's roles decide."""
-    from .auth import SAFE, family_of
-
     for path, item in schema.get("paths", {}).items():
         family = family_of(path if path.startswith("/api/v1/") else "/api/v1" + path)
         for method, op in item.items():

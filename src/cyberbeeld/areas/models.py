@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -37,8 +38,6 @@ class PeerGroup(models.Model):
     @property
     def name(self) -> str:
         """The name in the active language (English pages said "100.000 tot 250.000 inwoners")."""
-        from django.utils.translation import get_language
-
         return self.name_en if (get_language() or "nl").startswith("en") and self.name_en else self.name_nl
 
 

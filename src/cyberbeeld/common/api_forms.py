@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -101,8 +102,6 @@ def require_writable(*, owned: bool, allowed: bool) -> None:
     """An API write on an existing object: another organisation's object is a 404 even when it is shared with
     the caller (the same answer as for a missing one: an organisation never writes another's object); a member
     of the owner whose role (or token) does not allow it gets a 403."""
-    from django.http import Http404
-
     if not owned:
         raise Http404
     if not allowed:

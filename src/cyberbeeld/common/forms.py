@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import translation
+from django.utils.translation import get_language
+
+from cyberbeeld.common.params import parse_pk
 
 from .errors import ApplicationError
 
@@ -109,9 +115,6 @@ def checkbox_lists(field: forms.Field) -> None:
 
 def _content_lang() -> str:
     """The content language when the page is in another language, else ""."""
-    from django.conf import settings
-    from django.utils.translation import get_language
-
     content = str(getattr(settings, "CYBERBEELD_CONTENT_LANGUAGE", "nl"))[:2]
     return "" if content == (get_language() or settings.LANGUAGE_CODE)[:2] else content
 
@@ -198,7 +201,5 @@ class StyledFormMixin:
 def add_error(form: forms.BaseForm, exc: ApplicationError) -> None:
     """An application error as a form message, in the page's language: on its field when the form has it,
     else for the whole form (the pages' handler for errors a view expects, e.g. a label above the ceiling)."""
-    from django.utils import translation
-
     field = exc.field if exc.field in form.fields else None
     form.add_error(field, exc.reason_text(translation.get_language() or "nl"))

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .jobs import JobFields
+from .jobs import JobFields, JobKind
 
 
 class ImportJob(JobFields):
@@ -85,8 +85,6 @@ RESET: dict[str, Any] = {"done": 0, "total": None, "phase": "", "result": {}, "p
 
 def import_job_kind(kind: str, *, task: str, on_end: str | None = None) -> Any:
     """The ``common.jobs`` life cycle of one kind of import (an app registers it in ``AppConfig.ready``)."""
-    from .jobs import JobKind
-
     S = ImportJob.State
     return JobKind(key=f"{kind}.import", model="common.ImportJob", task=task, queued=S.QUEUED,
                    running=(S.RUNNING,), done=S.DONE, failed=S.FAILED, cancelled=S.CANCELLED, payload_field="data",

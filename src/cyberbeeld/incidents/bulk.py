@@ -32,11 +32,14 @@ from cyberbeeld import inputs
 from cyberbeeld.accounts import audit, pagecache, policy, shared_text
 from cyberbeeld.accounts.models import AuditEvent, Organisation
 from cyberbeeld.accounts.tlp import TLP
+from cyberbeeld.areas.models import Area
 from cyberbeeld.common.errors import Invalid, RowError
+from cyberbeeld.common.jobs import JobStopped
 from cyberbeeld.common.models import ImportJob
+from cyberbeeld.spreadsheets import dataset
 
 from . import questions
-from .models import Impact, ImportJob, Incident, Sector, SourceKind, Status
+from .models import Impact, Incident, Sector, SourceKind, Status
 from .selectors import CACHE_KIND
 from .services import classifier, current_forms, redact
 
@@ -517,8 +520,6 @@ def save_rows(owner: Organisation, by: Any, rows: list[dict[str, Any]], result: 
     while the import runs — waiting, so that no worker touches it — and is removed afterwards); ``check`` runs
     between chunks (a cancelled or timed-out job stops there); ``finish(counts)`` marks the job done inside
     the final transaction and returns False when the job is no longer this run's (nothing is written)."""
-    from cyberbeeld.common.jobs import JobStopped
-
     user = by if getattr(by, "is_authenticated", False) else None
     now = timezone.now()
     own_job = job is None

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Subquery
 from django.utils import timezone
 
 from cyberbeeld.accounts import audit, policy, shared_text
@@ -13,10 +14,11 @@ from cyberbeeld.accounts.models import Organisation
 from cyberbeeld.accounts.services import save_shareable
 from cyberbeeld.common.errors import NotAllowed, RowError
 from cyberbeeld.common.models import ImportJob
+from cyberbeeld.common.redact import redact_text
 
 from . import questions
 from . import taxonomy as pure
-from .models import Category, Form, FormFeedback, ImportJob, Incident, Status, TaxonomyVersion
+from .models import Category, Form, FormFeedback, Incident, Status, TaxonomyVersion
 from .taxonomy import load_taxonomy
 
 INCIDENT_FIELDS = [
@@ -106,8 +108,6 @@ def _suggest(incident: Incident, *, choose: bool) -> Any:
 
 def current_forms() -> Any:
     """The forms of the newest taxonomy version: one query (the version as a subquery, its JSON not read)."""
-    from django.db.models import Subquery
-
     newest = TaxonomyVersion.objects.order_by("-version").values("pk")[:1]
     return Form.objects.filter(taxonomy=Subquery(newest)).select_related("category")
 
@@ -122,10 +122,6 @@ def incident_save(*, by: Any, owner: Organisation, data: dict[str, Any], inciden
 
     Redaction, classification (and loading their models) and validation run BEFORE the write
     transaction, which holds only the writes: on SQLite every other writer waits while it is open."""
-    from django.utils import timezone
-
-    from . import questions
-
     suggestion = None
 
     def prepare(obj: Incident, before: dict[str, Any], action: str) -> None:
@@ -204,7 +200,7 @@ def retrain_classifier(*, by: Any = None, cache_dir: Any = None) -> dict[str, An
 @transaction.atomic
 def import_job_create(*, by: Any, owner: Organisation, filename: str, data: bytes) -> Any:
     """Store the uploaded file as an :class:`ImportJob` and enqueue it once the transaction commits."""
-    from .tasks import run_import_job
+    from .tasks import run_import_job  # deferred: cycle services<->tasks (the task runs import_job_run)
 
     job = ImportJob.objects.create(kind=ImportJob.Kind.INCIDENTS, owner=owner,
                                    created_by=by if getattr(by, "is_authenticated", False) else None,
@@ -218,7 +214,7 @@ def import_job_create(*, by: Any, owner: Organisation, filename: str, data: byte
 def import_job_run(run: Any, job: Any) -> dict[str, Any]:
     """Run an import job (claimed by ``common.jobs.run_job``): progress is committed while checking; saving
     writes short chunks that become visible together (``bulk.save_rows``)."""
-    from . import bulk
+    from . import bulk  # deferred: cycle services<->bulk (bulk saves through services)
 
     job = ImportJob.objects.select_related("owner", "created_by").get(pk=job.pk)
 

@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
+from cyberbeeld import inputs
 from cyberbeeld.common.errors import Invalid
 
 Lang = Literal["nl", "en"]

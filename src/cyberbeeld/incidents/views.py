@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from cyberbeeld.accounts import audit, policy
 from cyberbeeld.accounts import services as account_services
 from cyberbeeld.accounts.models import AuditEvent, Role
+from cyberbeeld.common.charts import render_svg
 from cyberbeeld.common.models import ImportJob
 from cyberbeeld.common.pagination import CappedPaginator
 from cyberbeeld.common.params import int_param, pk_param

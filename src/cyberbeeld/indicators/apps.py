@@ -20,32 +20,11 @@ class IndicatorsConfig(AppConfig):
         jobs.register(import_job_kind(ImportJob.Kind.INDICATORS, task="cyberbeeld.indicators.tasks.run_import_job",
                                       on_end="cyberbeeld.indicators.services.discard_staged"))
 
-        _invalidate_cached_pages_on_write()
-
-        # deferred: apps not ready: the card and the demo import the models
-        from . import dashboard  # noqa: F401  (dashboard card)
+        # deferred: apps not ready: the signals, the card and the demo import the models
+        from . import dashboard, signals  # noqa: F401  (dashboard registers its card on import)
         from .demo import load
+
+        signals.connect()
 
         if load not in demo_hooks.HOOKS:
             demo_hooks.HOOKS.append(load)
-
-
-def _invalidate_cached_pages_on_write() -> None:
-    """Every committed write of what the monitor pages show makes their cached content stale
-    (``accounts.pagecache``, kind ``selectors.CACHE_KIND``): observations, import batches, indicators, areas and
-    peer groups saved or deleted one by one; the bulk paths of the import raise the generation themselves."""
-    from django.db.models.signals import post_delete, post_save
-
-    from cyberbeeld.accounts import pagecache
-    from cyberbeeld.areas.models import Area, PeerGroup
-
-    from .models import ImportBatch, Indicator, Observation
-    from .selectors import CACHE_KIND
-
-    def changed(sender: object, **kwargs: object) -> None:
-        pagecache.bump(CACHE_KIND)
-
-    for model in (Observation, ImportBatch, Indicator, Area, PeerGroup):
-        name = model._meta.label_lower
-        post_save.connect(changed, sender=model, dispatch_uid=f"indicators-pagecache-save-{name}", weak=False)
-        post_delete.connect(changed, sender=model, dispatch_uid=f"indicators-pagecache-delete-{name}", weak=False)

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from cyberbeeld.common.charts import render_svg
 from cyberbeeld.common.modules import Card, register
 
 from . import monitor, selectors
@@ -30,10 +31,6 @@ def sparkline_spec(points: list[tuple[float, str, float]], lang: str) -> dict[st
 
 @register("monitor")
 def monitor_card(request: HttpRequest, organisation: Any) -> Card | None:
-    from cyberbeeld.common.charts import render_svg
-
-    from . import monitor, selectors
-
     area = getattr(organisation, "area", None) if organisation else None
     items = []
     card: Card = {"title": _("Monitor"), "url": reverse("indicators:index"),

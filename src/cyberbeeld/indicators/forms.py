@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cyberbeeld.common.forms import StyledFormMixin
 
+from .survey_import import MarginError, parse_margin
+
 MAX_UPLOAD = 50 * 2**20
 
 
@@ -62,8 +64,6 @@ class SurveyUploadForm(StyledFormMixin, forms.Form):
         return f
 
     def _clean_margin(self, name: str) -> Any:
-        from .survey_import import MarginError, parse_margin
-
         f = self.cleaned_data.get(name)
         if not f:
             return None

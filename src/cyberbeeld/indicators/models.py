@@ -8,6 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cyberbeeld.accounts.models import Shareable
+from cyberbeeld.indicators.comparisons import format_number
 
 
 class Unit(models.TextChoices):

@@ -21,8 +21,9 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from cyberbeeld.accounts import audit, pagecache
+from cyberbeeld.accounts import audit, pagecache, policy
 from cyberbeeld.areas.models import Area
+from cyberbeeld.areas.names import AreaNames, remember
 from cyberbeeld.common.errors import ImportRefused, RowError
 from cyberbeeld.common.models import ImportJob
 
@@ -30,10 +31,10 @@ from . import catalogue, ownership, parsers
 from .models import (
     Frequency,
     ImportBatch,
-    ImportJob,
     Indicator,
     MeasureType,
     Observation,
+    PublicTheme,
     Source,
     SourceTable,
     StagedObservation,
@@ -326,7 +327,7 @@ def store_table(table: parsers.ParsedTable, *, path: Path, digest: str, writer: 
 
 def import_job_create(*, by: Any, owner: Any, filename: str, data: bytes, area: str = "") -> ImportJob:
     """Store an uploaded file of figures as an :class:`ImportJob` and queue its task."""
-    from .tasks import run_import_job  # tasks imports this module
+    from .tasks import run_import_job  # deferred: cycle services<->tasks (tasks imports this module)
 
     job = ImportJob.objects.create(kind=ImportJob.Kind.INDICATORS, owner=owner,
                                    created_by=by if getattr(by, "is_authenticated", False) else None,
@@ -366,10 +367,6 @@ def discard_staged(job_id: Any) -> None:
 def discard_stale() -> None:
     """Staged batches of runs that ended without finishing: a job that is no longer running, or a command-line
     run (no job) staged more than ``STALE_AFTER`` seconds ago."""
-    import datetime as dt
-
-    from django.utils import timezone
-
     cutoff = timezone.now() - dt.timedelta(seconds=STALE_AFTER)
     for batch in ImportBatch.objects.filter(status=STAGING).select_related("job"):
         state = batch.job.state if batch.job is not None else None
@@ -758,10 +755,6 @@ def public_theme_draft_save(*, by: Any, owner: Any, gemeente: Area, narrative_nl
     relabelled CLEAR through ``accounts.services.share_set``. Creating it or changing its text is audited; an
     existing page keeps its label (a CLEAR page stays public), its title when none is given, and its figures
     when ``indicators`` is None."""
-    from cyberbeeld.accounts import policy
-
-    from .models import PublicTheme
-
     if not policy.can_create_in(by, owner) or owner.area_id != gemeente.pk:
         raise PermissionError("only an editor of the gemeente's own organisation writes its public page")
     theme = PublicTheme.objects.filter(owner=owner, gemeente=gemeente, slug=DRAFT_THEME_SLUG).first()

@@ -9,6 +9,7 @@ file that is removed before the function returns, whatever happens.
 
 from __future__ import annotations
 
+import csv
 import tempfile
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -45,8 +46,6 @@ def parse_margin(content: bytes, file_name: str) -> tuple[tuple[str, ...], dict[
     The same format as ``cyberbeeld estimate --rake COL=FILE``, with the columns taken from the
     header.  Returns the margin's columns and the population count per category (labels as text).
     """
-    import csv
-
     try:
         text, _encoding = inputs.decode(content, file_name)
     except inputs.InputRefused as exc:
@@ -237,6 +236,7 @@ def import_survey_estimates(
 def _calibrated(frame: Any, design: Any, requests: list[Any], margins: list[Any], method: str,
                 bounds: tuple[float, float] | None, area_column: str, file_name: str) -> Any:
     """Proportions per gemeente on the raked or calibrated design (one aggregation pass)."""
+    # deferred: heavy imports (numpy, pandas, scipy): web processes load them only for a survey upload
     from cyberbeeld.survey.caldomain import Calibration, Margin, calibrated_estimate
     from cyberbeeld.survey.calibrate import CalibrationError
 

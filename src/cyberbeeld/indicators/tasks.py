@@ -10,6 +10,7 @@ from typing import Any
 
 from django_tasks import task
 
+from cyberbeeld.common import jobs
 from cyberbeeld.common.models import ImportJob
 
 from .models import ImportBatch

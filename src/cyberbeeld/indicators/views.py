@@ -30,14 +30,12 @@ from cyberbeeld.areas.models import Area, AreaKind
 from cyberbeeld.common.charts import render_svg
 from cyberbeeld.common.models import ImportJob
 
-from . import catalogue, downloads, figures, monitor, selectors
+from . import catalogue, downloads, figures, monitor, selectors, services
 from . import comparisons as cmp
-from . import downloads, figures, monitor, selectors, services
-from .forms import ImportForm
-from .models import Indicator, MeasureType, Observation, PublicTheme, Unit
+from .forms import ImportForm, SurveyUploadForm
+from .models import ImportBatch, Indicator, MeasureType, Observation, PublicTheme, Unit
 from .ownership import figure_writer, own_survey_writer
 from .survey_import import SurveyImportError, import_survey_estimates
-from .tasks import run_import_job
 
 SHARE_15_PLUS = 0.84  # CBS: about 84% of residents are 15 or older (used to turn a VM share into victims)
 ALLOWED_TAGS = {"p", "a", "em", "strong", "ul", "ol", "li", "h2", "h3", "h4", "blockquote", "code", "br", "abbr"}

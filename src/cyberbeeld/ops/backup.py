@@ -32,7 +32,17 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from django.apps import apps
+from django.conf import settings
+from django.core import serializers
+from django.core.management import call_command
+from django.core.management.color import no_style
+from django.db import connection, transaction
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.recorder import MigrationRecorder
+
 from cyberbeeld.common.errors import ApplicationError
+from cyberbeeld.sharing import textsearch
 
 FORMAT = "cyberbeeld-backup/1"
 MANIFEST = "manifest.json"

@@ -21,6 +21,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+
 from cyberbeeld.common.errors import Unavailable
 
 PACKAGE_DIR = Path(__file__).resolve().parent

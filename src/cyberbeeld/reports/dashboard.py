@@ -12,12 +12,12 @@ from django.utils.translation import ngettext
 
 from cyberbeeld.common.modules import Card, register
 
+from . import start
+from .models import Report
+
 
 @register("start")
 def start_card(request: HttpRequest, organisation: Any) -> Card | None:
-    from . import start
-    from .models import Report
-
     if organisation is None or Report.objects.filter(owner=organisation).exists():
         return None
     steps = start.checklist(request.user, organisation)

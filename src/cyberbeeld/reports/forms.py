@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cyberbeeld.areas.models import Area, AreaKind
 from cyberbeeld.common.forms import StyledFormMixin
 
 
@@ -29,8 +30,6 @@ class GemeenteForm(StyledFormMixin, forms.Form):
                                                   "gemeente op."))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from cyberbeeld.areas.models import Area, AreaKind
-
         super().__init__(*args, **kwargs)
         self.fields["gemeente"].queryset = Area.objects.filter(kind=AreaKind.GEMEENTE).current().order_by("name")
         self._errors = None

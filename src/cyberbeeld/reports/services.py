@@ -14,9 +14,12 @@ from cyberbeeld.accounts import audit
 from cyberbeeld.accounts.models import Organisation
 from cyberbeeld.areas.models import Area
 from cyberbeeld.common.jobs import JobStopped
+from cyberbeeld.risks import drafting
+from cyberbeeld.risks.services import ensure_templates
 
 from . import render, snapshot
 from .models import Report, ReportFormat, ReportStatus
+from .start import DRAFT_ACTION
 
 Progress = Callable[[int, str], None]
 
@@ -117,11 +120,6 @@ def _store(report: Report, snap: dict[str, Any], content: bytes, run: Any = None
 def draft_first_picture(*, by: Any, owner: Organisation) -> list[Any]:
     """Run the drafted picture for a new organisation (``risks.drafting.generate``) and record the run itself,
     so the start page knows it was done even when the evidence pointed to nothing yet."""
-    from cyberbeeld.risks import drafting
-    from cyberbeeld.risks.services import ensure_templates
-
-    from .start import DRAFT_ACTION
-
     ensure_templates()
     new = drafting.generate(by=by, owner=owner)
     audit.record(user=by, action=DRAFT_ACTION, organisation=owner, object_type="risks.proposal",

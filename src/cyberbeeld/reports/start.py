@@ -27,7 +27,14 @@ from django.utils.translation import ngettext
 
 from cyberbeeld.accounts import policy
 from cyberbeeld.accounts.models import AuditEvent, Organisation, OrganisationKind
-from cyberbeeld.areas.models import Area
+from cyberbeeld.areas.models import Area, AreaKind
+from cyberbeeld.areas.names import normalise, split_kind
+from cyberbeeld.indicators import monitor, selectors
+from cyberbeeld.indicators.models import MeasureType, PublicTheme
+from cyberbeeld.indicators.services import DRAFT_THEME_SLUG
+from cyberbeeld.reports.models import Report
+from cyberbeeld.risks import selectors as risk_selectors
+from cyberbeeld.risks.models import ProposalStatus, Road, ScenarioTemplate
 
 FIGURES_SHOWN = 4
 DRAFT_ACTION = "draft-picture"  # the audit action of a run of the drafted picture (also when it found nothing)
@@ -68,9 +75,6 @@ def _lang(lang: str) -> str:
 
 def guess_gemeente(organisation: Organisation) -> Area | None:
     """The gemeente an organisation's name points to ("Gemeente Heerlen" → Heerlen), as the form's default."""
-    from cyberbeeld.areas.models import AreaKind
-    from cyberbeeld.areas.names import normalise, split_kind
-
     name = organisation.name
     for prefix in ("gemeente ", "municipality of "):
         if name.lower().startswith(prefix):
@@ -97,8 +101,6 @@ def _peer_sentence(indicator: Any, latest: Any, averages: dict[str, Any], group:
                    unit: str = "") -> str | None:
     """The peer group's average in the same period, stated plainly: an average of other gemeenten has no
     margin of its own, so no difference is claimed."""
-    from cyberbeeld.indicators import monitor
-
     got = averages.get(latest.period)
     if not got:
         return None
@@ -114,9 +116,6 @@ def headline_figures(area: Area, lang: str, limit: int = FIGURES_SHOWN) -> list[
 
     Rates and percentages first (they compare across areas of different size); a count is shown with its
     change over time only."""
-    from cyberbeeld.indicators import monitor, selectors
-    from cyberbeeld.indicators.models import MeasureType
-
     lang = _lang(lang)
     series = [(i, obs) for i, obs in selectors.indicators_for_area(area) if obs]
     series.sort(key=lambda t: (t[0].polarity == "neutral", t[0].measure_type == MeasureType.COUNT,
@@ -151,9 +150,6 @@ def headline_figures(area: Area, lang: str, limit: int = FIGURES_SHOWN) -> list[
 def roads(user: Any, organisation: Organisation, lang: str) -> list[RoadGroup]:
     """Open proposals and adopted scenarios along the four roads; a road without either gets the first
     library scenario as a suggested starting point."""
-    from cyberbeeld.risks import selectors as risk_selectors
-    from cyberbeeld.risks.models import ProposalStatus, Road, ScenarioTemplate
-
     groups = {code: RoadGroup(code=code, label=str(label)) for code, label in Road.choices}
     proposals = list(risk_selectors.proposals_visible_to(user, owner=organisation, status=ProposalStatus.OPEN)
                      .order_by("created_at")[:40])
@@ -184,9 +180,6 @@ def partners(organisation: Organisation) -> list[Organisation]:
 
 
 def draft_theme(organisation: Organisation) -> Any:
-    from cyberbeeld.indicators.models import PublicTheme
-    from cyberbeeld.indicators.services import DRAFT_THEME_SLUG
-
     if organisation.area_id is None:
         return None
     return PublicTheme.objects.filter(owner=organisation, gemeente_id=organisation.area_id,
@@ -209,9 +202,6 @@ def drafted_narrative(area: Area, figures: list[Figure], lang: str) -> str:
 
 def checklist(user: Any, organisation: Organisation) -> list[Step]:
     """What is done and what is still missing for a complete first picture (a handful of bounded queries)."""
-    from cyberbeeld.reports.models import Report
-    from cyberbeeld.risks import selectors as risk_selectors
-
     start = reverse("start:index")
     has_area = organisation.area_id is not None
     drafted = has_area and (

@@ -19,9 +19,13 @@ from django.views.decorators.http import require_POST
 from cyberbeeld.accounts import policy
 from cyberbeeld.accounts import services as account_services
 from cyberbeeld.accounts.models import Role
+from cyberbeeld.indicators.models import Indicator
+from cyberbeeld.indicators.services import public_theme_draft_save
+from cyberbeeld.risks.services import ensure_templates
 
 from . import services, start
 from .forms import GemeenteForm, NarrativeForm
+from .tasks import build_report
 
 
 def _org(request: HttpRequest) -> Any:
@@ -57,7 +61,6 @@ def index(request: HttpRequest) -> HttpResponse:
         guess = start.guess_gemeente(org)
         context["gemeente_form"] = GemeenteForm(initial={"gemeente": guess.code} if guess else None)
         return render(request, "reports/start.html", context)
-    from cyberbeeld.risks.services import ensure_templates
 
     ensure_templates()  # the library, as its own page does: the roads suggest a first scenario from it
     figures = start.headline_figures(area, lang)
@@ -113,8 +116,6 @@ def draft(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def narrative(request: HttpRequest) -> HttpResponse:
-    from cyberbeeld.indicators.services import public_theme_draft_save
-
     org = _editor_org(request)
     if org.area_id is None:
         return redirect("start:index")
@@ -123,7 +124,6 @@ def narrative(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("De toelichting in het Nederlands is nodig."))
         return redirect("start:index")
     figures = start.headline_figures(org.area, _lang())
-    from cyberbeeld.indicators.models import Indicator
 
     codes = [f.code for f in figures if f.code]
     theme = public_theme_draft_save(by=request.user, owner=org, gemeente=org.area,
@@ -151,8 +151,6 @@ def publish(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def report(request: HttpRequest) -> HttpResponse:
-    from .tasks import build_report
-
     org = _editor_org(request)
     if org.area_id is None:
         return redirect("start:index")

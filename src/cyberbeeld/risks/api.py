@@ -8,9 +8,12 @@ from ninja import Router, Schema
 from ninja.pagination import paginate
 
 from cyberbeeld.common.api_pagination import CursorPagination, Mapped, stable
+from cyberbeeld.incidents.models import Incident
+from cyberbeeld.indicators.models import Indicator
+from cyberbeeld.sharing.models import Case
 
 from . import selectors
-from .models import Scenario
+from .models import Asset, Scenario
 
 router = Router(tags=["risks"])
 
@@ -124,19 +127,12 @@ def _owned(model: Any, owner: Any, field: str = "uuid") -> Any:
 
 
 def _indicators(values: Any) -> Any:
-    from cyberbeeld.indicators.models import Indicator
-
     found = dict(Indicator.objects.filter(code__in=[str(v) for v in values]).values_list("code", "pk"))
     pks = [found.get(str(v)) for v in values]
     return None if None in pks else pks
 
 
 def _scenario_write(request: HttpRequest, payload: dict[str, Any], scenario: Scenario | None) -> Scenario:
-    from cyberbeeld.incidents.models import Incident
-    from cyberbeeld.sharing.models import Case
-
-    from .models import Asset
-
     owner = scenario.owner if scenario else request.organisation  # type: ignore[attr-defined]
     # the pick lists of the form are the owner's objects this caller may see: an unknown uuid is a 422,
     # whether it does not exist or is another organisation's (no hint that it exists)

@@ -7,16 +7,15 @@ from django.urls import reverse
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
+from cyberbeeld.common.charts import render_svg
 from cyberbeeld.common.modules import Card, register
 
-from . import selectors
+from . import scoring, selectors
 
 
 def matrix_spec(cells: dict[tuple[str, str], int], lang: str) -> dict[str, Any]:
     """A small risk matrix: likelihood A–E × impact A–E, each cell coloured by its risk zone and showing
     how many scenarios lie in it (a plain Vega-Lite dict: cheap to build, rendered once per content)."""
-    from . import scoring
-
     zone_index = {z: i for i, z in enumerate(scoring.ZONES)}
     impacts = scoring.ORDERED_IMPACT if any(ic == scoring.NO_IMPACT for _lc, ic in cells) else scoring.IMPACT_CLASSES
     rows = []
@@ -51,9 +50,6 @@ def risks_card(request: HttpRequest, organisation: Any) -> Card | None:
     """The risk matrix as a small picture (with its table), the top scenarios in words, open proposals."""
     if not organisation:
         return None
-    from cyberbeeld.common.charts import render_svg
-
-    from . import scoring, selectors
 
     lang = "en" if (get_language() or "nl").startswith("en") else "nl"
     pic = selectors.picture(list(selectors.scenarios_visible_to(request.user, owner=organisation)))

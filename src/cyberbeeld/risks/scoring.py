@@ -48,6 +48,7 @@ them as configurable. Never present them as official.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import hashlib
 import json
@@ -1259,8 +1260,6 @@ def compact_diagram_spec(spec: dict[str, Any]) -> dict[str, Any]:
     A chart is scaled down to fit its column, so a wide layout on a 320 px screen shrank its text to ~4 px; this
     layout is ~300 units wide and is shown at (nearly) its natural size there.
     """
-    import copy
-
     out = copy.deepcopy(spec)
     out.pop("title", None)
     out["width"], out["height"] = 230, 330

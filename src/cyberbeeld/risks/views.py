@@ -12,7 +12,10 @@ from django.views.decorators.http import require_POST
 
 from cyberbeeld.accounts import policy
 from cyberbeeld.accounts.models import AuditEvent
+from cyberbeeld.common.charts import render_svg
 from cyberbeeld.common.forms import add_error
+from cyberbeeld.incidents.services import current_forms
+from cyberbeeld.risks.scoring import compact_diagram_spec
 
 from . import drafting, scoring, selectors, services
 from .forms import AssessmentForm, AssetForm, DecisionForm, ScenarioForm
@@ -53,9 +56,6 @@ def _require_editor(request: HttpRequest) -> Any:
 
 def diagram_context(pic: selectors.Picture, lang: str, *, title: str | None = None) -> dict[str, Any] | None:
     """SVG, accessible label and the same data as a table, for ``risks/_diagram.html``."""
-    from cyberbeeld.common.charts import render_svg
-    from cyberbeeld.risks.scoring import compact_diagram_spec
-
     d = pic.diagram(lang, title=title)
     if d is None:
         return None

@@ -6,13 +6,21 @@ import datetime as dt
 from typing import Any
 from uuid import UUID
 
+from django.db.models import Q
 from django.http import HttpRequest
+from django.utils import translation
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
+from cyberbeeld.accounts.models import Audience, Organisation
 from cyberbeeld.common.api_pagination import CursorPagination, Mapped, stable
+from cyberbeeld.incidents import selectors as incidents
+from cyberbeeld.incidents.services import current_forms
 
+from . import forms as item_forms
 from . import selectors
+from .forms import AnswerForm, QuestionForm, ShareForm
+from .models import Question
 
 router = Router(tags=["sharing"])
 
@@ -171,16 +179,12 @@ KINDS: dict[str, dict[str, Any]] = {
 
 
 def _form_codes(values: Any) -> Any:
-    from cyberbeeld.incidents.services import current_forms
-
     found = dict(current_forms().filter(code__in=[str(v) for v in values]).values_list("code", "pk"))
     pks = [found.get(str(v)) for v in values]
     return None if None in pks else pks
 
 
 def _item_write(request: HttpRequest, kind: str, payload: dict[str, Any], obj: Any) -> Any:
-    from . import forms as item_forms
-
     spec = KINDS[kind]
     form_class = getattr(item_forms, spec["form"])
     owner = obj.owner if obj is not None else request.organisation  # type: ignore[attr-defined]
@@ -196,8 +200,6 @@ def _item_write(request: HttpRequest, kind: str, payload: dict[str, Any], obj: A
 
 
 def _validation_errors(exc: ValidationError) -> list[dict[str, Any]]:
-    from django.utils import translation
-
     out = []
     items = exc.error_dict.items() if hasattr(exc, "error_dict") else [(None, exc.error_list)]
     for field, errors in items:
@@ -240,12 +242,6 @@ def _shareable(request: HttpRequest, kind: str, uuid: UUID) -> Any:
 
 
 def _share(request: HttpRequest, kind: str, uuid: UUID, payload: ShareIn) -> Any:
-    from django.db.models import Q
-
-    from cyberbeeld.accounts.models import Audience, Organisation
-
-    from .forms import ShareForm
-
     obj = _shareable(request, kind, uuid)
     owner = obj.owner
     initial = {"tlp": obj.tlp, "organisations": list(obj.audience_organisations.all()),
@@ -356,8 +352,6 @@ def _needs_scope(request: HttpRequest, family: str, write: bool) -> None:
              summary="Casus maken van een eigen incident / make a case from your incident (only its text without "
                      "personal data; at least its label). Needs incidents:read too")
 def case_from_incident(request: HttpRequest, uuid: UUID) -> Any:
-    from cyberbeeld.incidents import selectors as incidents
-
     _needs_scope(request, "incidents", False)
     incident = incidents.incident_get(request.user, uuid)
     api_forms.require_writable(owned=policy.owns(request.user, incident),
@@ -420,8 +414,6 @@ def _text(payload: TextIn, form_class: Any) -> str:
 @router.post("/cases/{uuid}/questions", response={201: QuestionOut, **WRITE},
              summary="Vraag stellen over een casus die u mag zien / ask a question about a case you may see")
 def question_ask(request: HttpRequest, uuid: UUID, payload: TextIn) -> Any:
-    from .forms import QuestionForm
-
     case = selectors.case_get(request.user, uuid)
     text = _text(payload, QuestionForm)
     try:
@@ -439,9 +431,6 @@ def question_ask(request: HttpRequest, uuid: UUID, payload: TextIn) -> Any:
              summary="Antwoord geven op een vraag bij een casus die u mag zien / answer a question about a case "
                      "you may see")
 def answer_give(request: HttpRequest, uuid: UUID, payload: TextIn) -> Any:
-    from .forms import AnswerForm
-    from .models import Question
-
     question = Question.objects.filter(uuid=uuid).select_related("case").first()
     if question is None or not policy.can_view(request.user, question.case):
         raise problems.ApiProblem(404, "not-found")

@@ -27,6 +27,8 @@ from cyberbeeld.accounts import audit, policy
 from cyberbeeld.accounts.models import Organisation
 from cyberbeeld.accounts.tlp import TLP
 from cyberbeeld.common.errors import Invalid
+from cyberbeeld.incidents.models import Impact
+from cyberbeeld.incidents.services import current_forms
 
 from . import selectors, services
 from .models import Case, LegalBasis

@@ -31,6 +31,7 @@ from cyberbeeld.common.errors import Invalid
 # Only light modules here: ``--help`` and usage errors must not wait for pandas, Ibis, DuckDB or
 # SciPy (imported in main() once the arguments are known to be usable).
 from cyberbeeld.survey.errors import SurveyDesignError
+from cyberbeeld.survey.lean import lean_estimate, write_csv
 from cyberbeeld.survey.options import CI_METHODS, LONELY_PSU_OPTIONS, CIMethod, EngineName, LonelyPSU
 
 __all__ = ["OUTPUT_COLUMNS", "build_parser", "main"]
@@ -282,10 +283,10 @@ def _run(args: argparse.Namespace, wanted: list[tuple[str, str, str | None]], ou
     """Estimate and write (the heavy modules load here)."""
     if _run_lean(args, wanted, out):
         return 0
+    # deferred: heavy imports (duckdb, numpy, pandas, ibis): `estimate --help` starts in <= 0.5 s
     import duckdb
 
-    from cyberbeeld.survey.design import Design
-    from cyberbeeld.survey.estimators import Request, estimate
+    from cyberbeeld.survey import Design, Request, estimate
 
     try:
         requests = [Request(stat, var, den) for stat, var, den in wanted]  # type: ignore[arg-type]
@@ -362,7 +363,6 @@ def _run_lean(args: argparse.Namespace, wanted: list[tuple[str, str, str | None]
     """
     if args.engine != "duckdb" or getattr(args, "margins", None) or out.suffix.lower() != ".csv":
         return False
-    from cyberbeeld.survey.lean import lean_estimate, write_csv
 
     started = time.perf_counter()
     result = lean_estimate(

@@ -94,6 +94,7 @@ def lean_estimate(
         kind = "csv"
     else:
         return None
+    # deferred: start-up: duckdb and numpy load only when a file is estimated, not for `estimate --help`
     import duckdb
     import numpy as np
 

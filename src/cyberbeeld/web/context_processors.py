@@ -24,12 +24,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     if request.user.is_authenticated:
         user_orgs = getattr(request, "user_organisations", None)  # CurrentOrganisationMiddleware's one query
         if user_orgs is None:
-            from cyberbeeld.accounts.policy import organisations_of
-
             user_orgs = list(organisations_of(request.user))
-    from django.urls import NoReverseMatch, reverse
-
-    from cyberbeeld.common.navigation import items
 
     nav = []
     for item in items():
@@ -41,8 +36,6 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     org = getattr(request, "organisation", None)
     house_style = None
     if org is not None:
-        from cyberbeeld.accounts.models import OrganisationTheme
-
         # the logo's bytes are served by accounts:house_style_logo; logo_type says whether there is one
         house_style = OrganisationTheme.objects.filter(organisation=org).defer("logo").first()
     return {

@@ -25,8 +25,6 @@ from django.utils import translation
 from cyberbeeld.common import errors, problems
 from cyberbeeld.common.errors import ApplicationError
 
-from cyberbeeld.common import problems
-
 logger = logging.getLogger("cyberbeeld.web")
 
 

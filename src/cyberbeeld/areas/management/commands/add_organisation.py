@@ -22,12 +22,11 @@ from django.utils.text import slugify
 from cyberbeeld.accounts import services
 from cyberbeeld.accounts.models import Organisation, OrganisationKind, Role
 from cyberbeeld.areas.models import Area, AreaKind
+from cyberbeeld.areas.names import normalise, split_kind
 
 
 def find_gemeente(text: str) -> Area:
     """A current gemeente by code (GM0917) or by any name the area register knows."""
-    from cyberbeeld.areas.names import normalise, split_kind
-
     qs = Area.objects.filter(kind=AreaKind.GEMEENTE).order_by("superseded", "-pk")
     area = (qs.filter(code__iexact=text.strip()).first() or qs.filter(name__iexact=text.strip()).first()
             or qs.filter(names__key=normalise(split_kind(text)[0])).first())
