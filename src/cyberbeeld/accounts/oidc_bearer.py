@@ -24,6 +24,8 @@ from typing import Any
 import jwt
 import requests
 
+from cyberbeeld.common.errors import ApplicationError
+
 from . import policy
 from .models import ExternalIdentity, Organisation
 from .oidc_config import OidcConfig, memberships_from_claims
@@ -32,12 +34,15 @@ REFETCH_SECONDS = 30.0
 MAX_TOKEN_LENGTH = 16_000
 
 
-class BearerRefused(Exception):
+class BearerRefused(ApplicationError):
     """A presented access token that is not accepted: 401 (``reason`` names why), or 503 when the
     provider's keys cannot be fetched (``unavailable``)."""
 
+    code = "bearer-refused"
+    status = 401
+
     def __init__(self, reason: str, log_detail: str = "") -> None:
-        super().__init__(reason)
+        super().__init__(reason, reason)
         self.reason = reason
         self.log_detail = log_detail
 

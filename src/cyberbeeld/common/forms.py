@@ -147,7 +147,8 @@ def content_choices(field: forms.Field) -> None:
     """Choices that are user content (scenarios, measures, portfolios: models with an owner, written in
     settings.CYBERBEELD_CONTENT_LANGUAGE) carry that language on pages in another one: ``content_lang`` for the
     labels of a checkbox list (web/_form.html), ``lang`` on a select."""
-    if not isinstance(field, forms.ModelChoiceField) or not _is_user_content(field.queryset.model):
+    if not isinstance(field, forms.ModelChoiceField) or field.queryset is None \
+            or not _is_user_content(field.queryset.model):  # a queryset set later (in the form's __init__)
         return
     other = _content_lang()
     field.content_lang = other  # type: ignore[attr-defined]

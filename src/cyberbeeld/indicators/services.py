@@ -24,7 +24,7 @@ from django.utils.text import slugify
 from cyberbeeld.accounts import audit, pagecache, policy
 from cyberbeeld.areas.models import Area
 from cyberbeeld.areas.names import AreaNames, remember
-from cyberbeeld.common.errors import ImportRefused, RowError
+from cyberbeeld.common.errors import ImportRefused, NotAllowed, RowError
 from cyberbeeld.common.models import ImportJob
 
 from . import catalogue, ownership, parsers
@@ -756,7 +756,8 @@ def public_theme_draft_save(*, by: Any, owner: Any, gemeente: Area, narrative_nl
     existing page keeps its label (a CLEAR page stays public), its title when none is given, and its figures
     when ``indicators`` is None."""
     if not policy.can_create_in(by, owner) or owner.area_id != gemeente.pk:
-        raise PermissionError("only an editor of the gemeente's own organisation writes its public page")
+        raise NotAllowed("Alleen een bewerker van de eigen organisatie van de gemeente schrijft haar publieke pagina.",
+                         "Only an editor of the gemeente's own organisation writes its public page.")
     theme = PublicTheme.objects.filter(owner=owner, gemeente=gemeente, slug=DRAFT_THEME_SLUG).first()
     created = theme is None
     if theme is None:

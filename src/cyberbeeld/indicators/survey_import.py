@@ -36,7 +36,7 @@ class SurveyImportError(Invalid):
     code = "survey-import"
 
 
-class MarginError(Exception):
+class MarginError(Invalid):
     """A population margin file cannot be used: the message names the file, row and field."""
 
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_POST
 from cyberbeeld.accounts import policy
 from cyberbeeld.accounts import services as account_services
 from cyberbeeld.accounts.models import Role
+from cyberbeeld.common.errors import NotAllowed
 from cyberbeeld.indicators.models import Indicator
 from cyberbeeld.indicators.services import public_theme_draft_save
 from cyberbeeld.risks.services import ensure_templates
@@ -40,7 +40,7 @@ def _lang() -> str:
 def _editor_org(request: HttpRequest) -> Any:
     org = _org(request)
     if org is None or not policy.can_create_in(request.user, org):
-        raise PermissionDenied
+        raise NotAllowed()
     return org
 
 
@@ -84,7 +84,7 @@ def index(request: HttpRequest) -> HttpResponse:
 def choose_gemeente(request: HttpRequest) -> HttpResponse:
     org = _org(request)
     if org is None or not policy.actor_for(request.user).has_role(org.pk, Role.COORDINATOR):
-        raise PermissionDenied
+        raise NotAllowed()
     if org.area_id is not None:
         return redirect("start:index")
     form = GemeenteForm(request.POST)
@@ -142,7 +142,7 @@ def publish(request: HttpRequest) -> HttpResponse:
     if theme is None:
         raise Http404
     if not policy.can_share(request.user, theme):
-        raise PermissionDenied
+        raise NotAllowed()
     account_services.share_set(by=request.user, obj=theme, tlp="clear")
     messages.success(request, _("De pagina voor inwoners is openbaar."))
     return redirect("start:index")
