@@ -30,7 +30,7 @@ MARK = "deferred:"
 # Imports inside functions allowed at most. Issue 16 asked for half of what was counted here when the work
 # began (416 on 5 Dec 2026, so at most 208); after the moves 82 were left, each with its reason. The budget
 # keeps a little room for branches merged alongside; lower it to the count after each merge, never raise it.
-BUDGET = 90
+BUDGET = 87
 
 
 def app_of(module: str) -> str | None:
