@@ -144,7 +144,7 @@ def test_worker_survives_postgresql_terminating_its_connection(world, taxonomy, 
                                    data=csv_bytes(3000))
     enqueue_in_database(run_import_job, big.pk)
     wait_for(lambda: ImportJob.objects.defer("data").filter(pk=big.pk, state=ImportJob.State.RUNNING, phase=ImportJob.Phase.CHECKING,
-                                                            processed__gt=0).exists(),
+                                                            done__gt=0).exists(),
              BOUND, "the second import to be under way", alive=worker, log=log)
     terminate()
     wait_for(lambda: ImportJob.objects.defer("data").get(pk=big.pk).finished, BOUND, "the second import",
