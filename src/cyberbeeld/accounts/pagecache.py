@@ -98,8 +98,8 @@ def cached(kind: str, part: str, *, user: Any, organisation: Any, compute: Calla
     return value
 
 
-def shared(kind: str, part: str, *, compute: Callable[[str], T]) -> T:
-    """``compute(key)`` once for every reader alike, cached until the next write of ``kind`` (or ``TIMEOUT``).
+def shared(kind: str, part: str, *, compute: Callable[[], T]) -> T:
+    """``compute()`` once for every reader alike, cached until the next write of ``kind`` (or ``TIMEOUT``).
 
     Only for parts that show no organisation's own data and no TLP-marked object, so that every reader would
     compute the same value: the monitor's public statistics (``indicators.selectors.CACHE_KIND``). The key holds
@@ -108,6 +108,6 @@ def shared(kind: str, part: str, *, compute: Callable[[str], T]) -> T:
     hit = cache.get(key)
     if hit is not None:
         return hit  # type: ignore[no-any-return]
-    value = compute(key)
+    value = compute()
     cache.set(key, value, TIMEOUT)
     return value

@@ -319,8 +319,8 @@ class CeilingError(NotAllowed):
 
     code = "sharing-ceiling"
 
-    def __init__(self, message: str) -> None:
-        super().__init__(str(message))
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(str(message), field=field)
         self.message = message
 
 
@@ -444,7 +444,7 @@ def check_ceiling(obj: Any, sharing: Sharing | None = None, sources: list[Any] |
     sharing = sharing or Sharing.of(obj)
     for source in sharing_sources(obj) if sources is None else sources:
         if not _admits(source, obj.owner_id, obj.created_by_id, sharing):
-            raise CeilingError(ceiling_message(source))
+            raise CeilingError(ceiling_message(source), field="tlp")  # the label asked for is the problem
 
 
 def may_pass_on(user: Any, source: Any, into: Organisation) -> bool:

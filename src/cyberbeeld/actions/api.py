@@ -136,19 +136,14 @@ def _measure_write(request: HttpRequest, payload: dict[str, Any], measure: Measu
     form = api_forms.bind(lambda data: MeasureForm(data, instance=measure, owner=owner, viewer=request.user),
                           payload, lookups=_lookups(request, owner), refused=("tlp",))
     data = {k: form.cleaned_data[k] for k in services.MEASURE_FIELDS + services.MEASURE_M2M if k in form.cleaned_data}
-    try:
-        return services.measure_save(by=request.user, owner=owner, data=data, measure=measure)
-    except policy.CeilingError as exc:
-        raise problems.ApiProblem(403, (exc.message, exc.message), errors=[{
-            "field": "tlp", "row": None, "message_nl": exc.message, "message_en": exc.message}]) from exc
+    # a label wider than a source's: CeilingError (field "tlp"), answered by api.main's ApplicationError handler
+    return services.measure_save(by=request.user, owner=owner, data=data, measure=measure)
 
 
 @router.post("/measures", response={201: MeasureOut, **problems.documented(400, 403)},
              summary="Maatregel maken / create a measure")
 def measure_create(request: HttpRequest, payload: MeasureIn) -> Any:
-    org = getattr(request, "organisation", None)
-    if org is None or not policy.can_create_in(request.user, org):
-        raise problems.ApiProblem(403, "role")
+    api_forms.creating_organisation(request, policy.can_create_in)
     return Status(201, _measure(_measure_write(request, payload.dict(exclude_unset=True), None)))
 
 

@@ -98,6 +98,15 @@ def bind(form_factory: Callable[..., forms.BaseForm], payload: dict[str, Any], *
     return form
 
 
+def creating_organisation(request: Any, may_create: Callable[[Any, Any], bool]) -> Any:
+    """The organisation an API create acts for: the request's, when ``may_create(user, organisation)``
+    (``accounts.policy.can_create_in``); else a 403 (no organisation, or a role or token that only reads)."""
+    org = getattr(request, "organisation", None)
+    if org is None or not may_create(request.user, org):
+        raise problems.ApiProblem(403, "role")
+    return org
+
+
 def require_writable(*, owned: bool, allowed: bool) -> None:
     """An API write on an existing object: another organisation's object is a 404 even when it is shared with
     the caller (the same answer as for a missing one: an organisation never writes another's object); a member

@@ -138,9 +138,7 @@ def _write(request: HttpRequest, payload: dict[str, Any], incident: Incident | N
 @router.post("", response={201: IncidentOut, **problems.documented(400, 403, 409)},
              summary="Incident registreren / register an incident (redaction and classification applied)")
 def incident_create(request: HttpRequest, payload: IncidentIn) -> Any:
-    org = getattr(request, "organisation", None)
-    if org is None or not policy.can_create_in(request.user, org):
-        raise problems.ApiProblem(403, "role")
+    api_forms.creating_organisation(request, policy.can_create_in)
     return Status(201, _out(request.user, _write(request, payload.dict(exclude_unset=True), None)))
 
 

@@ -17,7 +17,7 @@ from .models import Indicator, Observation, PublicTheme, Source
 
 NL_CODE = "NL01"
 # accounts.pagecache: raised after every committed write of what the monitor pages show (observations, import
-# batches, indicators, areas, peer groups; indicators.apps wires the signals, the bulk paths raise it themselves)
+# batches, indicators, areas, peer groups; indicators.signals wires them, the bulk paths raise it themselves)
 CACHE_KIND = "indicators"
 
 

@@ -194,9 +194,10 @@ def indicator_page(request: HttpRequest, gemeente: str, code: str) -> HttpRespon
     indicator = selectors.indicator_or_404(code)
     lang = _lang()
 
-    def body(_key: str) -> str:
-        ctx = {**indicator_context(area, indicator, lang), "download_formats": DOWNLOAD_FORMATS}
-        return render_to_string("indicators/_indicator_body.html", ctx, request=request)
+    def body() -> str:  # rendered without the request: nothing of the reader can enter the shared part
+        ctx = {**indicator_context(area, indicator, lang), "download_formats": DOWNLOAD_FORMATS,
+               "current_language": lang}
+        return render_to_string("indicators/_indicator_body.html", ctx)
 
     html = pagecache.shared(selectors.CACHE_KIND, f"indicator-page:{area.pk}:{indicator.pk}", compute=body)
     return render(request, "indicators/indicator.html", {"area": area, "indicator": indicator,

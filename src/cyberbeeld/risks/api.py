@@ -142,19 +142,15 @@ def _scenario_write(request: HttpRequest, payload: dict[str, Any], scenario: Sce
                           payload, lookups=lookups, refused=("tlp", "audience_region"),
                           rename={"forms": "form_codes"})
     data = {k: form.cleaned_data[k] for k in ScenarioForm.Meta.fields if k in form.cleaned_data}
-    try:
-        return services.scenario_save(by=request.user, owner=owner, data=data, scenario=scenario)
-    except policy.CeilingError as exc:  # a drafted scenario: never wider than its proposal
-        raise problems.ApiProblem(403, (exc.message, exc.message), errors=[{
-            "field": "tlp", "row": None, "message_nl": exc.message, "message_en": exc.message}]) from exc
+    # a drafted scenario is never wider than its proposal: CeilingError (403, field "tlp"), answered by
+    # api.main's ApplicationError handler
+    return services.scenario_save(by=request.user, owner=owner, data=data, scenario=scenario)
 
 
 @router.post("/scenarios", response={201: ScenarioOut, **problems.documented(400, 403)},
              summary="Scenario maken / create a scenario")
 def scenario_create(request: HttpRequest, payload: ScenarioIn) -> Any:
-    org = getattr(request, "organisation", None)
-    if org is None or not policy.can_create_in(request.user, org):
-        raise problems.ApiProblem(403, "role")
+    api_forms.creating_organisation(request, policy.can_create_in)
     return Status(201, _out(_scenario_write(request, payload.dict(exclude_unset=True), None)))
 
 

@@ -214,9 +214,7 @@ def _validation_errors(exc: ValidationError) -> list[dict[str, Any]]:
 
 
 def _create(request: HttpRequest, kind: str, payload: Schema) -> Any:
-    org = getattr(request, "organisation", None)
-    if org is None or not policy.can_create_in(request.user, org):
-        raise problems.ApiProblem(403, "role")
+    api_forms.creating_organisation(request, policy.can_create_in)
     obj = _item_write(request, kind, payload.dict(exclude_unset=True), None)
     return Status(201, _out(obj))
 
@@ -270,9 +268,7 @@ def _share(request: HttpRequest, kind: str, uuid: UUID, payload: ShareIn) -> Any
                                 legal_basis=d["legal_basis"], purpose=d["purpose"])
     except ValidationError as exc:
         raise problems.ApiProblem(422, "invalid", errors=_validation_errors(exc)) from exc
-    except policy.CeilingError as exc:  # wider than what it was made from (a promoted incident)
-        raise problems.ApiProblem(403, (exc.message, exc.message), errors=[{
-            "field": "tlp", "row": None, "message_nl": exc.message, "message_en": exc.message}]) from exc
+    # wider than what it was made from (a promoted incident): CeilingError, answered by api.main's handler
     obj.refresh_from_db()
     return Status(200, _sharing_out(obj, change))
 
@@ -356,10 +352,7 @@ def case_from_incident(request: HttpRequest, uuid: UUID) -> Any:
     incident = incidents.incident_get(request.user, uuid)
     api_forms.require_writable(owned=policy.owns(request.user, incident),
                                allowed=policy.can_change(request.user, incident))
-    try:
-        case = services.promote_incident(by=request.user, incident=incident)
-    except policy.CeilingError as exc:
-        raise problems.ApiProblem(403, (exc.message, exc.message)) from exc
+    case = services.promote_incident(by=request.user, incident=incident)  # CeilingError: api.main's handler
     return Status(201, _out(case))
 
 
@@ -376,13 +369,9 @@ class AdoptionOut(Schema):
 def approach_adopt(request: HttpRequest, uuid: UUID) -> Any:
     _needs_scope(request, "actions", True)
     approach = selectors.approach_get(request.user, uuid)
-    org = getattr(request, "organisation", None)
-    if org is None or not policy.can_create_in(request.user, org):
-        raise problems.ApiProblem(403, "role")
-    try:
-        adoption = services.adopt(by=request.user, approach=approach, organisation=org)
-    except policy.CeilingError as exc:  # AMBER+STRICT or RED of another owner: not passed on
-        raise problems.ApiProblem(403, (exc.message, exc.message)) from exc
+    org = api_forms.creating_organisation(request, policy.can_create_in)
+    # AMBER+STRICT or RED of another owner is not passed on: CeilingError, answered by api.main's handler
+    adoption = services.adopt(by=request.user, approach=approach, organisation=org)
     return Status(200, {"approach": approach.uuid, "organisation": org.slug, "measure": adoption.measure_ref or None,
                         "note": adoption.note})
 
