@@ -69,6 +69,17 @@ def test_json_refusals(text, reason):
     assert reason in str(info.value)
 
 
+def test_json_depth_is_counted_exactly_at_the_limit():
+    lim = inputs.limits().max_json_depth
+    assert inputs.load_json("[" * lim + "]" * lim, "f") is not None
+    inside = '{"a": ' * (lim - 1) + "[]" + "}" * (lim - 1)  # objects and lists count alike
+    assert inputs.load_json(inside, "f") is not None
+    for text in ("[" * (lim + 1) + "]" * (lim + 1), '{"a": ' * lim + "[]" + "}" * lim,
+                 "[" * 50_000 + "]" * 50_000):  # the last one deeper than the decoder's own recursion limit
+        with pytest.raises(inputs.InputRefused, match="max_json_depth"):
+            inputs.load_json(text, "f")
+
+
 def test_json_depth_ignores_brackets_in_strings():
     text = '{"a": "' + "[" * 100 + '\\"]"}'
     assert inputs.load_json(text, "f") == {"a": "[" * 100 + '"]'}

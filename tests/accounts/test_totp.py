@@ -186,3 +186,26 @@ def test_next_is_only_ever_a_local_path(client, world, target):
     response = client.get(VERIFY, {"next": target})
     assert response.status_code == 302 and response["Location"] == "/nl/overzicht/"
     assert client.get(VERIFY, {"next": "/nl/incidenten/"})["Location"] == "/nl/incidenten/"
+
+
+def test_a_user_without_any_organisation_is_still_asked_for_the_code(client, world):
+    """The second-factor facts come with the user's organisations; a person with none (a fresh account) is asked
+    in a query of its own and still cannot pass without the code."""
+    from django.contrib.auth import get_user_model
+
+    loner = get_user_model().objects.create_user(username="zonder-organisatie", password=world.password)
+    TOTPDevice.objects.create(user=loner, name="app", confirmed=True)
+    client.post(LOGIN, {"username": loner.username, "password": world.password})
+    r = client.get("/nl/overzicht/")
+    assert r.status_code == 302 and r["Location"].startswith(VERIFY)
+
+
+def test_the_role_that_requires_a_device_counts_in_any_organisation(client, world):
+    """A beheerder in one organisation and lezer in another enrols first, whichever organisation is current."""
+    from cyberbeeld.accounts import services as account_services
+    from cyberbeeld.accounts.models import Role
+
+    account_services.membership_set(by=None, user=world.anna, organisation=world.zaanstad, role=Role.BEHEERDER)
+    client.force_login(world.anna)
+    r = client.get("/nl/overzicht/")
+    assert r.status_code == 302 and r["Location"].startswith(ENROL)

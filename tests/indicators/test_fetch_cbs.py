@@ -173,3 +173,16 @@ def test_a_changed_table_is_imported_again(world, tmp_path):
     summary = import_observations(second.directory, writer=PLATFORM)
     assert not summary.already_imported and summary.updated == 1
     assert Observation.objects.filter(area__code="GM0935", period="2020", value=6841).exists()
+
+
+def test_a_set_in_one_page_is_stored_as_served_and_pages_are_merged(tmp_path):
+    """A one-page set is written as the service sent it (no second encoding); a set over several pages becomes one
+    document holding every record in order."""
+    index = json.loads((RECORDED / "index.json").read_text())
+    result = fetch.fetch_table("83648NED", tmp_path, get=replay)
+    base = "https://opendata.cbs.nl/ODataApi/odata/83648NED"
+    served = (RECORDED / index[f"{base}/DataProperties"]).read_bytes()
+    assert (result.directory / "DataProperties.json").read_bytes() == served
+    merged = json.loads((result.directory / "TypedDataSet.json").read_text(encoding="utf-8"))
+    assert "odata.nextLink" not in merged and len(merged["value"]) == 12
+    assert [r["ID"] for r in merged["value"]] == sorted(r["ID"] for r in merged["value"])

@@ -78,3 +78,27 @@ def test_the_cached_content_is_shared_but_never_across_languages(world, figures)
     assert "12,5" in nl and "12,5" in other
     assert "12.5" in en and "12,5" not in en
     assert "/en/monitor/" in en and "/nl/monitor/" not in en.split("<main", 1)[-1]
+
+
+def test_a_cached_page_costs_only_the_sign_in_and_one_generation_read(world, figures):
+    """Bounded work per request: once the content is cached, a reader's request reads the session, the user, the
+    user's organisations (house style, role and authenticator in the same query: the shell and the second-factor
+    check ask nothing more) and the generation — not the area, the indicator or any figure."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    c = _client(world, world.anna)
+    _page(c, figures)
+    with CaptureQueriesContext(connection) as queries:
+        _page(c, figures)
+    tables = [q["sql"].split('"')[1] for q in queries.captured_queries]  # SELECT "<table>"."<column>", ...
+    assert tables == ["django_session", "auth_user", "accounts_organisation", "accounts_cachegeneration"]
+
+
+def test_an_unknown_address_is_a_404_before_and_after_the_cache_is_warm(world, figures):
+    c = _client(world, world.anna)
+    assert c.get(f"/nl/monitor/nergenshuizen/{figures.code}/").status_code == 404
+    assert c.get("/nl/monitor/maastricht/geen-indicator/").status_code == 404
+    _page(c, figures)
+    assert c.get(f"/nl/monitor/nergenshuizen/{figures.code}/").status_code == 404
+    assert "<title>" in _page(c, figures) and "Maastricht" in _page(c, figures).split("<title>", 1)[1].split("</title>")[0]

@@ -14,14 +14,24 @@ from .models import Organisation
 SESSION_KEY = "cyberbeeld_organisation"
 
 
+def _organisations(request: HttpRequest) -> list[Organisation]:
+    """All of the user's organisations (with area and house style) from ONE query, kept on the request as
+    ``user_organisations`` for the page's shell. Each row also carries what the second-factor check asks of every
+    request (``mfa.state``): the user's role in that organisation and whether the user has a confirmed
+    authenticator, so that check costs no query of its own."""
+    orgs = getattr(request, "user_organisations", None)
+    if orgs is None:
+        orgs = mfa.organisations_with_facts(request.user)
+        request.user_organisations = orgs  # type: ignore[attr-defined]
+    return orgs
+
+
 def _current(request: HttpRequest) -> Organisation | None:
-    """The organisation chosen in this session (else the first by name), from ONE query for all of the
-    user's organisations (kept on the request as ``user_organisations`` for the page's shell)."""
+    """The organisation chosen in this session (else the first by name)."""
     user = request.user
     if not user.is_authenticated:  # (no list kept: a view that signs the user in later asks again)
         return None
-    orgs = list(Organisation.objects.filter(memberships__user=user).select_related("area").order_by("name"))
-    request.user_organisations = orgs  # type: ignore[attr-defined]
+    orgs = _organisations(request)
     chosen = request.session.get(SESSION_KEY)
     if chosen:
         for org in orgs:
@@ -55,7 +65,7 @@ class SecondFactorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
-            needed = mfa.state(request)
+            needed = mfa.state(request, organisations=_organisations)
             if needed != mfa.OK and _route(request) not in _ALLOWED_BEFORE[needed]:
                 return _to_step(request, needed)
         return self.get_response(request)

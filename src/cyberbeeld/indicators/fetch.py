@@ -90,6 +90,10 @@ def http_get(url: str, timeout: float = 60.0) -> bytes:
 
 
 def _document(get: Getter, url: str) -> dict[str, Any]:
+    return _document_raw(get, url)[0]
+
+
+def _document_raw(get: Getter, url: str) -> tuple[dict[str, Any], bytes]:
     raw = get(url)
     if len(raw) > MAX_BYTES:
         raise FetchError(f"antwoord te groot (> {MAX_BYTES} bytes): {url}", f"response too large: {url}")
@@ -100,7 +104,7 @@ def _document(get: Getter, url: str) -> dict[str, Any]:
     if not isinstance(doc, dict) or not isinstance(doc.get("value"), list):
         raise FetchError(f"onverwacht antwoord (geen OData 'value') van {url}",
                          f"unexpected response (no OData 'value') from {url}")
-    return doc
+    return doc, raw
 
 
 def _singleton(get: Getter, url: str) -> dict[str, Any]:
@@ -113,20 +117,23 @@ def _singleton(get: Getter, url: str) -> dict[str, Any]:
     return doc
 
 
-def _all_pages(get: Getter, url: str, counter: list[int]) -> list[Any]:
+def _all_pages(get: Getter, url: str, counter: list[int]) -> tuple[list[Any], bytes | None]:
+    """Every record of a set, following the next links; and the response itself when the set came in one page
+    (then it is stored as served, not encoded again)."""
     records: list[Any] = []
     seen: set[str] = set()
     next_url: str | None = url
+    raw: bytes | None = None
     while next_url:
         if next_url in seen or counter[0] >= MAX_PAGES:
             raise FetchError(f"te veel of herhaalde pagina's bij {url}", f"too many or repeated pages at {url}")
         seen.add(next_url)
-        doc = _document(get, next_url)
+        doc, raw = _document_raw(get, next_url)
         counter[0] += 1
         records.extend(doc["value"])
         link = doc.get("odata.nextLink") or doc.get("@odata.nextLink")
         next_url = str(link) if link else None
-    return records
+    return records, (raw if len(seen) == 1 else None)
 
 
 def _set_url(base_table: str, entry: dict[str, Any]) -> str:
@@ -162,12 +169,14 @@ def fetch_table(table_id: str, target_dir: Path, *, api: str = "v3", base: str |
                                  f"unexpected entity set name: {name!r}")
             if name == "UntypedDataSet":  # the same data as TypedDataSet, as text
                 continue
+            raw: bytes | None = None
             if entry.get("kind") == "Singleton":  # v4 Properties: one object, not a list
                 records = [_singleton(get, _set_url(base_table, entry))]
                 pages[0] += 1
             else:
-                records = _all_pages(get, _set_url(base_table, entry), pages)
-            body = json.dumps({"value": records}, ensure_ascii=False).encode("utf-8")
+                records, raw = _all_pages(get, _set_url(base_table, entry), pages)
+            # one page: the service's own document (already checked: JSON with a 'value' list); several: merged
+            body = raw if raw is not None else json.dumps({"value": records}, ensure_ascii=False).encode("utf-8")
             (work / f"{name}.json").write_bytes(body)
             total += len(body)
             sets[name] = len(records)

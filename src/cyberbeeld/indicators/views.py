@@ -187,21 +187,24 @@ DOWNLOAD_FORMATS = [("csv", "CSV (Excel NL)"), ("csv-komma", "CSV"), ("xlsx", "X
 
 @login_required
 def indicator_page(request: HttpRequest, gemeente: str, code: str) -> HttpResponse:
-    """The figures are public statistics, the same for every reader: the page's content is computed and rendered
-    once per area, indicator and language, and again after the next write of what it shows (an import, a new
-    area name; ``accounts.pagecache``, kind ``selectors.CACHE_KIND``)."""
-    area = selectors.gemeente_or_404(gemeente)
-    indicator = selectors.indicator_or_404(code)
+    """The figures are public statistics, the same for every reader: the page's content — the area and indicator
+    looked up by the address, the figures computed and the body rendered — is cached once per address and
+    language, until the next write of what it shows (an import, a new area name; ``accounts.pagecache``, kind
+    ``selectors.CACHE_KIND``). A reader's request then costs the page shell and one generation read."""
     lang = _lang()
 
-    def body() -> str:  # rendered without the request: nothing of the reader can enter the shared part
+    def content() -> dict[str, str]:  # rendered without the request: nothing of the reader can enter it
+        area = selectors.gemeente_or_404(gemeente)
+        indicator = selectors.indicator_or_404(code)
         ctx = {**indicator_context(area, indicator, lang), "download_formats": DOWNLOAD_FORMATS,
                "current_language": lang}
-        return render_to_string("indicators/_indicator_body.html", ctx)
+        return {"title": f"{indicator.name} · {area.name}",
+                "body": render_to_string("indicators/_indicator_body.html", ctx)}
 
-    html = pagecache.shared(selectors.CACHE_KIND, f"indicator-page:{area.pk}:{indicator.pk}", compute=body)
-    return render(request, "indicators/indicator.html", {"area": area, "indicator": indicator,
-                                                         "body": mark_safe(html)})  # noqa: S308 (our own template)
+    address = hashlib.sha256(f"{gemeente}\0{code}".encode()).hexdigest()[:32]  # any text a reader typed, as a key
+    page = pagecache.shared(selectors.CACHE_KIND, f"indicator-page:{address}", compute=content)
+    return render(request, "indicators/indicator.html", {"title": page["title"],
+                                                         "body": mark_safe(page["body"])})  # noqa: S308 (our template)
 
 
 @login_required

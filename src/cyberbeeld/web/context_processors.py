@@ -4,13 +4,32 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse, translate_url
+from django.urls import NoReverseMatch, get_script_prefix, reverse, translate_url
 from django.utils.translation import get_language
 
 from cyberbeeld import __version__
 from cyberbeeld.accounts.models import OrganisationTheme
 from cyberbeeld.accounts.policy import organisations_of
 from cyberbeeld.common.navigation import items
+
+_MENUS: dict[tuple[Any, ...], list[tuple[Any, str]]] = {}
+
+
+def _menu(lang: str) -> list[tuple[Any, str]]:
+    """The main menu's (label, url) pairs, reversed once per language, script prefix and set of entries: the
+    same for every request (the labels stay lazy, translated when the page renders)."""
+    entries = items()
+    key = (lang, get_script_prefix(), tuple((i.key, i.url_name) for i in entries))
+    menu = _MENUS.get(key)
+    if menu is None:
+        menu = []
+        for item in entries:
+            try:
+                menu.append((item.label, reverse(item.url_name)))
+            except NoReverseMatch:
+                continue
+        _MENUS[key] = menu
+    return menu
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
@@ -26,18 +45,16 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         if user_orgs is None:
             user_orgs = list(organisations_of(request.user))
 
-    nav = []
-    for item in items():
-        try:
-            url = reverse(item.url_name)
-        except NoReverseMatch:
-            continue
-        nav.append({"label": item.label, "url": url, "current": request.path.startswith(url)})
+    nav = [{"label": label, "url": url, "current": request.path.startswith(url)} for label, url in _menu(lang)]
     org = getattr(request, "organisation", None)
     house_style = None
     if org is not None:
-        # the logo's bytes are served by accounts:house_style_logo; logo_type says whether there is one
-        house_style = OrganisationTheme.objects.filter(organisation=org).defer("logo").first()
+        # joined by the organisation query (the logo's bytes left out: accounts:house_style_logo serves them;
+        # logo_type says whether there is one)
+        try:
+            house_style = org.house_style
+        except OrganisationTheme.DoesNotExist:
+            house_style = None
     return {
         "house_style": house_style,
         "nav_items": nav,

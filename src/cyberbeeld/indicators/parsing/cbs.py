@@ -219,6 +219,8 @@ def _run_rows(
     margin_roles: dict[str, str] = {}
     pending: dict[tuple[Any, ...], _Pending] = {}
     area_codes = area_dim.codes if area_dim is not None else {}
+    known_areas: dict[str, str] = {}
+    shared_dims: dict[tuple[str, ...], tuple[tuple[tuple[str, str], ...], dict[str, str]]] = {}
     width = len(header)
 
     for row_no, cells in rows:
@@ -235,16 +237,22 @@ def _run_rows(
                 if labelled:
                     area = resolve_area(cell)
                 else:
-                    key = _s(cell)
-                    code = normalise_area_code(key)
-                    if code is None and key in area_codes:
-                        code = key  # a CBS region code of a kind we do not normalise
-                    if code is None:
-                        raise CellError(f"'{key}' is geen gebiedscode", f"'{key}' is not an area code")
-                    if area_codes and key not in area_codes:
-                        raise CellError(f"'{key}' staat niet in de codelijst van {area_dim.key}",
-                                        f"'{key}' is not in the code list of {area_dim.key}")  # fmt: skip
-                    area = code
+                    hit = known_areas.get(cell) if isinstance(cell, str) else None
+                    if hit is not None:
+                        area = hit
+                    else:
+                        key = _s(cell)
+                        code = normalise_area_code(key)
+                        if code is None and key in area_codes:
+                            code = key  # a CBS region code of a kind we do not normalise
+                        if code is None:
+                            raise CellError(f"'{key}' is geen gebiedscode", f"'{key}' is not an area code")
+                        if area_codes and key not in area_codes:
+                            raise CellError(f"'{key}' staat niet in de codelijst van {area_dim.key}",
+                                            f"'{key}' is not in the code list of {area_dim.key}")  # fmt: skip
+                        area = code
+                        if isinstance(cell, str):
+                            known_areas[cell] = code  # a table repeats each region once per period and category
             except CellError as e:
                 problems.add(row_no, header[area_dim.column], e.nl, e.en)
                 ok = False
@@ -297,7 +305,10 @@ def _run_rows(
                 problems.add(row_no, header[col], e.nl, e.en)
                 ok = False
         if ok:
-            shared = builder.dims(dim_values)
+            dims_key = tuple(dim_values.values())  # the mappers run in a fixed order: the values alone are the key
+            shared = shared_dims.get(dims_key)
+            if shared is None:
+                shared = shared_dims[dims_key] = builder.dims(dim_values)
             for measure, value, col in values:
                 if margin_dim is None:
                     builder.add(measure, area, period, shared, value, None, None, None, None, status, row_no,
