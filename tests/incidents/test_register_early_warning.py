@@ -83,3 +83,42 @@ def test_threshold_is_never_zero_when_history_holds_incidents():
         chk = surveillance.ears(counts, t, variant="C3")
         assert chk is not None and chk.threshold >= chk.expected > 0
         assert not chk.alarm  # back to normal: no alert because an earlier month was high
+
+
+def test_the_card_shows_when_it_was_computed_and_lags_at_most_its_max_age(client, world, taxonomy, monkeypatch):
+    """The dashboard card reuses its computation for a few minutes (a scan of every incident of the area is not
+    repeated after each write) and says when it was computed; the early-warning page always computes afresh; a
+    reader of another organisation never gets the card's value."""
+    from django.core.cache import cache
+
+    from cyberbeeld.incidents import dashboard
+
+    cache.clear()
+    client.force_login(world.anna)
+    card = client.get("/nl/overzicht/").content.decode()
+    assert "Geen ongewone stijgingen" in card and "Berekend om " in card
+    _rise(world)
+    Incident.objects.filter(owner=world.maastricht).latest("pk").save()  # a write: the incidents generation rises
+    assert "Helpdeskfraude" in client.get("/nl/incidenten/vroegsignalering/").content.decode()  # the page: at once
+    assert "Geen ongewone stijgingen" in client.get("/nl/overzicht/").content.decode()  # the card: its last value
+    import time
+
+    from django.core.cache.backends import locmem
+
+    later = time.time() + dashboard.EARLY_WARNING_MAX_AGE + 1  # the card's value has reached its max age
+    monkeypatch.setattr(locmem, "time", type("Clock", (), {"time": staticmethod(lambda: later)}))
+    assert "1 ongewone stijging" in client.get("/nl/overzicht/").content.decode()
+    client.force_login(world.zoe)
+    assert "ongewone stijging in de laatste" not in client.get("/nl/overzicht/").content.decode()
+
+
+def _rise(world):
+    form = current_forms().get(code="helpdeskfraude")
+    today = timezone.localdate()
+    rows, month = [], dt.date(today.year - 3, today.month, 1)
+    while month <= today.replace(day=1):
+        n = 25 if month == today.replace(day=1) else 4
+        rows += [Incident(owner=world.maastricht, title=f"Helpdeskfraude {month:%Y-%m} #{i}", form=form,
+                          area=world.gm_maastricht, occurred_on=month, tlp="amber") for i in range(n)]
+        month = dt.date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    Incident.objects.bulk_create(rows)

@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import get_language
 
 from . import policy
@@ -96,6 +97,57 @@ def cached(kind: str, part: str, *, user: Any, organisation: Any, compute: Calla
     value = compute()
     cache.set(key, value, TIMEOUT)
     return value
+
+
+def recent(kind: str, part: str, *, user: Any, organisation: Any, compute: Callable[[], T],
+           max_age: int = TIMEOUT) -> tuple[T, Any]:
+    """``(compute(), when it was computed)`` for this reader, reused for up to ``max_age`` seconds whatever is written
+    meanwhile: for a summary that may lag a few minutes behind the data but costs a scan of many rows, shown with its
+    time (the dashboard's early-warning card; the early-warning page itself always computes afresh). The key holds
+    the reader (never another reader's value) but no generation."""
+    key = (f"{PREFIX}:{kind}:recent:{part}:{get_language() or '-'}:"
+           f"org{getattr(organisation, 'pk', '-')}:{reader_key(user, organisation)}")
+    hit = cache.get(key)
+    if hit is not None:
+        return hit  # type: ignore[no-any-return]
+    value = (compute(), timezone.now())
+    cache.set(key, value, max_age)
+    return value
+
+
+# --- the dashboard's cards ------------------------------------------------------------------------------------
+
+# The cards other than the incident cards (risk picture, casebook, measures and exercises, first steps) read rows of
+# these apps (and the public theme): any committed write of one of their models raises this generation. Writes there
+# are rare next to reads, so one generation for all of them keeps the rule simple and complete (a missed dependency
+# would cost staleness up to TIMEOUT, never another reader's data: the key is per reader).
+DASHBOARD_KIND = "dashboard"
+DASHBOARD_APPS = frozenset({"accounts", "risks", "sharing", "actions", "reports"})
+DASHBOARD_MODELS = frozenset({"indicators.publictheme"})
+# written while reading (first views, token use) or not shown on any card: no reason to recompute the cards
+NOT_ON_DASHBOARD = frozenset({"accounts.cachegeneration", "sharing.itemview", "accounts.apitoken",
+                              "accounts.recoverycode", "accounts.externalidentity"})
+
+
+def dashboard_write(sender: Any, **kwargs: Any) -> None:
+    """post_save / post_delete / m2m_changed receiver (connected for every sender in ``AccountsConfig.ready``)."""
+    if kwargs.get("raw") or str(kwargs.get("action", "post_")).startswith("pre_"):
+        return  # fixtures loaded as they are; a many-to-many change signals before and after: "post_" counts
+    if getattr(sender, "__module__", "") == "__fake__":
+        return  # a migration's historical model: the cached parts of a running site are not at stake
+    meta = sender._meta
+    if (meta.app_label in DASHBOARD_APPS or meta.label_lower in DASHBOARD_MODELS) \
+            and meta.label_lower not in NOT_ON_DASHBOARD:
+        bump(DASHBOARD_KIND)
+
+
+def dashboard_card(key: str, *, user: Any, organisation: Any, compute: Callable[[], T | None]) -> T | None:
+    """A dashboard card for this reader, cached until the next write of what the cards show (``DASHBOARD_KIND``),
+    the next day (cards count what is overdue today) or ``TIMEOUT``. A card that is not shown (``None``) is cached
+    as such."""
+    held = cached(DASHBOARD_KIND, f"card:{key}:{timezone.localdate().isoformat()}", user=user,
+                  organisation=organisation, compute=lambda: (compute(),))
+    return held[0]
 
 
 def shared(kind: str, part: str, *, compute: Callable[[], T]) -> T:

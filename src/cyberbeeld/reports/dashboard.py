@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from cyberbeeld.accounts import pagecache
 from cyberbeeld.common.modules import Card, register
 
 from . import start
@@ -18,9 +19,17 @@ from .models import Report
 
 @register("start")
 def start_card(request: HttpRequest, organisation: Any) -> Card | None:
-    if organisation is None or Report.objects.filter(owner=organisation).exists():
+    """Cached per reader until the next write of what the cards show (``pagecache.dashboard_card``)."""
+    if organisation is None:
         return None
-    steps = start.checklist(request.user, organisation)
+    return pagecache.dashboard_card("start", user=request.user, organisation=organisation,
+                                    compute=lambda: _start_card(request.user, organisation))
+
+
+def _start_card(user: Any, organisation: Any) -> Card | None:
+    if Report.objects.filter(owner=organisation).exists():
+        return None
+    steps = start.checklist(user, organisation)
     done = sum(1 for s in steps if s.done)
     if done == len(steps):
         return None

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
+from cyberbeeld.accounts import pagecache
 from cyberbeeld.common.charts import render_svg
 from cyberbeeld.common.modules import Card, register
 
@@ -47,12 +48,17 @@ def matrix_spec(cells: dict[tuple[str, str], int], lang: str) -> dict[str, Any]:
 
 @register("risks")
 def risks_card(request: HttpRequest, organisation: Any) -> Card | None:
-    """The risk matrix as a small picture (with its table), the top scenarios in words, open proposals."""
+    """The risk matrix as a small picture (with its table), the top scenarios in words, open proposals; cached per
+    reader until the next write of what the cards show (``pagecache.dashboard_card``)."""
     if not organisation:
         return None
+    return pagecache.dashboard_card("risks", user=request.user, organisation=organisation,
+                                    compute=lambda: _risks_card(request.user, organisation))
 
+
+def _risks_card(user: Any, organisation: Any) -> Card:
     lang = "en" if (get_language() or "nl").startswith("en") else "nl"
-    pic = selectors.picture(list(selectors.scenarios_visible_to(request.user, owner=organisation)))
+    pic = selectors.picture(list(selectors.scenarios_visible_to(user, owner=organisation)))
     cells: dict[tuple[str, str], int] = {}
     for _s, _a, r in pic.entries:
         key = (r.likelihood.best, r.impact.impact_class)
@@ -66,7 +72,7 @@ def risks_card(request: HttpRequest, organisation: Any) -> Card | None:
             "t": s.title, "z": zone, "l": likely,
             "i": m.class_label(r.impact.impact_class, lang) if m else r.impact.impact_class})
     n, u = len(pic.entries), len(pic.unscored)
-    n_open = selectors.open_proposals_count(request.user, organisation)
+    n_open = selectors.open_proposals_count(user, organisation)
     text = " ".join([
         ngettext("%(n)s scenario beoordeeld,", "%(n)s scenario's beoordeeld,", n) % {"n": n},
         ngettext("%(u)s nog niet.", "%(u)s nog niet.", u) % {"u": u}])

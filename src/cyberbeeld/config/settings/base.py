@@ -94,6 +94,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "cyberbeeld.config.urls"
 WSGI_APPLICATION = "cyberbeeld.config.wsgi.application"
 
+# Django's form renderer, with long select lists built in Python (the same HTML; common.forms.FormRenderer)
+FORM_RENDERER = "cyberbeeld.common.forms.FormRenderer"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
