@@ -89,5 +89,20 @@ def test_only_real_writes_of_card_apps_raise_the_generation(world):
     pagecache.bump("unrelated")  # the counter row itself: no recursion, no raise
     world.gm_maastricht.save()  # the areas app: not read by these cards (the monitor has its own generation)
     assert pagecache.generation(pagecache.DASHBOARD_KIND) == before
+    from cyberbeeld.accounts import audit
+
+    audit.record(user=world.anna, action="login", organisation=world.maastricht)  # a sign-in never waits on it
+    assert pagecache.generation(pagecache.DASHBOARD_KIND) == before
     world.maastricht.save()
     assert pagecache.generation(pagecache.DASHBOARD_KIND) == before + 1
+
+
+def test_the_first_steps_card_sees_a_drafted_picture_that_found_nothing(world):
+    """The card's "drafted" step rests on the run's audit event (audit writes raise no generation themselves)."""
+    from cyberbeeld.reports import services as reports
+
+    c = _client(world.anna)
+    before = _card(c.get("/nl/overzicht/").content.decode(), "Eerste stappen")
+    reports.draft_first_picture(by=world.anna, owner=world.maastricht)
+    after = _card(c.get("/nl/overzicht/").content.decode(), "Eerste stappen")
+    assert after != before

@@ -132,9 +132,11 @@ def recent(kind: str, part: str, *, user: Any, organisation: Any, compute: Calla
 DASHBOARD_KIND = "dashboard"
 DASHBOARD_APPS = frozenset({"accounts", "risks", "sharing", "actions", "reports"})
 DASHBOARD_MODELS = frozenset({"indicators.publictheme"})
-# written while reading (first views, token use) or not shown on any card: no reason to recompute the cards
+# written while reading (first views, token use), or on every sign-in (the audit log: a sign-in must never wait
+# for another transaction's lock on the counter row), or not shown on any card. The one audit event a card reads
+# (the first-steps card's "drafted picture" run) raises the generation where it is written.
 NOT_ON_DASHBOARD = frozenset({"accounts.cachegeneration", "sharing.itemview", "accounts.apitoken",
-                              "accounts.recoverycode", "accounts.externalidentity"})
+                              "accounts.recoverycode", "accounts.externalidentity", "accounts.auditevent"})
 
 
 def dashboard_write(sender: Any, **kwargs: Any) -> None:

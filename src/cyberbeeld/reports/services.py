@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from cyberbeeld.accounts import audit
+from cyberbeeld.accounts import audit, pagecache
 from cyberbeeld.accounts.models import Organisation
 from cyberbeeld.areas.models import Area
 from cyberbeeld.common.jobs import JobStopped
@@ -124,4 +124,5 @@ def draft_first_picture(*, by: Any, owner: Organisation) -> list[Any]:
     new = drafting.generate(by=by, owner=owner)
     audit.record(user=by, action=DRAFT_ACTION, organisation=owner, object_type="risks.proposal",
                  object_repr=owner.name, changes={"new": len(new), "keys": [p.key for p in new]})
+    pagecache.bump(pagecache.DASHBOARD_KIND)  # the start card reads this audit event (audit writes raise nothing)
     return new
