@@ -500,6 +500,10 @@ def bench_figures() -> dict[str, float]:
     sample = [rnd.choice(gms) for _ in range(10 if QUICK else 40)]
     for g in sample:  # cold: every chart rendered once
         assert client.get(f"/nl/monitor/{g.code}/{rate.code}/").status_code == 200
+    import gc
+
+    gc.collect()
+    gc.freeze()  # as the production server does once it has loaded (incidents.preload): set-up is not request garbage
     from django.core.cache import cache
 
     page_t, sql_t, data_t, cold_t = [], [], [], []

@@ -18,7 +18,7 @@ import segno
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Subquery, Value
+from django.db.models import Exists, F, OuterRef, Value
 from django.http import HttpRequest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -46,10 +46,10 @@ def organisations_with_facts(user: Any) -> list[Any]:
     """The user's organisations by name (area and house style joined, the logo's bytes left out), each annotated
     with ``mfa_role`` (the user's role there) and ``mfa_device`` (the user has a confirmed authenticator): the
     organisations the page shell needs and the second-factor facts of every request in one query."""
-    role = Membership.objects.filter(organisation=OuterRef("pk"), user=user).values("role")[:1]
+    # the role from the membership row the filter joins (one per user and organisation), not a subquery
     return list(Organisation.objects.filter(memberships__user=user).select_related("area", "house_style")
                 .defer("house_style__logo")
-                .annotate(mfa_role=Subquery(role),
+                .annotate(mfa_role=F("memberships__role"),
                           mfa_device=Exists(TOTPDevice.objects.filter(user=user, confirmed=True)))
                 .order_by("name"))
 
