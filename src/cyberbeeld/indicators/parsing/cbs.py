@@ -222,9 +222,11 @@ def _run_rows(
     known_areas: dict[str, str] = {}
     shared_dims: dict[tuple[str, ...], tuple[tuple[tuple[str, str], ...], dict[str, str]]] = {}
     width = len(header)
+    typed = not labelled  # a labelled extract is text; the OData data sets are often JSON with typed numbers
 
     for row_no, cells in rows:
-        if all(c == "" or (isinstance(c, str) and not c.strip()) for c in cells):
+        # a row whose first cell is a typed value (a JSON record's ID) is not empty: no need to look at every cell
+        if (not cells or type(cells[0]) is str) and all(c == "" or (isinstance(c, str) and not c.strip()) for c in cells):
             continue
         if len(cells) < width:
             cells = list(cells) + [""] * (width - len(cells))
@@ -299,8 +301,17 @@ def _run_rows(
             items = topics
         values: list[tuple[str, Decimal | None, int]] = []
         for col, measure in items:
+            cell = cells[col]
+            if typed:  # JSON numbers come decoded: nothing to parse (parse_decimal gives the same)
+                kind = type(cell)
+                if kind is int:
+                    values.append((measure, Decimal(cell), col))
+                    continue
+                if kind is Decimal and cell.is_finite():
+                    values.append((measure, cell, col))
+                    continue
             try:
-                values.append((measure, parse_decimal(cells[col], builder.decimal), col))
+                values.append((measure, parse_decimal(cell, builder.decimal), col))
             except CellError as e:
                 problems.add(row_no, header[col], e.nl, e.en)
                 ok = False
