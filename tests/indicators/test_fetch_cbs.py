@@ -247,3 +247,23 @@ def test_a_handed_over_document_is_not_used_when_the_file_changed(tmp_path):
     path.write_bytes(b'{"value": []}')
     with preloaded({path: (size, doc)}), pytest.raises(ParseError):
         parse(result.directory)  # the file as it is now: no DataProperties records, no topics
+
+
+def test_json_nulls_and_missing_keys_read_as_empty_cells(tmp_path):
+    """Records that hold every column are picked in C with null kept as None; a record without a key takes the slow
+    way with "" instead. Both read as empty cells: an all-null record is skipped, a null value is missing."""
+    index = json.loads((RECORDED / "index.json").read_text())
+    base = "https://opendata.cbs.nl/ODataApi/odata/83648NED/TypedDataSet"
+    records = [r for url, name in index.items() if url.startswith(base)
+               for r in json.loads((RECORDED / name).read_text())["value"]]
+    records[3] = dict.fromkeys(records[3])  # every cell null, the ID too
+    records[5] = {**records[5], "TotaalGeregistreerdeMisdrijven_1": None}
+    nulls = fetch.fetch_table("83648NED", tmp_path / "a", get=_one_page_service(json.dumps({"value": records}).encode()))
+    del records[5]["TotaalGeregistreerdeMisdrijven_1"]  # one record lacks a key: the whole set takes the slow way
+    missing = fetch.fetch_table("83648NED", tmp_path / "b", get=_one_page_service(json.dumps({"value": records}).encode()))
+    with preloaded({**nulls.documents, **missing.documents}):
+        a, b = parse(nulls.directory), parse(missing.directory)
+    assert a.observations == b.observations and a.rows_read == b.rows_read == 11 and a.missing_cells == b.missing_cells
+    assert a.missing_cells >= 1
+    assert not any(o.source_row == 4 for o in a.observations)
+    assert not any(o.source_row == 6 and o.measure_code == "TotaalGeregistreerdeMisdrijven_1" for o in a.observations)
