@@ -479,6 +479,7 @@ def bench_figures() -> dict[str, float]:
     from cyberbeeld.indicators import fetch
     from cyberbeeld.indicators.models import Indicator
     from cyberbeeld.indicators.ownership import PLATFORM
+    from cyberbeeld.indicators.parsing.readers import preloaded
     from cyberbeeld.indicators.services import import_observations
     from cyberbeeld.refdata import path as refpath
 
@@ -551,7 +552,8 @@ def bench_figures() -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         def fetched() -> object:
             result = fetch.fetch_table("83648NED", Path(tmp), get=get)
-            return parse(result.directory, area_lookup=names)
+            with preloaded(result.documents):  # as the fetch-cbs command imports the folder it wrote
+                return parse(result.directory, area_lookup=names)
 
         def from_file() -> object:
             return parse(extract, area_lookup=names, source_table="83648NED")
@@ -563,7 +565,8 @@ def bench_figures() -> dict[str, float]:
         n_file = len(from_file())  # type: ignore[arg-type]
     f_rate, c_rate = cells / f_t, cells / c_t
     print(f"  fetch-cbs: {cells:,} cells of the real 83648NED extract as a replayed v3 response "
-          f"({n_fetched:,} observations): download folder + parse {f_t:.2f} s = {f_rate:,.0f} cells/s; the file "
+          f"({n_fetched:,} observations): download folder + parse it as the command does (responses stored as "
+          f"served handed over decoded, the rest read from the folder) {f_t:.2f} s = {f_rate:,.0f} cells/s; the file "
           f"importer on the extract ({n_file:,} observations): {c_t:.2f} s = {c_rate:,.0f} cells/s; ratio "
           f"{f_rate / c_rate:.2f} [{'OK' if f_rate >= c_rate else 'BELOW GOAL'}, goal ≥ 1]")
     results.update(fetch_cells_per_s=f_rate, file_cells_per_s=c_rate)

@@ -93,3 +93,20 @@ def test_zip_guard_reads_the_central_directory():
         inputs.check_zip(buf.getvalue(), "bom.xlsx")
     with pytest.raises(inputs.InputRefused, match="zip"):
         inputs.check_zip(b"PK\x03\x04 nope", "x.xlsx")
+
+
+def test_json_depth_finds_the_one_deep_record_among_flat_ones():
+    """A level of flat records is typed in one pass; a single nested value anywhere still opens the next level."""
+    lim = inputs.limits().max_json_depth
+    deep = "[" * (lim - 3) + "]" * (lim - 3)  # under an object, a list and a record
+    flat = ", ".join('{"a": 1, "b": "x", "c": null}' for _ in range(50))
+    assert inputs.load_json('{"value": [' + flat + ', {"d": ' + deep + "}]}", "f") is not None  # exactly lim
+    with pytest.raises(inputs.InputRefused, match="max_json_depth"):
+        inputs.load_json('{"value": [' + flat + ', {"d": [' + deep + "]}]}", "f")
+
+
+@pytest.mark.parametrize("data", [b"ok\nline \x07 two", b"\xef\xbb\xbfok\n\x1f", "caf\u00e9 \x0b".encode()])
+def test_control_characters_are_found_in_utf8_with_and_without_bom(data):
+    with pytest.raises(inputs.InputRefused, match="stuurteken"):
+        inputs.decode(data, "f.csv")
+    assert inputs.decode("caf\u00e9\ttab\r\n\x0cform".encode(), "f.csv")[0] == "caf\u00e9\ttab\r\n\x0cform"

@@ -21,6 +21,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import json
 import math
 import re
@@ -110,6 +111,9 @@ def check_size(size: int, name: str) -> None:
 _BOMS = [(codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")]
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+# every byte but those control characters: UTF-8 holds a control character exactly where its bytes do (bytes below
+# 0x80 are never part of a longer sequence), so deleting these leaves nothing for clean UTF-8 (one C pass over the bytes)
+_NOT_CONTROL = bytes(b for b in range(256) if not _CONTROL.match(chr(b)))
 _CP1252_MARKS = re.compile("[\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u017d"
                            "\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u017e\u0178]")
 
@@ -123,12 +127,15 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
             except UnicodeDecodeError as exc:
                 raise refuse(name, f"ongeldige {encoding.upper()}-tekens vanaf byte {exc.start}",
                              f"invalid {encoding.upper()} bytes from byte {exc.start}") from None
+            if encoding == "utf-8-sig" and not data.translate(None, _NOT_CONTROL):
+                return text, encoding
             return _plain(text, name), encoding
     if b"\x00" in data[:4096]:
         raise refuse(name, "geen tekstbestand (NUL-bytes; UTF-16 zonder BOM of binair): sla op als UTF-8",
                      "not a text file (NUL bytes; UTF-16 without BOM or binary): save as UTF-8")
     try:
-        return _plain(data.decode("utf-8"), name), "utf-8"
+        text = data.decode("utf-8")
+        return (text if not data.translate(None, _NOT_CONTROL) else _plain(text, name)), "utf-8"
     except UnicodeDecodeError as exc:
         utf8_error = exc
     try:
@@ -274,19 +281,20 @@ def check_zip(data: bytes, name: str) -> None:
 # ------------------------------------------------------------------------------------- JSON
 def _too_deep(data: Any, lim: int) -> bool:
     """Whether parsed JSON nests deeper than ``lim`` containers: one pass per level over the containers of that
-    level (a CBS response of 1.4 MB is one list of flat records: three levels, checked in a few milliseconds). JSON
-    deeper than the interpreter's recursion limit never gets here: the decoder stops it (RecursionError)."""
+    level. The values of a level are first only typed (in C: a CBS response of 1.4 MB is one list of flat records,
+    whose third level holds no container, checked in about a millisecond); only a level that holds containers is
+    walked in Python. JSON deeper than the interpreter's recursion limit never gets here: the decoder stops it
+    (RecursionError)."""
     level = [data] if isinstance(data, list | dict) else []
     depth = 0
     while level:
         depth += 1
         if depth > lim:
             return True
-        deeper: list[Any] = []
-        for container in level:
-            values = container.values() if isinstance(container, dict) else container
-            deeper.extend(v for v in values if isinstance(v, list | dict))
-        level = deeper
+        values = [c.values() if isinstance(c, dict) else c for c in level]
+        if not any(issubclass(t, list | dict) for t in set(map(type, itertools.chain.from_iterable(values)))):
+            return False
+        level = [v for v in itertools.chain.from_iterable(values) if isinstance(v, list | dict)]
     return False
 
 

@@ -13,8 +13,11 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from cyberbeeld import inputs
 from cyberbeeld.indicators import fetch
 from cyberbeeld.indicators.ownership import PLATFORM
+from cyberbeeld.indicators.parsers import ParseError, parse
+from cyberbeeld.indicators.parsing.readers import preloaded
 
 RECORDED = Path(__file__).parent / "fixtures" / "odata" / "83648NED"
 
@@ -186,3 +189,81 @@ def test_a_set_in_one_page_is_stored_as_served_and_pages_are_merged(tmp_path):
     merged = json.loads((result.directory / "TypedDataSet.json").read_text(encoding="utf-8"))
     assert "odata.nextLink" not in merged and len(merged["value"]) == 12
     assert [r["ID"] for r in merged["value"]] == sorted(r["ID"] for r in merged["value"])
+
+
+def test_the_documents_handed_to_the_import_are_what_the_importer_decodes(tmp_path):
+    """fetch_table hands over the one-page sets decoded exactly as the importer decodes the stored files (a merged
+    set is not handed over: the importer reads its file); parsing with them gives the same table."""
+    result = fetch.fetch_table("83648NED", tmp_path, get=replay)
+    assert result.documents and result.directory / "TypedDataSet.json" not in result.documents  # three pages
+    assert result.directory / "DataProperties.json" in result.documents
+    for path, (size, doc) in result.documents.items():
+        assert size == path.stat().st_size
+        assert doc == inputs.load_json(path.read_bytes(), path.name, parse_float=Decimal)
+    plain = parse(result.directory)
+    with preloaded(result.documents):
+        handed = parse(result.directory)
+    assert handed.observations == plain.observations and handed.metadata == plain.metadata
+
+
+def test_a_merged_set_keeps_the_numbers_of_its_pages(tmp_path):
+    """The first page is decoded with exact decimals, the others plainly: the merged file holds the same numbers as
+    the pages (floats as JSON floats, integers as integers)."""
+    index = json.loads((RECORDED / "index.json").read_text())
+    result = fetch.fetch_table("83648NED", tmp_path, get=replay)
+    base = "https://opendata.cbs.nl/ODataApi/odata/83648NED/TypedDataSet"
+    pages = [json.loads((RECORDED / name).read_text())["value"] for url, name in index.items() if url.startswith(base)]
+    merged = json.loads((result.directory / "TypedDataSet.json").read_text(encoding="utf-8"))["value"]
+    assert sorted(merged, key=lambda r: r["ID"]) == sorted((r for p in pages for r in p), key=lambda r: r["ID"])
+    assert any(isinstance(v, float) for r in merged for v in r.values())
+
+
+def _one_page_service(typed: bytes) -> fetch.Getter:
+    index = json.loads((RECORDED / "index.json").read_text())
+    docs = {url: (RECORDED / name).read_bytes() for url, name in index.items() if "TypedDataSet" not in url}
+    docs["https://opendata.cbs.nl/ODataApi/odata/83648NED/TypedDataSet"] = typed
+    return lambda url: docs[url]
+
+
+def test_a_response_the_guard_refuses_is_stored_and_refused_by_the_import_as_before(tmp_path):
+    index = json.loads((RECORDED / "index.json").read_text())
+    base = "https://opendata.cbs.nl/ODataApi/odata/83648NED/TypedDataSet"
+    records = [r for url, name in index.items() if url.startswith(base)
+               for r in json.loads((RECORDED / name).read_text())["value"]]
+    body = json.dumps({"value": records}).encode()
+    body = body.replace(b'"ID": 0,', b'"ID": 0, "ID": 0,', 1)  # a duplicate key: the guard refuses it
+    assert b'"ID": 0, "ID": 0,' in body
+    result = fetch.fetch_table("83648NED", tmp_path, get=_one_page_service(body))
+    data = result.directory / "TypedDataSet.json"
+    assert data.read_bytes() == body and data not in result.documents
+    with preloaded(result.documents), pytest.raises(ParseError, match="twee keer"):
+        parse(result.directory)
+
+
+def test_a_handed_over_document_is_not_used_when_the_file_changed(tmp_path):
+    result = fetch.fetch_table("83648NED", tmp_path, get=replay)
+    path = result.directory / "DataProperties.json"
+    size, doc = result.documents[path]
+    path.write_bytes(b'{"value": []}')
+    with preloaded({path: (size, doc)}), pytest.raises(ParseError):
+        parse(result.directory)  # the file as it is now: no DataProperties records, no topics
+
+
+def test_json_nulls_and_missing_keys_read_as_empty_cells(tmp_path):
+    """Records that hold every column are picked in C with null kept as None; a record without a key takes the slow
+    way with "" instead. Both read as empty cells: an all-null record is skipped, a null value is missing."""
+    index = json.loads((RECORDED / "index.json").read_text())
+    base = "https://opendata.cbs.nl/ODataApi/odata/83648NED/TypedDataSet"
+    records = [r for url, name in index.items() if url.startswith(base)
+               for r in json.loads((RECORDED / name).read_text())["value"]]
+    records[3] = dict.fromkeys(records[3])  # every cell null, the ID too
+    records[5] = {**records[5], "TotaalGeregistreerdeMisdrijven_1": None}
+    nulls = fetch.fetch_table("83648NED", tmp_path / "a", get=_one_page_service(json.dumps({"value": records}).encode()))
+    del records[5]["TotaalGeregistreerdeMisdrijven_1"]  # one record lacks a key: the whole set takes the slow way
+    missing = fetch.fetch_table("83648NED", tmp_path / "b", get=_one_page_service(json.dumps({"value": records}).encode()))
+    with preloaded({**nulls.documents, **missing.documents}):
+        a, b = parse(nulls.directory), parse(missing.directory)
+    assert a.observations == b.observations and a.rows_read == b.rows_read == 11 and a.missing_cells == b.missing_cells
+    assert a.missing_cells >= 1
+    assert not any(o.source_row == 4 for o in a.observations)
+    assert not any(o.source_row == 6 and o.measure_code == "TotaalGeregistreerdeMisdrijven_1" for o in a.observations)

@@ -22,11 +22,13 @@ import shutil
 import tempfile
 import urllib.error
 import urllib.request
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from cyberbeeld import inputs
 from cyberbeeld.common.errors import Unavailable
 
 V3_CBS = "https://opendata.cbs.nl/ODataApi/odata"
@@ -58,6 +60,9 @@ class FetchResult:
     sets: dict[str, int]  # entity set -> records
     pages: int
     bytes: int
+    # the files stored as served, decoded as the importer decodes them: path -> (size, document); hand them to
+    # ``parsing.readers.preloaded`` around the import of ``directory`` so it does not decode them a second time
+    documents: Mapping[Path, tuple[int, Any]] = field(default_factory=dict, repr=False, compare=False)
 
 
 def is_police_table(table_id: str) -> bool:
@@ -93,18 +98,28 @@ def _document(get: Getter, url: str) -> dict[str, Any]:
     return _document_raw(get, url)[0]
 
 
-def _document_raw(get: Getter, url: str) -> tuple[dict[str, Any], bytes]:
+def _document_raw(get: Getter, url: str, guarded: bool = False) -> tuple[dict[str, Any], bytes, bool]:
+    """The document at ``url``, its bytes, and whether it was decoded the way the importer decodes a file
+    (``guarded``: through :func:`cyberbeeld.inputs.load_json` with exact decimals; a response the guard refuses is
+    decoded plainly, stored all the same, and refused by the importer with the guard's own message)."""
     raw = get(url)
     if len(raw) > MAX_BYTES:
         raise FetchError(f"antwoord te groot (> {MAX_BYTES} bytes): {url}", f"response too large: {url}")
-    try:
-        doc = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        raise FetchError(f"geen geldige JSON van {url}", f"no valid JSON from {url}") from exc
+    doc: Any = None
+    if guarded:
+        try:
+            doc = inputs.load_json(raw, url, parse_float=Decimal)
+        except inputs.InputRefused:
+            guarded = False
+    if not guarded:
+        try:
+            doc = json.loads(raw)
+        except (ValueError, RecursionError) as exc:
+            raise FetchError(f"geen geldige JSON van {url}", f"no valid JSON from {url}") from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("value"), list):
         raise FetchError(f"onverwacht antwoord (geen OData 'value') van {url}",
                          f"unexpected response (no OData 'value') from {url}")
-    return doc, raw
+    return doc, raw, guarded
 
 
 def _singleton(get: Getter, url: str) -> dict[str, Any]:
@@ -117,23 +132,29 @@ def _singleton(get: Getter, url: str) -> dict[str, Any]:
     return doc
 
 
-def _all_pages(get: Getter, url: str, counter: list[int]) -> tuple[list[Any], bytes | None]:
-    """Every record of a set, following the next links; and the response itself when the set came in one page
-    (then it is stored as served, not encoded again)."""
+def _all_pages(get: Getter, url: str, counter: list[int]) -> tuple[list[Any], bytes | None, Any]:
+    """Every record of a set, following the next links; the response itself when the set came in one page (then
+    it is stored as served, not encoded again); and, for such a page, the document as the importer decodes that
+    file (else ``None``). Only the first page is decoded through the guard: later pages are merged and encoded
+    again, and the importer decodes the merged file."""
     records: list[Any] = []
     seen: set[str] = set()
     next_url: str | None = url
     raw: bytes | None = None
+    first: Any = None
     while next_url:
         if next_url in seen or counter[0] >= MAX_PAGES:
             raise FetchError(f"te veel of herhaalde pagina's bij {url}", f"too many or repeated pages at {url}")
+        doc, raw, guarded = _document_raw(get, next_url, guarded=not seen)
+        if not seen and guarded:
+            first = doc
         seen.add(next_url)
-        doc, raw = _document_raw(get, next_url)
         counter[0] += 1
         records.extend(doc["value"])
         link = doc.get("odata.nextLink") or doc.get("@odata.nextLink")
         next_url = str(link) if link else None
-    return records, (raw if len(seen) == 1 else None)
+    single = len(seen) == 1
+    return records, (raw if single else None), (first if single else None)
 
 
 def _set_url(base_table: str, entry: dict[str, Any]) -> str:
@@ -159,6 +180,7 @@ def fetch_table(table_id: str, target_dir: Path, *, api: str = "v3", base: str |
     target_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{table_id}-", dir=target_dir))
     total = 0
+    documents: dict[str, tuple[int, Any]] = {}
     try:
         for entry in service["value"]:
             if not isinstance(entry, dict) or not entry.get("name"):
@@ -170,14 +192,19 @@ def fetch_table(table_id: str, target_dir: Path, *, api: str = "v3", base: str |
             if name == "UntypedDataSet":  # the same data as TypedDataSet, as text
                 continue
             raw: bytes | None = None
+            decoded: Any = None
             if entry.get("kind") == "Singleton":  # v4 Properties: one object, not a list
                 records = [_singleton(get, _set_url(base_table, entry))]
                 pages[0] += 1
             else:
-                records, raw = _all_pages(get, _set_url(base_table, entry), pages)
+                records, raw, decoded = _all_pages(get, _set_url(base_table, entry), pages)
             # one page: the service's own document (already checked: JSON with a 'value' list); several: merged
-            body = raw if raw is not None else json.dumps({"value": records}, ensure_ascii=False).encode("utf-8")
+            # (a first page decoded with exact decimals is written with the same float numbers as the others)
+            body = raw if raw is not None else json.dumps({"value": records}, ensure_ascii=False,
+                                                          default=_float_number).encode("utf-8")
             (work / f"{name}.json").write_bytes(body)
+            if decoded is not None:
+                documents[name] = (len(body), decoded)
             total += len(body)
             sets[name] = len(records)
             if progress:
@@ -198,4 +225,11 @@ def fetch_table(table_id: str, target_dir: Path, *, api: str = "v3", base: str |
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    return FetchResult(table_id, api, final, sets, pages[0], total)
+    return FetchResult(table_id, api, final, sets, pages[0], total,
+                       {final / f"{name}.json": doc for name, doc in documents.items()})
+
+
+def _float_number(value: object) -> float:
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")

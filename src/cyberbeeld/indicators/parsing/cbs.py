@@ -66,6 +66,7 @@ AREA_DIMENSION_NAMES = frozenset({"RegioS", "WijkenEnBuurten", "Regio", "Gemeent
 PERIOD_DIMENSION_NAMES = frozenset({"Perioden", "Periode", "Jaar"})
 NUMERIC_TYPES = frozenset({"Long", "Double", "Integer", "Float", "Decimal", "Short", "Byte", "Int32", "Int64",
                            "Number", ""})  # fmt: skip
+_TEXT_OR_NULL = (str, type(None))
 TOPIC_KEY = re.compile(r"^[A-Z][A-Za-z0-9]*_\d+$")
 TABLE_ID = re.compile(r"^(\d{5}[A-Z]{3}|\d{5}[a-z]{3}|\d{4}[a-z]{4}|[0-9A-Z]{8})(?=_)")
 
@@ -222,9 +223,13 @@ def _run_rows(
     known_areas: dict[str, str] = {}
     shared_dims: dict[tuple[str, ...], tuple[tuple[tuple[str, str], ...], dict[str, str]]] = {}
     width = len(header)
+    typed = not labelled  # a labelled extract is text; the OData data sets are often JSON with typed numbers
 
     for row_no, cells in rows:
-        if all(c == "" or (isinstance(c, str) and not c.strip()) for c in cells):
+        # empty: every cell "", blank or None (a JSON null); a row whose first cell is a typed value (a JSON record's
+        # ID) is not: no need to look at every cell
+        if (not cells or type(cells[0]) in _TEXT_OR_NULL) and all(
+                c == "" or c is None or (isinstance(c, str) and not c.strip()) for c in cells):
             continue
         if len(cells) < width:
             cells = list(cells) + [""] * (width - len(cells))
@@ -299,8 +304,17 @@ def _run_rows(
             items = topics
         values: list[tuple[str, Decimal | None, int]] = []
         for col, measure in items:
+            cell = cells[col]
+            if typed:  # JSON numbers come decoded: nothing to parse (parse_decimal gives the same)
+                kind = type(cell)
+                if kind is int:
+                    values.append((measure, Decimal(cell), col))
+                    continue
+                if kind is Decimal and cell.is_finite():
+                    values.append((measure, cell, col))
+                    continue
             try:
-                values.append((measure, parse_decimal(cells[col], builder.decimal), col))
+                values.append((measure, parse_decimal(cell, builder.decimal), col))
             except CellError as e:
                 problems.add(row_no, header[col], e.nl, e.en)
                 ok = False
@@ -367,7 +381,7 @@ def parse_cbs_v3(path: Path, options: Options, problems: Problems) -> ParsedTabl
                 continue
             measures[key] = MeasureInfo(key, _s(rec.get("Title")), _s(rec.get("Unit")), _int(rec.get("Decimals")),
                                         datatype, _s(rec.get("Description")))  # fmt: skip
-    rows = read_rows(data_path, problems, delimiter=options.delimiter)
+    rows = read_rows(data_path, problems, delimiter=options.delimiter, json_nulls=True)
     header = rows.header
     index = {h: i for i, h in enumerate(header)}
     dims: list[Dim] = []
@@ -416,7 +430,7 @@ def parse_cbs_v4(path: Path, options: Options, problems: Problems) -> ParsedTabl
     directory, prefix, data_path = locate_v4(path)
     if data_path is None:
         raise problems.fail(None, None, f"Observations ontbreekt in {directory}", f"Observations is missing in {directory}")
-    rows = read_rows(data_path, problems, delimiter=options.delimiter)
+    rows = read_rows(data_path, problems, delimiter=options.delimiter, json_nulls=True)
     header = rows.header
     index = {h: i for i, h in enumerate(header)}
     for col in ("Measure", "Value"):

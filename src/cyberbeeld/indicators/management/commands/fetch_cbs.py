@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from cyberbeeld.indicators.fetch import FetchError, fetch_table
+from cyberbeeld.indicators.parsing.readers import preloaded
 
 
 class Command(BaseCommand):
@@ -38,6 +39,8 @@ class Command(BaseCommand):
                           f"opgehaald naar {result.directory}")
         if opts["download_only"]:
             return
-        # the fetched folder is a CBS table like any other: import-cbs reports its progress, errors and summary
-        call_command("import_cbs", str(result.directory), origin="fetch-cbs",
-                     **({"area": opts["area"]} if opts.get("area") else {}))
+        # the fetched folder is a CBS table like any other: import-cbs reports its progress, errors and summary; the
+        # responses stored as served are not decoded a second time (fetch_table decoded them as the importer does)
+        with preloaded(result.documents):
+            call_command("import_cbs", str(result.directory), origin="fetch-cbs",
+                         **({"area": opts["area"]} if opts.get("area") else {}))
