@@ -28,8 +28,8 @@ import operator
 import re
 import zipfile
 from collections.abc import Iterator
-from decimal import Decimal
 from dataclasses import dataclass, fields, replace
+from decimal import Decimal
 from typing import Any
 
 from cyberbeeld.common.errors import Invalid

@@ -20,6 +20,7 @@ Cell = Any  # str for CSV; str/int/float/datetime/None for XLSX; JSON scalars fo
 
 XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 JSON_SUFFIXES = frozenset({".json"})
+_NONE = type(None)
 
 
 def decode(data: bytes, name: str = "-") -> tuple[str, str]:
@@ -255,7 +256,7 @@ def read_rows(path: Path, problems: Problems, *, delimiter: str | None = None, s
                     picked = None
                 if picked is None:
                     yield i, [_json_cell(rec.get(k)) for k in header]
-                elif None in picked:
+                elif _NONE in map(type, picked):  # by type: `None in picked` compares every Decimal with None
                     yield i, ["" if v is None else v for v in picked]
                 else:
                     yield i, list(picked)
