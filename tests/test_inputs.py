@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import json
+import random
 import zipfile
+from decimal import Decimal
 
 import pytest
 
@@ -114,10 +117,8 @@ def test_control_characters_are_found_in_utf8_with_and_without_bom(data):
 
 def _guarded_reference(text: str, parse_float: object) -> object:
     """What load_json gave before its hook-free first decode: the hooks alone, then the depth check."""
-    import json as _json  # noqa: PLC0415 - test helper
-
     try:
-        data = _json.loads(text, object_pairs_hook=inputs._pairs, parse_constant=inputs._constant,
+        data = json.loads(text, object_pairs_hook=inputs._pairs, parse_constant=inputs._constant,
                            parse_float=inputs._float(parse_float))
     except inputs._Duplicate as exc:
         return ("duplicate", exc.args[0])
@@ -146,10 +147,7 @@ def test_json_hook_free_decode_refuses_and_returns_exactly_what_the_hooks_do():
     """load_json first decodes without hooks and proves the result (colon count, finite numbers, depth); random
     documents with duplicate keys (also nested, also inside a duplicate), ':' in keys and values, escaped colons,
     huge numbers and deep nesting must come out exactly as the hooks alone decide."""
-    import random as _random  # noqa: PLC0415 - test helper
-    from decimal import Decimal  # noqa: PLC0415 - test helper
-
-    rnd = _random.Random(14)
+    rnd = random.Random(14)
     keys = ["a", "b", "a:", ":", "\\u003a", "b\\u003A", "\\u0061", "x y"]
     strings = ['"p"', '":"', '"q: r"', '"\\u003a"', '"\\\\u003a"', '""']
     numbers = ["1", "-2", "2.5", "1e5", "-1.5E3", "1e400", "-1e309", "0." + "9" * 400, "9" * 320 + ".5", "1" * 30]
