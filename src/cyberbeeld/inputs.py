@@ -344,7 +344,7 @@ _UNPROVEN = object()
 _CONTAINER = frozenset({list, dict}).__contains__
 
 
-def _proven(text: str, data: Any, number: type, lim: int) -> bool:
+def _proven(text: str, data: Any, number: Any, lim: int) -> bool:
     """Whether ``data``, decoded from ``text`` without hooks, is exactly what the guarded decode returns: nested at
     most ``lim`` deep, every ``number`` (the ``parse_float`` type) finite as a float, and no object member dropped
     for a key seen twice. One pass per level as in :func:`_too_deep`, in C over each level's values.
@@ -358,7 +358,7 @@ def _proven(text: str, data: Any, number: type, lim: int) -> bool:
         return math.isfinite(float(data))
     members = 0
     seen: list[tuple[list[Any], list[Any], list[type], bool]] = []
-    level = [data] if type(data) is list or type(data) is dict else []
+    level: list[Any] = [data] if type(data) is list or type(data) is dict else []
     depth = 0
     while level:
         depth += 1
