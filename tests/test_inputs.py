@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import json
+import random
 import zipfile
+from decimal import Decimal
 
 import pytest
 
@@ -110,3 +113,69 @@ def test_control_characters_are_found_in_utf8_with_and_without_bom(data):
     with pytest.raises(inputs.InputRefused, match="stuurteken"):
         inputs.decode(data, "f.csv")
     assert inputs.decode("caf\u00e9\ttab\r\n\x0cform".encode(), "f.csv")[0] == "caf\u00e9\ttab\r\n\x0cform"
+
+
+def _guarded_reference(text: str, parse_float: object) -> object:
+    """What load_json gave before its hook-free first decode: the hooks alone, then the depth check."""
+    try:
+        data = json.loads(text, object_pairs_hook=inputs._pairs, parse_constant=inputs._constant,
+                           parse_float=inputs._float(parse_float))
+    except inputs._Duplicate as exc:
+        return ("duplicate", exc.args[0])
+    except inputs._NotFinite as exc:
+        return ("not finite", exc.args[0][:20])
+    except ValueError:
+        return ("invalid",)
+    except RecursionError:
+        return ("deep",)
+    return ("deep",) if inputs._too_deep(data, inputs.limits().max_json_depth) else ("ok", data)
+
+
+def _outcome(text: str, parse_float: object) -> object:
+    try:
+        return ("ok", inputs.load_json(text, "f", parse_float=parse_float))
+    except inputs.InputRefused as exc:
+        reason = exc.reason_en
+        if "occurs twice" in reason:
+            return ("duplicate", reason.split("'")[1])
+        if "not finite" in reason:
+            return ("not finite", reason.split("'")[1])
+        return ("deep",) if "max_json_depth" in reason else ("invalid",)
+
+
+def test_json_hook_free_decode_refuses_and_returns_exactly_what_the_hooks_do():
+    """load_json first decodes without hooks and proves the result (colon count, finite numbers, depth); random
+    documents with duplicate keys (also nested, also inside a duplicate), ':' in keys and values, escaped colons,
+    huge numbers and deep nesting must come out exactly as the hooks alone decide."""
+    rnd = random.Random(14)
+    keys = ["a", "b", "a:", ":", "\\u003a", "b\\u003A", "\\u0061", "x y"]
+    strings = ['"p"', '":"', '"q: r"', '"\\u003a"', '"\\\\u003a"', '""']
+    numbers = ["1", "-2", "2.5", "1e5", "-1.5E3", "1e400", "-1e309", "0." + "9" * 400, "9" * 320 + ".5", "1" * 30]
+
+    def value(depth: int) -> str:
+        r = rnd.random()
+        if depth > 5 or r < 0.2 + 0.15 * depth:
+            return rnd.choice(strings + numbers + ["null", "true"])
+        if r < 0.55:
+            return "[" + ", ".join(value(depth + 1) for _ in range(rnd.randint(0, 3))) + "]"
+        members = [(rnd.choice(keys), value(depth + 1)) for _ in range(rnd.randint(0, 4))]
+        return "{" + ", ".join(f'"{k}": {v}' for k, v in members) + "}"
+
+    seen = set()
+    for _ in range(3000):
+        wrap = rnd.choice([0, 0, 0, 60, 62, 64])  # around the depth limit (64)
+        text = "[" * wrap + value(0) + "]" * wrap
+        for parse_float in (Decimal, float):
+            expected = _guarded_reference(text, parse_float)
+            seen.add(expected[0])
+            assert _outcome(text, parse_float) == expected, text
+    assert seen == {"ok", "duplicate", "not finite", "deep"}  # every kind of outcome was exercised
+
+
+def test_json_colons_in_strings_do_not_hide_a_duplicate_key():
+    # one member dropped for a duplicate; a ':' in a string literal makes up for it only if counted as a member
+    for text in ('{"a": 1, "a": ":"}', '{"a": ":", "b": {"c": 1, "c": 2}}', '{"\\u003a": 1, "a": 1, "a": 2}',
+                 '[{"k:": "v"}, {"k": 1, "k": 1}]'):
+        with pytest.raises(inputs.InputRefused, match="twee keer"):
+            inputs.load_json(text, "f")
+    assert inputs.load_json('{"a:": "b:c", "d": ["::"], "e": "\\u003a"}', "f") == {"a:": "b:c", "d": ["::"], "e": ":"}

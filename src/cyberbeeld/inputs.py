@@ -24,10 +24,12 @@ import io
 import itertools
 import json
 import math
+import operator
 import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, fields, replace
+from decimal import Decimal
 from typing import Any
 
 from cyberbeeld.common.errors import Invalid
@@ -338,14 +340,79 @@ def _float(parse: Any) -> Any:
     return inner
 
 
+_UNPROVEN = object()
+_CONTAINER = frozenset({list, dict}).__contains__
+
+
+def _proven(text: str, data: Any, number: Any, lim: int) -> bool:
+    """Whether ``data``, decoded from ``text`` without hooks, is exactly what the guarded decode returns: nested at
+    most ``lim`` deep, every ``number`` (the ``parse_float`` type) finite as a float, and no object member dropped
+    for a key seen twice. One pass per level as in :func:`_too_deep`, in C over each level's values.
+
+    Duplicate keys are counted, not looked for: every ':' of valid JSON text either separates an object member or
+    stands inside a string literal. A duplicate member (and all it holds) is missing from the decoded objects, so
+    ``text.count(":") == members kept`` proves that none was dropped (and no literal holds a ':'). Otherwise the
+    colons of the decoded strings are counted too; they equal those of the literals unless one was written as an
+    escape (``\\u003a``), which this proof leaves to the guarded decode. ``False``: not proven (not: refused)."""
+    if type(data) is number:
+        return math.isfinite(float(data))
+    members = 0
+    seen: list[tuple[list[Any], list[Any], list[type], bool]] = []
+    level: list[Any] = [data] if type(data) is list or type(data) is dict else []
+    depth = 0
+    while level:
+        depth += 1
+        if depth > lim:
+            return False
+        shapes = set(map(type, level))
+        if list not in shapes:
+            dicts = level
+            values = list(itertools.chain.from_iterable(map(dict.values, level)))
+        else:
+            dicts = [c for c in level if type(c) is dict] if dict in shapes else []
+            values = list(itertools.chain.from_iterable([c.values() if type(c) is dict else c for c in level]))
+        members += sum(map(len, dicts))
+        types = list(map(type, values))
+        kinds = set(types)
+        if number in kinds:
+            numbers = list(itertools.compress(values, map(operator.is_, types, itertools.repeat(number))))
+            if not (math.isfinite(float(max(numbers))) and math.isfinite(float(min(numbers)))):
+                return False
+        seen.append((dicts, values, types, str in kinds))
+        level = list(itertools.compress(values, map(_CONTAINER, types))) if list in kinds or dict in kinds else []
+    colons = text.count(":")
+    if colons == members:
+        return True
+    if "\\u003" in text:  # perhaps an escaped ':' (\\u003a), which has no ':' in the text
+        return False
+    inside = data.count(":") if type(data) is str else 0
+    for dicts, values, types, strings in seen:
+        if dicts:
+            inside += "".join(itertools.chain.from_iterable(dicts)).count(":")
+        if strings:
+            inside += "".join(itertools.compress(values, map(operator.is_, types, itertools.repeat(str)))).count(":")
+    return colons == members + inside
+
+
 def load_json(data: bytes | str, name: str, *, parse_float: Any = float) -> Any:
-    """Parse JSON within the limits: no duplicate keys, only finite numbers."""
+    """Parse JSON within the limits: no duplicate keys, only finite numbers.
+
+    With ``float`` or ``Decimal`` numbers the text is first decoded without hooks (the C decoder alone) and then
+    proven to be what the guarded decode gives (:func:`_proven`); anything not proven (a refusal, or text the proof
+    cannot vouch for) is decoded again through the hooks below, which refuse exactly as they always did."""
     if isinstance(data, bytes):
         check_size(len(data), name)
         text, _ = decode(data, name)
     else:
         check_size(len(data.encode("utf-8", "surrogatepass")), name)
         text = data
+    if parse_float is float or parse_float is Decimal:
+        try:
+            fast = json.loads(text, parse_float=parse_float, parse_constant=_constant)
+        except (_NotFinite, ValueError, RecursionError):
+            fast = _UNPROVEN  # the guarded decode below refuses it with its own message
+        if fast is not _UNPROVEN and _proven(text, fast, parse_float, _limits.max_json_depth):
+            return fast
     try:
         data = json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant, parse_float=_float(parse_float))
     except _Duplicate as exc:

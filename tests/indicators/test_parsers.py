@@ -32,6 +32,8 @@ from cyberbeeld.indicators.parsers import (
     parse_period,
     sniff,
 )
+from cyberbeeld.indicators.parsing.model import Problems
+from cyberbeeld.indicators.parsing.readers import read_rows
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("CYBERBEELD_SHARED_DATA", REPO.parent / "shared" / "data"))
@@ -401,6 +403,34 @@ def test_cbs_v3_margins_fold_into_interval(tmp_path: Path) -> None:
     (obs,) = parse(d).observations
     assert (obs.value, obs.ci_low, obs.ci_high) == (Decimal("16.0"), Decimal("15.7"), Decimal("16.3"))
     assert obs.status == "provisional" and obs.dimensions == {} and obs.area == "NL01"
+
+
+def _v3_json_periods(d: Path, periods: list[str], measure: list[object]) -> None:
+    d.mkdir()
+    (d / "DataProperties.json").write_text(json.dumps({"value": [
+        {"Key": "RegioS", "Type": "GeoDimension", "Title": "Regio's"},
+        {"Key": "Perioden", "Type": "TimeDimension", "Title": "Perioden"},
+        {"Key": "Aantal_1", "Type": "Topic", "Title": "Aantal", "Datatype": "Long"}]}))
+    (d / "Perioden.json").write_text(json.dumps([{"Key": "2022JJ00", "Title": "2022", "Status": "Definitief"},
+                                                 {"Key": "2023JJ00", "Title": "2023", "Status": "Voorlopig"}]))
+    data = [{"ID": i, "RegioS": f"GM{i:04d}", "Perioden": p, "Aantal_1": v}
+            for i, (p, v) in enumerate(zip(periods, measure, strict=True))]
+    (d / "TypedDataSet.json").write_text(json.dumps({"odata.metadata": "x#TypedDataSet", "value": data}))
+
+
+def test_cbs_v3_period_codes_seen_again_keep_their_status_and_problems(tmp_path: Path) -> None:
+    """A period code is parsed once per table: rows repeating it get the same period and status; a code that is
+    not in the code list is reported in every row that has it (a refusal is never remembered as a period)."""
+    periods = ["2023JJ00", "2022JJ00", "2023JJ00", "2022JJ00", "2023JJ00"]
+    _v3_json_periods(tmp_path / "ok", periods, [1, 2, 3, 4, 5])
+    table = parse(tmp_path / "ok")
+    assert [(o.period, o.status) for o in table.observations] == [
+        (Period("year", 2023), "provisional"), (Period("year", 2022), "definitive"), (Period("year", 2023), "provisional"),
+        (Period("year", 2022), "definitive"), (Period("year", 2023), "provisional")]
+    _v3_json_periods(tmp_path / "bad", ["2023JJ00", "2021JJ00", "2023JJ00", "2021JJ00"], [1, 2, 3, 4])
+    with pytest.raises(ParseError) as err:
+        parse(tmp_path / "bad")
+    assert [(p.row, p.column) for p in err.value.problems] == [(2, "Perioden"), (4, "Perioden")]
 
 
 # --- CBS OData v4 -----------------------------------------------------------------------------
@@ -893,3 +923,12 @@ def test_round_trip(tmp_path_factory: pytest.TempPathFactory, table: dict, fmt: 
     want = {k: (v if with_ci else v[0]) for k, v in table.items()}
     assert got == want
     assert parse(path, **opts) == parsed
+
+
+def test_json_rows_give_empty_text_for_null_beside_decimals(tmp_path: Path) -> None:
+    """JSON null becomes '' in a row (as an empty CSV cell); decoded Decimals beside it stay as they are."""
+    p = tmp_path / "TypedDataSet.json"
+    p.write_text('{"value": [{"ID": 0, "A": 1.5, "B": null}, {"ID": 1, "A": 2.5, "B": 3}]}')
+    rows = read_rows(p, Problems("x"))
+    assert rows.header == ["ID", "A", "B"]
+    assert list(rows.rows) == [(1, [0, Decimal("1.5"), ""]), (2, [1, Decimal("2.5"), 3])]

@@ -221,6 +221,7 @@ def _run_rows(
     pending: dict[tuple[Any, ...], _Pending] = {}
     area_codes = area_dim.codes if area_dim is not None else {}
     known_areas: dict[str, str] = {}
+    known_periods: dict[str, tuple[Period, Status | None]] = {}  # unlabelled rows: period code -> (period, status)
     shared_dims: dict[tuple[str, ...], tuple[tuple[tuple[str, str], ...], dict[str, str]]] = {}
     width = len(header)
     typed = not labelled  # a labelled extract is text; the OData data sets are often JSON with typed numbers
@@ -262,19 +263,25 @@ def _run_rows(
                 problems.add(row_no, header[area_dim.column], e.nl, e.en)
                 ok = False
         status: Status | None = None
-        try:
-            pcell = cells[period_dim.column]
-            pkey = _s(pcell)
-            if labelled and pkey in period_titles:
-                pkey = period_titles[pkey]
-            elif not labelled and period_dim.codes and pkey not in period_dim.codes:
-                raise CellError(f"'{pkey}' staat niet in de codelijst van {period_dim.key}",
-                                f"'{pkey}' is not in the code list of {period_dim.key}")  # fmt: skip
-            period, provisional = periods(pkey)
-            status = period_status.get(pkey) or ("provisional" if provisional else None)
-        except CellError as e:
-            problems.add(row_no, header[period_dim.column], e.nl, e.en)
-            ok = False
+        pcell = cells[period_dim.column]
+        known = known_periods.get(pcell) if typed and type(pcell) is str else None
+        if known is not None:  # a code seen before: its period and status
+            period, status = known
+        else:
+            try:
+                pkey = _s(pcell)
+                if labelled and pkey in period_titles:
+                    pkey = period_titles[pkey]
+                elif not labelled and period_dim.codes and pkey not in period_dim.codes:
+                    raise CellError(f"'{pkey}' staat niet in de codelijst van {period_dim.key}",
+                                    f"'{pkey}' is not in the code list of {period_dim.key}")  # fmt: skip
+                period, provisional = periods(pkey)
+                status = period_status.get(pkey) or ("provisional" if provisional else None)
+                if typed and type(pcell) is str:
+                    known_periods[pcell] = (period, status)
+            except CellError as e:
+                problems.add(row_no, header[period_dim.column], e.nl, e.en)
+                ok = False
         dim_values: dict[str, str] = {}
         for col, name, mapper in mappers:
             try:
