@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, get_script_prefix, reverse, translate_url
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse, translate_url
 from django.utils.translation import get_language
 
 from cyberbeeld import __version__
@@ -16,10 +17,10 @@ _MENUS: dict[tuple[Any, ...], list[tuple[Any, str]]] = {}
 
 
 def _menu(lang: str) -> list[tuple[Any, str]]:
-    """The main menu's (label, url) pairs, reversed once per language, script prefix and set of entries: the
+    """The main menu's (label, url) pairs, reversed once per language, script prefix, URLconf and set of entries: the
     same for every request (the labels stay lazy, translated when the page renders)."""
     entries = items()
-    key = (lang, get_script_prefix(), tuple((i.key, i.url_name) for i in entries))
+    key = (lang, get_script_prefix(), get_urlconf(), tuple((i.key, i.url_name) for i in entries))
     menu = _MENUS.get(key)
     if menu is None:
         menu = []
@@ -32,11 +33,20 @@ def _menu(lang: str) -> list[tuple[Any, str]]:
     return menu
 
 
+@functools.lru_cache(maxsize=4096)
+def _alternate(path: str, other: str, prefix: str, urlconf: Any) -> str:
+    """The same page in the other language: ``translate_url`` (a resolve and a reverse) is a function of the path,
+    the language, the script prefix and the URLconf alone, so it is remembered (at most 4,096 paths, without their
+    query strings)."""
+    return translate_url(path, other)
+
+
 def shell(request: HttpRequest) -> dict[str, Any]:
     lang = get_language() or "nl"
     other = "en" if lang == "nl" else "nl"
     path = request.get_full_path()
-    alternate = translate_url(path, other)
+    page, sep, query = path.partition("?")  # translate_url keeps the query as it is: only the path is remembered
+    alternate = _alternate(page, other, get_script_prefix(), get_urlconf()) + sep + query
     if alternate == path:  # pages outside i18n_patterns
         alternate = f"/{other}/"
     user_orgs: list[Any] = []
